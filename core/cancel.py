@@ -1,0 +1,68 @@
+"""Cancellation and progress plumbing shared by every long call; no Qt, so the GUI adapts these to signals."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from core.errors import CancelledError
+
+ProgressCallback = Callable[[int, int | None], None]
+"""``progress(done_bytes, total_bytes_or_None)``; called from the worker thread, must be cheap."""
+
+
+class CancelToken:
+    """Thread-safe flag that long calls poll between chunks; ``on_cancel`` hooks let blocking waits wake up."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._hooks: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    def cancel(self) -> None:
+        with self._lock:
+            if self._event.is_set():
+                return
+            self._event.set()
+            hooks = list(self._hooks)
+        for hook in hooks:
+            try:
+                hook()
+            except Exception:  # noqa: BLE001 - a failing hook must not stop the others
+                pass
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        if self._event.is_set():
+            raise CancelledError("cancelled by the user")
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep up to ``timeout`` seconds; True if cancelled meanwhile."""
+        return self._event.wait(timeout)
+
+    def on_cancel(self, hook: Callable[[], None]) -> Callable[[], None]:
+        """Run ``hook`` on cancel (at once if already cancelled); returns a function that unregisters it."""
+        with self._lock:
+            already = self._event.is_set()
+            if not already:
+                self._hooks.append(hook)
+        if already:
+            hook()
+
+        def remove() -> None:
+            with self._lock:
+                if hook in self._hooks:
+                    self._hooks.remove(hook)
+
+        return remove
+
+
+NEVER = CancelToken()
+"""A token nobody cancels, for callers that do not need cancellation. Never call ``cancel()`` on it."""
+
+
+def no_progress(done: int, total: int | None) -> None:
+    """Default progress callback."""
