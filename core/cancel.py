@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 
@@ -26,10 +27,8 @@ class CancelToken:
             self._event.set()
             hooks = list(self._hooks)
         for hook in hooks:
-            try:
+            with contextlib.suppress(Exception):  # a failing hook must not stop the others
                 hook()
-            except Exception:  # noqa: BLE001 - a failing hook must not stop the others
-                pass
 
     @property
     def cancelled(self) -> bool:

@@ -1,0 +1,358 @@
+"""ApiClient: the facade over the API, the CDN and the big/small protocol (the component spec's interface).
+
+Thread-safe: the GUI calls it from several workers. One requests.Session (its pool is thread-safe); token
+refresh happens under a lock, and a thread whose request failed with a token another thread already replaced
+just retries with the new one instead of logging in again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from core import resources
+from core.cache import ResourceCache
+from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
+from core.cdn import CDNManager
+from core.cdn_config import CdnConfig
+from core.crypto import decrypt_bytes
+from core.errors import AuthError, AzaionError, IntegrityError, ProtocolError, UnreachableError
+from core.http_errors import error_for_response
+from core.keys import resource_key, user_key
+from core.models import Credentials, ResourceEntry, RoleEnum, User
+from core.names import validate_folder, validate_name
+from core.token import Token, parse_token
+from core.urls import normalize_base_url, segment
+
+log = logging.getLogger("azaion.api")
+
+DEFAULT_TIMEOUT = (10.0, 60.0)  # connect, read
+CDN_CONFIG_FOLDER = "config"
+CDN_CONFIG_FILE = "cdn.yaml"
+
+
+def make_session(retries: int = 3, backoff: float = 0.5) -> requests.Session:
+    """Retries with exponential backoff for idempotent calls and for connections that never got through."""
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=backoff,
+        status_forcelist=(502, 503, 504),
+        allowed_methods=frozenset({"GET", "PUT", "DELETE", "HEAD", "OPTIONS"}),
+        raise_on_status=False,
+        respect_retry_after_header=True,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=16)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = "azaion-admin"
+    return session
+
+
+def default_cache_root(api_url: str) -> Path:
+    from core.paths import cache_dir
+    from core.settings import server_id
+
+    return cache_dir() / "cdn" / server_id(api_url)
+
+
+class ApiClient:
+    def __init__(
+        self,
+        api_url: str,
+        *,
+        cache_dir: Path | str | None = None,
+        hardware: str | None = None,
+        resource_key_text: str | None = None,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        token_margin: float = 60.0,
+        retries: int = 3,
+        cdn_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.api_url = normalize_base_url(api_url)
+        self.cache = ResourceCache(cache_dir if cache_dir is not None else default_cache_root(self.api_url))
+        self._hardware = hardware
+        self.resource_key = resource_key(resource_key_text)
+        self.timeout = timeout
+        self.token_margin = token_margin
+        self._session = make_session(retries)
+        self._lock = threading.RLock()
+        self._credentials: Credentials | None = None
+        self._token: Token | None = None
+        self._cdn: CDNManager | None = None
+        self._cdn_options = cdn_options or {}
+
+    # ---- credentials and session ------------------------------------------------------------------------
+
+    @property
+    def hardware(self) -> str:
+        if self._hardware is None:
+            from core.hardware import get_hardware_string
+
+            self._hardware = get_hardware_string()
+        return self._hardware
+
+    def set_credentials(self, credentials: Credentials) -> None:
+        with self._lock:
+            if self._credentials != credentials:
+                self._credentials = credentials
+                self._token = None
+                self._cdn = None
+
+    def set_credentials_from_dict(self, email: str | dict, password: str | None = None) -> None:
+        """Seed signature: ``(email, password)``; a dict ``{"email":…, "password":…}`` is accepted too."""
+        if isinstance(email, dict):
+            email, password = email.get("email", ""), email.get("password", "")
+        self.set_credentials(Credentials(str(email), str(password or "")))
+
+    @property
+    def credentials(self) -> Credentials | None:
+        return self._credentials
+
+    @property
+    def token(self) -> Token | None:
+        return self._token
+
+    @property
+    def role(self) -> RoleEnum:
+        return self._token.role if self._token else RoleEnum.NONE
+
+    def set_token(self, raw: str) -> None:
+        with self._lock:
+            self._token = parse_token(raw)
+
+    def login(self) -> Token:
+        """POST /login; drops the CDN config so it is fetched again with the new session."""
+        with self._lock:
+            if self._credentials is None:
+                raise AuthError("no credentials: log in with an email and password first")
+            creds = self._credentials
+            resp = self._send(
+                "POST", "/login", json={"email": creds.email, "password": creds.password}, what="log in"
+            )
+            if resp.status_code != 200:
+                raise error_for_response(resp, "log in")
+            try:
+                raw = resp.json()["token"]
+            except (ValueError, KeyError, TypeError):
+                raise ProtocolError("the login answer carried no token") from None
+            self._token = parse_token(raw)
+            self._cdn = None
+            log.info("Logged in to %s as %s (%s)", self.api_url, creds.email, self._token.role.label)
+            return self._token
+
+    def logout(self) -> None:
+        with self._lock:
+            self._token = None
+            self._cdn = None
+
+    def _current_token(self) -> Token:
+        with self._lock:
+            if self._token is None or self._token.expires_within(self.token_margin):
+                self.login()
+            assert self._token is not None
+            return self._token
+
+    # ---- HTTP -------------------------------------------------------------------------------------------
+
+    def _send(self, method: str, path: str, *, what: str, token: Token | None = None, **kwargs) -> requests.Response:
+        headers = kwargs.pop("headers", {}) or {}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token.raw}"
+        try:
+            return self._session.request(
+                method, self.api_url + path, headers=headers, timeout=self.timeout, **kwargs
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise UnreachableError(f"cannot reach the server {self.api_url} ({what}): {_short(exc)}") from None
+        except requests.RequestException as exc:
+            raise UnreachableError(f"request to {self.api_url} failed ({what}): {_short(exc)}") from None
+
+    def request(self, method: str, path: str, *, what: str = "", **kwargs) -> requests.Response:
+        """Authenticated call: proactive re-login near expiry; on 401/403 one re-login and one retry."""
+        what = what or f"{method} {path}"
+        token = self._current_token()
+        resp = self._send(method, path, what=what, token=token, **kwargs)
+        if resp.status_code in (401, 403):
+            with self._lock:
+                if self._token is token or self._token is None:
+                    log.info("Server answered %d to %s; logging in again", resp.status_code, what)
+                    self.login()
+                token = self._token
+            resp = self._send(method, path, what=what, token=token, **kwargs)
+        if resp.status_code >= 400:
+            raise error_for_response(resp, what)
+        return resp
+
+    def _json(self, resp: requests.Response, what: str) -> Any:
+        try:
+            return resp.json()
+        except ValueError:
+            raise ProtocolError(f"{what}: the server's answer is not JSON") from None
+
+    # ---- users and machine ------------------------------------------------------------------------------
+
+    def get_user(self) -> User:
+        resp = self.request("GET", "/users/current", what="read the current user")
+        return User.from_json(self._json(resp, "current user"))
+
+    def check_resource(self) -> None:
+        """Bind this account to this machine (first call) or learn that it is bound elsewhere (409/30)."""
+        self.request("POST", "/resources/check", json={"hardware": self.hardware}, what="check this machine")
+
+    # ---- plain files on the API -------------------------------------------------------------------------
+
+    def list_files(self, folder: str, search: str = "") -> list[ResourceEntry]:
+        validate_folder(folder)
+        resp = self.request(
+            "GET", f"/resources/list/{segment(folder)}", params={"search": search}, what=f"list {folder}"
+        )
+        data = self._json(resp, f"list {folder}")
+        if not isinstance(data, list):
+            raise ProtocolError(f"list {folder}: expected an array")
+        entries = []
+        for item in data:
+            entry = _entry(item)
+            if entry is None:
+                log.warning("Skipping a malformed or unsafe name in the listing of %s", folder)
+                continue
+            entries.append(entry)
+        return entries
+
+    def load_bytes(self, filename: str, folder: str) -> bytes:
+        """Fetch a file from the API and decrypt it with the per-user key."""
+        validate_name(filename, "file name")
+        validate_folder(folder)
+        creds = self._require_credentials()
+        resp = self.request(
+            "POST",
+            f"/resources/get/{segment(folder)}",
+            json={"password": creds.password, "hardware": self.hardware, "fileName": filename},
+            what=f"download {folder}/{filename}",
+        )
+        try:
+            data = decrypt_bytes(resp.content, user_key(creds.email, creds.password, self.hardware))
+        except IntegrityError:
+            raise IntegrityError(
+                f"{folder}/{filename}: the server's answer does not decrypt with this account's key "
+                "(corrupt or not ciphertext)"
+            ) from None
+        log.info("Downloaded file: %s, %d bytes", filename, len(data))
+        return data
+
+    def upload_file(self, filename: str, data: bytes, folder: str) -> None:
+        """Multipart upload of a small file to an API folder (small parts, config files)."""
+        validate_name(filename, "file name")
+        validate_folder(folder)
+        resp = self.request(
+            "POST",
+            f"/resources/{segment(folder)}",
+            files={"data": (filename, data, "application/octet-stream")},
+            what=f"upload {folder}/{filename}",
+        )
+        log.info("Uploaded %s to %s/%s successfully: %d.", filename, self.api_url, folder, resp.status_code)
+
+    def clear_folder(self, folder: str) -> None:
+        validate_folder(folder)
+        self.request("POST", "/clear-folder", json={"folderPath": folder}, what=f"clear {folder}")
+
+    def _require_credentials(self) -> Credentials:
+        if self._credentials is None:
+            raise AuthError("no credentials: log in first")
+        return self._credentials
+
+    # ---- CDN --------------------------------------------------------------------------------------------
+
+    @property
+    def cdn(self) -> CDNManager:
+        """Built from cdn.yaml on first use after each login; kept in memory only."""
+        with self._lock:
+            if self._cdn is None or self._token is None:
+                self._current_token()
+                text = self.load_bytes(CDN_CONFIG_FILE, CDN_CONFIG_FOLDER)
+                self._cdn = CDNManager(CdnConfig.parse(text), **self._cdn_options)
+            return self._cdn
+
+    def upload_to_cdn(self, bucket: str, filename: str, file_bytes: bytes) -> bool:
+        return self.cdn.upload(bucket, filename, file_bytes)
+
+    def download_from_cdn(self, bucket: str, filename: str) -> bytes:
+        out = bytearray()
+        self.cdn.stream(validate_folder(bucket), validate_name(filename), out.extend)
+        return bytes(out)
+
+    # ---- big/small resources ----------------------------------------------------------------------------
+
+    def upload_big_small_resource(
+        self,
+        resource: bytes | Path | str,
+        resource_name: str,
+        folder: str,
+        *,
+        progress: ProgressCallback = no_progress,
+        on_stage: resources.StageCallback = resources._no_stage,
+        cancel: CancelToken = NEVER,
+    ) -> resources.UploadReport:
+        """``resource`` is bytes (small payloads) or a path (streamed, any size)."""
+        return resources.upload(
+            self, resource, resource_name, folder, progress=progress, on_stage=on_stage, cancel=cancel
+        )
+
+    def load_big_small_resource(self, resource_name: str, folder: str) -> bytes:
+        """Seed signature: the decrypted resource as bytes. For big files use ``download_big_small_resource``."""
+        data, report = resources.download_bytes(self, resource_name, folder)
+        self.last_download_report = report
+        return data
+
+    def download_big_small_resource(
+        self,
+        resource_name: str,
+        folder: str,
+        output: Path | str,
+        *,
+        progress: ProgressCallback = no_progress,
+        on_stage: resources.StageCallback = resources._no_stage,
+        cancel: CancelToken = NEVER,
+    ) -> resources.DownloadReport:
+        return resources.download_to_path(
+            self, resource_name, folder, output, progress=progress, on_stage=on_stage, cancel=cancel
+        )
+
+    last_download_report: resources.DownloadReport | None = None
+
+
+def _entry(item: Any) -> ResourceEntry | None:
+    from datetime import datetime
+
+    if isinstance(item, str):
+        name, size, modified = item, None, None
+    elif isinstance(item, dict) and isinstance(item.get("name"), str):
+        name = item["name"]
+        size = item.get("size") if isinstance(item.get("size"), int) else None
+        modified = None
+        if isinstance(item.get("modified"), str):
+            try:
+                modified = datetime.fromisoformat(item["modified"].replace("Z", "+00:00"))
+            except ValueError:
+                modified = None
+    else:
+        return None
+    try:
+        validate_name(name)
+    except AzaionError:
+        return None
+    return ResourceEntry(name, size, modified)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) < 300 else text[:300] + "…"

@@ -1,0 +1,79 @@
+"""Local cache of big parts: ``{root}/{folder}/{name}.big`` plus a ``.sha256`` sidecar (docs/protocol.md)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.fileio import TEMP_PREFIX, private_temp_file, write_bytes_atomic
+from core.names import validate_folder, validate_name
+
+
+@dataclass(frozen=True)
+class CachedPart:
+    path: Path
+    sha256: str
+    size: int
+
+
+class ResourceCache:
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    def _dir(self, folder: str) -> Path:
+        return self.root / validate_folder(folder)
+
+    def paths(self, folder: str, name: str) -> tuple[Path, Path]:
+        big = self._dir(folder) / f"{validate_name(name)}.big"
+        return big, big.with_name(big.name + ".sha256")
+
+    def lookup(self, folder: str, name: str) -> CachedPart | None:
+        """A cache entry counts only with its sidecar (written last), so a crash mid-commit is a miss."""
+        big, sidecar = self.paths(folder, name)
+        try:
+            digest = sidecar.read_text("ascii").strip().lower()
+            size = big.stat().st_size
+        except (OSError, UnicodeDecodeError):
+            return None
+        if len(digest) != 64:
+            return None
+        return CachedPart(big, digest, size)
+
+    def new_temp(self, folder: str) -> Path:
+        directory = self._dir(folder)
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return private_temp_file(directory, suffix=".big.part")
+
+    def commit(self, folder: str, name: str, temp: Path, sha256: str) -> CachedPart:
+        big, sidecar = self.paths(folder, name)
+        with contextlib.suppress(FileNotFoundError):
+            sidecar.unlink()
+        os.replace(temp, big)
+        write_bytes_atomic(sidecar, sha256.encode("ascii") + b"\n", private=True)
+        return CachedPart(big, sha256, big.stat().st_size)
+
+    def discard(self, folder: str, name: str) -> None:
+        for path in self.paths(folder, name)[::-1]:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+    def is_cached(self, folder: str, name: str) -> bool:
+        return self.lookup(folder, name) is not None
+
+    def size(self) -> int:
+        if not self.root.exists():
+            return 0
+        return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())
+
+    def clear(self) -> None:
+        if self.root.exists():
+            shutil.rmtree(self.root)
+
+    def leftovers(self) -> list[Path]:
+        """Temp files that should never survive an operation (used by tests and the cache view)."""
+        if not self.root.exists():
+            return []
+        return [p for p in self.root.rglob(f"{TEMP_PREFIX}*")]

@@ -1,0 +1,313 @@
+"""CDN (S3-compatible) transfers over boto3: separate read-only and read/write clients, multipart uploads
+through boto3's transfer manager, and downloads as ONE streamed GET (boto3's download_file issues many ranged
+GETs, which crawl against moto and suit a flaky field link worse than a single stream)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+from s3transfer.manager import TransferManager
+from s3transfer.subscribers import BaseSubscriber
+
+from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
+from core.cdn_config import CdnConfig
+from core.errors import (
+    AzaionError,
+    CancelledError,
+    IntegrityError,
+    NotFoundError,
+    PermissionDeniedError,
+    ServerError,
+    UnreachableError,
+)
+
+log = logging.getLogger("azaion.cdn")
+
+MiB = 1 << 20
+READ_CHUNK = 1 * MiB
+SHA256_META = "sha256"
+_UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    size: int
+    etag: str
+    sha256: str | None
+
+
+def translate(exc: Exception, what: str) -> AzaionError:
+    """Map boto errors to the client's error types with a sentence for the user."""
+    if isinstance(exc, AzaionError):
+        return exc
+    if isinstance(exc, _UNREACHABLE):
+        return UnreachableError(f"cannot reach the CDN ({what}): {exc}")
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        code = str(err.get("Code", ""))
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in ("NoSuchKey", "NoSuchBucket", "404", "NotFound") or status == 404:
+            return NotFoundError(f"not found on the CDN: {what}")
+        if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403") or status == 403:
+            return PermissionDeniedError(f"the CDN refused access to {what} ({code})")
+        return ServerError(f"CDN error on {what}: {code} {err.get('Message', '')}".strip(), status)
+    if isinstance(exc, BotoCoreError):
+        return UnreachableError(f"CDN transfer failed ({what}): {exc}")
+    return ServerError(f"CDN transfer failed ({what}): {exc}")
+
+
+class _Progress(BaseSubscriber):
+    """Adds s3transfer's per-chunk byte counts (possibly negative on a retried part) into one total."""
+
+    def __init__(self, progress: ProgressCallback, total: int, offset: int = 0) -> None:
+        self._progress = progress
+        self._total = total
+        self._done = offset
+        self._lock = threading.Lock()
+
+    def on_progress(self, future, bytes_transferred: int, **kwargs) -> None:  # noqa: ANN001
+        with self._lock:
+            self._done += bytes_transferred
+            done = self._done
+        self._progress(done, self._total)
+
+
+class CDNManager:
+    """Owns the two boto3 clients built from cdn.yaml. Thread-safe: boto3 clients may be shared by threads."""
+
+    def __init__(
+        self,
+        config: CdnConfig,
+        *,
+        max_concurrency: int = 8,
+        multipart_threshold: int = 8 * MiB,
+        part_size: int = 8 * MiB,
+        connect_timeout: float = 10,
+        read_timeout: float = 60,
+        max_attempts: int = 5,
+    ) -> None:
+        self.config = config
+        botocfg = Config(
+            signature_version="s3v4",
+            s3={"addressing_style": "path"},
+            retries={"max_attempts": max_attempts, "mode": "standard"},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_pool_connections=max(10, max_concurrency + 2),
+        )
+        session = boto3.session.Session()
+        self.downloader = session.client(
+            "s3",
+            endpoint_url=config.host,
+            region_name=config.region,
+            aws_access_key_id=config.downloader_access_key,
+            aws_secret_access_key=config.downloader_access_secret,
+            config=botocfg,
+        )
+        self.uploader = session.client(
+            "s3",
+            endpoint_url=config.host,
+            region_name=config.region,
+            aws_access_key_id=config.uploader_access_key,
+            aws_secret_access_key=config.uploader_access_secret,
+            config=botocfg,
+        )
+        self.transfer_config = TransferConfig(
+            multipart_threshold=multipart_threshold,
+            multipart_chunksize=part_size,
+            max_concurrency=max_concurrency,
+            use_threads=True,
+        )
+
+    # ---- metadata -------------------------------------------------------------------------------------------
+
+    def head(self, bucket: str, key: str) -> ObjectInfo:
+        try:
+            resp = self.downloader.head_object(Bucket=bucket, Key=key)
+        except Exception as exc:  # noqa: BLE001 - translated
+            raise translate(exc, f"{bucket}/{key}") from exc
+        meta = {k.lower(): v for k, v in (resp.get("Metadata") or {}).items()}
+        return ObjectInfo(size=int(resp["ContentLength"]), etag=resp.get("ETag", ""), sha256=meta.get(SHA256_META))
+
+    def exists(self, bucket: str, key: str) -> bool:
+        try:
+            self.head(bucket, key)
+        except NotFoundError:
+            return False
+        return True
+
+    def delete(self, bucket: str, key: str) -> None:
+        try:
+            self.uploader.delete_object(Bucket=bucket, Key=key)
+        except Exception as exc:  # noqa: BLE001
+            raise translate(exc, f"{bucket}/{key}") from exc
+
+    def pending_uploads(self, bucket: str, key: str | None = None) -> list[dict]:
+        """Unfinished multipart uploads (what a cancelled or crashed upload may leave behind)."""
+        try:
+            resp = self.uploader.list_multipart_uploads(Bucket=bucket, **({"Prefix": key} if key else {}))
+        except Exception as exc:  # noqa: BLE001
+            raise translate(exc, bucket) from exc
+        return [u for u in resp.get("Uploads", []) if key is None or u["Key"] == key]
+
+    def abort_pending(self, bucket: str, key: str) -> int:
+        count = 0
+        for upload in self.pending_uploads(bucket, key):
+            with contextlib.suppress(Exception):
+                self.uploader.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload["UploadId"])
+                count += 1
+        return count
+
+    # ---- transfers ------------------------------------------------------------------------------------------
+
+    def upload_path(
+        self,
+        bucket: str,
+        key: str,
+        path: Path,
+        *,
+        sha256: str | None = None,
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken = NEVER,
+    ) -> None:
+        """Upload a file (multipart above the threshold, parts in parallel). Cancel aborts the multipart
+        upload so no half object stays on the server."""
+        total = path.stat().st_size
+        extra = {"Metadata": {SHA256_META: sha256}} if sha256 else {}
+        cancel.raise_if_cancelled()
+        manager = TransferManager(self.uploader, self.transfer_config)
+        failed = True
+        try:
+            future = manager.upload(
+                str(path), bucket, key, extra_args=extra, subscribers=[_Progress(progress, total)]
+            )
+            while not future.done():
+                if cancel.wait(0.05):
+                    future.cancel()
+                    break
+            try:
+                future.result()
+            except Exception as exc:  # noqa: BLE001
+                if cancel.cancelled:
+                    raise CancelledError("upload cancelled by the user") from None
+                raise translate(exc, f"{bucket}/{key}") from exc
+            if cancel.cancelled:
+                raise CancelledError("upload cancelled by the user")
+            failed = False
+        finally:
+            manager.shutdown(cancel=failed)
+            if failed:
+                # s3transfer aborts on failure; make sure even if the abort call itself was lost.
+                with contextlib.suppress(Exception):
+                    self.abort_pending(bucket, key)
+
+    def upload_bytes(self, bucket: str, key: str, data: bytes, *, sha256: str | None = None) -> None:
+        meta = {"Metadata": {SHA256_META: sha256 or hashlib.sha256(data).hexdigest()}}
+        try:
+            self.uploader.put_object(Bucket=bucket, Key=key, Body=data, **meta)
+        except Exception as exc:  # noqa: BLE001
+            raise translate(exc, f"{bucket}/{key}") from exc
+
+    def stream(
+        self,
+        bucket: str,
+        key: str,
+        sink: Callable[[memoryview], object],
+        *,
+        expected: ObjectInfo | None = None,
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken = NEVER,
+        chunk: int = READ_CHUNK,
+    ) -> ObjectInfo:
+        """One streamed GET into ``sink``; the SHA-256 is computed on the fly and checked against the object's
+        metadata (``expected`` pins the ETag so a concurrent re-upload cannot be mixed in)."""
+        cancel.raise_if_cancelled()
+        args = {"Bucket": bucket, "Key": key}
+        if expected is not None and expected.etag:
+            args["IfMatch"] = expected.etag
+        try:
+            resp = self.downloader.get_object(**args)
+        except Exception as exc:  # noqa: BLE001
+            raise translate(exc, f"{bucket}/{key}") from exc
+        body = resp["Body"]
+        meta = {k.lower(): v for k, v in (resp.get("Metadata") or {}).items()}
+        info = ObjectInfo(size=int(resp["ContentLength"]), etag=resp.get("ETag", ""), sha256=meta.get(SHA256_META))
+        hasher = hashlib.sha256()
+        done = 0
+        unhook = cancel.on_cancel(lambda: _close_quietly(body))
+        try:
+            while True:
+                if cancel.cancelled:
+                    raise CancelledError("download cancelled by the user")
+                try:
+                    data = body.read(chunk)
+                except Exception as exc:  # noqa: BLE001
+                    if cancel.cancelled:
+                        raise CancelledError("download cancelled by the user") from None
+                    raise translate(exc, f"{bucket}/{key}") from exc
+                if not data:
+                    break
+                view = memoryview(data)
+                hasher.update(view)
+                sink(view)
+                done += len(data)
+                progress(done, info.size)
+        finally:
+            unhook()
+            _close_quietly(body)
+        if done != info.size:
+            raise IntegrityError(f"CDN object {bucket}/{key} ended after {done} of {info.size} bytes")
+        digest = hasher.hexdigest()
+        if info.sha256 and digest != info.sha256.lower():
+            raise IntegrityError(
+                f"CDN object {bucket}/{key} does not match its recorded SHA-256: corrupt or tampered"
+            )
+        return ObjectInfo(size=info.size, etag=info.etag, sha256=digest)
+
+    # ---- the seed's bool API, kept for compatibility ------------------------------------------------------
+
+    def upload(self, bucket: str, filename: str, file_bytes: bytes) -> bool:
+        try:
+            self.upload_bytes(bucket, filename, file_bytes)
+        except AzaionError as exc:
+            log.error("Upload fail: %s", exc)
+            return False
+        log.info("uploaded %s to the %s", filename, bucket)
+        return True
+
+    def download(self, folder: str, filename: str, dest_dir: Path | str = ".") -> bool:
+        """Seed behaviour: save ``folder/filename`` from the CDN as ``dest_dir/folder/filename``."""
+        from core.fileio import atomic_write
+        from core.names import validate_folder, validate_name
+
+        try:
+            target = Path(dest_dir) / validate_folder(folder) / validate_name(filename)
+            with atomic_write(target) as fh:
+                self.stream(folder, filename, fh.write)
+        except AzaionError as exc:
+            log.error("Download fail: %s", exc)
+            return False
+        log.info("downloaded %s from the %s", filename, folder)
+        return True
+
+
+def _close_quietly(body) -> None:  # noqa: ANN001
+    with contextlib.suppress(Exception):
+        body.close()

@@ -1,0 +1,153 @@
+"""CLI commands for sessions and resources (the forms other checks depend on: see the README)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from core.cancel import CancelToken
+from core.cli.context import open_session
+from core.cli.main import out, path_arg
+from core.cli.progress import TerminalProgress
+from core.errors import LocalIOError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("login", help="verify the credentials and store the password in the keyring")
+    p.add_argument("--no-store", action="store_true", help="do not store the password")
+    p.set_defaults(func=cmd_login)
+
+    p = sub.add_parser("whoami", help="show the logged-in user")
+    p.set_defaults(func=cmd_whoami)
+
+    p = sub.add_parser("check", help="bind this account to this machine, or report the mismatch")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("ls", help="list the resources of a folder, one name per line")
+    p.add_argument("folder")
+    p.add_argument("--search", default="", metavar="S")
+    p.set_defaults(func=cmd_ls)
+
+    p = sub.add_parser("upload", help="encrypt and upload a file as a big/small resource")
+    p.add_argument("file", type=path_arg)
+    p.add_argument("--folder", required=True)
+    p.add_argument("--name", help="resource name (default: the file's name)")
+    p.set_defaults(func=cmd_upload)
+
+    p = sub.add_parser("download", help="download and decrypt a big/small resource")
+    p.add_argument("name")
+    p.add_argument("--folder", required=True)
+    p.add_argument("-o", "--output", required=True, type=path_arg, metavar="PATH")
+    p.set_defaults(func=cmd_download)
+
+    p = sub.add_parser("sandbox", help="run the reference server (API + S3) on loopback in the foreground")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--api-port", type=int, default=0)
+    p.add_argument("--s3-port", type=int, default=0)
+    p.add_argument("--cdn-url", help="advertise this S3 URL in cdn.yaml (e.g. a proxy in front of the S3 port)")
+    p.set_defaults(func=cmd_sandbox)
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    from core.credential_store import CredentialStore
+    from core.settings import save_settings
+
+    session = open_session(args)
+    user = session.client.get_user()
+    if not args.no_store and session.password_source != "keyring":
+        store = CredentialStore()
+        if not store.save(session.profile_id, session.email, session.client.credentials.password):
+            print(f"warning: {store.last_warning}", file=sys.stderr)
+        _remember_email(session)
+        save_settings(session.settings)
+    out(f"logged in as {user.email} ({user.role.label})")
+    return 0
+
+
+def _remember_email(session) -> None:  # noqa: ANN001
+    settings = session.settings
+    for profile in settings.profiles:
+        if profile.id == session.profile_id:
+            profile.email = session.email
+            return
+    settings.add_or_update_profile(
+        id=session.profile_id, name=session.client.api_url, api_url=session.client.api_url, email=session.email
+    )
+
+
+def cmd_whoami(args: argparse.Namespace) -> int:
+    user = open_session(args).client.get_user()
+    out(f"{user.email}\t{user.role.label}\t{'enabled' if user.is_enabled else 'disabled'}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    open_session(args).client.check_resource()
+    out("ok: this machine is bound to the account")
+    return 0
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    for entry in open_session(args).client.list_files(args.folder, args.search):
+        out(entry.name)
+    return 0
+
+
+def _cancel_on_sigint() -> tuple[CancelToken, object]:
+    """First Ctrl+C cancels cleanly (temp files removed, multipart aborted); the default handler is restored."""
+    token = CancelToken()
+    if threading.current_thread() is not threading.main_thread():
+        return token, None
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, lambda *_: token.cancel())
+    return token, previous
+
+
+def _restore(previous: object) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGINT, previous)
+
+
+def cmd_upload(args: argparse.Namespace) -> int:
+    path: Path = args.file
+    if not path.is_file():
+        raise LocalIOError(f"no such file: {path}")
+    name = args.name or path.name
+    session = open_session(args)
+    progress = TerminalProgress(f"upload {name}")
+    token, previous = _cancel_on_sigint()
+    try:
+        report = session.client.upload_big_small_resource(
+            path, name, args.folder, progress=progress, on_stage=progress.on_stage, cancel=token
+        )
+    finally:
+        _restore(previous)
+        progress.close()
+    out(f"uploaded {args.folder}/{name} ({report.plain_size} bytes)")
+    return 0
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    session = open_session(args)
+    progress = TerminalProgress(f"download {args.name}")
+    token, previous = _cancel_on_sigint()
+    try:
+        report = session.client.download_big_small_resource(
+            args.name, args.folder, args.output, progress=progress, on_stage=progress.on_stage, cancel=token
+        )
+    finally:
+        _restore(previous)
+        progress.close()
+    if report.message:
+        print(f"warning: {report.message}", file=sys.stderr)
+    out(f"downloaded {args.folder}/{args.name} to {report.output} ({report.source})")
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from sandbox.cli import run
+
+    return run(host=args.host, api_port=args.api_port, s3_port=args.s3_port, cdn_url=args.cdn_url)

@@ -1,0 +1,75 @@
+"""``azaion``: the scripting CLI over the same core as the GUI. One line ``error: <message>`` on failure."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from core import __version__
+from core.errors import AzaionError, CancelledError
+
+log = logging.getLogger("azaion.cli")
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from core.cli import commands
+
+    parser = argparse.ArgumentParser(prog="azaion", description="Azaion platform client (scripting CLI).")
+    parser.add_argument("--version", action="version", version=f"azaion {__version__}")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--api", metavar="URL", help="API base URL (https; http only on loopback)")
+    where.add_argument("--profile", metavar="NAME", help="server profile from the settings")
+    parser.add_argument("--email", metavar="E", help="account email (or AZAION_EMAIL)")
+    parser.add_argument(
+        "--password-stdin", action="store_true", help="read the password from the first line of stdin"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="also log to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from core.logs import setup_logging
+
+    try:
+        setup_logging(logging.DEBUG if args.verbose else logging.INFO, console=args.verbose)
+    except OSError as exc:
+        print(f"warning: cannot write the log file: {exc}", file=sys.stderr)
+    func: Command = args.func
+    try:
+        return func(args)
+    except CancelledError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except AzaionError as exc:
+        log.debug("command failed", exc_info=True)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the CLI promises no tracebacks; they go to the log
+        log.exception("unexpected failure in %s", args.command)
+        print(f"error: unexpected {type(exc).__name__}: {exc} (details in the log)", file=sys.stderr)
+        return 2
+
+
+def out(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def path_arg(value: str) -> Path:
+    return Path(value).expanduser()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Shared fixtures: every test run is isolated (XDG dirs in a temp folder), talks to a real sandbox (Flask API +
+moto S3 on loopback) and records the secrets it used so the final scan can prove none reached a log or setting."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+SESSION_DIR = Path(tempfile.mkdtemp(prefix="azaion-tests-"))
+for _var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+    os.environ[_var] = str(SESSION_DIR / _var.lower())
+os.environ.pop("AZAION_PASSWORD", None)
+os.environ.pop("AZAION_EMAIL", None)
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+USED_SECRETS: set[str] = set()
+"""Passwords and tokens used by tests; tests/test_zz_secrets.py scans logs and settings for them."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from core.logs import setup_logging
+
+    setup_logging()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The secrets scan must see everything the suite wrote: run it last."""
+    items.sort(key=lambda item: item.get_closest_marker("scan_last") is not None)
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    from sandbox.server import Sandbox
+
+    sb = Sandbox().start()
+    try:
+        yield sb
+    finally:
+        sb.stop()
+
+
+@pytest.fixture
+def make_account(sandbox):
+    """Create a fresh account on the sandbox (unique email, random password) so tests never share bindings."""
+    from core.models import Credentials, RoleEnum
+
+    def make(role: RoleEnum = RoleEnum.ResourceUploader, enabled: bool = True) -> Credentials:
+        email = f"t-{uuid.uuid4().hex[:10]}@test.local"
+        password = "pw-" + secrets.token_urlsafe(12)
+        USED_SECRETS.add(password)
+        sandbox.state.add_user(email, password, role, enabled=enabled)
+        return Credentials(email, password)
+
+    return make
+
+
+@pytest.fixture
+def make_client(sandbox, make_account, tmp_path):
+    """A logged-in ApiClient with its own cache folder and machine identity."""
+    from core.api_client import ApiClient
+    from core.models import RoleEnum
+
+    made = []
+
+    def make(creds=None, *, role: RoleEnum = RoleEnum.ResourceUploader, hardware: str | None = None,
+             cache_dir: Path | None = None, login: bool = True, api_url: str | None = None, **kwargs):
+        creds = creds or make_account(role)
+        client = ApiClient(
+            api_url or sandbox.api_url,
+            cache_dir=cache_dir or tmp_path / f"cache-{len(made)}",
+            hardware=hardware or f"CPU: Test {uuid.uuid4().hex[:6]}. GPU: None. Memory: 1024. DriveSerial: T1",
+            **kwargs,
+        )
+        client.set_credentials(creds)
+        if login:
+            USED_SECRETS.add(client.login().raw)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        if client.token is not None:
+            USED_SECRETS.add(client.token.raw)
