@@ -1,0 +1,51 @@
+"""``python -m sandbox``: run the sandbox in the foreground for manual testing of the GUI and CLI."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from sandbox.server import Sandbox
+from sandbox.state import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+
+def run(host: str = "127.0.0.1", api_port: int = 0, s3_port: int = 0, cdn_url: str | None = None) -> int:
+    """Start the sandbox, print where it listens and the demo accounts, block until Ctrl+C or SIGTERM."""
+    stop = threading.Event()
+    previous: dict[int, object] = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGINT", "SIGTERM", "SIGBREAK"):  # SIGBREAK: Ctrl+Break on Windows
+            sig = getattr(signal, name, None)
+            if sig is not None:
+                previous[sig] = signal.signal(sig, lambda *_: stop.set())
+    try:
+        with Sandbox(host=host, api_port=api_port, s3_port=s3_port, cdn_url=cdn_url) as sandbox:
+            print(f"API: {sandbox.api_url}")
+            print(f"S3: {sandbox.s3_url}")
+            if sandbox.cdn_url != sandbox.s3_url:
+                print(f"CDN: {sandbox.cdn_url}")
+            for email, role in DEMO_ACCOUNTS:
+                print(f"{email} {role.label} {DEMO_PASSWORD}")
+            print("Press Ctrl+C to stop.")
+            sys.stdout.flush()
+            while not stop.wait(0.5):  # a timed wait stays interruptible on Windows
+                pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description="Azaion reference server (loopback only)")
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
+    parser.add_argument("--api-port", type=int, default=0, help="API port (0: any free port)")
+    parser.add_argument("--s3-port", type=int, default=0, help="S3 port (0: any free port)")
+    parser.add_argument("--cdn-url", default=None, help="host advertised in cdn.yaml (default: the S3 URL)")
+    args = parser.parse_args(argv)
+    return run(args.host, args.api_port, args.s3_port, args.cdn_url)

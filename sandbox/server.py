@@ -1,0 +1,171 @@
+"""The sandbox: the API (Flask on werkzeug) and an S3 endpoint (moto) on loopback ports, started in threads so
+tests and the GUI can talk to a real server without any network or cloud account."""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+import threading
+from types import TracebackType
+
+import yaml
+from botocore.client import BaseClient
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
+
+from sandbox.api import create_app
+from sandbox.state import SandboxState
+from sandbox.wsgi import make_threaded_server
+
+REGION = "us-east-1"
+# moto accepts any credentials; the pairs differ so the client's choice of key can be seen in tests.
+DOWNLOADER_KEY = ("SANDBOXDOWNLOADER0001", "sandbox-downloader-secret")
+UPLOADER_KEY = ("SANDBOXUPLOADER00001", "sandbox-uploader-secret")
+S3_CLIENT_KEY = ("SANDBOXSERVER0000001", "sandbox-server-secret")
+README = b"Azaion sandbox: sample folder. Files here come from the sandbox seed, not from a real deployment.\n"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _url(host: str, port: int) -> str:
+    bare = host.strip("[]")
+    return f"http://[{bare}]:{port}" if ":" in bare else f"http://{bare}:{port}"
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No per-request access log lines on stderr."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+class Sandbox:
+    """API + S3 on loopback. ``with Sandbox(seed=False) as sb: requests.get(sb.api_url + ...)``."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        api_port: int = 0,
+        s3_port: int = 0,
+        cdn_url: str | None = None,
+        token_lifetime: int = 3600,
+        seed: bool = True,
+    ) -> None:
+        if not is_loopback(host):
+            raise ValueError(f"the sandbox only listens on loopback hosts, not {host!r}")
+        self.host = host.strip("[]")
+        self._api_port = api_port
+        self._s3_port = s3_port
+        self._cdn_url_override = cdn_url.rstrip("/") if cdn_url else None
+        self.token_lifetime = token_lifetime
+        self.seed = seed
+        self.state = SandboxState()
+        self.secret = secrets.token_hex(32)
+        self.api_url = ""
+        self.s3_url = ""
+        self.cdn_url = self._cdn_url_override or ""  # the S3 URL once started, unless overridden
+        self._api_server: BaseWSGIServer | None = None
+        self._api_thread: threading.Thread | None = None
+        self._moto = None
+
+    # ---- lifecycle ---------------------------------------------------------------------------------------
+
+    def start(self) -> Sandbox:
+        if self._api_server is not None:
+            raise RuntimeError("the sandbox is already running")
+        try:
+            self._start_s3()
+            self._start_api()
+            self._create_buckets()
+            self._seed_state()
+            if self.seed:
+                from sandbox.seed import seed_sample_resource
+
+                seed_sample_resource(self)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Shut both servers down and join their threads; safe to call twice."""
+        server, thread, self._api_server, self._api_thread = self._api_server, self._api_thread, None, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+        moto, self._moto = self._moto, None
+        if moto is not None:
+            moto.stop()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # ---- parts -------------------------------------------------------------------------------------------
+
+    def _start_s3(self) -> None:
+        from sandbox.s3 import QuietMotoServer  # imports moto: only when a sandbox really starts
+
+        self._moto = QuietMotoServer(ip_address=self.host, port=self._s3_port, verbose=False)
+        self._moto.start()
+        _, port = self._moto.get_host_and_port()
+        self.s3_url = _url(self.host, port)
+        self.cdn_url = self._cdn_url_override or self.s3_url
+
+    def _start_api(self) -> None:
+        app = create_app(self.state, self.secret, self.token_lifetime, self.cdn_yaml)
+        self._api_server = make_threaded_server(self.host, self._api_port, app, _QuietHandler)
+        self.api_url = _url(self.host, self._api_server.server_port)
+        self._api_thread = threading.Thread(
+            target=self._api_server.serve_forever, kwargs={"poll_interval": 0.1}, name="sandbox-api", daemon=True
+        )
+        self._api_thread.start()
+
+    def s3_client(self, access: tuple[str, str] = S3_CLIENT_KEY) -> BaseClient:
+        """A boto3 S3 client for this sandbox's moto endpoint (credentials passed here, never via env)."""
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.s3_url,
+            region_name=REGION,
+            aws_access_key_id=access[0],
+            aws_secret_access_key=access[1],
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}),
+        )
+
+    def _create_buckets(self) -> None:
+        from sandbox.s3 import create_buckets
+
+        create_buckets(self.s3_client())
+
+    def _seed_state(self) -> None:
+        for folder in ("suite", "suite-stage"):
+            self.state.put_file(folder, "readme.txt", README)
+
+    def cdn_yaml(self) -> str:
+        """cdn.yaml as served under config/: the S3 endpoint (or ``cdn_url``) with two distinct key pairs."""
+        return yaml.safe_dump(
+            {
+                "host": self.cdn_url,
+                "region": REGION,
+                "downloader_access_key": DOWNLOADER_KEY[0],
+                "downloader_access_secret": DOWNLOADER_KEY[1],
+                "uploader_access_key": UPLOADER_KEY[0],
+                "uploader_access_secret": UPLOADER_KEY[1],
+            },
+            sort_keys=False,
+        )

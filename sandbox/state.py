@@ -1,0 +1,272 @@
+"""In-memory state of the sandbox server, guarded by one lock so the threaded HTTP server and tests can touch it
+concurrently. It only stores things; the protocol rules (roles, 409 codes) live in ``sandbox.api``."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import os
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from core.models import RoleEnum
+
+DEMO_DOMAIN = "sandbox.local"
+DEMO_PASSWORD = "sandbox"  # noqa: S105 - documented demo password of a loopback-only test server
+DEMO_ACCOUNTS: tuple[tuple[str, RoleEnum], ...] = (
+    (f"apiadmin@{DEMO_DOMAIN}", RoleEnum.ApiAdmin),
+    (f"admin@{DEMO_DOMAIN}", RoleEnum.Admin),
+    (f"uploader@{DEMO_DOMAIN}", RoleEnum.ResourceUploader),
+    (f"operator@{DEMO_DOMAIN}", RoleEnum.Operator),
+    (f"validator@{DEMO_DOMAIN}", RoleEnum.Validator),
+    (f"companion@{DEMO_DOMAIN}", RoleEnum.CompanionPC),
+)
+
+INSTALLER_NAME = "AzaionSuite-1.4.2.exe"
+STAGE_INSTALLER_NAME = "AzaionSuite-stage-1.5.0-rc1.exe"
+
+# scrypt cost: the usual interactive setting (~45 ms); a sandbox does not need more, tests should not wait longer.
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+
+
+def _hash_password(password: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(password.encode("utf-8"), salt=salt, **_SCRYPT)
+
+
+def utc_now() -> datetime:
+    """Whole seconds, so the ISO form round-trips exactly."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass
+class UserRecord:
+    """A stored account; ``get_user`` hands out copies, so mutate through the state's methods."""
+
+    id: str
+    email: str
+    role: RoleEnum
+    salt: bytes = field(repr=False)
+    password_hash: bytes = field(repr=False)
+    hardware: str | None = None
+    is_enabled: bool = True
+    last_login: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    data: bytes
+    modified: datetime
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+@dataclass(frozen=True)
+class KeyFragment:
+    fragment: bytes
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Installer:
+    filename: str
+    data: bytes
+
+
+def _sample_installer(label: str) -> bytes:
+    """Small, recognisable bytes: real installers are hundreds of MB, tests only need a body and a name."""
+    return b"MZ" + f"\nAzaion Suite sandbox installer ({label})\n".encode() + bytes(range(256)) * 16
+
+
+class SandboxState:
+    """Users, files per folder, key fragments, installers, token generation and test fault hooks."""
+
+    def __init__(self, demo_users: bool = True) -> None:
+        self._lock = threading.RLock()
+        self._users: dict[str, UserRecord] = {}  # key: lower-cased email
+        self._folders: dict[str, dict[str, StoredFile]] = {}
+        self._fragments: dict[str, KeyFragment] = {}
+        self._installers: dict[bool, Installer] = {
+            False: Installer(INSTALLER_NAME, _sample_installer("production")),
+            True: Installer(STAGE_INSTALLER_NAME, _sample_installer("stage")),
+        }
+        self._token_generation = 0
+        self._failures: list[tuple[int, str]] = []
+        self._garbage_gets = 0
+        if demo_users:
+            for email, role in DEMO_ACCOUNTS:
+                self.add_user(email, DEMO_PASSWORD, role)
+
+    # ---- users -------------------------------------------------------------------------------------------
+
+    def add_user(
+        self, email: str, password: str, role: RoleEnum | int, hardware: str | None = None, enabled: bool = True
+    ) -> UserRecord:
+        """Create an account; ValueError when the email (case-insensitive) already exists."""
+        salt = os.urandom(16)
+        digest = _hash_password(password, salt)  # outside the lock: scrypt is deliberately slow
+        record = UserRecord(
+            id=str(uuid.uuid4()),
+            email=email,
+            role=RoleEnum(int(role)),
+            salt=salt,
+            password_hash=digest,
+            hardware=hardware,
+            is_enabled=enabled,
+        )
+        with self._lock:
+            if email.lower() in self._users:
+                raise ValueError(f"user {email} already exists")
+            self._users[email.lower()] = record
+            return dataclasses.replace(record)
+
+    def get_user(self, email: str) -> UserRecord | None:
+        with self._lock:
+            record = self._users.get(email.lower())
+            return dataclasses.replace(record) if record else None
+
+    def get_user_by_id(self, user_id: str) -> UserRecord | None:
+        with self._lock:
+            for record in self._users.values():
+                if record.id == user_id:
+                    return dataclasses.replace(record)
+            return None
+
+    def find_users(self, search: str = "") -> list[UserRecord]:
+        """Case-insensitive substring match on the email; all users for an empty search."""
+        needle = search.lower()
+        with self._lock:
+            found = [dataclasses.replace(u) for u in self._users.values() if needle in u.email.lower()]
+        return sorted(found, key=lambda u: u.email.lower())
+
+    def _update(self, email: str, **changes: object) -> None:
+        with self._lock:
+            record = self._users.get(email.lower())
+            if record is None:
+                raise KeyError(email)
+            for name, value in changes.items():
+                setattr(record, name, value)
+
+    def set_enabled(self, email: str, enabled: bool) -> None:
+        self._update(email, is_enabled=enabled)
+
+    def set_role(self, email: str, role: RoleEnum | int) -> None:
+        self._update(email, role=RoleEnum(int(role)))
+
+    def set_hardware(self, email: str, hardware: str | None) -> None:
+        self._update(email, hardware=hardware)
+
+    def set_last_login(self, email: str, when: datetime | None) -> None:
+        self._update(email, last_login=when)
+
+    def delete_user(self, email: str) -> None:
+        with self._lock:
+            if self._users.pop(email.lower(), None) is None:
+                raise KeyError(email)
+
+    def check_password(self, email: str, password: str) -> UserRecord | None:
+        """The account when ``password`` is right, else None (also for unknown emails)."""
+        record = self.get_user(email)
+        if record is None:
+            _hash_password(password, b"\0" * 16)  # same cost either way: no user enumeration by timing
+            return None
+        if not hmac.compare_digest(_hash_password(password, record.salt), record.password_hash):
+            return None
+        return record
+
+    def bind_hardware(self, email: str, hardware: str) -> bool:
+        """Bind on first use; True when the account is (now) bound to ``hardware``, False on a mismatch."""
+        with self._lock:
+            record = self._users.get(email.lower())
+            if record is None:
+                raise KeyError(email)
+            if record.hardware is None:
+                record.hardware = hardware
+            return record.hardware == hardware
+
+    # ---- files -------------------------------------------------------------------------------------------
+
+    def put_file(self, folder: str, name: str, data: bytes, modified: datetime | None = None) -> None:
+        """Create the folder when missing, overwrite an existing file."""
+        with self._lock:
+            self._folders.setdefault(folder, {})[name] = StoredFile(bytes(data), modified or utc_now())
+
+    def get_file(self, folder: str, name: str) -> bytes | None:
+        with self._lock:
+            stored = self._folders.get(folder, {}).get(name)
+            return stored.data if stored else None
+
+    def list_files(self, folder: str, search: str = "") -> list[tuple[str, StoredFile]]:
+        """Sorted (name, file) pairs whose name contains ``search`` (case-insensitive); [] for unknown folders."""
+        needle = search.lower()
+        with self._lock:
+            items = [(n, f) for n, f in self._folders.get(folder, {}).items() if needle in n.lower()]
+        return sorted(items)
+
+    def clear_folder(self, folder: str) -> int:
+        """Delete every file in ``folder``; returns how many there were."""
+        with self._lock:
+            return len(self._folders.pop(folder, {}))
+
+    # ---- key fragments and installers --------------------------------------------------------------------
+
+    def put_fragment(self, version: str, fragment: bytes, sha256: str) -> None:
+        with self._lock:
+            self._fragments[version] = KeyFragment(bytes(fragment), sha256.lower())
+
+    def get_fragment(self, version: str) -> KeyFragment | None:
+        with self._lock:
+            return self._fragments.get(version)
+
+    def set_installer(self, filename: str, data: bytes, stage: bool = False) -> None:
+        with self._lock:
+            self._installers[stage] = Installer(filename, bytes(data))
+
+    def get_installer(self, stage: bool = False) -> Installer | None:
+        with self._lock:
+            return self._installers.get(stage)
+
+    # ---- tokens and test fault hooks ---------------------------------------------------------------------
+
+    @property
+    def token_generation(self) -> int:
+        with self._lock:
+            return self._token_generation
+
+    def revoke_tokens(self) -> None:
+        """Every token issued so far becomes invalid (401); tokens from later logins work."""
+        with self._lock:
+            self._token_generation += 1
+
+    def fail_next(self, status: int, count: int = 1, body: str = "") -> None:
+        """The next ``count`` requests other than POST /login answer ``status`` with ``body``."""
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        with self._lock:
+            self._failures.extend([(status, body)] * count)
+
+    def take_failure(self) -> tuple[int, str] | None:
+        with self._lock:
+            return self._failures.pop(0) if self._failures else None
+
+    def garbage_next_get(self, count: int = 1) -> None:
+        """The next ``count`` POST /resources/get answers are random bytes of the right length, not ciphertext."""
+        with self._lock:
+            self._garbage_gets += count
+
+    def take_garbage(self) -> bool:
+        with self._lock:
+            if self._garbage_gets > 0:
+                self._garbage_gets -= 1
+                return True
+            return False
+
+    def clear_faults(self) -> None:
+        """Drop pending fail_next / garbage_next_get hooks (for test teardown)."""
+        with self._lock:
+            self._failures.clear()
+            self._garbage_gets = 0
