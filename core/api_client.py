@@ -239,8 +239,10 @@ class ApiClient:
             json={"password": creds.password, "hardware": self.hardware, "fileName": filename},
             what=f"download {folder}/{filename}",
         )
+        # The server derives the key from the email as it stores it; the token carries that spelling.
+        email = (self._token.email if self._token and self._token.email else None) or creds.email
         try:
-            data = decrypt_bytes(resp.content, user_key(creds.email, creds.password, self.hardware))
+            data = decrypt_bytes(resp.content, user_key(email, creds.password, self.hardware))
         except IntegrityError:
             raise IntegrityError(
                 f"{folder}/{filename}: the server's answer does not decrypt with this account's key "

@@ -116,3 +116,11 @@ def test_unreachable_server(tmp_path):
     client.set_credentials(Credentials("a@b.c", "pw"))
     with pytest.raises(UnreachableError, match="cannot reach the server"):
         client.login()
+
+
+def test_email_case_does_not_break_the_per_user_key(sandbox, make_account, make_client):
+    """The server keys by its stored email; a user typing other capitals must still decrypt (JWT email is used)."""
+    creds = make_account()
+    client = make_client(Credentials(creds.email.upper(), creds.password))
+    client.upload_big_small_resource(b"case" * 10, "case.bin", "models")
+    assert client.load_big_small_resource("case.bin", "models") == b"case" * 10

@@ -1,0 +1,165 @@
+"""Logging set-up: a daily rotating file (30 days kept) and an optional console handler, both behind a filter
+that redacts secrets.
+
+The ``RedactingFilter`` rewrites each record's final message (and its exception and stack text) before any
+handler formats it:
+
+* every string registered with ``register_secret`` (4 characters or longer) -> ``***``
+* ``Bearer <anything>`` -> ``Bearer ***``
+* JWT-looking strings (``eyJ….….…``) -> ``***``
+* values of JSON / dict / ``key=value`` fields named password, token, secret (``access_token``,
+  ``"Password"``, …) -> ``***``
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+import sys
+import threading
+from pathlib import Path
+
+from core import paths
+
+LOG_FILE_NAME = "azaion-admin.log"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+ROOT_LOGGER = "azaion"
+BACKUP_DAYS = 30
+MIN_SECRET_LENGTH = 4
+MASK = "***"
+CHATTY_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
+
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+_secret_pattern: re.Pattern[str] | None = None
+
+_BEARER = re.compile(r"(?i)\b(Bearer)\s+[^\s\"',;}\]]+")
+_JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
+# "password": "x", 'token': 'x', \"password\": \"x\" (JSON inside a repr), password=x, access_token: x,
+# "Password": 1234 - the key may be quoted, the value quoted or bare.
+_FIELD = re.compile(
+    r"(?i)(?P<head>(?P<kq>\\?[\"']?)\b[\w-]*(?:password|passwd|token|secret)\b(?P=kq)\s*[:=]\s*)"
+    r"(?:(?P<vq>\\?[\"'])(?P<quoted>.*?)(?<!\\)(?P=vq)|(?P<bare>[^\s\"'&,;}\])]+))"
+)
+
+
+def _mask_field(match: re.Match[str]) -> str:
+    quote = match.group("vq")
+    if quote is not None:
+        return f"{match.group('head')}{quote}{MASK}{quote}"
+    return f"{match.group('head')}{MASK}"
+
+
+def register_secret(secret: str | None) -> None:
+    """Redact ``secret`` from every log record from now on (strings shorter than 4 characters are ignored,
+    they would mangle ordinary text)."""
+    global _secret_pattern
+    if not secret or len(secret) < MIN_SECRET_LENGTH:
+        return
+    with _secrets_lock:
+        if secret in _secrets:
+            return
+        _secrets.add(secret)
+        ordered = sorted(_secrets, key=len, reverse=True)
+        _secret_pattern = re.compile("|".join(re.escape(s) for s in ordered))
+
+
+def unregister_secret(secret: str) -> None:
+    global _secret_pattern
+    with _secrets_lock:
+        _secrets.discard(secret)
+        ordered = sorted(_secrets, key=len, reverse=True)
+        _secret_pattern = re.compile("|".join(re.escape(s) for s in ordered)) if ordered else None
+
+
+def redact(text: str) -> str:
+    """``text`` with registered secrets, bearer tokens, JWTs and password/token field values masked."""
+    if not text:
+        return text
+    pattern = _secret_pattern
+    if pattern is not None:
+        text = pattern.sub(MASK, text)
+    text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
+    text = _JWT.sub(MASK, text)
+    text = _FIELD.sub(_mask_field, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in the final message and in exception / stack text; never drops a record."""
+
+    _formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: keep the raw text
+            message = str(record.msg)
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+_setup_lock = threading.Lock()
+_HANDLER_MARK = "_azaion_handler"
+
+
+def _own_handlers(logger: logging.Logger) -> list[logging.Handler]:
+    return [h for h in logger.handlers if getattr(h, _HANDLER_MARK, False)]
+
+
+def setup_logging(level: int = logging.INFO, log_dir: Path | None = None, console: bool = False) -> Path:
+    """Log the ``azaion`` hierarchy at ``level`` (and warnings of libraries) to ``log_dir/azaion-admin.log``,
+    rotated at midnight with 30 days kept; ``console`` adds a stderr handler. Calling it again replaces the
+    handlers it added before instead of adding more. Returns the log file path."""
+    directory = paths.ensure_private_dir(log_dir) if log_dir is not None else paths.log_dir()
+    log_file = Path(directory) / LOG_FILE_NAME
+    root = logging.getLogger()
+    with _setup_lock:
+        for handler in _own_handlers(root):
+            root.removeHandler(handler)
+            handler.close()
+        formatter = logging.Formatter(LOG_FORMAT)
+        redactor = RedactingFilter()
+        file_handler = logging.handlers.TimedRotatingFileHandler(
+            log_file, when="midnight", backupCount=BACKUP_DAYS, encoding="utf-8"
+        )
+        handlers: list[logging.Handler] = [file_handler]
+        if console:
+            handlers.append(logging.StreamHandler(sys.stderr))
+        for handler in handlers:
+            handler.setFormatter(formatter)
+            handler.addFilter(redactor)
+            setattr(handler, _HANDLER_MARK, True)
+            root.addHandler(handler)
+        # Library records reach the handlers from WARNING up; the client's own from ``level``.
+        if root.level == logging.NOTSET or root.level > logging.WARNING:
+            root.setLevel(logging.WARNING)
+        logging.getLogger(ROOT_LOGGER).setLevel(level)
+        for name in CHATTY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
+        logging.captureWarnings(True)
+    return log_file
+
+
+def shutdown_logging() -> None:
+    """Remove and close the handlers ``setup_logging`` added (tests, application exit)."""
+    root = logging.getLogger()
+    with _setup_lock:
+        for handler in _own_handlers(root):
+            root.removeHandler(handler)
+            handler.close()
+
+
+def get_logger(name: str) -> logging.Logger:
+    """The logger ``azaion.<name>`` (``name`` may already start with ``azaion``)."""
+    if name == ROOT_LOGGER or name.startswith(ROOT_LOGGER + "."):
+        return logging.getLogger(name)
+    return logging.getLogger(f"{ROOT_LOGGER}.{name}")

@@ -1,0 +1,125 @@
+"""core.logs: rotating file logging with secrets redacted."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from pathlib import Path
+
+import pytest
+
+from core import logs
+
+pytestmark = pytest.mark.usefixtures("restore_logging")
+
+JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhQGIuYyIsImV4cCI6MX0.c2lnbmF0dXJlX2J5dGVz"
+
+
+def own_handlers() -> list[logging.Handler]:
+    return [h for h in logging.getLogger().handlers if getattr(h, "_azaion_handler", False)]
+
+
+def flush() -> None:
+    for handler in own_handlers():
+        handler.flush()
+
+
+def test_rotating_file_handler_configuration(tmp_path: Path) -> None:
+    log_file = logs.setup_logging(log_dir=tmp_path / "logs")
+    assert log_file == tmp_path / "logs" / "azaion-admin.log"
+    (handler,) = own_handlers()
+    assert isinstance(handler, logging.handlers.TimedRotatingFileHandler)
+    assert handler.when == "MIDNIGHT"
+    assert handler.backupCount == 30
+    assert handler.encoding == "utf-8"
+    assert Path(handler.baseFilename) == log_file
+    assert any(isinstance(f, logs.RedactingFilter) for f in handler.filters)
+    assert handler.formatter._fmt == "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    for name in ("botocore", "urllib3", "s3transfer"):
+        assert logging.getLogger(name).level == logging.WARNING
+
+
+def test_default_log_dir_follows_xdg_state_home(isolated_home: dict[str, Path]) -> None:
+    log_file = logs.setup_logging()
+    assert log_file == isolated_home["XDG_STATE_HOME"] / "azaion-admin" / "log" / "azaion-admin.log"
+
+
+def test_setup_is_idempotent(tmp_path: Path) -> None:
+    logs.setup_logging(log_dir=tmp_path)
+    logs.setup_logging(log_dir=tmp_path)
+    assert len(own_handlers()) == 1
+    logs.setup_logging(log_dir=tmp_path, console=True)
+    logs.setup_logging(log_dir=tmp_path, console=True)
+    handlers = own_handlers()
+    assert len(handlers) == 2
+    assert all(any(isinstance(f, logs.RedactingFilter) for f in h.filters) for h in handlers)
+    logs.get_logger("once").warning("exactly once")
+    flush()
+    assert (tmp_path / "azaion-admin.log").read_text().count("exactly once") == 1
+
+
+def test_levels_and_names(tmp_path: Path) -> None:
+    log_file = logs.setup_logging(level=logging.DEBUG, log_dir=tmp_path)
+    logger = logs.get_logger("api")
+    assert logger.name == "azaion.api"
+    assert logs.get_logger("azaion.cdn").name == "azaion.cdn"
+    logger.debug("debug line from the client")
+    logging.getLogger("some.library").warning("library warning")
+    logging.getLogger("some.library").info("library info, not logged")
+    flush()
+    text = log_file.read_text()
+    assert " DEBUG azaion.api: debug line from the client" in text
+    assert " WARNING some.library: library warning" in text
+    assert "library info" not in text
+
+
+def test_secrets_are_redacted_in_file_and_traceback(tmp_path: Path) -> None:
+    log_file = logs.setup_logging(level=logging.DEBUG, log_dir=tmp_path)
+    password = "Pa55-word-registered"
+    logs.register_secret(password)
+    logs.register_secret("abc")  # too short: ignored, would mangle ordinary words
+    logs.register_secret("")
+    log = logs.get_logger("test.redact")
+    log.info("login with %s for user", password)
+    log.info("request headers: %s", {"Authorization": "Bearer opaque-token-value-123"})
+    log.info("token is %s", JWT)
+    log.info("body %s", {"email": "a@b.c", "password": "dict-password-1"})
+    log.info('json body {"email": "a@b.c", "password": "json-password-2", "token": "plain-token-3"}')
+    log.info("form body email=a@b.c&password=form-password-4")
+    log.info("abc stays readable")
+    try:
+        raise RuntimeError(f"server refused {password} with Bearer {JWT}")
+    except RuntimeError:
+        log.exception("call failed for %s", {"password": "exc-password-5"})
+    logging.getLogger("urllib3").warning("Authorization: Bearer lib-token-6")
+    flush()
+    text = log_file.read_text(encoding="utf-8")
+    for leaked in (
+        password,
+        "opaque-token-value-123",
+        JWT,
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+        "dict-password-1",
+        "json-password-2",
+        "plain-token-3",
+        "form-password-4",
+        "exc-password-5",
+        "lib-token-6",
+    ):
+        assert leaked not in text, leaked
+    assert "login with *** for user" in text
+    assert "Bearer ***" in text
+    assert "token is ***" in text
+    assert "'password': '***'" in text
+    assert '"password": "***", "token": "***"' in text
+    assert "password=***" in text
+    assert "abc stays readable" in text
+    assert "Traceback (most recent call last)" in text
+    assert "RuntimeError: server refused *** with Bearer ***" in text
+
+
+def test_redact_helper() -> None:
+    assert logs.redact("Authorization: Bearer x.y.z") == "Authorization: Bearer ***"
+    assert logs.redact("token_margin_s=60") == "token_margin_s=60"
+    assert logs.redact("{'access_token': 'q'}") == "{'access_token': '***'}"
+    assert logs.redact("plain text") == "plain text"
