@@ -74,7 +74,7 @@ def _remember_email(session) -> None:  # noqa: ANN001
             profile.email = session.email
             return
     settings.add_or_update_profile(
-        id=session.profile_id, name=session.client.api_url, api_url=session.client.api_url, email=session.email
+        session.profile_id, name=session.client.api_url, api_url=session.client.api_url, email=session.email
     )
 
 
