@@ -124,3 +124,35 @@ def test_email_case_does_not_break_the_per_user_key(sandbox, make_account, make_
     client = make_client(Credentials(creds.email.upper(), creds.password))
     client.upload_big_small_resource(b"case" * 10, "case.bin", "models")
     assert client.load_big_small_resource("case.bin", "models") == b"case" * 10
+
+
+def test_facade_is_thread_safe_across_relogin(sandbox, make_client):
+    """Eight threads share one client while every token is revoked: all calls succeed, and the threads that
+    hit 401 together do not each log in (a replaced token is reused, not refreshed again)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = make_client()
+    client.upload_big_small_resource(b"shared" * 100, "threads.bin", "models")
+    logins = []
+    original = client.login
+
+    def counting_login():
+        logins.append(threading.get_ident())
+        return original()
+
+    client.login = counting_login
+    sandbox.state.revoke_tokens()
+    barrier = threading.Barrier(8)
+
+    def work(i):
+        barrier.wait()
+        if i % 2:
+            return client.load_big_small_resource("threads.bin", "models")
+        return [e.name for e in client.list_files("models")]
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(work, range(8)))
+    assert all(r == b"shared" * 100 for r in results[1::2])
+    assert all("threads.bin.small" in r for r in results[0::2])
+    assert 1 <= len(logins) <= 2

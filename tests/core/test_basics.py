@@ -48,12 +48,12 @@ def test_user_from_json():
 
 
 def test_token_claims_read_without_verification():
-    raw = jwt.encode({"email": "a@b.c", "role": "Admin", "exp": int(time.time()) + 30}, "server-secret", "HS256")
+    raw = jwt.encode({"email": "a@b.c", "role": "Admin", "exp": int(time.time()) + 30}, "server-secret-of-at-least-32-bytes!!", "HS256")
     tok = parse_token(raw)
     assert tok.email == "a@b.c" and tok.role is RoleEnum.Admin
     assert tok.expires_within(60) and not tok.expires_within(1)
     assert raw not in repr(tok)
-    ms = parse_token(jwt.encode({MS_ROLE_CLAIM: "40"}, "k", "HS256"))
+    ms = parse_token(jwt.encode({MS_ROLE_CLAIM: "40"}, "k" * 32, "HS256"))
     assert ms.role is RoleEnum.Admin and ms.expires_at is None
     with pytest.raises(ProtocolError):
         parse_token("not-a-jwt")
