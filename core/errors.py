@@ -69,6 +69,10 @@ class CancelledError(AzaionError):
     """The user cancelled; nothing partial was left behind."""
 
 
+class PausedError(CancelledError):
+    """The user paused: the transfer's journal and server-side parts are kept so it can resume."""
+
+
 class InvalidNameError(AzaionError, ValueError):
     """A resource, folder or file name that must not become a path (separators, '..', control characters)."""
 
@@ -79,3 +83,29 @@ class KeyringUnavailableError(AzaionError):
 
 class LocalIOError(AzaionError):
     """A local file problem (missing input, disk full, permission) with the path in the message."""
+
+
+class ArchiveFormatError(IntegrityError):
+    """An image archive decrypted to something that is not a tar (wrong key fragment, or not an image archive)."""
+
+
+class DockerError(AzaionError):
+    """docker/podman failed or timed out. ``str(err)`` is one line ending with what the tool said (its error
+    lines, else its last line); ``stderr`` keeps everything it wrote to stderr for a details view."""
+
+    def __init__(self, message: str, *, stderr: str = "", returncode: int | None = None) -> None:
+        said = _tool_said(stderr)
+        super().__init__(f"{message}: {said}" if said else message)
+        self.stderr = stderr
+        self.returncode = returncode
+
+
+def _tool_said(stderr: str) -> str:
+    lines = [line.strip() for line in (stderr or "").splitlines() if line.strip()]
+    errors = [line for line in lines if line.lower().startswith(("error", "fatal"))]
+    text = " ".join(errors[-3:] or lines[-1:])
+    return text if len(text) <= 1000 else text[:1000] + "..."
+
+
+class DockerNotFoundError(DockerError):
+    """The configured docker command (``docker``, ``podman`` or a path) does not exist or cannot be run."""

@@ -85,9 +85,11 @@ class Sandbox:
             self._create_buckets()
             self._seed_state()
             if self.seed:
+                from sandbox.images import seed_sample_images
                 from sandbox.seed import seed_sample_resource
 
                 seed_sample_resource(self)
+                seed_sample_images(self)
         except BaseException:
             self.stop()
             raise

@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="also log to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     commands.register(sub)
+    __import__("core.cli.image_commands", fromlist=["register"]).register(sub)  # unlock, lock, images, fetch-archive
     return parser
 
 

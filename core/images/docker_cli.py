@@ -1,0 +1,419 @@
+"""The docker command line (``docker``, ``podman`` or a full path): found once, always run with an argument list
+(never a shell), always with a timeout, and always killed and reaped when the caller cancels or fails.
+
+Long commands (``load``, ``save``) run as a :class:`DockerProcess` whose stdout/stderr are drained by threads
+(so neither side can deadlock on a full pipe); a watchdog kills a process that makes no progress for
+``stall_timeout`` seconds. Each call gets a private ``TMPDIR``: podman spools ``load``'s stdin (the plaintext
+tar) to a file under ``$TMPDIR`` (default ``/var/tmp``), so pointing it at a 0700 folder we remove afterwards
+keeps that copy private and guarantees it is gone even when podman is killed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+from core.errors import DockerError, DockerNotFoundError
+from core.images.names import normalize, parse_loaded, validate_image
+
+log = logging.getLogger("azaion.images")
+
+SHORT_TIMEOUT = 120.0  # images, inspect, rmi, --version
+STALL_TIMEOUT = 600.0  # no byte moved through load/save for this long: the tool is hung
+FINISH_TIMEOUT = 3600.0  # load may work long after its stdin closed (a multi-GiB archive on a slow disk)
+STDERR_KEEP = 64 * 1024
+PIPE_SIZE = 1 << 20
+_F_SETPIPE_SZ = 1031  # Linux fcntl; best effort
+VAR_TMP = "/var/tmp"  # noqa: S108 - only the parent of a private mkdtemp folder
+
+_kinds: dict[str, str] = {}
+_kinds_lock = threading.Lock()
+
+
+def resolve_command(command: str) -> str:
+    """Full path of ``command`` (a program name looked up on PATH, or a path); DockerNotFoundError if none."""
+    text = (command or "").strip()
+    if not text:
+        raise DockerNotFoundError("no docker command configured (settings 'docker_command', or --docker)")
+    has_sep = os.sep in text or (os.altsep is not None and os.altsep in text)
+    if has_sep:
+        path = Path(text).expanduser()
+        if path.is_file() and os.access(path, os.X_OK):
+            return str(path)
+        raise DockerNotFoundError(f"docker command {text!r} not found or not executable")
+    found = shutil.which(text)
+    if not found:
+        raise DockerNotFoundError(
+            f"docker command {text!r} not found on PATH: install Docker or podman, or set 'docker_command' in "
+            "the settings (or pass --docker) to a program name or full path"
+        )
+    return found
+
+
+def private_tmp_parent() -> str:
+    """Where the per-call TMPDIR goes: our own ``$TMPDIR`` if set, else ``/var/tmp`` (a disk, where podman
+    would spool anyway; ``/tmp`` is often a small tmpfs), else the platform's temp folder."""
+    env = os.environ.get("TMPDIR")
+    if env and os.path.isdir(env):
+        return env
+    if os.name == "posix" and os.path.isdir(VAR_TMP) and os.access(VAR_TMP, os.W_OK):
+        return VAR_TMP
+    return tempfile.gettempdir()
+
+
+@contextlib.contextmanager
+def private_tmpdir(parent: str | os.PathLike[str] | None = None) -> Iterator[Path]:
+    """A 0700 folder for one docker call, removed with whatever the tool left in it."""
+    path = Path(tempfile.mkdtemp(prefix="azaion-docker-", dir=parent or private_tmp_parent()))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+class DockerProcess:
+    """One running ``docker load``/``save``: write to its stdin or read its stdout; ``abort()`` (thread-safe, from
+    a cancel hook too) kills it; ``finish()`` waits for a clean exit; leaving the ``with`` block always reaps."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str],
+        what: str,
+        stdin: bool,
+        on_line: Callable[[str], None] | None = None,
+        stall_timeout: float = STALL_TIMEOUT,
+    ) -> None:
+        self.argv = list(argv)
+        self.what = what
+        self.lines: list[str] = []
+        self._on_line = on_line
+        self._stderr = bytearray()
+        self._lock = threading.Lock()
+        self._aborted: str | None = None
+        self._last_activity = time.monotonic()
+        self._stall_timeout = stall_timeout
+        self._done = threading.Event()
+        self._finishing = False
+        kwargs: dict = {}
+        if os.name == "posix":
+            kwargs["start_new_session"] = True  # a terminal's Ctrl+C reaches us (we cancel), not the tool
+        elif sys.platform == "win32":
+            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
+        try:
+            self.proc = subprocess.Popen(
+                self.argv,
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=dict(env),
+                bufsize=0,
+                **kwargs,
+            )
+        except FileNotFoundError:
+            raise DockerNotFoundError(f"docker command {self.argv[0]!r} not found") from None
+        except PermissionError:
+            raise DockerNotFoundError(f"docker command {self.argv[0]!r} cannot be run (permission denied)") from None
+        except OSError as exc:
+            raise DockerError(f"cannot start {self.argv[0]!r}: {exc.strerror or exc}") from None
+        log.debug("started %s (pid %d): %s", what, self.proc.pid, " ".join(self.argv))
+        if stdin and self.proc.stdin is not None:
+            with contextlib.suppress(OSError, AttributeError):
+                import fcntl
+
+                fcntl.fcntl(self.proc.stdin.fileno(), _F_SETPIPE_SZ, PIPE_SIZE)
+        self._threads = [threading.Thread(target=self._drain_stderr, name="docker-stderr", daemon=True)]
+        if on_line is not None:
+            self._threads.append(threading.Thread(target=self._drain_stdout, name="docker-stdout", daemon=True))
+        self._threads.append(threading.Thread(target=self._watchdog, name="docker-watchdog", daemon=True))
+        for thread in self._threads:
+            thread.start()
+
+    # ---- pipes ------------------------------------------------------------------------------------------
+
+    def _drain_stderr(self) -> None:
+        stream = self.proc.stderr
+        assert stream is not None
+        with contextlib.suppress(OSError, ValueError):
+            while data := stream.read(65536):
+                self.touch()
+                with self._lock:
+                    self._stderr += data
+                    if len(self._stderr) > STDERR_KEEP:
+                        del self._stderr[: len(self._stderr) - STDERR_KEEP]
+
+    def _drain_stdout(self) -> None:
+        stream = self.proc.stdout
+        assert stream is not None
+        pending = b""
+        with contextlib.suppress(OSError, ValueError):
+            while data := stream.read(65536):
+                self.touch()
+                pending += data
+                *complete, pending = pending.split(b"\n")
+                for raw in complete:
+                    self._line(raw)
+        if pending:
+            self._line(pending)
+
+    def _line(self, raw: bytes) -> None:
+        line = raw.decode("utf-8", "replace").rstrip("\r")
+        if not line.strip():
+            return
+        self.lines.append(line)
+        if self._on_line is not None:
+            try:
+                self._on_line(line)
+            except Exception:  # noqa: BLE001 - a failing callback must not stop draining the pipe
+                log.exception("output callback failed")
+
+    def _watchdog(self) -> None:
+        while not self._done.wait(1.0):
+            if self.proc.poll() is not None:
+                return
+            if self._finishing:
+                continue  # after EOF the tool may work silently for long; finish() has its own timeout
+            if time.monotonic() - self._last_activity > self._stall_timeout:
+                self.abort(f"{self.what} made no progress for {self._stall_timeout:.0f} s")
+                return
+
+    def touch(self) -> None:
+        self._last_activity = time.monotonic()
+
+    @property
+    def stderr_text(self) -> str:
+        with self._lock:
+            return self._stderr.decode("utf-8", "replace")
+
+    @property
+    def aborted(self) -> str | None:
+        """Why the process was killed by us (cancel, stall, integrity failure), or None."""
+        return self._aborted
+
+    def write(self, data: memoryview | bytes) -> None:
+        """Write all of ``data`` to stdin; DockerError when the tool has gone away (check ``aborted`` first)."""
+        stdin = self.proc.stdin
+        assert stdin is not None
+        view = memoryview(data)
+        fd = stdin.fileno()
+        try:
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+                self.touch()
+        except (BrokenPipeError, ConnectionResetError, ValueError, OSError):
+            raise self._early_exit() from None
+
+    def _early_exit(self) -> DockerError:
+        """The tool stopped reading its input: wait briefly for its exit status and words."""
+        if self._aborted is None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(10)
+        self._join()
+        if self._aborted is not None:
+            return DockerError(f"{self.what} was stopped: {self._aborted}", stderr=self.stderr_text)
+        code = self.proc.returncode
+        return DockerError(f"{self.what} failed (exit {code})", stderr=self.stderr_text, returncode=code)
+
+    def read_into(self, buf: bytearray | memoryview) -> int:
+        stdout = self.proc.stdout
+        assert stdout is not None
+        try:
+            n = stdout.readinto(buf) or 0
+        except (OSError, ValueError):
+            n = 0
+        if n:
+            self.touch()
+        return n
+
+    # ---- end of life ------------------------------------------------------------------------------------
+
+    def abort(self, reason: str) -> None:
+        """Kill the tool now (before its stdin reaches EOF) and remember why. Idempotent, thread-safe."""
+        with self._lock:
+            first = self._aborted is None
+            if first:
+                self._aborted = reason
+        if self.proc.poll() is None:
+            if first:
+                log.info("killing %s (pid %d): %s", self.what, self.proc.pid, reason)
+            with contextlib.suppress(OSError):
+                self.proc.kill()
+
+    def finish(self, timeout: float = FINISH_TIMEOUT) -> None:
+        """Close stdin (EOF: the input is complete and verified), wait for the exit; DockerError unless 0."""
+        self._finishing = True
+        if self.proc.stdin is not None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.abort(f"timed out after {timeout:.0f} s")
+            self.reap()
+            raise DockerError(f"{self.what} did not finish within {timeout:.0f} s", stderr=self.stderr_text) from None
+        self._join()
+        if self._aborted is not None:
+            raise DockerError(f"{self.what} was stopped: {self._aborted}", stderr=self.stderr_text)
+        if self.proc.returncode != 0:
+            raise DockerError(
+                f"{self.what} failed (exit {self.proc.returncode})",
+                stderr=self.stderr_text,
+                returncode=self.proc.returncode,
+            )
+
+    def reap(self) -> None:
+        """Make sure the process is dead and waited for, its pipes closed and its threads joined."""
+        if self.proc.poll() is None:
+            self.abort("aborted")
+        for stream in (self.proc.stdin,):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(30)
+        self._join()
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+    def _join(self) -> None:
+        self._done.set()
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(timeout=10)
+
+    def __enter__(self) -> DockerProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.reap()
+
+
+class DockerCli:
+    """The configured docker command. ``DockerCli("podman")``, ``DockerCli("/usr/bin/docker")``."""
+
+    def __init__(self, command: str = "docker", *, env: Mapping[str, str] | None = None) -> None:
+        self.command = command
+        self.path = resolve_command(command)
+        self._env = env
+
+    def env(self, tmpdir: Path | None = None) -> dict[str, str]:
+        env = dict(os.environ if self._env is None else self._env)
+        if tmpdir is not None:
+            env["TMPDIR"] = str(tmpdir)
+        return env
+
+    @property
+    def kind(self) -> str:
+        """``podman`` or ``docker`` (podman's ``--version`` says so, also behind a ``docker`` alias)."""
+        with _kinds_lock:
+            known = _kinds.get(self.path)
+        if known is None:
+            out = self.run(["--version"], what=f"{self.command} --version").stdout
+            known = "podman" if "podman" in out.lower() else "docker"
+            with _kinds_lock:
+                _kinds[self.path] = known
+        return known
+
+    @property
+    def is_podman(self) -> bool:
+        return self.kind == "podman"
+
+    def run(
+        self, args: Sequence[str], *, what: str = "", timeout: float = SHORT_TIMEOUT
+    ) -> subprocess.CompletedProcess:
+        """A short command; DockerError (with its stderr) on a non-zero exit or a timeout."""
+        what = what or f"{self.command} {args[0] if args else ''}".strip()
+        with private_tmpdir() as tmp:
+            try:
+                res = subprocess.run(
+                    [self.path, *args],
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    env=self.env(tmp),
+                    timeout=timeout,
+                    text=True,
+                    errors="replace",
+                )
+            except FileNotFoundError:
+                raise DockerNotFoundError(f"docker command {self.path!r} not found") from None
+            except PermissionError:
+                raise DockerNotFoundError(f"docker command {self.path!r} cannot be run (permission denied)") from None
+            except subprocess.TimeoutExpired as exc:  # subprocess.run has killed and reaped it
+                stderr = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else exc.stderr or ""
+                raise DockerError(f"{what} did not finish within {timeout:.0f} s", stderr=stderr) from None
+        if res.returncode != 0:
+            raise DockerError(f"{what} failed (exit {res.returncode})", stderr=res.stderr, returncode=res.returncode)
+        return res
+
+    # ---- images -----------------------------------------------------------------------------------------
+
+    def list_images(self, timeout: float = SHORT_TIMEOUT) -> list[str]:
+        """Every tagged image as the tool prints it (``localhost/azaion/loader:1.0`` under podman)."""
+        out = self.run(
+            ["images", "--format", "{{.Repository}}:{{.Tag}}"], what=f"{self.command} images", timeout=timeout
+        ).stdout
+        names = []
+        for line in out.splitlines():
+            name = line.strip()
+            if name and "<none>" not in name:
+                names.append(name)
+        return names
+
+    def normalized_images(self, timeout: float = SHORT_TIMEOUT) -> set[str]:
+        return {normalize(name) for name in self.list_images(timeout)}
+
+    def remove_images(self, names: Sequence[str], timeout: float = SHORT_TIMEOUT) -> None:
+        """``rmi -f``; used by tests and the benchmark to start from an empty store."""
+        if names:
+            self.run(["rmi", "-f", *[validate_image(n) for n in names]], what=f"{self.command} rmi", timeout=timeout)
+
+    def load_file(self, tar_path: Path | str, *, timeout: float = FINISH_TIMEOUT) -> list[str]:
+        """``load -i PATH``; returns the loaded image names as printed."""
+        res = self.run(["load", "-i", str(tar_path)], what=f"{self.command} load", timeout=timeout)
+        return [name for line in res.stdout.splitlines() for name in parse_loaded(line)]
+
+    def start_load(
+        self, tmpdir: Path, *, on_line: Callable[[str], None] | None = None, stall_timeout: float = STALL_TIMEOUT
+    ) -> DockerProcess:
+        """``load`` reading the tar from stdin."""
+        return DockerProcess(
+            [self.path, "load"],
+            env=self.env(tmpdir),
+            what=f"{self.command} load",
+            stdin=True,
+            on_line=on_line or (lambda _line: None),
+            stall_timeout=stall_timeout,
+        )
+
+    def start_save(self, images: Sequence[str], tmpdir: Path, *, stall_timeout: float = STALL_TIMEOUT) -> DockerProcess:
+        """``save IMAGE...`` writing the tar to stdout (podman needs ``-m`` for more than one image)."""
+        names = [validate_image(n) for n in images]
+        if not names:
+            raise ValueError("nothing to save: no images given")
+        args = ["save"]
+        if self.is_podman:
+            args += ["--format", "docker-archive"]
+            if len(names) > 1:
+                args.append("--multi-image-archive")
+        return DockerProcess(
+            [self.path, *args, *names],
+            env=self.env(tmpdir),
+            what=f"{self.command} save",
+            stdin=False,
+            stall_timeout=stall_timeout,
+        )
