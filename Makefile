@@ -29,7 +29,7 @@ run: $(RUN_STAMP)
 	$(BIN)/azaion sandbox
 
 test: $(DEV_STAMP) system-deps
-	sh scripts/with-keyring.sh $(PY) -m pytest $(PYTEST_ARGS)
+	KEYRING_SESSION_TIMEOUT=4800 sh scripts/with-keyring.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(DEV_STAMP) system-deps
 	$(PY) -m bench $(BENCH_ARGS)

@@ -24,9 +24,11 @@ from core.cdn_config import CdnConfig
 from core.crypto import decrypt_bytes
 from core.errors import AuthError, AzaionError, IntegrityError, ProtocolError, UnreachableError
 from core.http_errors import error_for_response
+from core.journal import JournalStore
 from core.keys import resource_key, user_key
 from core.models import Credentials, ResourceEntry, RoleEnum, User
 from core.names import validate_folder, validate_name
+from core.retry import RetryCallback, RetryPolicy
 from core.token import Token, parse_token
 from core.urls import normalize_base_url, segment
 
@@ -58,6 +60,12 @@ def make_session(retries: int = 3, backoff: float = 0.5) -> requests.Session:
     return session
 
 
+def _default_journal_dir() -> Path:
+    from core.paths import data_dir
+
+    return data_dir() / "transfers"
+
+
 def default_cache_root(api_url: str) -> Path:
     from core.paths import cache_dir
     from core.settings import server_id
@@ -77,6 +85,8 @@ class ApiClient:
         token_margin: float = 60.0,
         retries: int = 3,
         cdn_options: dict[str, Any] | None = None,
+        journal_dir: Path | str | None = None,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         self.api_url = normalize_base_url(api_url)
         self.cache = ResourceCache(cache_dir if cache_dir is not None else default_cache_root(self.api_url))
@@ -90,6 +100,8 @@ class ApiClient:
         self._token: Token | None = None
         self._cdn: CDNManager | None = None
         self._cdn_options = cdn_options or {}
+        self.journals = JournalStore(journal_dir if journal_dir is not None else _default_journal_dir())
+        self.retry_policy = retry_policy or RetryPolicy()
 
     # ---- credentials and session ------------------------------------------------------------------------
 
@@ -289,7 +301,7 @@ class ApiClient:
 
     def download_from_cdn(self, bucket: str, filename: str) -> bytes:
         out = bytearray()
-        self.cdn.stream(validate_folder(bucket), validate_name(filename), out.extend)
+        self.cdn.stream_verified(validate_folder(bucket), validate_name(filename), out.extend)
         return bytes(out)
 
     # ---- big/small resources ----------------------------------------------------------------------------
@@ -302,11 +314,14 @@ class ApiClient:
         *,
         progress: ProgressCallback = no_progress,
         on_stage: resources.StageCallback = resources._no_stage,
+        on_retry: RetryCallback | None = None,
+        on_event: resources.EventCallback = resources._no_event,
         cancel: CancelToken = NEVER,
     ) -> resources.UploadReport:
-        """``resource`` is bytes (small payloads) or a path (streamed, any size)."""
+        """``resource`` is bytes (small payloads) or a path (streamed, any size, resumable)."""
         return resources.upload(
-            self, resource, resource_name, folder, progress=progress, on_stage=on_stage, cancel=cancel
+            self, resource, resource_name, folder, progress=progress, on_stage=on_stage, on_retry=on_retry,
+            on_event=on_event, cancel=cancel,
         )
 
     def load_big_small_resource(self, resource_name: str, folder: str) -> bytes:
@@ -323,10 +338,13 @@ class ApiClient:
         *,
         progress: ProgressCallback = no_progress,
         on_stage: resources.StageCallback = resources._no_stage,
+        on_retry: RetryCallback | None = None,
+        on_event: resources.EventCallback = resources._no_event,
         cancel: CancelToken = NEVER,
     ) -> resources.DownloadReport:
         return resources.download_to_path(
-            self, resource_name, folder, output, progress=progress, on_stage=on_stage, cancel=cancel
+            self, resource_name, folder, output, progress=progress, on_stage=on_stage, on_retry=on_retry,
+            on_event=on_event, cancel=cancel,
         )
 
     last_download_report: resources.DownloadReport | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -49,11 +50,52 @@ class ResourceCache:
 
     def commit(self, folder: str, name: str, temp: Path, sha256: str) -> CachedPart:
         big, sidecar = self.paths(folder, name)
+        big.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with contextlib.suppress(FileNotFoundError):
             sidecar.unlink()
         os.replace(temp, big)
         write_bytes_atomic(sidecar, sha256.encode("ascii") + b"\n", private=True)
         return CachedPart(big, sha256, big.stat().st_size)
+
+    # ---- interrupted downloads: {name}.big.part + {name}.big.part.json (ETag, size, sha256 of the object) ----
+
+    def partial_paths(self, folder: str, name: str) -> tuple[Path, Path]:
+        big, _ = self.paths(folder, name)
+        part = big.with_name(big.name + ".part")
+        return part, part.with_name(part.name + ".json")
+
+    def load_partial(self, folder: str, name: str) -> dict | None:
+        try:
+            data = json.loads(self.partial_paths(folder, name)[1].read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def save_partial(self, folder: str, name: str, meta: dict) -> None:
+        part, meta_path = self.partial_paths(folder, name)
+        part.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not part.exists():
+            os.close(os.open(part, os.O_CREAT | os.O_WRONLY, 0o600))
+        write_bytes_atomic(meta_path, json.dumps(meta).encode(), private=True)
+
+    def discard_partial(self, folder: str, name: str) -> None:
+        for path in self.partial_paths(folder, name):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+    def partials(self) -> list[Path]:
+        return list(self.root.rglob("*.big.part")) if self.root.exists() else []
+
+    # ---- staged uploads (encrypted once, reused by every resume) -------------------------------------------
+
+    def staging_dir(self) -> Path:
+        path = self.root / ".staging"
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return path
+
+    def staged(self) -> list[Path]:
+        path = self.root / ".staging"
+        return list(path.iterdir()) if path.is_dir() else []
 
     def discard(self, folder: str, name: str) -> None:
         for path in self.paths(folder, name)[::-1]:

@@ -6,7 +6,7 @@ import contextlib
 import threading
 from collections.abc import Callable
 
-from core.errors import CancelledError
+from core.errors import CancelledError, PausedError
 
 ProgressCallback = Callable[[int, int | None], None]
 """``progress(done_bytes, total_bytes_or_None)``; called from the worker thread, must be cheap."""
@@ -19,6 +19,12 @@ class CancelToken:
         self._event = threading.Event()
         self._hooks: list[Callable[[], None]] = []
         self._lock = threading.Lock()
+        self.paused = False
+
+    def pause(self) -> None:
+        """Stop like cancel, but keep what is needed to resume (journal, uploaded parts, partial download)."""
+        self.paused = True
+        self.cancel()
 
     def cancel(self) -> None:
         with self._lock:
@@ -36,7 +42,10 @@ class CancelToken:
 
     def raise_if_cancelled(self) -> None:
         if self._event.is_set():
-            raise CancelledError("cancelled by the user")
+            raise self.error()
+
+    def error(self) -> CancelledError:
+        return PausedError("paused by the user") if self.paused else CancelledError("cancelled by the user")
 
     def wait(self, timeout: float) -> bool:
         """Sleep up to ``timeout`` seconds; True if cancelled meanwhile."""

@@ -7,12 +7,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+import urllib3.exceptions
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import (
@@ -23,14 +23,12 @@ from botocore.exceptions import (
     EndpointConnectionError,
     ReadTimeoutError,
 )
-from s3transfer.manager import TransferManager
-from s3transfer.subscribers import BaseSubscriber
+from s3transfer.utils import signal_not_transferring, signal_transferring
 
 from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
 from core.cdn_config import CdnConfig
 from core.errors import (
     AzaionError,
-    CancelledError,
     IntegrityError,
     NotFoundError,
     PermissionDeniedError,
@@ -44,6 +42,12 @@ MiB = 1 << 20
 READ_CHUNK = 1 * MiB
 SHA256_META = "sha256"
 _UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
+TRANSPORT_ERRORS = (BotoCoreError, ClientError, OSError, urllib3.exceptions.HTTPError)
+"""What a CDN call can raise that is about the CDN or the link; anything else is a bug and propagates as is."""
+
+
+class ObjectChangedError(ServerError):
+    """The object's ETag no longer matches the one a resumed download is pinned to."""
 
 
 @dataclass(frozen=True)
@@ -65,28 +69,14 @@ def translate(exc: Exception, what: str) -> AzaionError:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if code in ("NoSuchKey", "NoSuchBucket", "404", "NotFound") or status == 404:
             return NotFoundError(f"not found on the CDN: {what}")
+        if code == "PreconditionFailed" or status == 412:
+            return ObjectChangedError(f"{what} changed on the CDN while it was being downloaded")
         if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403") or status == 403:
             return PermissionDeniedError(f"the CDN refused access to {what} ({code})")
         return ServerError(f"CDN error on {what}: {code} {err.get('Message', '')}".strip(), status)
-    if isinstance(exc, BotoCoreError):
+    if isinstance(exc, BotoCoreError | OSError | urllib3.exceptions.HTTPError):
         return UnreachableError(f"CDN transfer failed ({what}): {exc}")
     return ServerError(f"CDN transfer failed ({what}): {exc}")
-
-
-class _Progress(BaseSubscriber):
-    """Adds s3transfer's per-chunk byte counts (possibly negative on a retried part) into one total."""
-
-    def __init__(self, progress: ProgressCallback, total: int, offset: int = 0) -> None:
-        self._progress = progress
-        self._total = total
-        self._done = offset
-        self._lock = threading.Lock()
-
-    def on_progress(self, future, bytes_transferred: int, **kwargs) -> None:  # noqa: ANN001
-        with self._lock:
-            self._done += bytes_transferred
-            done = self._done
-        self._progress(done, self._total)
 
 
 class CDNManager:
@@ -129,6 +119,10 @@ class CDNManager:
             aws_secret_access_key=config.uploader_access_secret,
             config=botocfg,
         )
+        # Progress only while a part body is really being sent, not while botocore reads it to sign or hash it.
+        events = self.uploader.meta.events
+        events.register_first("request-created.s3", signal_not_transferring, unique_id="azaion-not-transferring")
+        events.register_last("request-created.s3", signal_transferring, unique_id="azaion-transferring")
         self.transfer_config = TransferConfig(
             multipart_threshold=multipart_threshold,
             multipart_chunksize=part_size,
@@ -141,7 +135,7 @@ class CDNManager:
     def head(self, bucket: str, key: str) -> ObjectInfo:
         try:
             resp = self.downloader.head_object(Bucket=bucket, Key=key)
-        except Exception as exc:  # noqa: BLE001 - translated
+        except TRANSPORT_ERRORS as exc:
             raise translate(exc, f"{bucket}/{key}") from exc
         meta = {k.lower(): v for k, v in (resp.get("Metadata") or {}).items()}
         return ObjectInfo(size=int(resp["ContentLength"]), etag=resp.get("ETag", ""), sha256=meta.get(SHA256_META))
@@ -156,14 +150,14 @@ class CDNManager:
     def delete(self, bucket: str, key: str) -> None:
         try:
             self.uploader.delete_object(Bucket=bucket, Key=key)
-        except Exception as exc:  # noqa: BLE001
+        except TRANSPORT_ERRORS as exc:
             raise translate(exc, f"{bucket}/{key}") from exc
 
     def pending_uploads(self, bucket: str, key: str | None = None) -> list[dict]:
         """Unfinished multipart uploads (what a cancelled or crashed upload may leave behind)."""
         try:
             resp = self.uploader.list_multipart_uploads(Bucket=bucket, **({"Prefix": key} if key else {}))
-        except Exception as exc:  # noqa: BLE001
+        except TRANSPORT_ERRORS as exc:
             raise translate(exc, bucket) from exc
         return [u for u in resp.get("Uploads", []) if key is None or u["Key"] == key]
 
@@ -177,52 +171,11 @@ class CDNManager:
 
     # ---- transfers ------------------------------------------------------------------------------------------
 
-    def upload_path(
-        self,
-        bucket: str,
-        key: str,
-        path: Path,
-        *,
-        sha256: str | None = None,
-        progress: ProgressCallback = no_progress,
-        cancel: CancelToken = NEVER,
-    ) -> None:
-        """Upload a file (multipart above the threshold, parts in parallel). Cancel aborts the multipart
-        upload so no half object stays on the server."""
-        total = path.stat().st_size
-        extra = {"Metadata": {SHA256_META: sha256}} if sha256 else {}
-        cancel.raise_if_cancelled()
-        manager = TransferManager(self.uploader, self.transfer_config)
-        failed = True
-        try:
-            future = manager.upload(
-                str(path), bucket, key, extra_args=extra, subscribers=[_Progress(progress, total)]
-            )
-            while not future.done():
-                if cancel.wait(0.05):
-                    future.cancel()
-                    break
-            try:
-                future.result()
-            except Exception as exc:  # noqa: BLE001
-                if cancel.cancelled:
-                    raise CancelledError("upload cancelled by the user") from None
-                raise translate(exc, f"{bucket}/{key}") from exc
-            if cancel.cancelled:
-                raise CancelledError("upload cancelled by the user")
-            failed = False
-        finally:
-            manager.shutdown(cancel=failed)
-            if failed:
-                # s3transfer aborts on failure; make sure even if the abort call itself was lost.
-                with contextlib.suppress(Exception):
-                    self.abort_pending(bucket, key)
-
     def upload_bytes(self, bucket: str, key: str, data: bytes, *, sha256: str | None = None) -> None:
         meta = {"Metadata": {SHA256_META: sha256 or hashlib.sha256(data).hexdigest()}}
         try:
             self.uploader.put_object(Bucket=bucket, Key=key, Body=data, **meta)
-        except Exception as exc:  # noqa: BLE001
+        except TRANSPORT_ERRORS as exc:
             raise translate(exc, f"{bucket}/{key}") from exc
 
     def stream(
@@ -231,55 +184,74 @@ class CDNManager:
         key: str,
         sink: Callable[[memoryview], object],
         *,
-        expected: ObjectInfo | None = None,
+        etag: str | None = None,
+        start: int = 0,
         progress: ProgressCallback = no_progress,
         cancel: CancelToken = NEVER,
         chunk: int = READ_CHUNK,
     ) -> ObjectInfo:
-        """One streamed GET into ``sink``; the SHA-256 is computed on the fly and checked against the object's
-        metadata (``expected`` pins the ETag so a concurrent re-upload cannot be mixed in)."""
+        """One streamed GET (from byte ``start`` when resuming) into ``sink``. ``etag`` pins the object
+        (If-Match), so a concurrent re-upload is reported as ObjectChangedError instead of being mixed in.
+        Progress counts from ``start``."""
         cancel.raise_if_cancelled()
-        args = {"Bucket": bucket, "Key": key}
-        if expected is not None and expected.etag:
-            args["IfMatch"] = expected.etag
+        args: dict = {"Bucket": bucket, "Key": key}
+        if etag:
+            args["IfMatch"] = etag
+        if start:
+            args["Range"] = f"bytes={start}-"
         try:
             resp = self.downloader.get_object(**args)
-        except Exception as exc:  # noqa: BLE001
+        except TRANSPORT_ERRORS as exc:
             raise translate(exc, f"{bucket}/{key}") from exc
         body = resp["Body"]
         meta = {k.lower(): v for k, v in (resp.get("Metadata") or {}).items()}
-        info = ObjectInfo(size=int(resp["ContentLength"]), etag=resp.get("ETag", ""), sha256=meta.get(SHA256_META))
-        hasher = hashlib.sha256()
+        length = int(resp["ContentLength"])
+        info = ObjectInfo(size=start + length, etag=resp.get("ETag", ""), sha256=meta.get(SHA256_META))
         done = 0
         unhook = cancel.on_cancel(lambda: _close_quietly(body))
         try:
             while True:
                 if cancel.cancelled:
-                    raise CancelledError("download cancelled by the user")
+                    raise cancel.error()
                 try:
                     data = body.read(chunk)
-                except Exception as exc:  # noqa: BLE001
+                except TRANSPORT_ERRORS as exc:
                     if cancel.cancelled:
-                        raise CancelledError("download cancelled by the user") from None
+                        raise cancel.error() from None
                     raise translate(exc, f"{bucket}/{key}") from exc
                 if not data:
                     break
-                view = memoryview(data)
-                hasher.update(view)
-                sink(view)
+                sink(memoryview(data))
                 done += len(data)
-                progress(done, info.size)
+                progress(start + done, info.size)
         finally:
             unhook()
             _close_quietly(body)
-        if done != info.size:
-            raise IntegrityError(f"CDN object {bucket}/{key} ended after {done} of {info.size} bytes")
+        if done != length:
+            raise UnreachableError(f"CDN object {bucket}/{key} ended after {start + done} of {info.size} bytes")
+        return info
+
+    def stream_verified(
+        self,
+        bucket: str,
+        key: str,
+        sink: Callable[[memoryview], object],
+        *,
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken = NEVER,
+    ) -> ObjectInfo:
+        """Whole object into ``sink``, rejected with IntegrityError when it does not match its SHA-256 metadata."""
+        hasher = hashlib.sha256()
+
+        def both(view: memoryview) -> None:
+            hasher.update(view)
+            sink(view)
+
+        info = self.stream(bucket, key, both, progress=progress, cancel=cancel)
         digest = hasher.hexdigest()
         if info.sha256 and digest != info.sha256.lower():
-            raise IntegrityError(
-                f"CDN object {bucket}/{key} does not match its recorded SHA-256: corrupt or tampered"
-            )
-        return ObjectInfo(size=info.size, etag=info.etag, sha256=digest)
+            raise IntegrityError(f"CDN object {bucket}/{key} does not match its recorded SHA-256: corrupt or tampered")
+        return ObjectInfo(info.size, info.etag, digest)
 
     # ---- the seed's bool API, kept for compatibility ------------------------------------------------------
 
@@ -300,7 +272,7 @@ class CDNManager:
         try:
             target = Path(dest_dir) / validate_folder(folder) / validate_name(filename)
             with atomic_write(target) as fh:
-                self.stream(folder, filename, fh.write)
+                self.stream_verified(folder, filename, fh.write)
         except AzaionError as exc:
             log.error("Download fail: %s", exc)
             return False

@@ -8,18 +8,20 @@ a temp file that is renamed into place only after the hash and padding checks pa
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import logging
 import os
+import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from core import multipart
 from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
-from core.cdn import ObjectInfo
+from core.cdn import ObjectChangedError, ObjectInfo
 from core.crypto import StreamDecryptor, StreamEncryptor, ciphertext_size, pump
 from core.errors import (
     AzaionError,
@@ -27,10 +29,13 @@ from core.errors import (
     IntegrityError,
     LocalIOError,
     NotFoundError,
+    PausedError,
     UnreachableError,
 )
-from core.fileio import atomic_write, describe_os_error
+from core.fileio import atomic_write, describe_os_error, write_bytes_atomic
+from core.journal import JournalStore, UploadJournal, source_fingerprint
 from core.names import validate_folder, validate_name
+from core.retry import RetryCallback, is_transient, with_retries
 
 if TYPE_CHECKING:
     from core.api_client import ApiClient
@@ -39,6 +44,8 @@ log = logging.getLogger("azaion.resources")
 
 SMALL_MAX = 3072
 StageCallback = Callable[[str], None]
+EventCallback = Callable[[str], None]
+"""``on_event(message)``: something the user should be told (stale cache replaced, resumed, started over)."""
 
 
 def split_point(cipher_len: int) -> int:
@@ -62,6 +69,8 @@ class UploadReport:
     small_size: int
     big_size: int
     big_sha256: str
+    resumed: bool = False
+    bytes_sent: int = 0
 
 
 @dataclass(frozen=True)
@@ -73,9 +82,14 @@ class DownloadReport:
     cache_event: str | None = None  # None, "stale" or "corrupt"
     message: str | None = None
     output: Path | None = None
+    big_sha256: str | None = None
 
 
 def _no_stage(stage: str) -> None:
+    pass
+
+
+def _no_event(message: str) -> None:
     pass
 
 
@@ -100,6 +114,47 @@ class _Splitter:
             self.big_size += len(view)
 
 
+def _open_source(source: bytes | Path | str) -> tuple[BinaryIO, int, Path | None]:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return io.BytesIO(bytes(source)), len(source), None
+    path = Path(source)
+    try:
+        reader = open(path, "rb", buffering=0)  # noqa: SIM115 - the caller closes it
+        size = os.fstat(reader.fileno()).st_size
+    except IsADirectoryError:
+        raise LocalIOError(f"{path} is a folder, not a file") from None
+    except OSError as exc:
+        raise describe_os_error(exc, path) from None
+    return reader, size, path.resolve()
+
+
+def _stage(
+    client: ApiClient,
+    reader: BinaryIO,
+    size: int,
+    journal: UploadJournal,
+    *,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> None:
+    """Encrypt the source once into the staged big part (and small part) that every resume reuses."""
+    split = split_point(ciphertext_size(size))
+    fd = os.open(journal.staged_big, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with reader, os.fdopen(fd, "wb", buffering=0) as big_file:
+        splitter = _Splitter(split, big_file)
+        enc = StreamEncryptor(client.resource_key, splitter)
+        try:
+            pump(reader, enc.update, total=size, progress=progress, cancel=cancel)
+            enc.finalize()
+        except OSError as exc:
+            raise describe_os_error(exc, journal.staged_big) from None
+    if len(splitter.small) != split or splitter.big_size != ciphertext_size(size) - split:
+        raise LocalIOError(f"the source file changed size while it was being read ({journal.source})")
+    write_bytes_atomic(journal.staged_small, bytes(splitter.small), private=True)
+    journal.staged_size = splitter.big_size
+    journal.staged_sha256 = splitter.hasher.hexdigest()
+
+
 def upload(
     client: ApiClient,
     source: bytes | Path | str,
@@ -108,66 +163,94 @@ def upload(
     *,
     progress: ProgressCallback = no_progress,
     on_stage: StageCallback = _no_stage,
+    on_retry: RetryCallback | None = None,
+    on_event: EventCallback = _no_event,
     cancel: CancelToken = NEVER,
 ) -> UploadReport:
+    """Encrypt, stage, send the big part to the CDN (resumable), then the small part to the API (the commit).
+
+    Progress is per stage (``on_stage`` says which): plaintext bytes while "encrypting", big-part bytes while
+    "uploading"; "finalizing" has none (the server assembles the parts, then the small part is sent).
+
+    A file source is journaled: after a dropped link, a pause, or a killed process, uploading the same file to
+    the same place again resumes; if the file changed meanwhile it starts over and says so. Cancel (not pause)
+    aborts the multipart upload and removes the staged files."""
     validate_name(name)
     validate_folder(folder)
-    if isinstance(source, bytes | bytearray | memoryview):
-        reader: BinaryIO = io.BytesIO(bytes(source))
-        size = len(source)
-    else:
-        path = Path(source)
-        try:
-            reader = open(path, "rb", buffering=0)  # noqa: SIM115 - closed in finally
-            size = os.fstat(reader.fileno()).st_size
-        except IsADirectoryError:
-            raise LocalIOError(f"{path} is a folder, not a file") from None
-        except OSError as exc:
-            raise describe_os_error(exc, path) from None
-    cdn = client.cdn  # fetches cdn.yaml now: fail before encrypting gigabytes
-    cipher_total = ciphertext_size(size)
-    split = split_point(cipher_total)
-    big_total = cipher_total - split
-    overall = size + big_total
-    cache = client.cache
-    temp = cache.new_temp(folder)
+    reader, size, path = _open_source(source)
     try:
-        on_stage("encrypting")
-        with reader, open(temp, "wb", buffering=0) as big_file:
-            splitter = _Splitter(split, big_file)
-            enc = StreamEncryptor(client.resource_key, splitter)
-            try:
-                pump(reader, enc.update, total=overall, progress=progress, cancel=cancel)
-            except OSError as exc:
-                raise describe_os_error(exc, temp) from None
-            enc.finalize()
-        if len(splitter.small) != split or splitter.big_size != big_total:
-            raise LocalIOError(f"the source file changed size while it was being read ({source})")
-        digest = splitter.hasher.hexdigest()
+        cdn = with_retries(lambda: client.cdn, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
+                           what="fetch cdn.yaml")  # fail before encrypting gigabytes
+    except BaseException:
+        reader.close()
+        raise
+    store = client.journals
+    jid = JournalStore.upload_id(client.api_url, folder, name, path) if path else uuid.uuid4().hex[:24]
+    journal = store.load(jid)
+    big_total = ciphertext_size(size) - split_point(ciphertext_size(size))
+    resumed = False
+    if journal is not None:
+        if path is not None and journal.matches_source(path) and journal.staged_complete():
+            resumed = True
+            reader.close()
+            on_event(f"resuming the interrupted upload of {folder}/{name}")
+            log.info("Resuming upload of %s/%s (%d parts on the server)", folder, name, len(journal.parts))
+        else:
+            on_event(f"{path} changed since the interrupted upload of {folder}/{name}; starting over")
+            log.warning("Source of %s/%s changed since the interrupted upload; starting over", folder, name)
+            multipart.abort(cdn, journal)
+            store.delete(journal)
+            journal = None
+    if journal is None:
+        staging = client.cache.staging_dir()
+        journal = UploadJournal(
+            id=jid, api_url=client.api_url, folder=folder, name=name, source=str(path or ""),
+            source_size=size, source_mtime_ns=path.stat().st_mtime_ns if path else 0,
+            source_fingerprint=source_fingerprint(path, size) if path else "",
+            staged_big=str(staging / f"{jid}.big"), staged_small=str(staging / f"{jid}.small"),
+        )
+    keep_for_resume = False
+    try:
+        if not resumed:
+            on_stage("encrypting")
+            _stage(client, reader, size, journal, progress=progress, cancel=cancel)
+            if path is not None:
+                store.save(journal)
         on_stage("uploading")
-        cdn.upload_path(
-            folder,
-            big_key(name),
-            temp,
-            sha256=digest,
-            progress=lambda done, _t: progress(size + done, overall),
-            cancel=cancel,
+        sent = with_retries(
+            lambda: multipart.upload_staged(
+                cdn, journal, store, progress=progress, cancel=cancel
+            ),
+            policy=client.retry_policy, cancel=cancel, on_retry=on_retry, what=f"upload {folder}/{name}",
         )
         on_stage("finalizing")
-        # Past this point the CDN holds the new big part: finish the commit rather than honour a late cancel.
+        # The CDN holds the new big part now: finish the commit rather than honour a late cancel.
+        small = Path(journal.staged_small).read_bytes()
         try:
-            client.upload_file(small_name(name), bytes(splitter.small), folder)
+            with_retries(lambda: client.upload_file(small_name(name), small, folder), policy=client.retry_policy,
+                         on_retry=on_retry, what=f"upload {folder}/{small_name(name)}")
         except AzaionError as exc:
+            keep_for_resume = path is not None
             raise type(exc)(
                 f"{exc} (the big part of {folder}/{name} was uploaded but the small part was not; "
                 "upload the resource again)"
             ) from exc
-        cache.commit(folder, name, temp, digest)
-        log.info("Uploaded %s to %s: %d bytes (small %d, big %d)", name, folder, size, split, big_total)
-        return UploadReport(name, folder, size, split, big_total, digest)
+        client.cache.commit(folder, name, Path(journal.staged_big), journal.staged_sha256)
+        log.info("Uploaded %s to %s: %d bytes (small %d, big %d)", name, folder, size, len(small), big_total)
+        return UploadReport(name, folder, size, len(small), big_total, journal.staged_sha256, resumed, sent)
+    except CancelledError as exc:
+        keep_for_resume = isinstance(exc, PausedError) and path is not None
+        raise
+    except AzaionError as exc:
+        # A transient failure that outlived the retries stays resumable; anything else starts clean next time.
+        keep_for_resume = keep_for_resume or (path is not None and is_transient(exc) and journal.staged_sha256 != "")
+        raise
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
+        reader.close()
+        if not keep_for_resume:
+            if sys.exc_info()[0] is not None:
+                multipart.abort(cdn, journal)
+            store.delete(journal)
 
 
 def download(
@@ -178,15 +261,20 @@ def download(
     *,
     progress: ProgressCallback = no_progress,
     on_stage: StageCallback = _no_stage,
+    on_retry: RetryCallback | None = None,
+    on_event: EventCallback = _no_event,
     cancel: CancelToken = NEVER,
     discard_output: Callable[[], None] = lambda: None,
 ) -> DownloadReport:
     """Decrypt the resource into ``sink``. If a cached part turns out corrupt after some plaintext was already
-    written, ``discard_output`` is called to reset the sink before the CDN copy is streamed."""
+    written, ``discard_output`` resets the sink before the CDN copy is streamed. An interrupted CDN download
+    keeps its ``.part`` file and continues with one ranged GET pinned to the object's ETag."""
     validate_name(name)
     validate_folder(folder)
+    policy = client.retry_policy
     on_stage("connecting")
-    small = client.load_bytes(small_name(name), folder)
+    small = with_retries(lambda: client.load_bytes(small_name(name), folder), policy=policy, cancel=cancel,
+                         on_retry=on_retry, what=f"download {folder}/{small_name(name)}")
     cancel.raise_if_cancelled()
     cdn_error: AzaionError | None = None
     info: ObjectInfo | None = None
@@ -215,43 +303,114 @@ def download(
             raise IntegrityError(
                 f"the cached copy of {folder}/{name} is {event} and the CDN cannot be reached: {cdn_error}"
             )
-        raise UnreachableError(f"{cdn_error}; {folder}/{name} is not in the local cache") from None
+        try:
+            info = with_retries(lambda: client.cdn.head(folder, big_key(name)), policy=policy, cancel=cancel,
+                                on_retry=on_retry, what=f"reach the CDN for {folder}/{name}")
+        except UnreachableError as exc:
+            raise UnreachableError(f"{exc}; {folder}/{name} is not in the local cache") from None
     message = None
     if event:
         message = f"cached copy of {folder}/{name} was {event}; replaced from the CDN"
         log.warning(message)
-    if event:
+        on_event(message)
         cache.discard(folder, name)
     on_stage("downloading")
-    total = len(small) + info.size
-    dec = StreamDecryptor(client.resource_key, sink)
-    dec.update(small)
-    temp = cache.new_temp(folder)
-    try:
-        with open(temp, "wb", buffering=0) as part:
-
-            def both(view: memoryview) -> None:
-                part.write(view)
-                dec.update(view)
-
-            try:
-                got = client.cdn.stream(
-                    folder,
-                    big_key(name),
-                    both,
-                    expected=info,
-                    progress=lambda done, _t: progress(len(small) + done, total),
-                    cancel=cancel,
-                )
-            except OSError as exc:
-                raise describe_os_error(exc, temp) from None
-        dec.finalize()
-        cache.commit(folder, name, temp, got.sha256 or "")
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
+    digest = _fetch_big(client, name, folder, small, info, sink, progress=progress, on_retry=on_retry,
+                        on_event=on_event, cancel=cancel, discard_output=discard_output)
     log.info("downloaded %s.big from the %s", name, folder)
-    return DownloadReport(name, folder, total, "cdn", event, message)
+    return DownloadReport(name, folder, len(small) + info.size, "cdn", event, message, big_sha256=digest)
+
+
+def _fetch_big(
+    client: ApiClient,
+    name: str,
+    folder: str,
+    small: bytes,
+    info: ObjectInfo,
+    sink: Callable[[memoryview], object],
+    *,
+    progress: ProgressCallback,
+    on_retry: RetryCallback | None,
+    on_event: EventCallback,
+    cancel: CancelToken,
+    discard_output: Callable[[], None],
+) -> str:
+    """Stream the big part into ``{name}.big.part`` and the decryptor in lockstep, so each retry continues from
+    the bytes on disk; a part left by an earlier process is replayed from disk first."""
+    cache = client.cache
+    part, _meta = cache.partial_paths(folder, name)
+    total = len(small) + info.size
+    previous = cache.load_partial(folder, name)
+    if previous is not None and (previous.get("etag") != info.etag or _size(part) > info.size):
+        on_event(f"{folder}/{name} changed on the CDN since the interrupted download; starting over")
+        cache.discard_partial(folder, name)
+    elif previous is not None and _size(part) > 0:
+        on_event(f"resuming the interrupted download of {folder}/{name} at {_size(part)} bytes")
+    cache.save_partial(folder, name, {"etag": info.etag, "size": info.size, "sha256": info.sha256})
+    keep = False
+    try:
+        for _restart in range(2):
+            hasher = hashlib.sha256()
+            dec = StreamDecryptor(client.resource_key, sink)
+            dec.update(small)
+            with open(part, "ab", buffering=0) as fh:
+
+                def feed(view: memoryview, hasher=hasher, dec=dec) -> None:
+                    hasher.update(view)
+                    dec.update(view)
+
+                def both(view: memoryview, fh=fh, feed=feed) -> None:
+                    fh.write(view)
+                    feed(view)
+
+                if fh.tell():  # bytes left by an earlier process: replay them from disk
+                    with open(part, "rb", buffering=0) as old:
+                        pump(old, feed, total=total, progress=lambda d, t: progress(len(small) + d, t), cancel=cancel)
+
+                def attempt(fh=fh) -> None:
+                    offset = fh.tell()
+                    if offset < info.size:
+                        client.cdn.stream(folder, big_key(name), both, etag=info.etag, start=offset, cancel=cancel,
+                                          progress=lambda d, _t: progress(len(small) + d, total))
+
+                try:
+                    with_retries(attempt, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
+                                 what=f"download {folder}/{name}")
+                except ObjectChangedError:
+                    on_event(f"{folder}/{name} changed on the CDN during the download; starting over")
+                    fh.truncate(0)
+                    discard_output()
+                    continue
+                except OSError as exc:
+                    raise describe_os_error(exc, part) from None
+            break
+        else:
+            raise IntegrityError(f"{folder}/{name} keeps changing on the CDN; try again later")
+        digest = hasher.hexdigest()
+        if info.sha256 and digest != info.sha256.lower():
+            raise IntegrityError(
+                f"CDN object {folder}/{big_key(name)} does not match its recorded SHA-256: corrupt or tampered"
+            )
+        dec.finalize()
+        cache.commit(folder, name, part, digest)
+        cache.discard_partial(folder, name)
+        return digest
+    except CancelledError as exc:
+        keep = isinstance(exc, PausedError)
+        raise
+    except AzaionError as exc:
+        keep = is_transient(exc)
+        raise
+    finally:
+        if not keep:
+            cache.discard_partial(folder, name)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _decrypt_cached(
@@ -295,6 +454,8 @@ def download_to_path(
     *,
     progress: ProgressCallback = no_progress,
     on_stage: StageCallback = _no_stage,
+    on_retry: RetryCallback | None = None,
+    on_event: EventCallback = _no_event,
     cancel: CancelToken = NEVER,
 ) -> DownloadReport:
     """Download into ``output`` atomically: a temp file beside it, renamed only when everything checked out."""
@@ -309,8 +470,8 @@ def download_to_path(
                 fh.truncate()
 
             report = download(
-                client, name, folder, fh.write, progress=progress, on_stage=on_stage, cancel=cancel,
-                discard_output=reset,
+                client, name, folder, fh.write, progress=progress, on_stage=on_stage, on_retry=on_retry,
+                on_event=on_event, cancel=cancel, discard_output=reset,
             )
     except CancelledError:
         log.info("download of %s/%s cancelled", folder, name)

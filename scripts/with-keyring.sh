@@ -2,7 +2,7 @@
 # Run a command inside a private D-Bus session with an unlocked gnome-keyring Secret Service, so the keyring
 # tests use a real OS keyring even as root with no desktop session (CI).
 #
-#   sh tests/core_platform/keyring_session.sh COMMAND [ARG...]
+#   sh scripts/with-keyring.sh COMMAND [ARG...]      (make test runs the whole suite this way)
 #
 # HOME and the XDG folders point into a throw-away folder (or into $KEYRING_SESSION_HOME if set, which the caller
 # then owns and removes); the test keyring (~/.local/share/keyrings) lives there. Any outer session bus and
@@ -11,9 +11,9 @@
 set -eu
 
 command -v dbus-run-session >/dev/null 2>&1 || {
-    echo "keyring_session: dbus-run-session not found (install the Debian package 'dbus')" >&2; exit 97; }
+    echo "with-keyring: dbus-run-session not found (install the Debian package 'dbus')" >&2; exit 97; }
 command -v gnome-keyring-daemon >/dev/null 2>&1 || {
-    echo "keyring_session: gnome-keyring-daemon not found (install the Debian package 'gnome-keyring')" >&2; exit 98; }
+    echo "with-keyring: gnome-keyring-daemon not found (install the Debian package 'gnome-keyring')" >&2; exit 98; }
 
 if [ -n "${KEYRING_SESSION_HOME:-}" ]; then
     base=$KEYRING_SESSION_HOME
@@ -31,6 +31,8 @@ chmod 700 "$XDG_RUNTIME_DIR"
 # No display either: a locked keyring must fail at once instead of waiting on an unlock prompt.
 unset DBUS_SESSION_BUS_ADDRESS PYTHON_KEYRING_BACKEND GNOME_KEYRING_CONTROL DISPLAY WAYLAND_DISPLAY
 export KEYRING_PW="${KEYRING_PW:-azaion-test-keyring}"
+# Tests that need the keyring fail (rather than skip) when it is not usable inside this wrapper.
+export AZAION_REQUIRE_KEYRING=1
 
 status=0
 timeout --kill-after=5 "${KEYRING_SESSION_TIMEOUT:-60}" dbus-run-session -- sh -c '

@@ -99,10 +99,17 @@ def test_cancelled_upload_leaves_nothing(sandbox, make_client, tmp_path):
     src.write_bytes(b"\x5a" * (48 * MiB))
     client = make_client(cdn_options={"max_concurrency": 2})
     token = CancelToken()
-    # plaintext (48 MiB) counts first, then the big part: cancel a quarter into the CDN upload
+    stages = []
+    cancel_in_upload = _cancel_after(token, 12 * MiB)
+
+    def progress(done, total):
+        if stages[-1] == "uploading":  # a quarter into the CDN upload, after encryption finished
+            cancel_in_upload(done, total)
+
     with pytest.raises(CancelledError):
-        client.upload_big_small_resource(src, "cancel-up.bin", "models",
-                                         progress=_cancel_after(token, 60 * MiB), cancel=token)
+        client.upload_big_small_resource(src, "cancel-up.bin", "models", progress=progress,
+                                         on_stage=stages.append, cancel=token)
+    assert stages == ["encrypting", "uploading"]
     s3 = sandbox.s3_client()
     assert s3.list_objects_v2(Bucket="models", Prefix="cancel-up.bin").get("KeyCount", 0) == 0
     assert s3.list_multipart_uploads(Bucket="models").get("Uploads", []) == [] or all(
@@ -110,6 +117,7 @@ def test_cancelled_upload_leaves_nothing(sandbox, make_client, tmp_path):
     )
     assert sandbox.state.get_file("models", "cancel-up.bin.small") is None
     assert client.cache.leftovers() == [] and client.cache.lookup("models", "cancel-up.bin") is None
+    assert client.cache.staged() == [] and client.journals.all() == []
 
 
 def test_cancelled_download_leaves_nothing(make_client, tmp_path):
@@ -125,6 +133,7 @@ def test_cancelled_download_leaves_nothing(make_client, tmp_path):
                                            progress=_cancel_after(token, 8 * MiB), cancel=token)
     assert list(out_dir.iterdir()) == []
     assert client.cache.leftovers() == [] and client.cache.lookup("models", "cancel-down.bin") is None
+    assert client.cache.partials() == []
 
 
 def test_cancel_from_another_thread_stops_upload(make_client, tmp_path):

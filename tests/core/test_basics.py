@@ -16,7 +16,8 @@ from core.urls import normalize_base_url
 
 
 @pytest.mark.parametrize(
-    "bad", ["", ".", "..", "../x", "a/b", "a\\b", "/etc/passwd", "C:\\x", "c:x", "x\x00y", "x\ny", " x", "NUL", "a" * 256]
+    "bad",
+    ["", ".", "..", "../x", "a/b", "a\\b", "/etc/passwd", "C:\\x", "c:x", "x\x00y", "x\ny", " x", "NUL", "a" * 256],
 )
 def test_bad_names_rejected(bad):
     with pytest.raises(InvalidNameError):
@@ -41,14 +42,17 @@ def test_roles_parse_names_and_codes():
 
 
 def test_user_from_json():
-    u = User.from_json({"id": 1, "email": "a@b.c", "role": 50, "isEnabled": False, "lastLogin": "2026-01-02T03:04:05Z"})
+    u = User.from_json(
+        {"id": 1, "email": "a@b.c", "role": 50, "isEnabled": False, "lastLogin": "2026-01-02T03:04:05Z"}
+    )
     assert u.role is RoleEnum.ResourceUploader and not u.is_enabled and u.last_login.year == 2026
     with pytest.raises(ProtocolError):
         User.from_json({"role": 10})
 
 
 def test_token_claims_read_without_verification():
-    raw = jwt.encode({"email": "a@b.c", "role": "Admin", "exp": int(time.time()) + 30}, "server-secret-of-at-least-32-bytes!!", "HS256")
+    claims = {"email": "a@b.c", "role": "Admin", "exp": int(time.time()) + 30}
+    raw = jwt.encode(claims, "server-secret-of-at-least-32-bytes!!", "HS256")
     tok = parse_token(raw)
     assert tok.email == "a@b.c" and tok.role is RoleEnum.Admin
     assert tok.expires_within(60) and not tok.expires_within(1)

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.cancel import CancelToken
 from core.crypto import (
     CHUNK,
     StreamDecryptor,
@@ -21,7 +22,6 @@ from core.crypto import (
     text_key,
 )
 from core.errors import CancelledError, IntegrityError
-from core.cancel import CancelToken
 
 KEY = text_key("unit-test-key")
 

@@ -1,6 +1,6 @@
 """core.credential_store against real keyring backends (no mocks of keyring).
 
-The Secret Service test runs a child process inside keyring_session.sh: a private D-Bus session with an
+The Secret Service test runs a child process inside scripts/with-keyring.sh: a private D-Bus session with an
 unlocked gnome-keyring, HOME and XDG folders in a temporary folder. The no-backend tests use keyring's own
 ``fail.Keyring`` backend (what keyring picks when nothing is available) and its ``null`` / empty chainer ones.
 """
@@ -25,7 +25,7 @@ from core.credential_store import CredentialStore
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-SESSION_SCRIPT = HERE / "keyring_session.sh"
+SESSION_SCRIPT = REPO / "scripts" / "with-keyring.sh"
 CHILD = HERE / "keyring_child.py"
 
 

@@ -1,0 +1,154 @@
+"""Resumable multipart upload of a staged file. boto3's transfer manager cannot resume (it aborts a failed
+upload), so parts are sent here with ``upload_part`` from a thread pool, each confirmed part is journaled, and a
+resume asks the server (``list_parts``) what it already has. Bodies are s3transfer's ReadFileChunk: read from
+disk lazily (flat memory) and reporting progress only while bytes are really on the wire (not while botocore
+hashes them), with negative progress when botocore rewinds a body to retry it."""
+
+from __future__ import annotations
+
+import math
+import threading
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from pathlib import Path
+
+from s3transfer.utils import ReadFileChunk
+
+from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
+from core.cdn import SHA256_META, TRANSPORT_ERRORS, CDNManager, translate
+from core.errors import CancelledError, NotFoundError
+from core.journal import JournalStore, UploadJournal
+
+MiB = 1 << 20
+MAX_PARTS = 9000  # S3 allows 10,000; keep headroom
+
+
+def part_size_for(size: int, minimum: int = 8 * MiB) -> int:
+    return max(minimum, math.ceil(size / MAX_PARTS / MiB) * MiB)
+
+
+class _Cancelled(Exception):
+    """Raised inside a body read to abort an in-flight request; botocore does not retry it."""
+
+
+def server_parts(cdn: CDNManager, bucket: str, key: str, upload_id: str) -> dict[int, tuple[str, int]]:
+    parts: dict[int, tuple[str, int]] = {}
+    kwargs = {"Bucket": bucket, "Key": key, "UploadId": upload_id}
+    try:
+        while True:
+            resp = cdn.uploader.list_parts(**kwargs)
+            for p in resp.get("Parts", []):
+                parts[int(p["PartNumber"])] = (p["ETag"], int(p["Size"]))
+            if not resp.get("IsTruncated"):
+                return parts
+            kwargs["PartNumberMarker"] = resp["NextPartNumberMarker"]
+    except TRANSPORT_ERRORS as exc:
+        raise translate(exc, f"{bucket}/{key} (list parts)") from exc
+
+
+def upload_staged(
+    cdn: CDNManager,
+    journal: UploadJournal,
+    store: JournalStore,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken = NEVER,
+    concurrency: int | None = None,
+) -> int:
+    """Upload ``journal.staged_big`` to ``folder/{name}.big``; returns the bytes actually sent this call."""
+    bucket, key = journal.folder, f"{journal.name}.big"
+    path = Path(journal.staged_big)
+    size = journal.staged_size
+    cancel.raise_if_cancelled()
+    if size < cdn.transfer_config.multipart_threshold:
+        cdn.upload_bytes(bucket, key, path.read_bytes(), sha256=journal.staged_sha256)
+        progress(size, size)
+        return size
+    have: dict[int, tuple[str, int]] = {}
+    if journal.upload_id:
+        try:
+            have = server_parts(cdn, bucket, key, journal.upload_id)
+        except NotFoundError:
+            journal.upload_id, journal.parts = None, {}
+    if not journal.upload_id:
+        journal.part_size = part_size_for(size, cdn.transfer_config.multipart_chunksize)
+        try:
+            resp = cdn.uploader.create_multipart_upload(
+                Bucket=bucket, Key=key, Metadata={SHA256_META: journal.staged_sha256}
+            )
+        except TRANSPORT_ERRORS as exc:
+            raise translate(exc, f"{bucket}/{key}") from exc
+        journal.upload_id, journal.parts = resp["UploadId"], {}
+        store.save(journal)
+    count = max(1, math.ceil(size / journal.part_size))
+
+    def part_len(n: int) -> int:
+        return min(journal.part_size, size - (n - 1) * journal.part_size)
+
+    done_parts = {n: etag for n, (etag, psize) in have.items() if n <= count and psize == part_len(n)}
+    journal.parts = {str(n): etag for n, etag in done_parts.items()}
+    store.save(journal)
+    lock = threading.Lock()
+    state = {"done": sum(part_len(n) for n in done_parts), "sent": 0}
+    progress(state["done"], size)
+
+    def on_bytes(bytes_transferred: int) -> None:
+        amount = bytes_transferred
+        if cancel.cancelled:
+            raise _Cancelled()
+        with lock:
+            state["done"] += amount
+            state["sent"] += amount
+            done = state["done"]
+        progress(done, size)
+
+    def send(n: int) -> None:
+        if cancel.cancelled:
+            raise _Cancelled()
+        start = (n - 1) * journal.part_size
+        body = ReadFileChunk.from_filename(str(path), start, part_len(n), callbacks=[on_bytes])
+        try:
+            with body:
+                resp = cdn.uploader.upload_part(
+                    Bucket=bucket, Key=key, UploadId=journal.upload_id, PartNumber=n, Body=body
+                )
+        except _Cancelled:
+            raise
+        except TRANSPORT_ERRORS as exc:
+            if cancel.cancelled:
+                raise _Cancelled() from None
+            raise translate(exc, f"{bucket}/{key} part {n}") from exc
+        with lock:
+            journal.parts[str(n)] = resp["ETag"]
+            store.save(journal)
+
+    todo = [n for n in range(1, count + 1) if n not in done_parts]
+    workers = concurrency or cdn.transfer_config.max_concurrency
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="azaion-part") as pool:
+        futures = [pool.submit(send, n) for n in todo]
+        finished, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        failure = next((f.exception() for f in finished if f.exception() is not None), None)
+        if failure is not None:
+            for f in pending:
+                f.cancel()
+            if isinstance(failure, _Cancelled) or cancel.cancelled:
+                raise cancel.error() if cancel.cancelled else CancelledError("cancelled")
+            raise failure
+    cancel.raise_if_cancelled()
+    parts = [{"PartNumber": int(n), "ETag": etag} for n, etag in sorted(journal.parts.items(), key=lambda i: int(i[0]))]
+    try:
+        cdn.uploader.complete_multipart_upload(
+            Bucket=bucket, Key=key, UploadId=journal.upload_id, MultipartUpload={"Parts": parts}
+        )
+    except TRANSPORT_ERRORS as exc:
+        raise translate(exc, f"{bucket}/{key} (complete)") from exc
+    return state["sent"]
+
+
+def abort(cdn: CDNManager, journal: UploadJournal) -> None:
+    if journal.upload_id:
+        try:
+            cdn.uploader.abort_multipart_upload(
+                Bucket=journal.folder, Key=f"{journal.name}.big", UploadId=journal.upload_id
+            )
+        except Exception:  # noqa: BLE001,S110 - already gone is fine
+            pass
