@@ -1,13 +1,202 @@
-"""``azaion-admin`` entry point. The desktop application arrives with its own issue; until then this says so."""
+"""``azaion-admin``: the desktop application. ``--sandbox`` starts the reference server in-process and opens the
+login dialog prefilled for it."""
 
 from __future__ import annotations
 
+import argparse
+import logging
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, QLocale, QObject, QTimer, QTranslator, Signal
+from PySide6.QtWidgets import QApplication
+
+from gui.assets import icon, translation_file
+from gui.login import LoginDialog, login_error_text
+from gui.logview import QtLogHandler
+from gui.session import AppContext, LoginResult
+from gui.theme import apply_theme
+from gui.workers.task import TaskRunner
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+log = logging.getLogger("azaion.gui")
+
+APP_NAME = "Azaion Admin"
 
 
-def main(argv: list[str] | None = None) -> int:
-    print("Azaion Admin: the desktop application is coming; use the `azaion` command line meanwhile.")
-    return 0
+class AppController(QObject):
+    """Login → main window → logout → login … ; owns the task runner and the live log handler."""
+
+    window_shown = Signal(object)
+    login_shown = Signal(object)
+
+    def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.runner = TaskRunner(self)
+        self.log_handler = QtLogHandler()
+        self.log_handler.install()
+        self.login_dialog: LoginDialog | None = None
+        self.window: MainWindow | None = None
+        self.auto_login_running = False
+        self._closed = False
+
+    # -- flow -----------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Log in with remembered credentials if there are some, else show the login dialog."""
+        settings = self.ctx.settings
+        try:
+            profile = settings.current()
+        except Exception:
+            profile = None
+        if profile is not None and profile.api_url and profile.email and not self.ctx.is_sandbox:
+            self.auto_login_running = True
+            pid, url, email = profile.id, profile.api_url, profile.email
+
+            def work() -> LoginResult | None:
+                password = self.ctx.remembered_password(pid, email)
+                if not password:
+                    return None
+                return self.ctx.login(pid, url, email, password, remember=True)
+
+            self.runner.run(work, self._on_auto_login, self._on_auto_login_failed, name="auto-login")
+            return
+        self.show_login()
+
+    def _on_auto_login(self, result: LoginResult | None) -> None:
+        self.auto_login_running = False
+        if result is None:
+            self.show_login()
+        else:
+            log.info("Logged in with the remembered password of %s", result.email)
+            self._on_logged_in(result)
+
+    def _on_auto_login_failed(self, exc: BaseException) -> None:
+        self.auto_login_running = False
+        self.show_login(login_error_text(exc))
+
+    def show_login(self, error: str = "") -> LoginDialog:
+        if self.login_dialog is not None:
+            self.login_dialog.deleteLater()
+        dialog = LoginDialog(self.ctx, self.runner)
+        dialog.logged_in.connect(self._on_logged_in)
+        dialog.rejected.connect(self._on_login_rejected)
+        if error:
+            dialog.show_error(error)
+        self.login_dialog = dialog
+        dialog.show()
+        self.login_shown.emit(dialog)
+        return dialog
+
+    def _on_login_rejected(self) -> None:
+        if self.window is None:
+            QCoreApplication.quit()
+
+    def _on_logged_in(self, result: LoginResult) -> None:
+        from gui.main_window import MainWindow
+
+        self.ctx.record_login(result)
+        window = MainWindow(self.ctx, result, self.runner, self.log_handler)
+        window.logout_requested.connect(self.logout)
+        self.window = window
+        window.show()
+        if result.keyring_warning and not self.ctx.keyring_warning_shown:
+            self.ctx.keyring_warning_shown = True
+            window.show_banner(result.keyring_warning)
+        if self.ctx.settings_error:
+            window.show_banner(self.ctx.settings_error)
+        self.window_shown.emit(window)
+
+    def logout(self) -> None:
+        window = self.window
+        if window is None:
+            return
+        session = window.session
+        self.ctx.forget(session.profile_id, session.email)
+        session.client.logout()
+        log.info("Logged out %s", session.email)
+        window.shutdown()
+        self.window = None
+        window.close()
+        window.deleteLater()
+        self.show_login()
+
+    def shutdown(self) -> None:
+        """Cancel and join every worker; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.window is not None:
+            self.window.shutdown()
+            self.window.close()
+        if self.login_dialog is not None:
+            self.login_dialog.close()
+        self.runner.shutdown()
+        self.log_handler.uninstall()
+
+
+GIL_SWITCH_INTERVAL = 0.001
+
+
+def configure_runtime() -> float:
+    """Process policy of the GUI: a 1 ms GIL switch interval (default 5 ms), so the GUI thread gets the
+    interpreter back quickly while transfer threads run Python code. Returns the previous interval."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+    return previous
+
+
+def _install_translator(app: QApplication, language: str) -> None:
+    code = QLocale.system().name().split("_")[0] if language == "system" else language
+    path = translation_file(code)
+    if path is None:
+        return
+    translator = QTranslator(app)
+    if translator.load(str(path)):
+        app.installTranslator(translator)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="azaion-admin", description="Azaion Admin desktop application")
+    parser.add_argument("--sandbox", action="store_true", help="start a local sandbox server and connect to it")
+    parser.add_argument("--debug", action="store_true", help="log debug messages")
+    args, qt_args = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+
+    from core.logs import setup_logging
+
+    setup_logging(level=logging.DEBUG if args.debug else logging.INFO)
+    configure_runtime()
+    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName("Azaion")
+    app.setWindowIcon(icon("app"))
+    app.setQuitOnLastWindowClosed(True)
+
+    sandbox = None
+    ctx = AppContext.load()
+    apply_theme(app, ctx.settings.theme)
+    _install_translator(app, ctx.settings.language)
+    if args.sandbox:
+        from sandbox.server import Sandbox
+
+        sandbox = Sandbox().start()
+        log.info("Sandbox running: API %s, S3 %s", sandbox.api_url, sandbox.s3_url)
+        ctx.attach_sandbox(sandbox)
+
+    controller = AppController(ctx)
+    app.aboutToQuit.connect(controller.shutdown)
+    QTimer.singleShot(0, controller.start)
+    try:
+        code = app.exec()
+    finally:
+        controller.shutdown()
+        if sandbox is not None:
+            sandbox.stop()
+    return int(code)
 
 
 if __name__ == "__main__":

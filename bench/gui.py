@@ -1,0 +1,274 @@
+"""GUI benchmarks: event-loop stalls during a large download+decrypt, filter latency over 10,000 resources, and
+cold start to a shown login dialog versus a bare PySide6 window.
+
+``run(size_mib=1024) -> list[dict]`` rows: measurement, ours, reference, ratio, target, passed. Every measurement
+runs in a fresh subprocess (``python -m bench.gui --child ...``) with Qt offscreen and private XDG folders; the
+sandbox runs in its own process so its Python threads do not compete with the GUI for the interpreter lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+MiB = 1 << 20
+STALL_TARGET_MS = 50.0
+FILTER_TARGET_MS = 50.0
+START_TARGET_RATIO = 1.5
+
+
+def _env(base: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
+        env[var] = str(base / var.lower())
+    return env
+
+
+def _child(args: list[str], base: Path, timeout: float = 1800) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.gui", "--child", *args], cwd=ROOT, env=_env(base), capture_output=True,
+        text=True, timeout=timeout,
+    )
+    if proc.returncode:
+        raise RuntimeError(f"bench.gui child {args} failed:\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _row(measurement: str, ours: float, reference: float, target: str, passed: bool | None) -> dict[str, Any]:
+    ratio = ours / reference if reference else float("inf")
+    return {"measurement": measurement, "ours": round(ours, 3), "reference": round(reference, 3),
+            "ratio": round(ratio, 3), "target": target, "passed": passed}
+
+
+def run(size_mib: int = 1024, start_repeats: int = 5) -> list[dict[str, Any]]:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="azaion-bench-gui-") as tmp:
+        base = Path(tmp)
+        stall = _child(["stall", str(size_mib)], base / "stall")
+        rows.append(_row(f"event-loop largest stall during {size_mib} MiB download+decrypt (ms; ref: idle)",
+                         stall["max_ms"], stall["idle_max_ms"], f"< {STALL_TARGET_MS:.0f} ms",
+                         stall["max_ms"] < STALL_TARGET_MS))
+        rows.append(_row(f"event-loop p99 gap during {size_mib} MiB download+decrypt (ms; ref: idle)",
+                         stall["p99_ms"], stall["idle_p99_ms"], f"< {STALL_TARGET_MS:.0f} ms",
+                         stall["p99_ms"] < STALL_TARGET_MS))
+        filt = _child(["filter"], base / "filter")
+        rows.append(_row("filter 10,000 resources, worst keystroke (ms; ref: QSortFilterProxyModel fixed string)",
+                         filt["ours_ms"], filt["reference_ms"], f"< {FILTER_TARGET_MS:.0f} ms",
+                         filt["ours_ms"] < FILTER_TARGET_MS))
+        ours, ref = [], []
+        for i in range(start_repeats):  # alternate so drift hits both
+            ref.append(_cold_start("bare", base / f"bare-{i}"))
+            ours.append(_cold_start("login", base / f"login-{i}"))
+        o, r = statistics.median(ours), statistics.median(ref)
+        rows.append(_row("cold start to a shown login dialog (s; ref: bare PySide6 window)", o, r,
+                         f"≤ {START_TARGET_RATIO}×", o / r <= START_TARGET_RATIO))
+    return rows
+
+
+def _cold_start(kind: str, base: Path) -> float:
+    start = time.perf_counter()
+    _child(["start", kind], base, timeout=120)
+    return time.perf_counter() - start
+
+
+# ---- children -----------------------------------------------------------------------------------------------
+
+
+def _heartbeat(app, seconds: float | None = None, until=None, interval_ms: int = 5):  # noqa: ANN001
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+
+    gaps: list[float] = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.nsecsElapsed()]
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.setInterval(interval_ms)
+
+    def beat() -> None:
+        now = clock.nsecsElapsed()
+        gaps.append((now - last[0]) / 1e6)
+        last[0] = now
+
+    timer.timeout.connect(beat)
+    timer.start()
+    end = time.monotonic() + (seconds or 1e9)
+    while time.monotonic() < end and not (until and until()):
+        app.processEvents()
+        time.sleep(0.0005)
+    timer.stop()
+    return gaps
+
+
+def _stats(gaps: list[float]) -> tuple[float, float]:
+    ordered = sorted(gaps[1:] or [0.0])
+    return ordered[-1], ordered[max(0, int(len(ordered) * 0.99) - 1)]
+
+
+def _start_sandbox() -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, "-m", "sandbox"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("API: "):
+            return proc, line.split(" ", 1)[1].strip()
+    raise RuntimeError("the sandbox did not start")
+
+
+def child_stall(size_mib: int) -> dict[str, Any]:
+    from PySide6.QtWidgets import QApplication
+
+    from core.api_client import ApiClient
+    from core.models import RoleEnum
+    from gui.app import configure_runtime
+    from gui.logview import QtLogHandler
+    from gui.main_window import MainWindow
+    from gui.session import AppContext
+    from gui.workers.jobs import download_job
+    from gui.workers.task import TaskRunner
+    from sandbox.state import DEMO_PASSWORD
+
+    configure_runtime()
+    sandbox, api = _start_sandbox()
+    work = Path(tempfile.mkdtemp(prefix="azaion-bench-stall-"))
+    try:
+        source = work / "stall.bin"
+        chunk = os.urandom(MiB)
+        with open(source, "wb") as fh:
+            for _ in range(size_mib):
+                fh.write(chunk)
+        uploader = ApiClient(api, cache_dir=work / "up-cache", hardware="bench-uploader")
+        uploader.set_credentials_from_dict("uploader@sandbox.local", DEMO_PASSWORD)
+        uploader.login()
+        uploader.upload_big_small_resource(source, "stall.bin", "models")
+        source.unlink()
+        app = QApplication([])
+        ctx = AppContext()
+        ctx.client_factory = lambda url: ApiClient(url, cache_dir=work / "gui-cache", hardware="bench-gui")
+        result = ctx.login("bench", api, "operator@sandbox.local", DEMO_PASSWORD, remember=False)
+        assert result.user.role == RoleEnum.Operator
+        runner = TaskRunner()
+        window = MainWindow(ctx, result, runner, QtLogHandler())
+        window.confirm_close = lambda _n: True
+        window.show()
+        window.show_panel("transfers")
+        idle = _heartbeat(app, seconds=2.0)
+        out = work / "out"
+        out.mkdir()
+        job = window.queue.add(download_job(window.client, "models", "stall.bin", out))
+        started = time.monotonic()
+        gaps = _heartbeat(app, until=lambda: job.state.finished)
+        elapsed = time.monotonic() - started
+        if job.message:
+            raise RuntimeError(job.message)
+        window.shutdown()
+        runner.shutdown()
+        mx, p99 = _stats(gaps)
+        imx, ip99 = _stats(idle)
+        return {"max_ms": mx, "p99_ms": p99, "idle_max_ms": imx, "idle_p99_ms": ip99, "seconds": elapsed,
+                "beats": len(gaps)}
+    finally:
+        sandbox.terminate()
+        sandbox.wait(30)
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def child_filter() -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    from PySide6.QtCore import QSortFilterProxyModel, Qt
+    from PySide6.QtWidgets import QApplication, QTableView
+
+    from gui.models import ResourceFilterProxy, ResourceRow, ResourceTableModel
+
+    app = QApplication([])
+    now = datetime.now(UTC)
+    rows = [ResourceRow(f"model-{i:05d}-v{i % 7}.bin", i * 1000, now, i % 3 == 0, False) for i in range(10_000)]
+
+    def measure(proxy, set_text) -> float:  # noqa: ANN001
+        model = ResourceTableModel()
+        proxy.setSourceModel(model)
+        view = QTableView()
+        view.setModel(proxy)
+        view.setSortingEnabled(True)
+        view.resize(900, 600)
+        view.show()
+        model.set_rows(rows)
+        app.processEvents()
+        worst = 0.0
+        text = ""
+        for ch in "model-01" + "\b" * 8 + "v3":
+            text = text[:-1] if ch == "\b" else text + ch
+            start = time.perf_counter()
+            set_text(proxy, text)
+            app.processEvents()
+            worst = max(worst, time.perf_counter() - start)
+        view.close()
+        return worst * 1000
+
+    ours = measure(ResourceFilterProxy(), lambda p, t: p.set_search(t))
+
+    def naive(p, t) -> None:  # noqa: ANN001
+        p.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        p.setFilterFixedString(t)
+
+    reference = measure(QSortFilterProxyModel(), naive)
+    return {"ours_ms": ours, "reference_ms": reference}
+
+
+def child_start(kind: str) -> dict[str, Any]:
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    app = QApplication([])
+    if kind == "bare":
+        widget = QWidget()
+        widget.setWindowTitle("bare")
+        widget.show()
+    else:
+        from gui.app import AppController
+        from gui.session import AppContext
+        from gui.theme import apply_theme
+
+        ctx = AppContext.load()
+        apply_theme(app, ctx.settings.theme)
+        controller = AppController(ctx)
+        widget = controller.show_login()
+    while not widget.isVisible():
+        app.processEvents()
+    app.processEvents()
+    return {"shown": True}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.gui")
+    parser.add_argument("--child", nargs="+")
+    parser.add_argument("--size-mib", type=int, default=1024)
+    args = parser.parse_args(argv)
+    if args.child:
+        kind, *rest = args.child
+        if kind == "stall":
+            out = child_stall(int(rest[0]))
+        elif kind == "filter":
+            out = child_filter()
+        else:
+            out = child_start(rest[0])
+        print(json.dumps(out))
+        return 0
+    for row in run(args.size_mib):
+        print(json.dumps(row, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

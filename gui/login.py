@@ -1,0 +1,221 @@
+"""Login dialog: server profile (production, stage, sandbox, custom URL), email, password, remember me.
+
+Logging in runs in a worker; the dialog shows a busy state and the server's message on failure.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.errors import (
+    ConfigError,
+    HardwareMismatchError,
+    UnreachableError,
+    UserDisabledError,
+    WrongCredentialsError,
+)
+from core.settings import BUILTIN_PROFILE_IDS
+from gui.assets import icon
+from gui.session import CUSTOM_PROFILE, AppContext, LoginResult
+from gui.workers.task import TaskRunner, describe_exception
+
+log = logging.getLogger("azaion.gui.login")
+
+
+def login_error_text(exc: BaseException) -> str:
+    """The text the dialog shows for a failed login."""
+    tr = LoginDialog.tr_static
+    if isinstance(exc, UnreachableError):
+        return tr("Cannot reach the server.") + "\n" + str(exc)
+    if isinstance(exc, HardwareMismatchError | UserDisabledError | WrongCredentialsError):
+        return str(exc)  # the server's Message, as is
+    return describe_exception(exc)
+
+
+class LoginDialog(QDialog):
+    logged_in = Signal(object)  # LoginResult
+
+    @staticmethod
+    def tr_static(text: str) -> str:
+        from PySide6.QtCore import QCoreApplication
+
+        return QCoreApplication.translate("LoginDialog", text)
+
+    def __init__(self, ctx: AppContext, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.runner = runner
+        self.result_value: LoginResult | None = None
+        title = self.tr("Azaion Admin — Log in")
+        if ctx.is_sandbox:
+            title += " — SANDBOX"
+        self.setWindowTitle(title)
+        self.setWindowIcon(icon("app"))
+
+        self.profile_combo = QComboBox()
+        self.profile_combo.setObjectName("profile")
+        self.url_edit = QLineEdit()
+        self.url_edit.setObjectName("url")
+        self.url_edit.setPlaceholderText("https://api.example.com")
+        self.email_edit = QLineEdit()
+        self.email_edit.setObjectName("email")
+        self.email_edit.setPlaceholderText(self.tr("name@example.com"))
+        self.password_edit = QLineEdit()
+        self.password_edit.setObjectName("password")
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.remember_box = QCheckBox(self.tr("Remember me on this computer"))
+        self.remember_box.setObjectName("remember")
+        self.remember_box.setToolTip(self.tr("Keep the password in the system keyring"))
+        self.error_label = QLabel()
+        self.error_label.setObjectName("errorLabel")
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.hide()
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.setMaximumHeight(self.fontMetrics().height() // 2 + 2)
+        self.busy.hide()
+
+        form = QFormLayout()
+        form.addRow(self.tr("Server"), self.profile_combo)
+        form.addRow(self.tr("URL"), self.url_edit)
+        form.addRow(self.tr("Email"), self.email_edit)
+        form.addRow(self.tr("Password"), self.password_edit)
+        form.addRow("", self.remember_box)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.login_button = self.buttons.addButton(self.tr("Log in"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.login_button.setObjectName("loginButton")
+        self.login_button.setDefault(True)
+        self.buttons.accepted.connect(self.start_login)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        if ctx.is_sandbox:
+            badge = QLabel(self.tr("SANDBOX — a local practice server; data is not kept"))
+            badge.setObjectName("sandboxBadge")
+            layout.addWidget(badge)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.buttons)
+
+        self._fill_profiles()
+        self.profile_combo.currentIndexChanged.connect(self._on_profile_changed)
+        self._on_profile_changed()
+        if ctx.is_sandbox:
+            from sandbox.state import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+            if not self.email_edit.text():
+                self.email_edit.setText(next(e for e, r in DEMO_ACCOUNTS if r.name == "Admin"))
+            self.password_edit.setText(DEMO_PASSWORD)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 60)
+
+    # -- profiles -------------------------------------------------------------------------------------------
+
+    def _fill_profiles(self) -> None:
+        self.profile_combo.clear()
+        for profile in self.ctx.settings.profiles:
+            label = profile.name
+            if profile.id == "sandbox" and not profile.api_url:
+                label += " " + self.tr("(not running)")
+            self.profile_combo.addItem(label, profile.id)
+        if not any(p.id == CUSTOM_PROFILE for p in self.ctx.settings.profiles):
+            self.profile_combo.addItem(self.tr("Custom URL…"), CUSTOM_PROFILE)
+        index = self.profile_combo.findData(self.ctx.settings.current_profile)
+        self.profile_combo.setCurrentIndex(max(0, index))
+
+    def selected_profile_id(self) -> str:
+        return self.profile_combo.currentData() or CUSTOM_PROFILE
+
+    def select_profile(self, profile_id: str) -> None:
+        index = self.profile_combo.findData(profile_id)
+        if index >= 0:
+            self.profile_combo.setCurrentIndex(index)
+
+    def _on_profile_changed(self) -> None:
+        profile_id = self.selected_profile_id()
+        try:
+            profile = self.ctx.settings.profile(profile_id)
+            self.url_edit.setText(profile.api_url)
+            self.email_edit.setText(profile.email or self.email_edit.text())
+        except ConfigError:
+            self.url_edit.clear()
+        self.url_edit.setReadOnly(profile_id in BUILTIN_PROFILE_IDS)
+        if profile_id == CUSTOM_PROFILE:
+            self.url_edit.setFocus()
+
+    # -- login ----------------------------------------------------------------------------------------------
+
+    def show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.setVisible(bool(text))
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+        for widget in (self.profile_combo, self.url_edit, self.email_edit, self.password_edit, self.remember_box):
+            widget.setEnabled(not busy)
+        self.login_button.setEnabled(not busy)
+
+    def start_login(self) -> None:
+        email = self.email_edit.text().strip()
+        password = self.password_edit.text()
+        url = self.url_edit.text().strip().rstrip("/")
+        profile_id = self.selected_profile_id()
+        if not url:
+            self.show_error(self.tr("Enter the server URL (for the sandbox, start the app with --sandbox)."))
+            return
+        if "@" not in email:
+            self.show_error(self.tr("Enter your email address."))
+            return
+        if not password:
+            self.show_error(self.tr("Enter your password."))
+            return
+        if profile_id not in BUILTIN_PROFILE_IDS:
+            exists = any(p.id == profile_id for p in self.ctx.settings.profiles)
+            try:
+                self.ctx.settings.add_or_update_profile(
+                    profile_id, name=None if exists else self.tr("Custom"), api_url=url
+                )
+            except ConfigError as exc:
+                self.show_error(str(exc))
+                return
+        self.show_error("")
+        self.set_busy(True)
+        remember = self.remember_box.isChecked()
+        log.info("Logging in to %s as %s", url, email)
+        self.runner.run(
+            lambda: self.ctx.login(profile_id, url, email, password, remember),
+            self._on_success,
+            self._on_failure,
+            name="login",
+        )
+
+    def _on_success(self, result: LoginResult) -> None:
+        self.set_busy(False)
+        self.result_value = result
+        self.password_edit.clear()
+        self.logged_in.emit(result)
+        self.accept()
+
+    def _on_failure(self, exc: BaseException) -> None:
+        self.set_busy(False)
+        log.warning("Login failed: %s", exc)
+        self.show_error(login_error_text(exc))
+        self.password_edit.setFocus()
+        self.password_edit.selectAll()

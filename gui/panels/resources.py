@@ -1,0 +1,321 @@
+"""Resources: folder list, a filterable sortable table, download, refresh and (admins) clear folder."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+)
+
+from core.names import validate_folder
+from gui.assets import icon
+from gui.models import ResourceFilterProxy, ResourceRow, ResourceTableModel, rows_from_listing
+from gui.panels.base import Panel
+from gui.workers.jobs import download_job
+from gui.workers.task import describe_exception
+
+log = logging.getLogger("azaion.gui.resources")
+
+DEFAULT_FOLDERS = ("models", "suite", "suite-stage")
+CONFIRM_WORD = "CLEAR"
+
+
+class ClearFolderDialog(QDialog):
+    """Typed confirmation: the OK button enables only when the user types CLEAR."""
+
+    def __init__(self, folder: str, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Azaion Admin — Clear folder"))
+        text = QLabel(
+            self.tr("This deletes every file in the folder “{0}” on the server. Type {1} to confirm.").format(
+                folder, CONFIRM_WORD
+            )
+        )
+        text.setWordWrap(True)
+        self.edit = QLineEdit()
+        self.edit.setObjectName("confirmEdit")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText(self.tr("Clear folder"))
+        self.ok.setEnabled(False)
+        self.edit.textChanged.connect(lambda t: self.ok.setEnabled(t.strip() == CONFIRM_WORD))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addWidget(self.edit)
+        layout.addWidget(self.buttons)
+
+    def confirmed(self) -> bool:
+        return self.edit.text().strip() == CONFIRM_WORD
+
+
+class ResourcesPanel(Panel):
+    key = "resources"
+    icon_name = "resources"
+
+    def __init__(self, window) -> None:  # noqa: ANN001
+        super().__init__(window)
+        self.folder_combo = QComboBox()
+        self.folder_combo.setObjectName("folderCombo")
+        self.folder_combo.setEditable(True)
+        self.folder_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.folder_combo.setMinimumContentsLength(16)
+        self.refresh_button = QPushButton(icon("refresh"), self.tr("Refresh"))
+        self.search_edit = QLineEdit()
+        self.search_edit.setObjectName("searchEdit")
+        self.search_edit.setPlaceholderText(self.tr("Filter by name…"))
+        self.search_edit.setClearButtonEnabled(True)
+
+        self.model = ResourceTableModel(self)
+        self.proxy = ResourceFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setObjectName("resourceTable")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        char = self.fontMetrics().averageCharWidth()
+        for col, chars in ((1, 12), (2, 20), (3, 17)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(col, char * chars)
+        self.table.doubleClicked.connect(self._on_double_click)
+
+        self.download_button = QPushButton(icon("download"), self.tr("Download…"))
+        self.download_button.setObjectName("downloadButton")
+        self.clear_button = QPushButton(icon("clear"), self.tr("Clear folder…"))
+        self.clear_button.setObjectName("clearButton")
+        self.status_label = QLabel()
+        self.status_label.setObjectName("resourcesStatus")
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("Folder")))
+        top.addWidget(self.folder_combo)
+        top.addWidget(self.refresh_button)
+        top.addSpacing(char * 2)
+        top.addWidget(self.search_edit, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status_label, 1)
+        bottom.addWidget(self.clear_button)
+        bottom.addWidget(self.download_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(bottom)
+
+        self.refresh_button.clicked.connect(self.refresh)
+        self.folder_combo.activated.connect(lambda _i: self.refresh())
+        self.folder_combo.lineEdit().returnPressed.connect(self.refresh)
+        self.search_edit.textChanged.connect(self._on_search)
+        self.download_button.clicked.connect(lambda: self.download_selected())
+        self.clear_button.clicked.connect(lambda: self.clear_folder())
+        self.proxy.modelReset.connect(self._update_status)
+        self.proxy.layoutChanged.connect(self._update_status)
+        self.proxy.rowsInserted.connect(self._update_status)
+        self.proxy.rowsRemoved.connect(self._update_status)
+
+        self.loading = False
+        self.loaded_folder: str | None = None
+        self._fill_folders()
+        self.apply_role()
+
+    def title(self) -> str:
+        return self.tr("Resources")
+
+    # -- folders --------------------------------------------------------------------------------------------
+
+    def _fill_folders(self) -> None:
+        qs = self.window_.qsettings
+        known = qs.value("resources/known_folders", list(DEFAULT_FOLDERS))
+        if isinstance(known, str):
+            known = [known]
+        last = qs.value("resources/last_folder", "models")
+        self.folder_combo.clear()
+        for name in dict.fromkeys([*known, *DEFAULT_FOLDERS]):
+            self.folder_combo.addItem(icon("folder"), name)
+        self.folder_combo.setCurrentText(str(last))
+
+    def folder(self) -> str:
+        return self.folder_combo.currentText().strip()
+
+    def set_folder(self, folder: str) -> None:
+        self.folder_combo.setCurrentText(folder)
+
+    def _remember_folder(self, folder: str) -> None:
+        qs = self.window_.qsettings
+        if self.folder_combo.findText(folder) < 0:
+            self.folder_combo.addItem(icon("folder"), folder)
+        known = [self.folder_combo.itemText(i) for i in range(self.folder_combo.count())]
+        qs.setValue("resources/known_folders", known)
+        qs.setValue("resources/last_folder", folder)
+        self.window_.upload_folder_hint(folder)
+
+    def apply_role(self) -> None:
+        role = self.window_.role
+        can_clear = role.can_upload()
+        self.clear_button.setEnabled(can_clear)
+        self.clear_button.setToolTip(
+            self.tr("Clear every file in this folder")
+            if can_clear
+            else self.tr("Only resource uploaders and administrators may clear folders")
+        )
+
+    # -- listing --------------------------------------------------------------------------------------------
+
+    def activated(self) -> None:
+        if self.loaded_folder is None and not self.loading:
+            self.refresh()
+
+    def refresh(self) -> None:
+        folder = self.folder()
+        try:
+            validate_folder(folder)
+        except Exception as exc:
+            self.status_label.setText(describe_exception(exc))
+            return
+        self.loading = True
+        self.refresh_button.setEnabled(False)
+        self.status_label.setText(self.tr("Loading {0}…").format(folder))
+        client = self.window_.client
+
+        def work() -> list[ResourceRow]:
+            entries = client.list_files(folder)
+            return rows_from_listing(entries, client.cache, folder)
+
+        self.window_.runner.run(
+            work, lambda rows: self._on_listed(folder, rows), lambda exc: self._on_list_failed(folder, exc),
+            name=f"list-{folder}",
+        )
+
+    def _on_listed(self, folder: str, rows: list[ResourceRow]) -> None:
+        self.loading = False
+        self.refresh_button.setEnabled(True)
+        self.loaded_folder = folder
+        self.model.set_rows(rows)
+        self._remember_folder(folder)
+        self.window_.set_connection(True)
+        self._update_status()
+
+    def _on_list_failed(self, folder: str, exc: BaseException) -> None:
+        self.loading = False
+        self.refresh_button.setEnabled(True)
+        self.window_.note_error(exc)
+        self.status_label.setText(self.tr("Could not list {0}: {1}").format(folder, describe_exception(exc)))
+
+    def set_rows(self, rows: list[ResourceRow], folder: str = "") -> None:
+        """Show these rows (benchmarks, tests) without asking the server."""
+        self.loaded_folder = folder or self.folder()
+        self.model.set_rows(rows)
+
+    def _on_search(self, text: str) -> None:
+        self.proxy.set_search(text)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        if self.loading:
+            return
+        total = self.model.rowCount()
+        shown = self.proxy.rowCount()
+        folder = self.loaded_folder or self.folder()
+        if shown == total:
+            self.status_label.setText(self.tr("{0}: {1} items").format(folder, total))
+        else:
+            self.status_label.setText(self.tr("{0}: {1} of {2} items").format(folder, shown, total))
+
+    # -- download -------------------------------------------------------------------------------------------
+
+    def selected_rows(self) -> list[ResourceRow]:
+        rows = []
+        for index in self.table.selectionModel().selectedRows():
+            source = self.proxy.mapToSource(index)
+            rows.append(self.model.row_at(source.row()))
+        return rows
+
+    def select_name(self, name: str) -> bool:
+        for r in range(self.proxy.rowCount()):
+            index = self.proxy.index(r, 0)
+            if index.data() == name:
+                self.table.selectRow(r)
+                return True
+        return False
+
+    def _on_double_click(self, index: QModelIndex) -> None:
+        row = self.model.row_at(self.proxy.mapToSource(index).row())
+        last = self.window_.qsettings.value("resources/last_download_dir", "")
+        self.download_rows([row], Path(last) if last and Path(last).is_dir() else None)
+
+    def ask_download_dir(self) -> Path | None:
+        last = str(self.window_.qsettings.value("resources/last_download_dir", str(Path.home())))
+        chosen = QFileDialog.getExistingDirectory(self, self.tr("Download to"), last)
+        return Path(chosen) if chosen else None
+
+    def download_selected(self, target_dir: Path | None = None) -> list:
+        rows = self.selected_rows()
+        if not rows:
+            self.status_label.setText(self.tr("Select one or more resources to download."))
+            return []
+        return self.download_rows(rows, target_dir)
+
+    def download_rows(self, rows: list[ResourceRow], target_dir: Path | None = None) -> list:
+        if target_dir is None:
+            target_dir = self.ask_download_dir()
+            if target_dir is None:
+                return []
+        self.window_.qsettings.setValue("resources/last_download_dir", str(target_dir))
+        folder = self.loaded_folder or self.folder()
+        jobs = []
+        for row in rows:
+            job = download_job(self.window_.client, folder, row.name, Path(target_dir), plain=row.plain)
+            job.on_done = lambda _j: QTimer.singleShot(0, self._refresh_if_idle)
+            jobs.append(self.window_.queue.add(job))
+        self.window_.statusBar().showMessage(self.tr("Queued {0} download(s)").format(len(jobs)), 5000)
+        return jobs
+
+    def _refresh_if_idle(self) -> None:
+        if not self.loading and self.loaded_folder:
+            self.refresh()
+
+    # -- clear folder ---------------------------------------------------------------------------------------
+
+    def clear_folder(self, confirm_text: str | None = None) -> bool:
+        """Ask for the typed confirmation (or take ``confirm_text``), then clear the folder on the server."""
+        if not self.window_.role.can_upload():
+            return False
+        folder = self.loaded_folder or self.folder()
+        if confirm_text is None:
+            dialog = ClearFolderDialog(folder, self)
+            if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.confirmed():
+                return False
+        elif confirm_text.strip() != CONFIRM_WORD:
+            return False
+        client = self.window_.client
+        log.info("Clearing folder %s", folder)
+        self.window_.runner.run(
+            lambda: client.clear_folder(folder),
+            lambda _r: self.refresh(),
+            lambda exc: self._on_list_failed(folder, exc),
+            name=f"clear-{folder}",
+        )
+        return True

@@ -1,0 +1,199 @@
+"""Upload: a drop zone (the whole main window accepts drops too), file/folder pickers and the target folder.
+Each file becomes an item in the transfer queue; folders expand to the files inside them."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from core.errors import AzaionError
+from core.names import validate_folder, validate_name
+from gui.assets import icon
+from gui.panels.base import Panel
+from gui.panels.resources import DEFAULT_FOLDERS
+from gui.workers.jobs import upload_job
+
+log = logging.getLogger("azaion.gui.upload")
+
+
+def paths_from_mime(mime: QMimeData) -> list[Path]:
+    if not mime.hasUrls():
+        return []
+    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as they are; folders to every regular file below them (sorted, hidden files included)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            for root, dirs, names in os.walk(path):
+                dirs.sort()
+                for name in sorted(names):
+                    candidate = Path(root) / name
+                    if candidate.is_file():
+                        files.append(candidate)
+        elif path.is_file():
+            files.append(path)
+    return files
+
+
+class DropZone(QFrame):
+    paths_dropped = Signal(list)
+
+    def __init__(self, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        self.setObjectName("dropZone")
+        self.setAcceptDrops(True)
+        self.setProperty("dragActive", False)
+        label = QLabel(self.tr("Drop files or folders here\n(or anywhere on the window)"))
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        pic = QLabel()
+        pic.setPixmap(icon("upload").pixmap(48, 48))
+        pic.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(pic)
+        layout.addWidget(label)
+        layout.addStretch(1)
+        self.setMinimumHeight(self.fontMetrics().height() * 8)
+
+    def _set_active(self, active: bool) -> None:
+        self.setProperty("dragActive", active)
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if self.isEnabled() and paths_from_mime(event.mimeData()):
+            event.acceptProposedAction()
+            self._set_active(True)
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: ANN001, N802
+        event.acceptProposedAction()
+
+    def dragLeaveEvent(self, event) -> None:  # noqa: ANN001, N802
+        self._set_active(False)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        self._set_active(False)
+        paths = paths_from_mime(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.paths_dropped.emit(paths)
+
+
+class UploadPanel(Panel):
+    key = "upload"
+    icon_name = "upload"
+
+    def __init__(self, window) -> None:  # noqa: ANN001
+        super().__init__(window)
+        self.folder_combo = QComboBox()
+        self.folder_combo.setObjectName("uploadFolder")
+        self.folder_combo.setEditable(True)
+        self.folder_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.folder_combo.setMinimumContentsLength(16)
+        for name in DEFAULT_FOLDERS:
+            self.folder_combo.addItem(icon("folder"), name)
+        last = window.qsettings.value("upload/last_folder", "models")
+        self.folder_combo.setCurrentText(str(last))
+        self.drop_zone = DropZone()
+        self.drop_zone.paths_dropped.connect(self.enqueue_paths)
+        self.add_files_button = QPushButton(icon("file"), self.tr("Add files…"))
+        self.add_folder_button = QPushButton(icon("folder"), self.tr("Add folder…"))
+        self.add_files_button.clicked.connect(self._pick_files)
+        self.add_folder_button.clicked.connect(self._pick_folder)
+        self.recent = QListWidget()
+        self.recent.setObjectName("recentUploads")
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("Target folder")))
+        top.addWidget(self.folder_combo)
+        top.addStretch(1)
+        top.addWidget(self.add_files_button)
+        top.addWidget(self.add_folder_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.drop_zone, 2)
+        layout.addWidget(self.status_label)
+        layout.addWidget(QLabel(self.tr("Queued in this session")))
+        layout.addWidget(self.recent, 1)
+
+    def title(self) -> str:
+        return self.tr("Upload")
+
+    def allowed(self) -> tuple[bool, str]:
+        if self.window_.role.can_upload():
+            return True, ""
+        return False, self.tr("Your role ({0}) may not upload; ask an administrator.").format(
+            self.window_.role.label
+        )
+
+    def folder(self) -> str:
+        return self.folder_combo.currentText().strip()
+
+    def set_folder(self, folder: str) -> None:
+        self.folder_combo.setCurrentText(folder)
+
+    def _pick_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Files to upload"))
+        self.enqueue_paths([Path(f) for f in files])
+
+    def _pick_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder to upload"))
+        if folder:
+            self.enqueue_paths([Path(folder)])
+
+    def enqueue_paths(self, paths: list[Path]) -> list:
+        """Queue an upload per file (folders expanded) to the target folder; returns the jobs."""
+        allowed, why = self.allowed()
+        if not allowed:
+            self.status_label.setText(why)
+            return []
+        folder = self.folder()
+        try:
+            validate_folder(folder)
+        except AzaionError as exc:
+            self.status_label.setText(str(exc))
+            return []
+        files = expand_paths(paths)
+        jobs, skipped = [], []
+        for path in files:
+            try:
+                validate_name(path.name, "file name")
+            except AzaionError:
+                skipped.append(path.name)
+                continue
+            job = upload_job(self.window_.client, path, folder)
+            job.on_done = lambda j, f=folder: QTimer.singleShot(0, lambda: self.window_.uploaded(j, f))
+            jobs.append(self.window_.queue.add(job))
+            self.recent.insertItem(0, f"{path.name} → {folder}")
+        self.window_.qsettings.setValue("upload/last_folder", folder)
+        text = self.tr("Queued {0} file(s) for upload to {1}.").format(len(jobs), folder)
+        if skipped:
+            text += " " + self.tr("Skipped names that cannot be uploaded: {0}").format(", ".join(skipped))
+        if not files:
+            text = self.tr("Nothing to upload: no files found.")
+        self.status_label.setText(text)
+        self.window_.statusBar().showMessage(text, 5000)
+        log.info("Queued %d upload(s) to %s", len(jobs), folder)
+        return jobs

@@ -1,0 +1,196 @@
+"""Transfer-queue items: uploads, downloads and image unlocks. A ``Job`` is plain data owned by the GUI thread;
+its ``work`` callable runs in a ``JobWorker`` thread with the job's cancel token and progress probe."""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QThread, Signal
+
+from core.cancel import CancelToken
+from core.errors import AzaionError, CancelledError
+from core.progress import RateMeter
+from gui.workers.progress import ProgressProbe
+from gui.workers.task import describe_exception
+
+log = logging.getLogger("azaion.gui.jobs")
+
+Work = Callable[[CancelToken, ProgressProbe], Any]
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Transfers", text)
+
+
+class JobState(enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+
+class JobKind(enum.Enum):
+    UPLOAD = "upload"
+    DOWNLOAD = "download"
+    UNLOCK = "unlock"
+
+
+_ids = itertools.count(1)
+
+
+class Job:
+    def __init__(self, kind: JobKind, title: str, work: Work, *, detail: str = "", target: Path | None = None) -> None:
+        self.id = next(_ids)
+        self.kind = kind
+        self.title = title
+        self.detail = detail
+        self.target = target
+        self.work = work
+        self.state = JobState.QUEUED
+        self.message = ""
+        self.result: Any = None
+        self.cancel_token = CancelToken()
+        self.probe = ProgressProbe()
+        self.meter = RateMeter()
+        self.done = 0
+        self.total: int | None = None
+        self.stage = ""
+        self.started_at: float | None = None
+        self.finished_at: float | None = None
+        self.on_done: Callable[[Job], None] | None = None  # GUI-thread hook (e.g. refresh a listing)
+
+    # -- display helpers ------------------------------------------------------------------------------------
+
+    @property
+    def fraction(self) -> float | None:
+        if self.state is JobState.DONE:
+            return 1.0
+        if not self.total:
+            return None
+        return max(0.0, min(1.0, self.done / self.total))
+
+    def speed(self) -> float | None:
+        return self.meter.speed() if self.state is JobState.RUNNING else None
+
+    def eta(self) -> float | None:
+        return self.meter.eta(self.done, self.total) if self.state is JobState.RUNNING else None
+
+    def state_text(self) -> str:
+        if self.state is JobState.RUNNING:
+            if self.stage == "finalizing":
+                return _tr("Finalizing…")
+            if self.stage:
+                return _tr(self.stage.capitalize())
+            return _tr("Running")
+        return {
+            JobState.QUEUED: _tr("Queued"),
+            JobState.DONE: _tr("Done"),
+            JobState.FAILED: _tr("Failed"),
+            JobState.CANCELLED: _tr("Cancelled"),
+        }[self.state]
+
+    def direction_text(self) -> str:
+        return {JobKind.UPLOAD: _tr("Upload"), JobKind.DOWNLOAD: _tr("Download"), JobKind.UNLOCK: _tr("Unlock")}[
+            self.kind
+        ]
+
+    def reset_for_retry(self) -> None:
+        self.state = JobState.QUEUED
+        self.message = ""
+        self.result = None
+        self.cancel_token = CancelToken()
+        self.probe = ProgressProbe()
+        self.meter = RateMeter()
+        self.done, self.total, self.stage = 0, None, ""
+        self.started_at = self.finished_at = None
+
+    def __repr__(self) -> str:
+        return f"<Job {self.id} {self.kind.value} {self.title!r} {self.state.value}>"
+
+
+class JobWorker(QThread):
+    """Runs one job's work; reports the outcome once through ``outcome`` (progress goes through the probe)."""
+
+    outcome = Signal(object, str, str, object)  # job, state value, message, result
+
+    def __init__(self, job: Job) -> None:
+        super().__init__()
+        self.job = job
+        self.setObjectName(f"job-{job.id}")
+
+    def run(self) -> None:
+        job = self.job
+        try:
+            result = job.work(job.cancel_token, job.probe)
+        except CancelledError:
+            self.outcome.emit(job, JobState.CANCELLED.value, _tr("Cancelled"), None)
+        except AzaionError as exc:
+            if job.cancel_token.cancelled:
+                self.outcome.emit(job, JobState.CANCELLED.value, _tr("Cancelled"), None)
+                return
+            log.warning("%s %s failed: %s", job.kind.value, job.title, exc)
+            self.outcome.emit(job, JobState.FAILED.value, describe_exception(exc), None)
+        except BaseException as exc:  # unhandled: a failed job with a readable message, traceback to the log
+            log.error("%s %s failed unexpectedly", job.kind.value, job.title, exc_info=exc)
+            self.outcome.emit(job, JobState.FAILED.value, describe_exception(exc), None)
+        else:
+            if job.cancel_token.cancelled and result is None:
+                self.outcome.emit(job, JobState.CANCELLED.value, _tr("Cancelled"), None)
+            else:
+                self.outcome.emit(job, JobState.DONE.value, "", result)
+
+
+# ---- job factories -------------------------------------------------------------------------------------------
+
+
+def download_job(client, folder: str, name: str, target_dir: Path, *, plain: bool = False) -> Job:  # noqa: ANN001
+    """Download ``folder/name`` into ``target_dir`` (big/small resource, or a plain API file if ``plain``)."""
+    target = Path(target_dir) / name
+
+    def work(cancel: CancelToken, probe: ProgressProbe) -> Any:
+        if plain:
+            from core.fileio import atomic_write
+
+            probe.on_stage("downloading")
+            data = client.load_bytes(name, folder)
+            cancel.raise_if_cancelled()
+            with atomic_write(target) as fh:
+                fh.write(data)
+            probe.progress(len(data), len(data))
+            return target
+        report = client.download_big_small_resource(
+            name, folder, target, progress=probe.progress, on_stage=probe.on_stage, cancel=cancel
+        )
+        return report
+
+    return Job(JobKind.DOWNLOAD, name, work, detail=f"{folder}/{name} → {target}", target=target)
+
+
+def upload_job(client, path: Path, folder: str, name: str | None = None) -> Job:  # noqa: ANN001
+    path = Path(path)
+    resource_name = name or path.name
+
+    def work(cancel: CancelToken, probe: ProgressProbe) -> Any:
+        with contextlib.suppress(OSError):
+            probe.progress(0, path.stat().st_size)
+        return client.upload_big_small_resource(
+            path, resource_name, folder, progress=probe.progress, on_stage=probe.on_stage, cancel=cancel
+        )
+
+    return Job(JobKind.UPLOAD, resource_name, work, detail=f"{path} → {folder}/{resource_name}")
+
+
+def now() -> float:
+    return time.monotonic()

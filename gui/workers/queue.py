@@ -1,0 +1,201 @@
+"""One queue for all long work. Runs up to ``concurrency`` jobs at once, samples their progress probes from a
+~10 Hz QTimer in the GUI thread (the only source of progress signals) and reports state changes."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from gui.workers.jobs import Job, JobState, JobWorker
+
+log = logging.getLogger("azaion.gui.queue")
+
+TICK_MS = 100
+
+
+class TransferQueue(QObject):
+    job_added = Signal(object)
+    job_changed = Signal(object)
+    job_finished = Signal(object)
+    jobs_removed = Signal()
+    active_changed = Signal(int)
+
+    def __init__(self, concurrency: int = 2, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.jobs: list[Job] = []
+        self._workers: dict[int, JobWorker] = {}
+        self._concurrency = max(1, concurrency)
+        self._versions: dict[int, int] = {}
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+        self._closing = False
+
+    # -- configuration --------------------------------------------------------------------------------------
+
+    @property
+    def concurrency(self) -> int:
+        return self._concurrency
+
+    def set_concurrency(self, value: int) -> None:
+        self._concurrency = max(1, int(value))
+        self._schedule()
+
+    # -- queries ---------------------------------------------------------------------------------------------
+
+    def active_jobs(self) -> list[Job]:
+        return [j for j in self.jobs if not j.state.finished]
+
+    def running_jobs(self) -> list[Job]:
+        return [j for j in self.jobs if j.state is JobState.RUNNING]
+
+    def row_of(self, job: Job) -> int:
+        for i, j in enumerate(self.jobs):
+            if j is job:
+                return i
+        return -1
+
+    # -- actions ---------------------------------------------------------------------------------------------
+
+    def add(self, job: Job) -> Job:
+        if self._closing:
+            raise RuntimeError("the transfer queue is shutting down")
+        self.jobs.append(job)
+        log.info("Queued %s %s", job.kind.value, job.detail or job.title)
+        self.job_added.emit(job)
+        self._schedule()
+        return job
+
+    def cancel(self, job: Job) -> None:
+        if job.state.finished:
+            return
+        job.cancel_token.cancel()
+        if job.state is JobState.QUEUED:
+            self._finish(job, JobState.CANCELLED, self.tr("Cancelled"))
+        else:
+            log.info("Cancelling %s %s", job.kind.value, job.title)
+
+    def cancel_all(self) -> None:
+        for job in list(self.jobs):
+            self.cancel(job)
+
+    def retry(self, job: Job) -> None:
+        if job.state not in (JobState.FAILED, JobState.CANCELLED):
+            return
+        job.reset_for_retry()
+        self.job_changed.emit(job)
+        self._schedule()
+
+    def retry_failed(self) -> None:
+        for job in list(self.jobs):
+            if job.state is JobState.FAILED:
+                self.retry(job)
+
+    def clear_finished(self) -> None:
+        before = len(self.jobs)
+        self.jobs = [j for j in self.jobs if not j.state.finished]
+        if len(self.jobs) != before:
+            self.jobs_removed.emit()
+
+    # -- scheduling ------------------------------------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        if self._closing:
+            return
+        running = len(self._workers)
+        for job in self.jobs:
+            if running >= self._concurrency:
+                break
+            if job.state is JobState.QUEUED:
+                self._start(job)
+                running += 1
+        if self._workers and not self._timer.isActive():
+            self._timer.start()
+        self.active_changed.emit(len(self.active_jobs()))
+
+    def _start(self, job: Job) -> None:
+        job.state = JobState.RUNNING
+        job.started_at = time.monotonic()
+        worker = JobWorker(job)
+        worker.outcome.connect(self._on_outcome)
+        self._workers[job.id] = worker
+        log.info("Started %s %s", job.kind.value, job.title)
+        worker.start()
+        self.job_changed.emit(job)
+
+    @Slot()
+    def _tick(self) -> None:
+        for job in self.jobs:
+            if job.state is not JobState.RUNNING:
+                continue
+            done, total, stage, version = job.probe.snapshot()
+            job.meter.update(done)
+            if self._versions.get(job.id) == version and job.speed() is None:
+                continue
+            self._versions[job.id] = version
+            job.done, job.total, job.stage = done, total, stage
+            self.job_changed.emit(job)
+        if not self._workers:
+            self._timer.stop()
+
+    @Slot(object, str, str, object)
+    def _on_outcome(self, job: Job, state: str, message: str, result: object) -> None:
+        worker = self._workers.pop(job.id, None)
+        if worker is not None:
+            worker.wait()
+            worker.deleteLater()
+        done, total, stage, _ = job.probe.snapshot()
+        job.done, job.total, job.stage = done, total, stage
+        job.result = result
+        self._finish(job, JobState(state), message)
+        self._schedule()
+
+    def _finish(self, job: Job, state: JobState, message: str) -> None:
+        job.state = state
+        job.message = message
+        job.finished_at = time.monotonic()
+        self._versions.pop(job.id, None)
+        if state is JobState.DONE:
+            log.info("Finished %s %s", job.kind.value, job.detail or job.title)
+        elif state is JobState.CANCELLED:
+            log.info("Cancelled %s %s", job.kind.value, job.title)
+        else:
+            log.warning("Failed %s %s: %s", job.kind.value, job.title, message)
+        self.job_changed.emit(job)
+        self.job_finished.emit(job)
+        if job.on_done is not None and not self._closing:
+            try:
+                job.on_done(job)
+            except Exception:
+                log.exception("Error in the completion hook of %s", job)
+        self.active_changed.emit(len(self.active_jobs()))
+
+    # -- shutdown --------------------------------------------------------------------------------------------
+
+    def shutdown(self, timeout_ms: int = 30000) -> bool:
+        """Cancel everything and join the workers; True if all of them stopped in time."""
+        self._closing = True
+        self._timer.stop()
+        for job in self.jobs:
+            if not job.state.finished:
+                job.cancel_token.cancel()
+        ok = True
+        for job_id, worker in list(self._workers.items()):
+            try:
+                worker.outcome.disconnect(self._on_outcome)
+            except (RuntimeError, TypeError):
+                pass
+            if not worker.wait(timeout_ms):
+                log.error("A transfer worker did not stop within %d ms", timeout_ms)
+                from gui.workers.task import _LINGERING
+
+                _LINGERING.append(worker)
+                ok = False
+            job = worker.job
+            if not job.state.finished:
+                job.state = JobState.CANCELLED
+                job.message = self.tr("Cancelled")
+            self._workers.pop(job_id, None)
+        return ok

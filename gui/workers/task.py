@@ -1,0 +1,99 @@
+"""Short background calls (log in, list a folder, clear a folder): a QThread per call, results back as signals.
+
+Workers own no widgets. ``TaskRunner`` lives in the GUI thread; its slots receive the worker's signals through
+queued connections and then call the plain Python callbacks the caller gave, in the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from core.errors import AzaionError
+
+log = logging.getLogger("azaion.gui.task")
+
+_LINGERING: list[QThread] = []
+"""Threads still blocked in a network call at shutdown: kept referenced so Qt never destroys a running QThread."""
+
+
+def describe_exception(exc: BaseException) -> str:
+    """The message a user sees: an AzaionError's own text, else the exception type and text."""
+    if isinstance(exc, AzaionError):
+        return str(exc) or type(exc).__name__
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class _TaskThread(QThread):
+    outcome = Signal(object, bool, object)  # thread, ok, result-or-exception
+
+    def __init__(self, fn: Callable[[], Any], name: str) -> None:
+        super().__init__()
+        self._fn = fn
+        self.setObjectName(name)
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as exc:  # a worker must never die silently
+            if not isinstance(exc, AzaionError):
+                log.error("Unexpected error in %s", self.objectName(), exc_info=exc)
+            self.outcome.emit(self, False, exc)
+            return
+        self.outcome.emit(self, True, result)
+
+
+class TaskRunner(QObject):
+    busy_changed = Signal(int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._callbacks: dict[_TaskThread, tuple[Callable | None, Callable | None]] = {}
+
+    def run(
+        self,
+        fn: Callable[[], Any],
+        on_success: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        name: str = "task",
+    ) -> QThread:
+        thread = _TaskThread(fn, name)
+        thread.outcome.connect(self._on_outcome)
+        self._callbacks[thread] = (on_success, on_error)
+        thread.start()
+        self.busy_changed.emit(len(self._callbacks))
+        return thread
+
+    @property
+    def busy(self) -> int:
+        return len(self._callbacks)
+
+    @Slot(object, bool, object)
+    def _on_outcome(self, thread: _TaskThread, ok: bool, value: Any) -> None:
+        on_success, on_error = self._callbacks.pop(thread, (None, None))
+        thread.wait()
+        thread.deleteLater()
+        self.busy_changed.emit(len(self._callbacks))
+        try:
+            if ok and on_success is not None:
+                on_success(value)
+            elif not ok and on_error is not None:
+                on_error(value)
+        except Exception:
+            log.exception("Error while handling the result of %s", thread.objectName())
+
+    def shutdown(self, timeout_ms: int = 15000) -> None:
+        """Wait for running calls (they cannot be interrupted mid-request); callbacks are dropped."""
+        for thread in list(self._callbacks):
+            try:
+                thread.outcome.disconnect(self._on_outcome)
+            except (RuntimeError, TypeError):
+                pass
+            if not thread.wait(timeout_ms):
+                log.warning("%s still running at shutdown; leaving it to finish", thread.objectName())
+                _LINGERING.append(thread)
+        self._callbacks.clear()

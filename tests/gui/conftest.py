@@ -1,0 +1,187 @@
+"""GUI test fixtures: a per-test config/cache folder (inside the suite's session folder, so the secrets scan
+sees it), an app controller against the session sandbox, and helpers to drive the login dialog."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SESSION_DIR, USED_SECRETS
+
+
+@pytest.fixture(autouse=True)
+def gui_dirs(monkeypatch: pytest.MonkeyPatch) -> Path:
+    base = SESSION_DIR / "gui" / uuid.uuid4().hex[:8]
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(base / "cache"))
+    return base
+
+
+@pytest.fixture
+def themed(qapp):
+    import sys
+
+    from gui.app import configure_runtime
+    from gui.theme import apply_theme
+
+    apply_theme(qapp, "system")
+    previous = configure_runtime()
+    yield qapp
+    sys.setswitchinterval(previous)
+
+
+def require_keyring_or_skip(store) -> None:  # noqa: ANN001
+    if store.is_usable():
+        return
+    if os.environ.get("AZAION_REQUIRE_KEYRING"):
+        pytest.fail(f"AZAION_REQUIRE_KEYRING is set but the keyring is not usable: {store.last_warning or ''}"
+                    f" (backend {store.backend_name()})")
+    pytest.skip("no usable system keyring here (run under scripts/with-keyring.sh)")
+
+
+@pytest.fixture
+def app_factory(qtbot, themed, sandbox):
+    """``make(profile_id='test')``: an AppController whose current profile points at the sandbox (not in
+    sandbox mode, so remembered credentials and settings behave as with a real server)."""
+    from gui.app import AppController
+    from gui.session import AppContext
+
+    made: list[AppController] = []
+
+    def make(*, sandbox_mode: bool = False, start: bool = True) -> AppController:
+        ctx = AppContext.load()
+        if sandbox_mode:
+            ctx.attach_sandbox(sandbox)
+        else:
+            ctx.settings.add_or_update_profile("test", name="Test sandbox", api_url=sandbox.api_url)
+            ctx.settings.current_profile = "test"
+            ctx.save()
+        controller = AppController(ctx)
+        made.append(controller)
+        if start:
+            controller.start()
+        return controller
+
+    yield make
+    for controller in made:
+        window = controller.window
+        if window is not None:
+            window.confirm_close = lambda _n: True
+            token = window.client.token
+            if token is not None:
+                USED_SECRETS.add(token.raw)
+        controller.shutdown()
+        for w in (controller.window, controller.login_dialog):
+            if w is not None:
+                w.close()
+
+
+def type_login(qtbot, dialog, email: str, password: str, remember: bool = False) -> None:  # noqa: ANN001
+    from PySide6.QtCore import Qt
+
+    dialog.email_edit.clear()
+    qtbot.keyClicks(dialog.email_edit, email)
+    dialog.password_edit.clear()
+    qtbot.keyClicks(dialog.password_edit, password)
+    if remember != dialog.remember_box.isChecked():
+        qtbot.mouseClick(dialog.remember_box, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
+
+
+@pytest.fixture
+def logged_in(qtbot, app_factory, make_account):
+    """``make(role)``: a controller logged in through the dialog as a fresh account; returns (controller, creds)."""
+    from core.models import RoleEnum
+
+    def make(role: RoleEnum = RoleEnum.ResourceUploader, creds=None):  # noqa: ANN001
+        creds = creds or make_account(role)
+        controller = app_factory()
+        qtbot.waitUntil(lambda: controller.login_dialog is not None or controller.window is not None, timeout=10000)
+        assert controller.login_dialog is not None
+        type_login(qtbot, controller.login_dialog, creds.email, creds.password)
+        qtbot.waitUntil(lambda: controller.window is not None, timeout=20000)
+        window = controller.window
+        window.confirm_close = lambda _n: True
+        qtbot.addWidget(window)
+        return controller, creds
+
+    return make
+
+
+def wait_jobs(qtbot, jobs, timeout: int = 60000) -> None:  # noqa: ANN001
+    qtbot.waitUntil(lambda: all(j.state.finished for j in jobs), timeout=timeout)
+
+
+class GateProbe:
+    """Stands in for ProgressProbe: when progress first reaches ``fraction`` of the total it sets ``reached`` and
+    holds the worker thread until ``release`` is set, so a test can act at an exact point of a transfer."""
+
+    instances: list[GateProbe] = []
+    fraction = 0.5
+
+    def __init__(self) -> None:
+        from gui.workers.progress import ProgressProbe
+
+        self._inner = ProgressProbe()
+        self.reached = threading.Event()
+        self.release = threading.Event()
+        GateProbe.instances.append(self)
+
+    def progress(self, done: int, total: int | None) -> None:
+        self._inner.progress(done, total)
+        if total and done >= total * self.fraction and not self.reached.is_set():
+            self.reached.set()
+            self.release.wait(30)
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return getattr(self._inner, name)
+
+
+@pytest.fixture
+def gate_probe(monkeypatch):
+    """Jobs created while this fixture is active get a GateProbe; returns the list of probes made."""
+    import gui.workers.jobs as jobs
+
+    GateProbe.instances = []
+    monkeypatch.setattr(jobs, "ProgressProbe", GateProbe)
+    yield GateProbe.instances
+    for probe in GateProbe.instances:
+        probe.release.set()
+
+
+def write_random(path: Path, size: int) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    chunk = os.urandom(1 << 20)
+    with open(path, "wb") as fh:
+        left = size
+        while left > 0:
+            n = min(left, len(chunk))
+            fh.write(chunk[:n])
+            left -= n
+    return path
+
+
+def wait_until(predicate, timeout: float = 10.0) -> bool:  # noqa: ANN001
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.fixture
+def new_folder(sandbox):
+    """``make(prefix)``: a fresh folder name with its CDN bucket created on the sandbox's S3."""
+
+    def make(prefix: str = "gui") -> str:
+        folder = f"{prefix}-{uuid.uuid4().hex[:8]}"
+        sandbox.s3_client().create_bucket(Bucket=folder)
+        return folder
+
+    return make

@@ -1,0 +1,114 @@
+"""Login dialog and remembered credentials, through real typing and clicking against the sandbox."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from core.models import RoleEnum
+from tests.gui.conftest import require_keyring_or_skip, type_login
+
+
+def test_login_through_dialog_shows_main_window(qtbot, app_factory, make_account):
+    creds = make_account(RoleEnum.ResourceUploader)
+    controller = app_factory()
+    dialog = controller.login_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.windowTitle().startswith("Azaion Admin")
+    type_login(qtbot, dialog, creds.email, creds.password)
+    qtbot.waitUntil(lambda: controller.window is not None, timeout=20000)
+    window = controller.window
+    assert window.windowTitle().startswith("Azaion Admin")
+    assert "Test sandbox" in window.windowTitle()
+    assert window.user_label.text() == creds.email
+    assert window.role_label.text() == "ResourceUploader"
+    assert "Test sandbox" in window.server_label.text()
+    assert window.connection_label.text() == "Connected"
+    assert not dialog.isVisible()
+
+
+def test_wrong_password_shows_server_message(qtbot, app_factory, make_account):
+    creds = make_account(RoleEnum.Operator)
+    controller = app_factory()
+    dialog = controller.login_dialog
+    type_login(qtbot, dialog, creds.email, creds.password + "-wrong")
+    qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=20000)
+    assert dialog.error_label.text() == "Wrong email or password."
+    assert dialog.isVisible() and controller.window is None
+    assert dialog.login_button.isEnabled() and not dialog.busy.isVisible()
+
+
+def test_disabled_account_message(qtbot, app_factory, make_account):
+    creds = make_account(RoleEnum.Operator, enabled=False)
+    controller = app_factory()
+    dialog = controller.login_dialog
+    type_login(qtbot, dialog, creds.email, creds.password)
+    qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=20000)
+    assert "disabled" in dialog.error_label.text()
+
+
+def test_hardware_mismatch_message(qtbot, app_factory, make_account, sandbox):
+    creds = make_account(RoleEnum.Operator)
+    sandbox.state.set_hardware(creds.email, "CPU: Elsewhere. GPU: None. Memory: 1. DriveSerial: X")
+    controller = app_factory()
+    dialog = controller.login_dialog
+    type_login(qtbot, dialog, creds.email, creds.password)
+    qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=20000)
+    assert "bound to another machine" in dialog.error_label.text()
+
+
+def test_unreachable_server_message(qtbot, app_factory, make_account):
+    creds = make_account(RoleEnum.Operator)
+    controller = app_factory()
+    dialog = controller.login_dialog
+    dialog.select_profile("custom")
+    dialog.url_edit.setText("http://127.0.0.1:9")
+    type_login(qtbot, dialog, creds.email, creds.password)
+    qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=30000)
+    assert dialog.error_label.text().startswith("Cannot reach the server.")
+
+
+def test_sandbox_mode_prefills_and_marks_sandbox(qtbot, app_factory):
+    controller = app_factory(sandbox_mode=True)
+    dialog = controller.login_dialog
+    assert "SANDBOX" in dialog.windowTitle()
+    assert dialog.email_edit.text() == "admin@sandbox.local" and dialog.password_edit.text()
+    qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: controller.window is not None, timeout=20000)
+    window = controller.window
+    window.confirm_close = lambda _n: True
+    assert window.windowTitle().startswith("Azaion Admin") and "SANDBOX" in window.windowTitle()
+    assert "SANDBOX" in window.server_label.text()
+    assert window.role_label.text() == "Admin"
+
+
+def test_remember_me_keyring_and_logout(qtbot, app_factory, make_account):
+    from core.credential_store import CredentialStore
+    from core.settings import load_settings
+
+    require_keyring_or_skip(CredentialStore())
+    creds = make_account(RoleEnum.Operator)
+    first = app_factory()
+    type_login(qtbot, first.login_dialog, creds.email, creds.password, remember=True)
+    qtbot.waitUntil(lambda: first.window is not None, timeout=20000)
+    assert first.window.banner.isHidden(), first.window.banner.text()
+    assert CredentialStore().load("test", creds.email) == creds.password
+    settings_text = (load_settings().current().email, load_settings().current_profile)
+    assert settings_text == (creds.email, "test")
+    first.window.confirm_close = lambda _n: True
+    first.shutdown()
+
+    # The next start logs in without the dialog.
+    second = app_factory()
+    assert second.login_dialog is None
+    qtbot.waitUntil(lambda: second.window is not None, timeout=20000)
+    assert second.login_dialog is None
+    assert second.window.user_label.text() == creds.email
+
+    # Log out forgets the password and shows the dialog again.
+    second.window.confirm_close = lambda _n: True
+    second.window.request_logout()
+    qtbot.waitUntil(lambda: second.login_dialog is not None and second.login_dialog.isVisible(), timeout=5000)
+    assert CredentialStore().load("test", creds.email) is None
+    third = app_factory()
+    qtbot.waitUntil(lambda: third.login_dialog is not None, timeout=10000)
+    assert third.window is None

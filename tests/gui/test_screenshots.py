@@ -1,0 +1,92 @@
+"""Screenshots of the login dialog and every panel with real sandbox data (and a transfer in progress), written
+to $AZAION_SCREENSHOT_DIR when it is set."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from core.models import RoleEnum
+from tests.gui.conftest import type_login, write_random
+
+SHOT_DIR = os.environ.get("AZAION_SCREENSHOT_DIR")
+pytestmark = pytest.mark.skipif(not SHOT_DIR, reason="set AZAION_SCREENSHOT_DIR to render screenshots")
+
+
+def _save(widget, name: str) -> Path:  # noqa: ANN001
+    QApplication.processEvents()
+    image = widget.grab().toImage()
+    path = Path(SHOT_DIR) / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    assert image.save(str(path)), path
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
+    assert len(colours) > 1, f"{path} is blank"
+    return path
+
+
+def test_screenshots(qtbot, app_factory, make_account, gate_probe, new_folder, tmp_path):
+    creds = make_account(RoleEnum.Admin)
+    controller = app_factory()
+    dialog = controller.login_dialog
+    dialog.email_edit.setText(creds.email)
+    dialog.password_edit.setText(creds.password)
+    _save(dialog, "login")
+    dialog.password_edit.setText("wrong")
+    dialog.start_login()
+    qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=20000)
+    _save(dialog, "login-error")
+    type_login(qtbot, dialog, creds.email, creds.password)
+    qtbot.waitUntil(lambda: controller.window is not None, timeout=20000)
+    window = controller.window
+    window.confirm_close = lambda _n: True
+    qtbot.addWidget(window)
+
+    folder = new_folder("shots")
+    window.upload_panel.set_folder(folder)
+    files = [write_random(tmp_path / f"model-v{i}.bin", 50_000 * (i + 1)) for i in range(5)]
+    jobs = window.upload_panel.enqueue_paths(files)
+    for probe in gate_probe:
+        probe.release.set()
+    qtbot.waitUntil(lambda: all(j.state.finished for j in jobs), timeout=30000)
+
+    panel = window.resources_panel
+    window.show_panel("resources")
+    panel.set_folder(folder)
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.loaded_folder == folder and not panel.loading, timeout=20000)
+    panel.select_name("model-v2.bin")
+    _save(window, "panel-resources")
+
+    window.show_panel("upload")
+    _save(window, "panel-upload")
+    window.show_panel("unlock")
+    window.unlock_panel.set_archive("/srv/azaion-images-1.4.2.tar.enc")
+    qtbot.wait(200)
+    _save(window, "panel-unlock")
+
+    # A transfer held at half-way while the Transfers panel is rendered.
+    big = write_random(tmp_path / "weights-large.bin", 16 << 20)
+    gate_probe.clear()
+    (job,) = window.upload_panel.enqueue_paths([big])
+    qtbot.waitUntil(lambda: gate_probe and gate_probe[0].reached.is_set(), timeout=30000)
+    qtbot.wait(450)  # a few 10 Hz ticks so speed and ETA have values
+    window.show_panel("transfers")
+    _save(window, "panel-transfers")
+    gate_probe[0].release.set()
+    qtbot.waitUntil(lambda: job.state.finished, timeout=30000)
+
+    window.show_panel("log")
+    _save(window, "panel-log")
+
+    from gui.settings_dialog import SettingsDialog
+
+    settings = SettingsDialog(window.ctx, window.client, window)
+    qtbot.addWidget(settings)
+    settings.show()
+    _save(settings, "settings")
+    settings.tabs.setCurrentIndex(1)
+    _save(settings, "settings-general")
+    settings.close()
