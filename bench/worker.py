@@ -1,0 +1,192 @@
+"""One measured operation per process: ``python -m bench.worker < spec.json`` prints one JSON line
+``{"wall": s, "cpu": s, "sys": s, "rss_mib": MiB}`` (the spec comes on stdin so the bench password is not in ``ps``).
+
+A fresh process per operation makes the peak RSS (VmHWM, which, unlike ru_maxrss, is not inherited from the
+forking parent) and the CPU seconds its own. Setup (imports, login, cdn.yaml) happens before the clock starts;
+the input is read once first so every contender starts from a warm page cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+Spec = dict[str, Any]
+MiB = 1 << 20
+
+
+def warm(path: str) -> None:
+    """Read the file once through one reused buffer (keeps RSS flat) so timing sees the page cache."""
+    buf = bytearray(4 * MiB)
+    with open(path, "rb", buffering=0) as fh:
+        while fh.readinto(buf):
+            pass
+
+
+def peak_rss_mib() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+# ---- crypto ------------------------------------------------------------------------------------------------
+
+
+def _streaming(spec: Spec) -> Callable[[], None]:
+    from core.crypto import decrypt_stream, encrypt_stream
+
+    fn = encrypt_stream if spec["op"] == "encrypt" else decrypt_stream
+    key = bytes.fromhex(spec["key"])
+
+    def run() -> None:
+        with open(spec["src"], "rb", buffering=0) as src, open(spec["dst"], "wb", buffering=0) as dst:
+            fn(src, dst, key)
+
+    return run
+
+
+def _naive_encrypt(spec: Spec) -> Callable[[], None]:
+    """The seed's way: whole file in memory, padder over all of it, allocating update() + finalize()."""
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    key = bytes.fromhex(spec["key"])
+
+    def run() -> None:
+        data = Path(spec["src"]).read_bytes()
+        iv = os.urandom(16)
+        padder = padding.PKCS7(128).padder()
+        padded = padder.update(data) + padder.finalize()
+        enc = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+        Path(spec["dst"]).write_bytes(iv + enc.update(padded) + enc.finalize())
+
+    return run
+
+
+def _naive_decrypt(spec: Spec) -> Callable[[], None]:
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    key = bytes.fromhex(spec["key"])
+
+    def run() -> None:
+        data = Path(spec["src"]).read_bytes()
+        dec = Cipher(algorithms.AES(key), modes.CBC(data[:16])).decryptor()
+        padded = dec.update(data[16:]) + dec.finalize()
+        unpadder = padding.PKCS7(128).unpadder()
+        Path(spec["dst"]).write_bytes(unpadder.update(padded) + unpadder.finalize())
+
+    return run
+
+
+def _sha256(spec: Spec) -> Callable[[], None]:
+    """The SHA-256 the pipelines compute over the big part, alone: explains their CPU beyond boto3 + crypto."""
+    import hashlib
+
+    def run() -> None:
+        hasher, buf = hashlib.sha256(), bytearray(MiB)
+        view = memoryview(buf)
+        with open(spec["src"], "rb", buffering=0) as fh:
+            while n := fh.readinto(buf):
+                hasher.update(view[:n])
+
+    return run
+
+
+def _openssl(spec: Spec) -> Callable[[], None]:
+    mode = "-e" if spec["op"] == "openssl-enc" else "-d"
+    cmd = ["openssl", "enc", mode, "-aes-256-cbc", "-K", spec["key"], "-iv", spec["iv"],
+           "-in", spec["src"], "-out", spec["dst"]]
+
+    def run() -> None:
+        subprocess.run(cmd, check=True)
+
+    return run
+
+
+# ---- pipelines ---------------------------------------------------------------------------------------------
+
+
+def _client(spec: Spec, cache: str | None = None):  # noqa: ANN202 - ApiClient, imported lazily
+    """A logged-in client with cdn.yaml already fetched, so the clock only sees the transfer."""
+    from core.api_client import ApiClient
+    from core.models import Credentials
+
+    client = ApiClient(spec["api_url"], cache_dir=cache or spec["cache"], hardware="bench-hw")
+    client.set_credentials(Credentials(spec["email"], spec["password"]))
+    client.login()
+    client.cdn  # noqa: B018 - builds the boto3 clients now
+    return client
+
+
+def _upload(spec: Spec) -> Callable[[], None]:
+    client = _client(spec)
+    return lambda: client.upload_big_small_resource(spec["src"], spec["name"], spec["folder"])
+
+
+def _download(spec: Spec) -> Callable[[], None]:
+    client = _client(spec)
+    return lambda: client.download_big_small_resource(spec["name"], spec["folder"], spec["dst"])
+
+
+def _boto_upload(spec: Spec) -> Callable[[], None]:
+    """The fastest plain boto3 upload: upload_file with the app's own client and TransferConfig."""
+    cdn = _client(spec).cdn
+    return lambda: cdn.uploader.upload_file(spec["src"], spec["folder"], spec["key"], Config=cdn.transfer_config)
+
+
+def _boto_download(spec: Spec) -> Callable[[], None]:
+    """Plain boto3: one streamed GET with the app's own client, 1 MiB reads written to a file."""
+    cdn = _client(spec).cdn
+
+    def run() -> None:
+        body = cdn.downloader.get_object(Bucket=spec["folder"], Key=spec["key"])["Body"]
+        with open(spec["dst"], "wb", buffering=0) as out:
+            while data := body.read(MiB):
+                out.write(data)
+
+    return run
+
+
+OPS: dict[str, Callable[[Spec], Callable[[], None]]] = {
+    "encrypt": _streaming,
+    "decrypt": _streaming,
+    "naive-enc": _naive_encrypt,
+    "naive-dec": _naive_decrypt,
+    "sha256": _sha256,
+    "openssl-enc": _openssl,
+    "openssl-dec": _openssl,
+    "upload": _upload,
+    "download": _download,
+    "boto-upload": _boto_upload,
+    "boto-download": _boto_download,
+}
+
+
+def measure(spec: Spec) -> dict[str, float]:
+    """Set up, warm, then time only the operation. CPU is user + system of this process (all its threads);
+    for openssl it is that of the child. The system share shows what the kernel (page cache, sockets) cost."""
+    run = OPS[spec["op"]](spec)
+    if spec.get("warm"):
+        warm(spec["warm"])
+    who = resource.RUSAGE_CHILDREN if spec["op"].startswith("openssl") else resource.RUSAGE_SELF
+    ru0, t0 = resource.getrusage(who), time.perf_counter()
+    run()
+    wall, ru1 = time.perf_counter() - t0, resource.getrusage(who)
+    user, system = ru1.ru_utime - ru0.ru_utime, ru1.ru_stime - ru0.ru_stime
+    # ru_maxrss of the children is in KiB on Linux; the only child is openssl
+    rss = ru1.ru_maxrss / 1024 if who == resource.RUSAGE_CHILDREN else peak_rss_mib()
+    return {"wall": wall, "cpu": user + system, "sys": system, "rss_mib": rss}
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(json.loads(sys.stdin.read()))))
