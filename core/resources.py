@@ -282,8 +282,10 @@ def download(
         info = client.cdn.head(folder, big_key(name))
     except NotFoundError:
         raise NotFoundError(f"{folder}/{name} has no big part on the CDN; it must be uploaded again") from None
-    except UnreachableError as exc:
-        cdn_error = exc
+    except AzaionError as exc:
+        if not is_transient(exc):
+            raise
+        cdn_error = exc  # a valid cached copy will do; otherwise the CDN is retried below
     cache = client.cache
     cached = cache.lookup(folder, name)
     event: str | None = None

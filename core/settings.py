@@ -19,7 +19,8 @@ File format (JSON object)::
       "language": "system",
       "theme": "system",
       "cache_dir": null,
-      "token_margin_s": 60
+      "token_margin_s": 60,
+      "stale_upload_days": 7
     }
 
 ``services`` is the list of service images the client offers to unlock; the default is a placeholder that
@@ -82,6 +83,7 @@ class Settings:
     theme: str = "system"
     cache_dir: str | None = None
     token_margin_s: int = 60
+    stale_upload_days: int = 7
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def profile(self, id_or_name: str) -> Profile:
@@ -297,6 +299,8 @@ def settings_from_dict(data: Any, path: Path | str = "<settings>") -> Settings:
         kwargs[key] = copy.deepcopy(value)
     if "concurrency" in kwargs and kwargs["concurrency"] < 1:
         raise ConfigError(f"{path}: key 'concurrency' must be at least 1, got {kwargs['concurrency']}")
+    if "stale_upload_days" in kwargs and kwargs["stale_upload_days"] < 1:
+        raise ConfigError(f"{path}: key 'stale_upload_days' must be at least 1, got {kwargs['stale_upload_days']}")
     if "token_margin_s" in kwargs and kwargs["token_margin_s"] < 0:
         raise ConfigError(f"{path}: key 'token_margin_s' must not be negative, got {kwargs['token_margin_s']}")
     kwargs["extra"] = {

@@ -13,6 +13,7 @@ from core.cli.context import open_session
 from core.cli.main import out, path_arg
 from core.cli.progress import TerminalProgress
 from core.errors import LocalIOError
+from core.retry import describe_retry
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,6 +43,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--folder", required=True)
     p.add_argument("-o", "--output", required=True, type=path_arg, metavar="PATH")
     p.set_defaults(func=cmd_download)
+
+    p = sub.add_parser("transfers", help="incomplete (resumable) uploads: list, abort, clean stale ones")
+    p.add_argument("action", choices=["ls", "abort", "clean"])
+    p.add_argument("id", nargs="?", help="upload id (or a unique prefix) for abort")
+    p.add_argument("--older-than-days", type=float, default=None, help="for clean (default: the setting)")
+    p.set_defaults(func=cmd_transfers)
 
     p = sub.add_parser("sandbox", help="run the reference server (API + S3) on loopback in the foreground")
     p.add_argument("--host", default="127.0.0.1")
@@ -111,17 +118,30 @@ def _restore(previous: object) -> None:
         signal.signal(signal.SIGINT, previous)
 
 
+def _note(message: str) -> None:
+    print(f"note: {message}", file=sys.stderr, flush=True)
+
+
+def _retrying(attempt: int, attempts: int, delay: float, error: Exception) -> None:
+    print(f"warning: {error}; {describe_retry(attempt, attempts, delay)}", file=sys.stderr, flush=True)
+
+
 def cmd_upload(args: argparse.Namespace) -> int:
     path: Path = args.file
     if not path.is_file():
         raise LocalIOError(f"no such file: {path}")
     name = args.name or path.name
     session = open_session(args)
+    from core.transfers import clean_stale_uploads
+
+    for stale in clean_stale_uploads(session.client, session.settings.stale_upload_days):
+        _note(f"aborted a stale incomplete upload of {stale.folder}/{stale.name}")
     progress = TerminalProgress(f"upload {name}")
     token, previous = _cancel_on_sigint()
     try:
         report = session.client.upload_big_small_resource(
-            path, name, args.folder, progress=progress, on_stage=progress.on_stage, cancel=token
+            path, name, args.folder, progress=progress, on_stage=progress.on_stage, on_event=_note,
+            on_retry=_retrying, cancel=token,
         )
     finally:
         _restore(previous)
@@ -136,14 +156,33 @@ def cmd_download(args: argparse.Namespace) -> int:
     token, previous = _cancel_on_sigint()
     try:
         report = session.client.download_big_small_resource(
-            args.name, args.folder, args.output, progress=progress, on_stage=progress.on_stage, cancel=token
+            args.name, args.folder, args.output, progress=progress, on_stage=progress.on_stage, on_event=_note,
+            on_retry=_retrying, cancel=token,
         )
     finally:
         _restore(previous)
         progress.close()
-    if report.message:
-        print(f"warning: {report.message}", file=sys.stderr)
     out(f"downloaded {args.folder}/{args.name} to {report.output} ({report.source})")
+    return 0
+
+
+def cmd_transfers(args: argparse.Namespace) -> int:
+    from core import transfers
+
+    session = open_session(args)
+    client = session.client
+    if args.action == "ls":
+        for u in transfers.incomplete_uploads(client):
+            out(f"{u.id}\t{u.folder}/{u.name}\t{u.parts_done}/{u.parts_total} parts\t{u.source}")
+    elif args.action == "abort":
+        if not args.id:
+            raise LocalIOError("abort needs the upload id shown by 'azaion transfers ls'")
+        j = transfers.abort_upload(client, args.id)
+        out(f"aborted {j.folder}/{j.name}")
+    else:
+        days = args.older_than_days if args.older_than_days is not None else session.settings.stale_upload_days
+        for j in transfers.clean_stale_uploads(client, days):
+            out(f"cleaned {j.folder}/{j.name}")
     return 0
 
 

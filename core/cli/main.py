@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     commands.register(sub)
     __import__("core.cli.image_commands", fromlist=["register"]).register(sub)  # unlock, lock, images, fetch-archive
+    __import__("core.cli.user_commands", fromlist=["register"]).register(sub)  # users ..., installer
     return parser
 
 
