@@ -72,6 +72,14 @@ class TransfersPanel(Panel):
 
         self.cancel_button = QPushButton(icon("cancel"), self.tr("Cancel"))
         self.cancel_button.setObjectName("cancelButton")
+        self.pause_button = QPushButton(self.tr("Pause"))
+        self.pause_button.setObjectName("pauseButton")
+        self.pause_button.setToolTip(self.tr("Stop the selected transfers but keep what they have done"))
+        self.resume_button = QPushButton(self.tr("Resume"))
+        self.resume_button.setObjectName("resumeButton")
+        self.discard_button = QPushButton(self.tr("Discard"))
+        self.discard_button.setObjectName("discardButton")
+        self.discard_button.setToolTip(self.tr("Forget the selected paused or failed transfers and what they kept"))
         self.retry_button = QPushButton(icon("retry"), self.tr("Retry failed"))
         self.clear_button = QPushButton(icon("clear"), self.tr("Clear finished"))
         self.concurrency = QSpinBox()
@@ -80,6 +88,9 @@ class TransfersPanel(Panel):
         self.concurrency.setToolTip(self.tr("How many transfers run at the same time"))
         self.summary = QLabel()
         self.cancel_button.clicked.connect(self.cancel_selected)
+        self.pause_button.clicked.connect(lambda: self._each_selected(self.queue.pause))
+        self.resume_button.clicked.connect(lambda: self._each_selected(self.queue.resume))
+        self.discard_button.clicked.connect(lambda: self._each_selected(self.queue.discard))
         self.retry_button.clicked.connect(self.queue.retry_failed)
         self.clear_button.clicked.connect(self.queue.clear_finished)
         self.concurrency.valueChanged.connect(self._on_concurrency)
@@ -90,7 +101,10 @@ class TransfersPanel(Panel):
         buttons.addWidget(self.summary, 1)
         buttons.addWidget(QLabel(self.tr("At once")))
         buttons.addWidget(self.concurrency)
+        buttons.addWidget(self.pause_button)
+        buttons.addWidget(self.resume_button)
         buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.discard_button)
         buttons.addWidget(self.retry_button)
         buttons.addWidget(self.clear_button)
         layout = QVBoxLayout(self)
@@ -106,16 +120,25 @@ class TransfersPanel(Panel):
         self.window_.ctx.settings.concurrency = value
         self.window_.ctx.save()
 
-    def cancel_selected(self) -> None:
+    def selected_jobs(self) -> list:
         rows = {i.row() for i in self.table.selectionModel().selectedRows()}
-        for row in sorted(rows):
-            self.queue.cancel(self.model.job_at(row))
+        return [self.model.job_at(row) for row in sorted(rows)]
+
+    def _each_selected(self, action) -> None:  # noqa: ANN001
+        for job in self.selected_jobs():
+            action(job)
+
+    def cancel_selected(self) -> None:
+        self._each_selected(self.queue.cancel)
 
     def _update_summary(self, *_args) -> None:  # noqa: ANN002
         jobs = self.queue.jobs
-        active = sum(1 for j in jobs if not j.state.finished)
+        active = sum(1 for j in jobs if j.state.active)
         failed = sum(1 for j in jobs if j.state is JobState.FAILED)
+        paused = sum(1 for j in jobs if j.state is JobState.PAUSED)
         text = self.tr("{0} active, {1} in the list").format(active, len(jobs))
+        if paused:
+            text += " — " + self.tr("{0} paused").format(paused)
         if failed:
             text += " — " + self.tr("{0} failed").format(failed)
         self.summary.setText(text)

@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QThread, Signal
 
 from core.cancel import CancelToken
-from core.errors import AzaionError, CancelledError
+from core.errors import AzaionError, CancelledError, PausedError
 from core.progress import RateMeter
 from gui.workers.progress import ProgressProbe
 from gui.workers.task import describe_exception
@@ -35,10 +35,15 @@ class JobState(enum.Enum):
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    PAUSED = "paused"  # resumable: journal / partial download kept; Resume or Discard
 
     @property
     def finished(self) -> bool:
         return self in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+    @property
+    def active(self) -> bool:
+        return self in (JobState.QUEUED, JobState.RUNNING)
 
 
 class JobKind(enum.Enum):
@@ -70,6 +75,7 @@ class Job:
         self.started_at: float | None = None
         self.finished_at: float | None = None
         self.on_done: Callable[[Job], None] | None = None  # GUI-thread hook (e.g. refresh a listing)
+        self.spec: dict[str, Any] | None = None  # how to rebuild a resumable job after a restart (persisted)
 
     # -- display helpers ------------------------------------------------------------------------------------
 
@@ -87,8 +93,15 @@ class Job:
     def eta(self) -> float | None:
         return self.meter.eta(self.done, self.total) if self.state is JobState.RUNNING else None
 
+    @property
+    def resumable(self) -> bool:
+        return self.spec is not None
+
     def state_text(self) -> str:
         if self.state is JobState.RUNNING:
+            retrying = self.probe.retry_text()
+            if retrying:
+                return _tr("Retrying") + ": " + retrying
             if self.stage == "finalizing":
                 return _tr("Finalizing…")
             if self.stage:
@@ -99,6 +112,7 @@ class Job:
             JobState.DONE: _tr("Done"),
             JobState.FAILED: _tr("Failed"),
             JobState.CANCELLED: _tr("Cancelled"),
+            JobState.PAUSED: _tr("Paused"),
         }[self.state]
 
     def direction_text(self) -> str:
@@ -134,6 +148,8 @@ class JobWorker(QThread):
         job = self.job
         try:
             result = job.work(job.cancel_token, job.probe)
+        except PausedError:
+            self.outcome.emit(job, JobState.PAUSED.value, _tr("Paused"), None)
         except CancelledError:
             self.outcome.emit(job, JobState.CANCELLED.value, _tr("Cancelled"), None)
         except AzaionError as exc:
@@ -171,11 +187,15 @@ def download_job(client, folder: str, name: str, target_dir: Path, *, plain: boo
             probe.progress(len(data), len(data))
             return target
         report = client.download_big_small_resource(
-            name, folder, target, progress=probe.progress, on_stage=probe.on_stage, cancel=cancel
+            name, folder, target, progress=probe.progress, on_stage=probe.on_stage, on_retry=probe.on_retry,
+            on_event=probe.on_event, cancel=cancel,
         )
         return report
 
-    return Job(JobKind.DOWNLOAD, name, work, detail=f"{folder}/{name} → {target}", target=target)
+    job = Job(JobKind.DOWNLOAD, name, work, detail=f"{folder}/{name} → {target}", target=target)
+    if not plain:
+        job.spec = {"kind": "download", "folder": folder, "name": name, "target_dir": str(target_dir)}
+    return job
 
 
 def upload_job(client, path: Path, folder: str, name: str | None = None) -> Job:  # noqa: ANN001
@@ -186,10 +206,35 @@ def upload_job(client, path: Path, folder: str, name: str | None = None) -> Job:
         with contextlib.suppress(OSError):
             probe.progress(0, path.stat().st_size)
         return client.upload_big_small_resource(
-            path, resource_name, folder, progress=probe.progress, on_stage=probe.on_stage, cancel=cancel
+            path, resource_name, folder, progress=probe.progress, on_stage=probe.on_stage, on_retry=probe.on_retry,
+            on_event=probe.on_event, cancel=cancel,
         )
 
-    return Job(JobKind.UPLOAD, resource_name, work, detail=f"{path} → {folder}/{resource_name}")
+    job = Job(JobKind.UPLOAD, resource_name, work, detail=f"{path} → {folder}/{resource_name}")
+    job.spec = {"kind": "upload", "path": str(path), "folder": folder, "name": resource_name}
+    return job
+
+
+def job_from_spec(client, spec: dict[str, Any]) -> Job:  # noqa: ANN001
+    """Rebuild a persisted upload or download (after a restart) from its spec."""
+    if spec.get("kind") == "upload":
+        return upload_job(client, Path(spec["path"]), spec["folder"], spec["name"])
+    if spec.get("kind") == "download":
+        return download_job(client, spec["folder"], spec["name"], Path(spec["target_dir"]))
+    raise ValueError(f"unknown job kind {spec.get('kind')!r}")
+
+
+def discard_resumable_state(client, spec: dict[str, Any]) -> None:  # noqa: ANN001
+    """What Discard means: abort the incomplete multipart upload, or drop the partial download. May do I/O."""
+    from core.journal import JournalStore
+    from core.transfers import abort_upload
+
+    if spec.get("kind") == "upload":
+        jid = JournalStore.upload_id(client.api_url, spec["folder"], spec["name"], Path(spec["path"]))
+        if client.journals.load(jid) is not None:
+            abort_upload(client, jid)
+    elif spec.get("kind") == "download":
+        client.cache.discard_partial(spec["folder"], spec["name"])
 
 
 def now() -> float:

@@ -8,11 +8,15 @@ core calls back.
 
 from __future__ import annotations
 
+import math
 import threading
+import time
+
+from core.retry import describe_retry
 
 
 class ProgressProbe:
-    __slots__ = ("_lock", "done", "total", "stage", "calls", "version")
+    __slots__ = ("_lock", "done", "total", "stage", "calls", "version", "retry", "note")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -21,6 +25,8 @@ class ProgressProbe:
         self.stage = ""
         self.calls = 0
         self.version = 0
+        self.retry: tuple[int, int, float, str] | None = None  # attempt, attempts, monotonic deadline, error
+        self.note = ""  # the latest thing the user should be told (resumed, started over, cache replaced)
 
     def progress(self, done: int, total: int | None) -> None:
         # Attribute stores are atomic under the GIL; the lock only keeps (done, total) a consistent pair.
@@ -34,6 +40,28 @@ class ProgressProbe:
         with self._lock:
             self.stage = stage
             self.version += 1
+
+    def on_retry(self, attempt: int, attempts: int, delay: float, error: Exception) -> None:
+        with self._lock:
+            self.retry = (attempt, attempts, time.monotonic() + delay, str(error))
+            self.version += 1
+
+    def on_event(self, message: str) -> None:
+        with self._lock:
+            self.note = message
+            self.version += 1
+
+    def retry_text(self, now: float | None = None) -> str | None:
+        """"retrying in 8 s, attempt 3/6" while a retry wait is running, else None."""
+        with self._lock:
+            retry = self.retry
+        if retry is None:
+            return None
+        attempt, attempts, deadline, _error = retry
+        left = deadline - (time.monotonic() if now is None else now)
+        if left <= 0:
+            return None
+        return describe_retry(attempt, attempts, math.ceil(left))
 
     def reset(self) -> None:
         with self._lock:

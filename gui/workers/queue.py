@@ -3,12 +3,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from gui.workers.jobs import Job, JobState, JobWorker
+from core.errors import AzaionError
+from core.fileio import write_bytes_atomic
+from core.paths import data_dir
+from gui.workers.jobs import Job, JobState, JobWorker, discard_resumable_state, job_from_spec
 
 log = logging.getLogger("azaion.gui.queue")
 
@@ -32,6 +38,8 @@ class TransferQueue(QObject):
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
         self._closing = False
+        self._client = None
+        self._store: Path | None = None
 
     # -- configuration --------------------------------------------------------------------------------------
 
@@ -46,7 +54,7 @@ class TransferQueue(QObject):
     # -- queries ---------------------------------------------------------------------------------------------
 
     def active_jobs(self) -> list[Job]:
-        return [j for j in self.jobs if not j.state.finished]
+        return [j for j in self.jobs if j.state.active]
 
     def running_jobs(self) -> list[Job]:
         return [j for j in self.jobs if j.state is JobState.RUNNING]
@@ -66,6 +74,7 @@ class TransferQueue(QObject):
         log.info("Queued %s %s", job.kind.value, job.detail or job.title)
         self.job_added.emit(job)
         self._schedule()
+        self._persist()
         return job
 
     def cancel(self, job: Job) -> None:
@@ -80,6 +89,89 @@ class TransferQueue(QObject):
     def cancel_all(self) -> None:
         for job in list(self.jobs):
             self.cancel(job)
+
+    def pause(self, job: Job) -> None:
+        """Stop a resumable job but keep what it has done (journal, uploaded parts, partial download)."""
+        if not job.resumable or not job.state.active:
+            return
+        if job.state is JobState.QUEUED:
+            self._finish(job, JobState.PAUSED, self.tr("Paused"))
+        else:
+            job.cancel_token.pause()
+            log.info("Pausing %s %s", job.kind.value, job.title)
+
+    def resume(self, job: Job) -> None:
+        if job.state is not JobState.PAUSED:
+            return
+        job.reset_for_retry()
+        self.job_changed.emit(job)
+        self._schedule()
+        self._persist()
+
+    def discard(self, job: Job) -> None:
+        """Forget a paused or failed job and its resumable state (aborts the multipart upload, in a thread)."""
+        if job.state.active:
+            return
+        self.jobs = [j for j in self.jobs if j is not job]
+        self.jobs_removed.emit()
+        self._persist()
+        client, spec = self._client, job.spec
+        if client is not None and spec is not None:
+            def cleanup() -> None:
+                try:
+                    discard_resumable_state(client, spec)
+                except Exception:  # noqa: BLE001 - best effort; stale cleanup catches the rest
+                    log.warning("Could not discard the resumable state of %s", job.title, exc_info=True)
+
+            threading.Thread(target=cleanup, name="discard-transfer", daemon=True).start()
+
+    # -- persistence: unfinished transfers come back after a restart as Paused --------------------------------
+
+    def attach(self, client, store_path: Path | None = None) -> list[Job]:  # noqa: ANN001
+        """Use ``client`` for discards and restore the persisted unfinished transfers of its server as Paused."""
+        self._client = client
+        self._store = store_path or data_dir() / "transfers" / "queue.json"
+        restored = []
+        for spec in self._load_specs():
+            if spec.get("api_url") != client.api_url:
+                continue
+            try:
+                job = job_from_spec(client, spec)
+            except (KeyError, ValueError, TypeError):
+                log.warning("Skipping an unreadable saved transfer: %r", spec)
+                continue
+            job.state = JobState.PAUSED
+            job.message = self.tr("Interrupted; resume or discard")
+            self.jobs.append(job)
+            self.job_added.emit(job)
+            restored.append(job)
+        if restored:
+            log.info("Restored %d unfinished transfer(s) as paused", len(restored))
+        self._persist()
+        return restored
+
+    def _load_specs(self) -> list[dict]:
+        if self._store is None:
+            return []
+        try:
+            data = json.loads(self._store.read_text("utf-8"))
+        except (OSError, ValueError):
+            return []
+        return [d for d in data if isinstance(d, dict)] if isinstance(data, list) else []
+
+    def _persist(self) -> None:
+        if self._store is None or self._client is None:
+            return
+        others = [s for s in self._load_specs() if s.get("api_url") != self._client.api_url]
+        mine = [
+            {**j.spec, "api_url": self._client.api_url}
+            for j in self.jobs
+            if j.spec is not None and (j.state.active or j.state in (JobState.PAUSED, JobState.FAILED))
+        ]
+        try:
+            write_bytes_atomic(self._store, json.dumps(others + mine, indent=1).encode(), private=True)
+        except AzaionError as exc:
+            log.warning("Could not save the transfer queue: %s", exc)
 
     def retry(self, job: Job) -> None:
         if job.state not in (JobState.FAILED, JobState.CANCELLED):
@@ -132,7 +224,7 @@ class TransferQueue(QObject):
                 continue
             done, total, stage, version = job.probe.snapshot()
             job.meter.update(done)
-            if self._versions.get(job.id) == version and job.speed() is None:
+            if self._versions.get(job.id) == version and job.speed() is None and job.probe.retry_text() is None:
                 continue
             self._versions[job.id] = version
             job.done, job.total, job.stage = done, total, stage
@@ -165,6 +257,7 @@ class TransferQueue(QObject):
             log.warning("Failed %s %s: %s", job.kind.value, job.title, message)
         self.job_changed.emit(job)
         self.job_finished.emit(job)
+        self._persist()
         if job.on_done is not None and not self._closing:
             try:
                 job.on_done(job)
@@ -174,13 +267,18 @@ class TransferQueue(QObject):
 
     # -- shutdown --------------------------------------------------------------------------------------------
 
-    def shutdown(self, timeout_ms: int = 30000) -> bool:
-        """Cancel everything and join the workers; True if all of them stopped in time."""
+    def shutdown(self, timeout_ms: int = 30000, *, pause: bool = True) -> bool:
+        """Stop everything and join the workers; True if all of them stopped in time. With ``pause``, uploads and
+        downloads are paused (they come back as Paused next time) and the rest is cancelled."""
         self._closing = True
         self._timer.stop()
         for job in self.jobs:
-            if not job.state.finished:
-                job.cancel_token.cancel()
+            if job.state.active:
+                if pause and job.resumable:
+                    job.cancel_token.pause()
+                    job.state = JobState.PAUSED
+                else:
+                    job.cancel_token.cancel()
         ok = True
         for job_id, worker in list(self._workers.items()):
             try:
@@ -194,8 +292,9 @@ class TransferQueue(QObject):
                 _LINGERING.append(worker)
                 ok = False
             job = worker.job
-            if not job.state.finished:
+            if job.state.active:
                 job.state = JobState.CANCELLED
                 job.message = self.tr("Cancelled")
             self._workers.pop(job_id, None)
+        self._persist()
         return ok

@@ -1,0 +1,90 @@
+"""Unfinished transfers survive a restart: the queue persists them, they come back Paused, Resume finishes
+them without re-encrypting, Discard forgets them and aborts the multipart upload. Retry waits are visible."""
+
+from __future__ import annotations
+
+import json
+
+from core.models import RoleEnum
+from gui.workers.jobs import JobState
+from gui.workers.queue import TransferQueue
+from tests.gui.conftest import wait_jobs, wait_until, write_random
+
+MiB = 1 << 20
+
+
+def _upload_until_uploading(qtbot, window, folder, source):
+    window.upload_panel.set_folder(folder)
+    (job,) = window.upload_panel.enqueue_paths([source])
+    qtbot.waitUntil(lambda: job.stage == "uploading" and job.done > 0, timeout=60000)
+    return job
+
+
+def test_quit_pauses_and_restart_restores_paused_then_resume_completes(qtbot, logged_in, new_folder, tmp_path,
+                                                                       sandbox):
+    controller, _ = logged_in(RoleEnum.ResourceUploader)
+    window = controller.window
+    client = window.client
+    store = tmp_path / "queue.json"
+    window.queue.attach(client, store)
+    folder = new_folder("resume")
+    source = write_random(tmp_path / "resume.bin", 48 * MiB)
+    job = _upload_until_uploading(qtbot, window, folder, source)
+    assert window.queue.shutdown() is True  # what quitting the app does
+    assert job.state is JobState.PAUSED
+    saved = json.loads(store.read_text())
+    assert [(s["kind"], s["name"], s["folder"]) for s in saved] == [("upload", "resume.bin", folder)]
+    assert len(client.journals.all()) == 1  # the resumable state is kept on purpose
+
+    restarted = TransferQueue(2)
+    (again,) = restarted.attach(client, store)
+    assert again.state is JobState.PAUSED and again.title == "resume.bin"
+    assert again.state_text() == "Paused"
+    restarted.resume(again)
+    wait_jobs(qtbot, [again], timeout=120000)
+    assert again.state is JobState.DONE, again.message
+    assert again.result.resumed is True  # the staged ciphertext was reused: no second encryption
+    assert "resume.bin.small" in [e.name for e in client.list_files(folder)]
+    out = tmp_path / "back.bin"
+    client.cache.discard(folder, "resume.bin")
+    client.download_big_small_resource("resume.bin", folder, out)
+    assert out.read_bytes() == source.read_bytes()
+    assert client.journals.all() == [] and client.cache.staged() == []
+    assert json.loads(store.read_text()) == []
+    restarted.shutdown()
+
+
+def test_discard_forgets_and_aborts_the_multipart_upload(qtbot, logged_in, new_folder, tmp_path, sandbox):
+    controller, _ = logged_in(RoleEnum.ResourceUploader)
+    window = controller.window
+    client = window.client
+    window.queue.attach(client, tmp_path / "queue.json")
+    folder = new_folder("discard")
+    job = _upload_until_uploading(qtbot, window, folder, write_random(tmp_path / "d.bin", 48 * MiB))
+    window.show_panel("transfers")
+    panel = window.transfers_panel
+    panel.table.selectRow(window.queue.row_of(job))
+    panel.pause_button.click()
+    qtbot.waitUntil(lambda: job.state is JobState.PAUSED, timeout=30000)
+    assert len(client.journals.all()) == 1
+    uploads = sandbox.s3_client().list_multipart_uploads(Bucket=folder).get("Uploads", [])
+    assert [u["Key"] for u in uploads] == ["d.bin.big"]
+    panel.table.selectRow(window.queue.row_of(job))
+    panel.discard_button.click()
+    assert job not in window.queue.jobs
+    assert wait_until(lambda: client.journals.all() == [], timeout=20)
+    assert wait_until(lambda: sandbox.s3_client().list_multipart_uploads(Bucket=folder).get("Uploads", []) == [],
+                      timeout=20)
+    assert client.cache.staged() == []
+
+
+def test_retry_wait_is_visible_in_the_state_column():
+    from core.errors import UnreachableError
+    from gui.workers.jobs import Job, JobKind
+
+    job = Job(JobKind.DOWNLOAD, "x", lambda c, p: None)
+    job.state = JobState.RUNNING
+    job.probe.on_retry(3, 6, 8.0, UnreachableError("link down"))
+    assert job.state_text() == "Retrying: retrying in 8 s, attempt 3/6"
+    job.probe.retry = (3, 6, 0.0, "old")  # the wait is over: back to the normal text
+    assert job.state_text() == "Running"
