@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from pathlib import Path
 
-from core.cancel import CancelToken
 from core.cli.context import open_session
+from core.cli.interrupt import cancel_on_sigint as _cancel_on_sigint
+from core.cli.interrupt import restore_sigint as _restore
 from core.cli.main import out, path_arg
 from core.cli.progress import TerminalProgress
 from core.errors import LocalIOError
@@ -101,21 +100,6 @@ def cmd_ls(args: argparse.Namespace) -> int:
     for entry in open_session(args).client.list_files(args.folder, args.search):
         out(entry.name)
     return 0
-
-
-def _cancel_on_sigint() -> tuple[CancelToken, object]:
-    """First Ctrl+C cancels cleanly (temp files removed, multipart aborted); the default handler is restored."""
-    token = CancelToken()
-    if threading.current_thread() is not threading.main_thread():
-        return token, None
-    previous = signal.getsignal(signal.SIGINT)
-    signal.signal(signal.SIGINT, lambda *_: token.cancel())
-    return token, previous
-
-
-def _restore(previous: object) -> None:
-    if previous is not None:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _note(message: str) -> None:

@@ -7,11 +7,10 @@ name (``ok      azaion/loader:1.0.0``); the exit status is 1 when any service is
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 
-from core.cancel import CancelToken
+from core.cli.interrupt import cancel_on_sigint as _cancel_on_sigint
+from core.cli.interrupt import restore_sigint as _restore
 from core.cli.main import out, path_arg
 from core.cli.progress import TerminalProgress
 from core.errors import LocalIOError
@@ -57,20 +56,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("archive_version", metavar="VERSION")
     p.add_argument("-o", "--output", required=True, type=path_arg, metavar="PATH")
     p.set_defaults(func=cmd_fetch_archive)
-
-
-def _cancel_on_sigint() -> tuple[CancelToken, object]:
-    token = CancelToken()
-    if threading.current_thread() is not threading.main_thread():
-        return token, None
-    previous = signal.getsignal(signal.SIGINT)
-    signal.signal(signal.SIGINT, lambda *_: token.cancel())
-    return token, previous
-
-
-def _restore(previous: object) -> None:
-    if previous is not None:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _print_statuses(statuses) -> int:  # noqa: ANN001 - Sequence[ServiceStatus]
