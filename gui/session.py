@@ -55,7 +55,7 @@ class LoginResult:
 @dataclass
 class AppContext:
     settings: Settings = field(default_factory=Settings)
-    store: CredentialStore = field(default_factory=_credential_store)
+    _store: CredentialStore | None = None  # built on first use: importing keyring costs ~40 ms of start-up
     sandbox: object | None = None  # sandbox.server.Sandbox when started with --sandbox
     settings_error: str | None = None
     keyring_warning_shown: bool = False
@@ -70,6 +70,16 @@ class AppContext:
             log.error("%s", exc)
             settings, error = Settings(), str(exc)
         return cls(settings=settings, settings_error=error, **kwargs)
+
+    @property
+    def store(self) -> CredentialStore:
+        if self._store is None:
+            self._store = _credential_store()
+        return self._store
+
+    @store.setter
+    def store(self, value: CredentialStore) -> None:
+        self._store = value
 
     @property
     def is_sandbox(self) -> bool:

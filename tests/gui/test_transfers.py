@@ -193,5 +193,5 @@ def test_close_with_running_work_asks_and_cancels(qtbot, logged_in, gate_probe, 
     threading.Timer(0.2, gate_probe[0].release.set).start()  # close() joins the worker in the GUI thread
     window.close()
     assert not window.isVisible()
-    assert job.state is JobState.CANCELLED
-    assert list(tmp_path.iterdir()) == []
+    assert job.state is JobState.PAUSED  # resumable work is paused on quit and comes back next time
+    assert list(tmp_path.iterdir()) == []  # no partial output file
