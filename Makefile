@@ -6,8 +6,9 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 RUN_STAMP := $(VENV)/.run-installed
 DEV_STAMP := $(VENV)/.dev-installed
+PKG_STAMP := $(VENV)/.package-installed
 
-.PHONY: run test bench lint system-deps clean
+.PHONY: run test bench lint system-deps clean package package-test build-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
@@ -22,11 +23,18 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[dev,sandbox]'
 	touch $@ $(RUN_STAMP)
 
+$(PKG_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[sandbox,package]'
+	touch $@
+
 system-deps:
 	@sh scripts/install-system-deps.sh
 
+build-deps:
+	@sh packaging/install-build-deps.sh
+
 run: $(RUN_STAMP)
-	$(BIN)/azaion sandbox
+	$(BIN)/azaion-admin --sandbox
 
 test: $(DEV_STAMP) system-deps
 	KEYRING_SESSION_TIMEOUT=4800 sh scripts/with-keyring.sh $(PY) -m pytest $(PYTEST_ARGS)
@@ -36,6 +44,16 @@ bench: $(DEV_STAMP) system-deps
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check core gui sandbox tests bench
+
+# Release packages (README "Building a release"): the PyInstaller bundle, dist/azaion-admin_<version>_amd64.deb and,
+# given a Windows bundle (WIN_BUNDLE=<folder holding azaion-admin.exe>, e.g. the windows-release workflow's
+# artifact), dist/AzaionAdmin-Setup-<version>.exe; without one the NSIS script is only compile-checked.
+package: $(PKG_STAMP) system-deps build-deps
+	$(PY) packaging/build_release.py bundle deb nsis $(if $(WIN_BUNDLE),--win-bundle "$(WIN_BUNDLE)")
+
+# Build, install the .deb, smoke-test the installed frozen app (inside scripts/with-keyring.sh), measure, remove.
+package-test: $(PKG_STAMP) system-deps build-deps
+	$(PY) packaging/package_test.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -164,7 +164,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="azaion-admin", description="Azaion Admin desktop application")
     parser.add_argument("--sandbox", action="store_true", help="start a local sandbox server and connect to it")
     parser.add_argument("--debug", action="store_true", help="log debug messages")
+    parser.add_argument("--smoke-test", nargs="?", const="full", choices=("full", "startup"),
+                        help="check this installation offscreen (resources, keyring, TLS, sandbox login and "
+                             "download) and exit; 'startup' exits once the login dialog is shown")
     args, qt_args = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    if args.smoke_test:
+        from gui.smoke import run_smoke
+
+        return run_smoke(args.smoke_test, qt_args)
 
     from core.logs import setup_logging
 

@@ -1,0 +1,470 @@
+"""``azaion-admin --smoke-test``: prove that this installation works, above all the frozen (PyInstaller) bundle.
+
+Offscreen, it checks one thing per line and stops with a non-zero exit status at the first failure:
+
+* bundle      – frozen or not; when frozen, resources are read from inside the bundle
+* paths       – the log file and settings go to the platformdirs folders, never next to the executable
+* qt          – a QApplication starts; the desktop platform plugin (xcb / windows / cocoa) is bundled
+* resources   – every icon renders (needs Qt's SVG plugins) and the style sheet loads
+* translations– ``resources/translations`` is there and every ``.qm`` in it loads
+* keyring     – the backend is a real keyring (not fail / null / a plain file) and takes a probe entry
+* tls         – certifi's CA bundle exists at the path requests and botocore use, and OpenSSL can load it
+* sandbox     – the in-process sandbox (Flask API + moto S3) starts
+* login-dialog– the real login dialog is built and shown
+* login       – logging in through that dialog (worker thread, AppContext.login, remember me → keyring)
+* list        – the ``models`` folder lists the seeded sample
+* download    – big/small download + decrypt gives exactly ``sandbox.seed.sample_bytes()``
+* files       – logs and settings were written to the platformdirs folders; nothing appeared in the bundle
+
+``--smoke-test=startup`` only starts the application the normal way and exits as soon as the login dialog is shown
+(the packaging cold-start measurement).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+log = logging.getLogger("azaion.smoke")
+
+TIMEOUT_S = 180.0
+SMOKE_EMAIL = "operator@sandbox.local"
+DESKTOP_PLATFORM_PLUGIN = {"linux": "qxcb", "win32": "qwindows", "darwin": "qcocoa"}
+
+
+class SmokeFailure(Exception):
+    def __init__(self, check: str, message: str) -> None:
+        super().__init__(f"{check}: {message}")
+        self.check = check
+        self.message = message
+
+
+def _say(line: str) -> None:
+    """One line to stdout (if there is one: a windowed Windows exe has none) and to the log file."""
+    log.info("smoke: %s", line)
+    stream = sys.stdout
+    if stream is not None:
+        stream.write(line + "\n")
+        stream.flush()
+
+
+class _Checks:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def ok(self, check: str, detail: str) -> None:
+        self.count += 1
+        _say(f"ok   {check:<13} {detail}")
+
+    def require(self, check: str, condition: object, message: str) -> None:
+        if not condition:
+            raise SmokeFailure(check, message)
+
+
+def _bundle_roots() -> list[Path]:
+    """Folders that must stay untouched: the executable's folder and, when frozen, the unpacked bundle."""
+    roots = [Path(sys.executable).resolve().parent]
+    meipass = getattr(sys, "_MEIPASS", None)
+    if meipass and not _inside(Path(meipass), roots):
+        roots.append(Path(meipass).resolve())
+    return roots
+
+
+def _snapshot(roots: Sequence[Path]) -> dict[str, tuple[int, int]]:
+    files: dict[str, tuple[int, int]] = {}
+    for root in roots:
+        for dirpath, _dirs, names in os.walk(root):
+            for name in names:
+                path = os.path.join(dirpath, name)
+                try:
+                    st = os.lstat(path)
+                except OSError:
+                    continue
+                files[path] = (st.st_size, st.st_mtime_ns)
+    return files
+
+
+def _inside(path: Path, roots: Sequence[Path]) -> bool:
+    resolved = path.resolve()
+    return any(resolved == root or root in resolved.parents for root in roots)
+
+
+_UNHANDLED: list[BaseException] = []
+
+
+def _record_unhandled(exc_type, exc, tb) -> None:  # noqa: ANN001
+    """sys.excepthook while the smoke test runs: an exception escaping a Qt slot (printed and otherwise ignored by
+    PySide) fails the current check at once instead of leaving it to time out."""
+    _UNHANDLED.append(exc)
+    sys.__excepthook__(exc_type, exc, tb)
+
+
+def _wait(app, condition: Callable[[], bool], timeout: float, check: str, what: str) -> None:  # noqa: ANN001
+    from PySide6.QtCore import QEventLoop
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if _UNHANDLED:
+            exc = _UNHANDLED[0]
+            raise SmokeFailure(check, f"unhandled {type(exc).__name__} while waiting for {what}: {exc}")
+        if time.monotonic() > deadline:
+            raise SmokeFailure(check, f"timed out after {timeout:.0f} s waiting for {what}")
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        time.sleep(0.01)
+
+
+def _start_watchdog(timeout: float) -> threading.Event:
+    done = threading.Event()
+
+    def watch() -> None:
+        if not done.wait(timeout):
+            _say(f"FAIL smoke test: did not finish within {timeout:.0f} s")
+            logging.shutdown()
+            os._exit(3)
+
+    threading.Thread(target=watch, name="smoke-watchdog", daemon=True).start()
+    return done
+
+
+# -- individual checks -------------------------------------------------------------------------------------
+
+
+def check_bundle(c: _Checks) -> None:
+    from gui.assets import resources_dir
+
+    meipass = getattr(sys, "_MEIPASS", None)
+    if getattr(sys, "frozen", False) and meipass:
+        c.require("bundle", _inside(resources_dir(), [Path(meipass).resolve()]),
+                  f"resources are read from {resources_dir()}, outside the bundle {meipass}")
+        c.ok("bundle", f"frozen, {meipass}")
+    else:
+        c.ok("bundle", f"not frozen (Python {sys.version.split()[0]}, resources {resources_dir()})")
+
+
+def check_paths(c: _Checks) -> Path:
+    from core import paths
+    from core.logs import setup_logging
+
+    roots = _bundle_roots()
+    log_file = setup_logging()
+    folders = {"log": paths.log_dir(), "config": paths.config_dir(), "cache": paths.cache_dir(),
+               "data": paths.data_dir()}
+    c.require("paths", log_file.parent.resolve() == folders["log"].resolve(),
+              f"the log file {log_file} is not in the platformdirs log folder {folders['log']}")
+    for name, folder in folders.items():
+        c.require("paths", not _inside(folder, roots), f"the {name} folder {folder} is inside {roots}")
+    c.ok("paths", f"log {log_file}, config {folders['config']}")
+    return log_file
+
+
+def check_qt(c: _Checks, qt_args: Sequence[str]):  # noqa: ANN201
+    from PySide6 import __version__ as pyside_version
+    from PySide6.QtCore import QLibraryInfo
+    from PySide6.QtWidgets import QApplication
+
+    from gui.app import APP_NAME
+
+    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName("Azaion")
+    plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
+    wanted = DESKTOP_PLATFORM_PLUGIN.get(sys.platform)
+    if wanted:
+        found = [p.name for p in (plugins / "platforms").glob("*") if wanted in p.name]
+        c.require("qt", found, f"the {wanted} platform plugin is missing from {plugins / 'platforms'}")
+    c.ok("qt", f"PySide6 {pyside_version}, platform {app.platformName()}, plugins {plugins}")
+    return app
+
+
+def check_resources(c: _Checks, app) -> None:  # noqa: ANN001
+    from PySide6.QtGui import QIcon
+
+    from gui.assets import icon, resource_path, resources_dir, style_sheet
+
+    icons_dir = resource_path("icons")
+    c.require("resources", icons_dir.is_dir(), f"no icons folder at {icons_dir}")
+    names = sorted(p.stem for p in icons_dir.glob("*.svg"))
+    c.require("resources", "app" in names, f"no app icon in {icons_dir}")
+    for name in names:
+        c.require("resources", not QIcon(str(icons_dir / f"{name}.svg")).pixmap(32, 32).isNull(),
+                  f"icon {name}.svg does not render (Qt SVG image/icon-engine plugin missing?)")
+    c.require("resources", not icon("app").isNull(), "gui.assets.icon('app') is empty")
+    qss = style_sheet()
+    c.require("resources", qss.strip(), f"the style sheet {resource_path('styles', 'app.qss')} is missing or empty")
+    app.setStyleSheet(qss)
+    app.setStyleSheet("")
+    c.ok("resources", f"{len(names)} icons render, app.qss {len(qss)} chars, from {resources_dir()}")
+
+
+def check_translations(c: _Checks, app) -> None:  # noqa: ANN001
+    from PySide6.QtCore import QTranslator
+
+    from gui.assets import resource_path
+
+    folder = resource_path("translations")
+    c.require("translations", folder.is_dir(), f"no translations folder at {folder}")
+    qms = sorted(folder.glob("*.qm"))
+    for qm in qms:
+        translator = QTranslator(app)
+        c.require("translations", translator.load(str(qm)), f"{qm.name} does not load")
+    c.ok("translations", f"{folder} ({len(qms)} .qm loaded)" if qms else f"{folder} (no .qm files yet)")
+
+
+def check_keyring(c: _Checks) -> None:
+    from core.credential_store import CredentialStore, _backend_problem
+
+    store = CredentialStore()
+    name = store.backend_name()
+    try:
+        import keyring
+
+        problem = _backend_problem(keyring.get_keyring())
+    except Exception as exc:  # noqa: BLE001 - reported as a failed check
+        problem = f"the keyring could not be initialised ({type(exc).__name__}: {exc})"
+    c.require("keyring", problem is None, f"{problem} (backend {name})")
+    c.require("keyring", store.is_usable(), f"{store._problem} (backend {name})")
+    c.ok("keyring", f"{name}, probe entry stored and read back")
+
+
+def check_tls(c: _Checks) -> None:
+    import ssl
+
+    import botocore.httpsession
+    import certifi
+    import requests.utils
+
+    path = Path(certifi.where())
+    c.require("tls", path.is_file(), f"certifi's CA bundle {path} does not exist")
+    try:
+        text = path.read_text(encoding="ascii")
+    except OSError as exc:
+        raise SmokeFailure("tls", f"certifi's CA bundle {path} cannot be read: {exc}") from exc
+    c.require("tls", "BEGIN CERTIFICATE" in text, f"{path} holds no certificates")
+    for user, used in (("requests", requests.utils.DEFAULT_CA_BUNDLE_PATH),
+                       ("botocore", botocore.httpsession.DEFAULT_CA_BUNDLE)):
+        c.require("tls", used and Path(used).is_file(), f"{user}'s CA bundle {used} does not exist")
+    context = ssl.create_default_context(cafile=str(path))
+    count = context.cert_store_stats().get("x509_ca", 0)
+    c.require("tls", count > 50, f"OpenSSL loaded only {count} CA certificates from {path}")
+    c.ok("tls", f"{count} CAs from {path} ({ssl.OPENSSL_VERSION})")
+
+
+def _full(qt_args: Sequence[str]) -> int:
+    import hashlib
+    import tempfile
+
+    started = time.monotonic()
+    c = _Checks()
+    roots = _bundle_roots()
+    before = _snapshot(roots)
+    sandbox = controller = None
+    settings_backup: tuple[Path, bytes | None] | None = None
+    try:
+        check_bundle(c)
+        log_file = check_paths(c)
+        from core.settings import default_settings_path
+
+        settings_file = default_settings_path()
+        settings_backup = (settings_file, settings_file.read_bytes() if settings_file.is_file() else None)
+        app = check_qt(c, qt_args)
+        check_resources(c, app)
+        check_translations(c, app)
+        check_keyring(c)
+        check_tls(c)
+
+        from gui.app import AppController, _install_translator, configure_runtime
+        from gui.assets import icon
+        from gui.session import SANDBOX_PROFILE, AppContext
+        from gui.theme import apply_theme
+        from sandbox.seed import SAMPLE_FOLDER, SAMPLE_NAME, sample_bytes
+        from sandbox.server import Sandbox
+        from sandbox.state import DEMO_PASSWORD
+
+        t0 = time.monotonic()
+        try:
+            sandbox = Sandbox().start()
+        except Exception as exc:
+            raise SmokeFailure("sandbox", f"{type(exc).__name__}: {exc}") from exc
+        c.ok("sandbox", f"API {sandbox.api_url}, S3 {sandbox.s3_url} ({time.monotonic() - t0:.1f} s)")
+
+        configure_runtime()
+        app.setWindowIcon(icon("app"))
+        ctx = AppContext.load()
+        apply_theme(app, ctx.settings.theme)
+        _install_translator(app, ctx.settings.language)
+        ctx.attach_sandbox(sandbox)
+        controller = AppController(ctx)
+        shown: list[object] = []
+        controller.window_shown.connect(shown.append)
+        dialog = controller.show_login()
+        _wait(app, dialog.isVisible, 10, "login-dialog", "the login dialog to show")
+        c.require("login-dialog", dialog.windowTitle(), "the login dialog has no title")
+        c.ok("login-dialog", f"shown: {dialog.windowTitle()!r}")
+
+        t0 = time.monotonic()
+        dialog.select_profile(SANDBOX_PROFILE)
+        dialog.email_edit.setText(SMOKE_EMAIL)
+        dialog.password_edit.setText(DEMO_PASSWORD)
+        dialog.remember_box.setChecked(True)
+        dialog.start_login()
+        _wait(app, lambda: bool(shown) or dialog.error_label.isVisible(), 60, "login", "the login to finish")
+        c.require("login", shown, f"the login dialog says: {dialog.error_label.text()}")
+        c.require("login", not _UNHANDLED, f"unhandled {_UNHANDLED[0]!r}" if _UNHANDLED else "")
+        result = dialog.result_value
+        c.require("login", result is not None and result.remembered,
+                  f"the password was not saved to the keyring: {getattr(result, 'keyring_warning', None)}")
+        c.ok("login", f"{result.email} as {result.user.role.name}, main window shown, password remembered "
+                      f"({time.monotonic() - t0:.1f} s)")
+
+        client = result.client
+        entries = [e.name for e in client.list_files(SAMPLE_FOLDER)]
+        c.require("list", any(n.startswith(SAMPLE_NAME) for n in entries),
+                  f"{SAMPLE_FOLDER} lists {entries}, not {SAMPLE_NAME}")
+        c.ok("list", f"{SAMPLE_FOLDER}: {', '.join(entries)}")
+
+        t0 = time.monotonic()
+        expected = sample_bytes()
+        with tempfile.TemporaryDirectory(prefix="azaion-smoke-") as tmp:
+            out = Path(tmp) / SAMPLE_NAME
+            try:
+                client.download_big_small_resource(SAMPLE_NAME, SAMPLE_FOLDER, out)
+            except Exception as exc:
+                raise SmokeFailure("download", f"{type(exc).__name__}: {exc}") from exc
+            got = out.read_bytes()
+        c.require("download", got == expected,
+                  f"the decrypted {SAMPLE_NAME} differs from the seed ({len(got)} vs {len(expected)} bytes)")
+        c.ok("download", f"{SAMPLE_NAME} {len(got)} bytes decrypted, sha256 {hashlib.sha256(got).hexdigest()[:16]}… "
+                         f"matches the seed ({time.monotonic() - t0:.1f} s)")
+
+        controller.logout()  # forgets the remembered password again
+        controller.shutdown()
+        controller = None
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        c.require("files", log_file.is_file() and log_file.stat().st_size > 0, f"the log file {log_file} is empty")
+        c.require("files", settings_file.is_file(), f"no settings were written to {settings_file}")
+        after = _snapshot(roots)
+        changed = sorted(p for p in after if before.get(p) != after[p])
+        c.require("files", not changed, f"files were written next to the executable: {changed[:5]}")
+        c.ok("files", f"log {log_file.stat().st_size} bytes, {settings_file.name} in {settings_file.parent}; "
+                      f"{len(after)} bundle files unchanged")
+    except SmokeFailure as exc:
+        _say(f"FAIL {exc.check}: {exc.message}")
+        return 1
+    except Exception as exc:  # noqa: BLE001 - any surprise is a failed smoke test, said clearly
+        log.exception("smoke test crashed")
+        _say(f"FAIL unexpected {type(exc).__name__}: {exc}")
+        return 1
+    finally:
+        if controller is not None:
+            controller.shutdown()
+        if sandbox is not None:
+            sandbox.stop()
+        if settings_backup is not None:  # leave the user's settings as they were
+            path, data = settings_backup
+            try:
+                if data is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    path.write_bytes(data)
+            except OSError as exc:
+                log.warning("could not restore %s: %s", path, exc)
+    _say(f"smoke test passed: {c.count} checks in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def _since_process_start() -> float | None:
+    """Seconds since this process was started (Linux, 10 ms resolution), else None."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return time.clock_gettime(time.CLOCK_BOOTTIME) - int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def _startup(qt_args: Sequence[str]) -> int:
+    """Start like ``main`` does, print ``login dialog shown`` once it is, and quit. A second line breaks the time
+    down: from process start to here (bootloader, interpreter, ``gui.app``'s imports), then each step."""
+    phases: list[tuple[str, float]] = []
+    mark = time.perf_counter()
+    boot = _since_process_start()
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases.append((name, now - mark))
+        mark = now
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from core.logs import setup_logging
+    from gui.app import APP_NAME, AppController, _install_translator, configure_runtime
+    from gui.assets import icon
+    from gui.session import AppContext
+    from gui.theme import apply_theme
+
+    mark = time.perf_counter()  # gui.app has imported all of these already
+    setup_logging()
+    configure_runtime()
+    phase("logging")
+    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName("Azaion")
+    app.setWindowIcon(icon("app"))
+    phase("QApplication")
+    ctx = AppContext.load()
+    apply_theme(app, ctx.settings.theme)
+    _install_translator(app, ctx.settings.language)
+    phase("settings+theme")
+    controller = AppController(ctx)
+    shown: list[object] = []
+
+    def on_shown(dialog: object) -> None:
+        shown.append(dialog)
+        phase("login dialog")
+        QTimer.singleShot(0, app.quit)
+
+    controller.login_shown.connect(on_shown)
+    QTimer.singleShot(0, controller.start)
+    QTimer.singleShot(int(TIMEOUT_S * 1000), app.quit)
+    try:
+        app.exec()
+    finally:
+        controller.shutdown()
+    if not shown:
+        _say("FAIL startup: the login dialog was not shown")
+        return 1
+    _say("login dialog shown")
+    steps = ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in phases)
+    _say(f"startup phases: before main (bootloader, Python, imports) {boot * 1000:.0f} ms, {steps}"
+         if boot is not None else f"startup phases: {steps}")
+    return 0
+
+
+def run_smoke(mode: str, qt_args: Sequence[str] = ()) -> int:
+    """Entry point of ``azaion-admin --smoke-test[=startup]``; returns the exit status."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if mode == "startup":
+        return _startup(qt_args)
+    done = _start_watchdog(TIMEOUT_S)
+    previous_hook, sys.excepthook = sys.excepthook, _record_unhandled
+    try:
+        code = _full(qt_args)
+    finally:
+        sys.excepthook = previous_hook
+        done.set()
+    if code != 0:
+        # A failed run may leave Qt objects and threads in any state: do not risk a crash in interpreter teardown
+        # hiding the clear exit status.
+        logging.shutdown()
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        os._exit(code)
+    return code
