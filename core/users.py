@@ -319,7 +319,7 @@ def memory_label(value: str | float | None) -> str | None:
         return None
     if gb < 0.95:
         return f"{gb:.1f} GB"
-    return f"{round(gb)} GB"
+    return f"{int(gb + 0.5)} GB"  # half up: 62.5 → 63
 
 
 @dataclass(frozen=True)

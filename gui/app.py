@@ -178,6 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(level=logging.DEBUG if args.debug else logging.INFO)
     configure_runtime()
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
+    from gui import gc_guard
+
+    gc_guard.install(app)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName("Azaion")
     app.setWindowIcon(icon("app"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,6 +31,7 @@ from core.errors import (
 from core.settings import BUILTIN_PROFILE_IDS
 from gui.assets import icon
 from gui.session import CUSTOM_PROFILE, AppContext, LoginResult
+from gui.theme import ensure_language
 from gui.workers.task import TaskRunner, describe_exception
 
 log = logging.getLogger("azaion.gui.login")
@@ -38,9 +39,8 @@ log = logging.getLogger("azaion.gui.login")
 
 def login_error_text(exc: BaseException) -> str:
     """The text the dialog shows for a failed login."""
-    tr = LoginDialog.tr_static
     if isinstance(exc, UnreachableError):
-        return tr("Cannot reach the server.") + "\n" + str(exc)
+        return QCoreApplication.translate("LoginDialog", "Cannot reach the server.") + "\n" + str(exc)
     if isinstance(exc, HardwareMismatchError | UserDisabledError | WrongCredentialsError):
         return str(exc)  # the server's Message, as is
     return describe_exception(exc)
@@ -60,9 +60,10 @@ class LoginDialog(QDialog):
         self.ctx = ctx
         self.runner = runner
         self.result_value: LoginResult | None = None
+        ensure_language(ctx.settings.language)
         title = self.tr("Azaion Admin — Log in")
         if ctx.is_sandbox:
-            title += " — SANDBOX"
+            title += " — " + self.tr("SANDBOX")
         self.setWindowTitle(title)
         self.setWindowIcon(icon("app"))
 

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QStackedWidget,
     QSystemTrayIcon,
@@ -22,13 +34,18 @@ from PySide6.QtWidgets import (
 from core.errors import AuthError, UnreachableError
 from gui.assets import icon
 from gui.logview import QtLogHandler
+from gui.panels.admin import role_text
 from gui.panels.base import Panel
+from gui.panels.hardware import HardwarePanel
 from gui.panels.log import LogPanel
 from gui.panels.resources import ResourcesPanel
+from gui.panels.suites import SuitesPanel
 from gui.panels.transfers import TransfersPanel
 from gui.panels.unlock import UnlockPanel
 from gui.panels.upload import UploadPanel, paths_from_mime
+from gui.panels.users import UsersPanel
 from gui.session import AppContext, LoginResult, gui_settings
+from gui.theme import current_language, ensure_language, set_language
 from gui.workers.jobs import Job, JobKind, JobState
 from gui.workers.queue import TransferQueue
 from gui.workers.task import TaskRunner
@@ -62,6 +79,27 @@ class Notifier:
             self.tray.hide()
 
 
+def selectable_icon(name: str, size: QSize) -> QIcon:
+    """The icon, plus a Selected-mode copy in the highlighted-text colour: the style's own selected tint would
+    draw it in the highlight colour, invisible on the highlighted row."""
+    base = icon(name)
+    result = QIcon()
+    colour = QGuiApplication.palette().color(QPalette.ColorRole.HighlightedText)
+    for scale in (1, 2):
+        pixmap = base.pixmap(size * scale)
+        if pixmap.isNull():
+            return base
+        pixmap.setDevicePixelRatio(scale)
+        result.addPixmap(pixmap, QIcon.Mode.Normal)
+        tinted = QPixmap(pixmap)
+        painter = QPainter(tinted)
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+        painter.fillRect(tinted.rect(), colour)
+        painter.end()
+        result.addPixmap(tinted, QIcon.Mode.Selected)
+    return result
+
+
 class MainWindow(QMainWindow):
     logout_requested = Signal()
 
@@ -75,6 +113,7 @@ class MainWindow(QMainWindow):
         self.client = session.client
         self.role = session.user.role
         self.runner = runner
+        self.log_handler = log_handler
         self.qsettings = gui_settings()
         self.queue = TransferQueue(ctx.settings.concurrency, self)
         self.queue.job_finished.connect(self._on_job_finished)
@@ -85,26 +124,51 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("app"))
         self.setAcceptDrops(True)
 
+        ensure_language(ctx.settings.language)
+        self.notifier = Notifier(self)
+        self._retranslate_pending = False
+        self._build_ui()
+        self._update_title()
+        self._restore_state()
+        restored = self.queue.attach(self.client)  # unfinished transfers of this server come back as Paused
+        if restored:
+            self.statusBar().showMessage(
+                self.tr("{0} interrupted transfer(s) restored as paused: resume or discard them in Transfers")
+                .format(len(restored)), 15000)
+
+    # -- construction ---------------------------------------------------------------------------------------
+
+    def _build_ui(self) -> None:
+        """Navigation, panels, menus and status bar; run again (after the old ones are removed) to rebuild the
+        window in another language."""
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setIconSize(self.nav.iconSize().expandedTo(self.fontMetrics().boundingRect("MM").size()))
-        self.nav.setMaximumWidth(self.fontMetrics().averageCharWidth() * 24)
+        self.nav.setAccessibleName(self.tr("Panels"))
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.ensurePolished()  # item sizes must include the style sheet's padding, also when rebuilt
         self.stack = QStackedWidget()
         self.banner = QLabel()
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
         self.banner.hide()
 
+        admin = self.role.can_manage_users()
         self.resources_panel = ResourcesPanel(self)
         self.upload_panel = UploadPanel(self)
         self.unlock_panel = UnlockPanel(self)
+        self.suites_panel = SuitesPanel(self)
+        self.users_panel: UsersPanel | None = UsersPanel(self) if admin else None
+        self.hardware_panel: HardwarePanel | None = HardwarePanel(self) if admin else None
         self.transfers_panel = TransfersPanel(self)
-        self.log_panel = LogPanel(self, log_handler)
-        self.panels: list[Panel] = [
-            self.resources_panel, self.upload_panel, self.unlock_panel, self.transfers_panel, self.log_panel,
+        self.log_panel = LogPanel(self, self.log_handler)
+        candidates: list[Panel | None] = [
+            self.resources_panel, self.upload_panel, self.unlock_panel, self.suites_panel, self.users_panel,
+            self.hardware_panel, self.transfers_panel, self.log_panel,
         ]
+        self.panels: list[Panel] = [p for p in candidates if p is not None]
         for panel in self.panels:
-            item = QListWidgetItem(icon(panel.icon_name), panel.title())
+            item = QListWidgetItem(selectable_icon(panel.icon_name, self.nav.iconSize()), panel.title())
             item.setData(Qt.ItemDataRole.UserRole, panel.key)
             allowed, why = panel.allowed()
             if not allowed:
@@ -115,6 +179,10 @@ class MainWindow(QMainWindow):
             self.nav.addItem(item)
             self.stack.addWidget(panel)
         self.nav.currentRowChanged.connect(self._on_nav)
+        metrics = self.nav.fontMetrics()
+        widest = max(metrics.horizontalAdvance(f"{p.title()} (99)") for p in self.panels)
+        char = metrics.averageCharWidth()
+        self.nav.setFixedWidth(min(char * 34, max(char * 20, widest + self.nav.iconSize().width() + char * 5)))
 
         right = QVBoxLayout()
         right.addWidget(self.banner)
@@ -124,33 +192,95 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.nav)
         layout.addLayout(right, 1)
         self.setCentralWidget(central)
+        self.nav.doItemsLayout()
 
         self._build_menu()
         self._build_status_bar()
-        self.notifier = Notifier(self)
-        self._update_title()
-        self._restore_state()
-
-    # -- construction ---------------------------------------------------------------------------------------
 
     def _build_menu(self) -> None:
-        menu = self.menuBar().addMenu(self.tr("&File"))
+        bar = self.menuBar()
+        menu = bar.addMenu(self.tr("&File"))
         self.settings_action = QAction(icon("settings"), self.tr("&Settings…"), self)
+        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        if self.settings_action.shortcut().isEmpty():
+            self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.triggered.connect(self.open_settings)
         self.logout_action = QAction(icon("logout"), self.tr("Log &out"), self)
+        self.logout_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
         self.logout_action.triggered.connect(self.request_logout)
         quit_action = QAction(self.tr("&Quit"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        if quit_action.shortcut().isEmpty():
+            quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
         menu.addAction(self.settings_action)
         menu.addSeparator()
         menu.addAction(self.logout_action)
         menu.addAction(quit_action)
 
+        actions = bar.addMenu(self.tr("&Actions"))
+        self.refresh_action = QAction(icon("refresh"), self.tr("&Refresh"), self)
+        self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.refresh_action.triggered.connect(self.refresh_current)
+        self.upload_action = QAction(icon("upload"), self.tr("&Upload files…"), self)
+        self.upload_action.setShortcut(QKeySequence("Ctrl+U"))
+        self.upload_action.setEnabled(self.role.can_upload())
+        self.upload_action.triggered.connect(self.start_upload)
+        self.find_action = QAction(self.tr("&Find"), self)
+        self.find_action.setShortcut(QKeySequence("Ctrl+F"))
+        self.find_action.triggered.connect(self.focus_search)
+        for action in (self.refresh_action, self.upload_action, self.find_action):
+            actions.addAction(action)
+            self.addAction(action)
+
+        view = bar.addMenu(self.tr("&View"))
+        self.panel_actions: list[QAction] = []
+        for number, panel in enumerate(self.panels, start=1):
+            action = QAction(icon(panel.icon_name), panel.title(), self)
+            if number <= 9:
+                action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.setEnabled(panel.allowed()[0])
+            action.triggered.connect(lambda _checked=False, key=panel.key: self.show_panel(key))
+            view.addAction(action)
+            self.addAction(action)
+            self.panel_actions.append(action)
+
+        help_menu = bar.addMenu(self.tr("&Help"))
+        self.shortcuts_action = QAction(icon("keyboard"), self.tr("&Keyboard shortcuts"), self)
+        self.shortcuts_action.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(self.shortcuts_action)
+        self.addAction(self.shortcuts_action)
+
+    def shortcuts_text(self) -> str:
+        """Every menu action with a shortcut, one a line (the Help → Keyboard shortcuts list)."""
+        lines = []
+        for menu_action in self.menuBar().actions():
+            menu = menu_action.menu()
+            if menu is None:
+                continue
+            for action in menu.actions():
+                keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                if keys:
+                    lines.append(f"{keys}\t{action.text().replace('&', '')}")
+        if self.users_panel is not None:
+            for action in self.users_panel.actions():
+                keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                if keys:
+                    lines.append(f"{keys}\t{self.users_panel.title()}: {action.text().replace('&', '')}")
+        lines.append(self.tr("Tab / Shift+Tab\tmove between controls; Menu key: context menu"))
+        return "\n".join(lines)
+
+    def show_shortcuts(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle(self.tr("Azaion Admin — Keyboard shortcuts"))
+        box.setText(self.shortcuts_text().replace("\t", " — "))
+        box.open()
+
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.user_label = QLabel(self.session.user.email)
-        self.role_label = QLabel(self.role.label)
+        self.role_label = QLabel(role_text(self.role))
         self.server_label = QLabel(self.server_text())
         self.connection_label = QLabel()
         for widget in (self.user_label, self.role_label, self.server_label, self.connection_label):
@@ -160,13 +290,13 @@ class MainWindow(QMainWindow):
     def server_text(self) -> str:
         text = f"{self.ctx.profile_label(self.session.profile_id)} ({self.client.api_url})"
         if self.ctx.is_sandbox:
-            text = "SANDBOX — " + text
+            text = self.tr("SANDBOX") + " — " + text
         return text
 
     def _update_title(self) -> None:
         title = f"Azaion Admin — {self.ctx.profile_label(self.session.profile_id)}"
         if self.ctx.is_sandbox:
-            title += " — SANDBOX"
+            title += " — " + self.tr("SANDBOX")
         self.setWindowTitle(title)
 
     def _restore_state(self) -> None:
@@ -201,6 +331,34 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(panel)
         self.qsettings.setValue("window/last_panel", panel.key)
         panel.activated()
+
+    def refresh_current(self) -> None:
+        """F5: reload what the current panel shows."""
+        panel = self.current_panel()
+        refresh = getattr(panel, "refresh", None)
+        if callable(refresh) and panel.isEnabled():
+            refresh()
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the current panel's search field."""
+        panel = self.current_panel()
+        focus = getattr(panel, "focus_search", None)
+        edit = getattr(panel, "search_edit", None)
+        if callable(focus):
+            focus()
+        elif edit is not None:
+            edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            edit.selectAll()
+        else:
+            self.statusBar().showMessage(self.tr("This panel has no search field"), 3000)
+
+    def start_upload(self) -> None:
+        """Ctrl+U: the upload panel and its file picker."""
+        if not self.role.can_upload():
+            self.statusBar().showMessage(self.upload_panel.allowed()[1], 5000)
+            return
+        self.show_panel("upload")
+        self.upload_panel._pick_files()
 
     def upload_folder_hint(self, folder: str) -> None:
         """The folder being browsed is the default upload target."""
@@ -274,16 +432,82 @@ class MainWindow(QMainWindow):
         from gui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.ctx, self.client, self)
+        language = self.ctx.settings.language
         if dialog.exec():
-            self.queue.set_concurrency(self.ctx.settings.concurrency)
-            self.transfers_panel.concurrency.setValue(self.ctx.settings.concurrency)
-            self.unlock_panel.settings_changed()
+            self.settings_applied(language_before=language)
+
+    def settings_applied(self, language_before: str) -> None:
+        self.queue.set_concurrency(self.ctx.settings.concurrency)
+        self.transfers_panel.concurrency.setValue(self.ctx.settings.concurrency)
+        self.unlock_panel.settings_changed()
+        if self.ctx.settings.language != language_before:
+            self.change_language(self.ctx.settings.language)
+
+    def change_language(self, language: str) -> None:
+        """Switch the interface language now: install the translators and rebuild the window's widgets (once
+        no transfer or background call is running, so none reports to a widget that is gone)."""
+        set_language(language)
+        self._retranslate_pending = True
+        if self.queue.active_jobs() or self.runner.busy:
+            self.statusBar().showMessage(self.tr("The language changes when the running work has finished"), 8000)
+        self._retranslate_when_idle()
+
+    def _retranslate_when_idle(self) -> None:
+        if not self._retranslate_pending or self._closed:
+            return
+        if self.queue.active_jobs() or self.runner.busy:
+            QTimer.singleShot(250, self._retranslate_when_idle)
+            return
+        self.retranslate_ui()
+
+    def retranslate_ui(self) -> None:
+        """Rebuild navigation, panels, menus and status bar in the current language; the session, the transfer
+        queue (and its finished items), the window geometry and the current panel are kept."""
+        self._retranslate_pending = False
+        key = self.current_panel().key
+        banner = self.banner.text() if self.banner.isVisible() else ""
+        for panel in self.panels:
+            shutdown = getattr(panel, "shutdown", None)
+            if callable(shutdown):
+                shutdown()
+        # Panels connect to the queue; drop those connections (also lambdas) and keep the window's own.
+        for signal in (self.queue.job_finished, self.queue.active_changed):
+            try:
+                signal.disconnect()
+            except (RuntimeError, TypeError):
+                pass
+        self.queue.job_finished.connect(self._on_job_finished)
+        self.queue.active_changed.connect(self._on_active_changed)
+        for job in self.queue.jobs:
+            if not job.state.active:
+                job.on_done = None  # finished or paused: their hooks point at the old panels
+        bar = self.statusBar()
+        for widget in (self.user_label, self.role_label, self.server_label, self.connection_label):
+            bar.removeWidget(widget)
+            widget.deleteLater()
+        for action in self.actions():  # the old menu actions and their shortcuts (else: ambiguous shortcuts)
+            self.removeAction(action)
+        for child in self.findChildren(QAction):
+            if child.parent() is self:
+                child.deleteLater()
+        self.menuBar().clear()
+        for menu in self.menuBar().findChildren(QMenu):
+            menu.deleteLater()
+        # setCentralWidget in _build_ui hides the old central widget (with the old panels) and deletes it later,
+        # in this thread. (takeCentralWidget would hand it to Python, which may then destroy it from whatever
+        # thread the garbage collector happens to run in.)
+        self._build_ui()
+        self._update_title()
+        self.show_banner(banner)
+        self.show_panel(key) or self.show_panel("resources")
+        self._on_active_changed(len(self.queue.active_jobs()))
+        log.info("Interface language: %s", current_language())
 
     def _ask_cancel_running(self, count: int) -> bool:
         answer = QMessageBox.question(
             self,
             self.tr("Azaion Admin — Work in progress"),
-            self.tr("{0} transfer(s) are still running or queued. Cancel them and continue?").format(count),
+            self.tr("{0} transfer(s) are still running or queued. Stop them and continue? Uploads and downloads are paused and can be resumed after the next login; other work is cancelled.").format(count),  # noqa: E501
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
@@ -296,7 +520,8 @@ class MainWindow(QMainWindow):
         self.logout_requested.emit()
 
     def shutdown(self) -> None:
-        """Cancel and join every worker; save the window state. Safe to call twice."""
+        """Stop and join every worker (resumable transfers are paused and persisted, the rest cancelled); save the
+        window state. Safe to call twice."""
         if self._closed:
             return
         self._closed = True

@@ -156,17 +156,17 @@ def cmd_users_role(args: argparse.Namespace) -> int:
 
 
 def cmd_installer(args: argparse.Namespace) -> int:
-    from core.cli.commands import _cancel_on_sigint, _restore
+    from core.cli.interrupt import cancel_on_sigint, restore_sigint
     from core.installers import download_installer
 
     session = open_session(args)
     label = "stage installer" if args.stage else "installer"
     progress = TerminalProgress(label)
-    token, previous = _cancel_on_sigint()
+    token, previous = cancel_on_sigint()
     try:
         result = download_installer(session.client, args.output, stage=args.stage, progress=progress, cancel=token)
     finally:
-        _restore(previous)
+        restore_sigint(previous)
         progress.close()
     out(f"downloaded the {label} to {result.path} ({result.size} bytes)")
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QUrl, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QFont, QTextCursor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout
 
@@ -13,7 +13,12 @@ from gui.assets import icon
 from gui.logview import QtLogHandler
 from gui.panels.base import Panel
 
-LEVELS = (("Debug", logging.DEBUG), ("Info", logging.INFO), ("Warning", logging.WARNING), ("Error", logging.ERROR))
+LEVELS = (
+    (QT_TRANSLATE_NOOP("LogPanel", "Debug"), logging.DEBUG),
+    (QT_TRANSLATE_NOOP("LogPanel", "Info"), logging.INFO),
+    (QT_TRANSLATE_NOOP("LogPanel", "Warning"), logging.WARNING),
+    (QT_TRANSLATE_NOOP("LogPanel", "Error"), logging.ERROR),
+)
 
 
 class LogPanel(Panel):
@@ -36,10 +41,12 @@ class LogPanel(Panel):
             self.level_combo.addItem(self.tr(name), level)
         self.level_combo.setCurrentIndex(1)
         self.level_combo.currentIndexChanged.connect(self._refill)
-        self.open_button = QPushButton(icon("open-folder"), self.tr("Open log folder"))
+        self.open_button = QPushButton(icon("open-folder"), self.tr("&Open log folder"))
         self.open_button.clicked.connect(self.open_log_folder)
         top = QHBoxLayout()
-        top.addWidget(QLabel(self.tr("Level")))
+        level_label = QLabel(self.tr("&Level"))
+        level_label.setBuddy(self.level_combo)
+        top.addWidget(level_label)
         top.addWidget(self.level_combo)
         top.addStretch(1)
         top.addWidget(self.open_button)
@@ -59,6 +66,12 @@ class LogPanel(Panel):
         level = self.level()
         self.view.setPlainText("\n".join(text for lv, text in list(self.handler.buffer) if lv >= level))
         self.view.moveCursor(QTextCursor.MoveOperation.End)
+        self.view.moveCursor(QTextCursor.MoveOperation.StartOfLine)  # newest line, not scrolled sideways
+        self.view.horizontalScrollBar().setValue(0)
+
+    def refresh(self) -> None:
+        """F5: show the records again (with the current level filter)."""
+        self._refill()
 
     @Slot(int, str)
     def append_record(self, level: int, text: str) -> None:

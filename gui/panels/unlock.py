@@ -58,7 +58,7 @@ class UnlockPanel(Panel):
         self.archive_edit.setObjectName("archiveEdit")
         self.archive_edit.setPlaceholderText(self.tr("Encrypted image archive"))
         self.archive_edit.textChanged.connect(self._on_archive_changed)
-        self.pick_button = QPushButton(icon("file"), self.tr("Choose…"))
+        self.pick_button = QPushButton(icon("file"), self.tr("C&hoose…"))
         self.pick_button.clicked.connect(self._pick)
         self.version_edit = QLineEdit()
         self.version_edit.setObjectName("versionEdit")
@@ -72,13 +72,13 @@ class UnlockPanel(Panel):
         self.drop_zone.setMinimumHeight(self.fontMetrics().height() * 5)
         self.drop_zone.paths_dropped.connect(lambda paths: self.set_archive(paths[0]))
 
-        self.unlock_button = QPushButton(icon("unlock"), self.tr("Unlock"))
+        self.unlock_button = QPushButton(icon("unlock"), self.tr("&Unlock"))
         self.unlock_button.setObjectName("unlockButton")
         self.unlock_button.clicked.connect(self.start_unlock)
-        self.lock_button = QPushButton(icon("lock"), self.tr("Lock…"))
+        self.lock_button = QPushButton(icon("lock"), self.tr("L&ock…"))
         self.lock_button.setObjectName("lockButton")
         self.lock_button.clicked.connect(self.start_lock)
-        self.check_button = QPushButton(icon("refresh"), self.tr("Check images"))
+        self.check_button = QPushButton(icon("refresh"), self.tr("Chec&k images"))
         self.check_button.clicked.connect(self.start_check)
 
         self.services = QTableWidget(0, 3)
@@ -92,7 +92,7 @@ class UnlockPanel(Panel):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
 
         self.log_toggle = QToolButton()
-        self.log_toggle.setText(self.tr("Docker output"))
+        self.log_toggle.setText(self.tr("Docker &output"))
         self.log_toggle.setCheckable(True)
         self.log_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.log_toggle.setArrowType(Qt.ArrowType.RightArrow)
@@ -106,8 +106,10 @@ class UnlockPanel(Panel):
         pick_row.addWidget(self.archive_edit, 1)
         pick_row.addWidget(self.pick_button)
         form = QFormLayout()
-        form.addRow(self.tr("Archive"), pick_row)
-        form.addRow(self.tr("Version"), self.version_edit)
+        archive_label = QLabel(self.tr("&Archive"))
+        archive_label.setBuddy(self.archive_edit)
+        form.addRow(archive_label, pick_row)
+        form.addRow(self.tr("&Version"), self.version_edit)
         form.addRow(self.tr("Docker"), self.docker_label)
         buttons = QHBoxLayout()
         buttons.addWidget(self.availability, 1)
@@ -157,7 +159,8 @@ class UnlockPanel(Panel):
         if info is None or not info.path:
             self.docker_label.setText(self.tr("✗ “{0}” was not found on this computer").format(command))
         else:
-            self.docker_label.setText(f"✓ {info.path} — {info.version or self.tr('version unknown')}")
+            version = info.version or self.tr("version unknown")
+            self.docker_label.setText(f"✓ {info.path} — {version}")
         self._update_buttons()
 
     def _update_buttons(self) -> None:

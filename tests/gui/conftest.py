@@ -19,6 +19,7 @@ def gui_dirs(monkeypatch: pytest.MonkeyPatch) -> Path:
     base = SESSION_DIR / "gui" / uuid.uuid4().hex[:8]
     monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(base / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(base / "data"))  # transfer journals and the persisted queue
     return base
 
 
@@ -26,13 +27,24 @@ def gui_dirs(monkeypatch: pytest.MonkeyPatch) -> Path:
 def themed(qapp):
     import sys
 
+    from gui import gc_guard
     from gui.app import configure_runtime
     from gui.theme import apply_theme
 
     apply_theme(qapp, "system")
+    gc_guard.install(qapp)  # as the app does: cycles are collected in the GUI thread only
     previous = configure_runtime()
     yield qapp
     sys.setswitchinterval(previous)
+
+
+@pytest.fixture(autouse=True)
+def collect_in_gui_thread():
+    """Automatic collection is off (gui/gc_guard.py); collect after each test here, in the GUI thread."""
+    yield
+    import gc
+
+    gc.collect()
 
 
 def require_keyring_or_skip(store) -> None:  # noqa: ANN001

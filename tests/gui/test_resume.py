@@ -88,3 +88,26 @@ def test_retry_wait_is_visible_in_the_state_column():
     assert job.state_text() == "Retrying: retrying in 8 s, attempt 3/6"
     job.probe.retry = (3, 6, 0.0, "old")  # the wait is over: back to the normal text
     assert job.state_text() == "Running"
+
+
+def test_cycles_are_collected_in_the_gui_thread_only(qapp):
+    import gc
+    import threading
+
+    from gui import gc_guard
+
+    collector = gc_guard.install(qapp)
+    assert gc_guard.install(qapp) is collector and not gc.isenabled()
+    seen = []
+
+    def make_garbage():
+        for _ in range(50_000):
+            a = []
+            a.append(a)  # a cycle: only the collector frees it
+        seen.append(gc.get_count()[0])
+
+    t = threading.Thread(target=make_garbage)
+    t.start()
+    t.join()
+    assert seen[0] > gc.get_threshold()[0]  # the worker crossed the threshold and nothing collected there
+    assert collector.check() > 0  # the GUI-thread timer's check frees the cycles

@@ -1,19 +1,19 @@
 """Screenshots of the login dialog and every panel with real sandbox data (and a transfer in progress), written
-to $AZAION_SCREENSHOT_DIR when it is set."""
+to $AZAION_SCREENSHOT_DIR when it is set (else to a temporary folder)."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QApplication
 
 from core.models import RoleEnum
 from tests.gui.conftest import type_login, write_random
 
-SHOT_DIR = os.environ.get("AZAION_SCREENSHOT_DIR")
-pytestmark = pytest.mark.skipif(not SHOT_DIR, reason="set AZAION_SCREENSHOT_DIR to render screenshots")
+# Rendered on every run (the non-blank checks always apply); kept for a reviewer when the variable names a folder.
+SHOT_DIR = os.environ.get("AZAION_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="azaion-shots-")
 
 
 def _save(widget, name: str) -> Path:  # noqa: ANN001

@@ -1,0 +1,285 @@
+"""Suites: the production and stage suite folders (``suite``, ``suite-stage``) side by side, each with refresh,
+"download installer", and for uploaders and admins upload and clear (typed confirmation). Installer downloads
+and uploads run in the transfer queue like every other transfer."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+)
+
+from core.cancel import CancelToken
+from core.progress import human_bytes
+from gui.assets import icon
+from gui.models import ResourceFilterProxy, ResourceRow, ResourceTableModel, rows_from_listing
+from gui.panels.admin import refusal_text
+from gui.panels.base import Panel
+from gui.panels.resources import CONFIRM_WORD, ClearFolderDialog
+from gui.workers.jobs import Job, JobKind, JobState, download_job, upload_job
+from gui.workers.progress import ProgressProbe
+
+log = logging.getLogger("azaion.gui.suites")
+
+PRODUCTION_FOLDER = "suite"
+STAGE_FOLDER = "suite-stage"
+
+
+def installer_job(client, target_dir: Path, stage: bool, title: str) -> Job:  # noqa: ANN001
+    """A queue job that saves the production (or stage) installer in ``target_dir`` under the server's name."""
+    from core.installers import download_installer
+
+    directory = Path(target_dir)
+
+    def work(cancel: CancelToken, probe: ProgressProbe) -> object:
+        probe.on_stage("downloading")
+        return download_installer(client, directory, stage=stage, progress=probe.progress, cancel=cancel)
+
+    what = "stage" if stage else "production"
+    return Job(JobKind.DOWNLOAD, title, work, detail=f"{what} installer → {directory}", target=directory)
+
+
+class SuiteBox(QGroupBox):
+    """One suite: its folder listing and actions."""
+
+    def __init__(self, panel: SuitesPanel, folder: str, stage: bool) -> None:
+        super().__init__()
+        self.panel = panel
+        self.folder = folder
+        self.stage = stage
+        self.setObjectName("suiteBox")
+        self.loading = False
+        self.loaded = False
+        self.model = ResourceTableModel(self)
+        self.proxy = ResourceFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setObjectName(f"table-{folder}")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.hideColumn(ResourceTableModel.CACHED)
+        self.table.doubleClicked.connect(lambda _i: self.download_selected())
+        self.status = QLabel()
+        self.status.setObjectName(f"status-{folder}")
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # long paths elide
+
+        self.refresh_button = QPushButton(icon("refresh"), self.tr("Refresh"))
+        self.installer_button = QPushButton(icon("installer"), self.tr("Download installer…"))
+        self.installer_button.setObjectName(f"installer-{folder}")
+        self.download_button = QPushButton(icon("download"), self.tr("Download…"))
+        self.upload_button = QPushButton(icon("upload"), self.tr("Upload…"))
+        self.clear_button = QPushButton(icon("clear"), self.tr("Clear…"))
+        self.refresh_button.clicked.connect(self.refresh)
+        self.installer_button.clicked.connect(lambda: self.download_installer())
+        self.download_button.clicked.connect(lambda: self.download_selected())
+        self.upload_button.clicked.connect(lambda: self.upload())
+        self.clear_button.clicked.connect(lambda: self.clear())
+        may_upload = panel.window_.role.can_upload()
+        for button in (self.upload_button, self.clear_button):
+            button.setEnabled(may_upload)
+            if not may_upload:
+                button.setToolTip(self.tr("Only resource uploaders and administrators may change the suites"))
+
+        row1 = QHBoxLayout()
+        row1.addWidget(self.installer_button)
+        row1.addStretch(1)
+        row1.addWidget(self.refresh_button)
+        row2 = QHBoxLayout()
+        row2.addWidget(self.download_button)
+        row2.addWidget(self.upload_button)
+        row2.addStretch(1)
+        row2.addWidget(self.clear_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row1)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row2)
+        layout.addWidget(self.status)
+
+    def set_title(self, title: str) -> None:
+        self.setTitle(title)
+
+    # -- listing --------------------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        client = self.panel.window_.client
+        folder = self.folder
+        self.loading = True
+        self.refresh_button.setEnabled(False)
+        self.status.setText(self.tr("Loading {0}…").format(folder))
+        self.panel.window_.runner.run(
+            lambda: rows_from_listing(client.list_files(folder), client.cache, folder),
+            self._on_listed, self._on_failed, name=f"list-{folder}",
+        )
+
+    def _on_listed(self, rows: list[ResourceRow]) -> None:
+        self.loading = False
+        self.loaded = True
+        self.refresh_button.setEnabled(True)
+        self.model.set_rows(rows)
+        self.status.setText(self.tr("{0}: %n item(s)", "", len(rows)).format(self.folder))
+        self.panel.window_.set_connection(True)
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self.loading = False
+        self.refresh_button.setEnabled(True)
+        self.panel.window_.note_error(exc)
+        self.status.setText(self.tr("Could not list {0}: {1}").format(self.folder, refusal_text(exc)))
+
+    def selected_rows(self) -> list[ResourceRow]:
+        return [self.model.row_at(self.proxy.mapToSource(i).row()) for i in self.table.selectionModel().selectedRows()]
+
+    def names(self) -> list[str]:
+        return [row.name for row in self.model.rows()]
+
+    # -- actions --------------------------------------------------------------------------------------------
+
+    def download_installer(self, target_dir: Path | None = None) -> Job | None:
+        target_dir = target_dir or self.panel.ask_directory(self.tr("Save the installer in"))
+        if target_dir is None:
+            return None
+        title = self.tr("Stage installer") if self.stage else self.tr("Production installer")
+        job = installer_job(self.panel.window_.client, Path(target_dir), self.stage, title)
+        job.on_done = lambda j: self.panel.installer_done(j, self)
+        self.panel.window_.queue.add(job)
+        text = self.tr("Downloading the stage installer…") if self.stage else self.tr(
+            "Downloading the production installer…"
+        )
+        self.status.setText(text)
+        self.panel.window_.statusBar().showMessage(text, 5000)
+        return job
+
+    def download_selected(self, target_dir: Path | None = None) -> list[Job]:
+        rows = self.selected_rows()
+        if not rows:
+            self.status.setText(self.tr("Select the files to download."))
+            return []
+        target_dir = target_dir or self.panel.ask_directory(self.tr("Download to"))
+        if target_dir is None:
+            return []
+        jobs = []
+        for row in rows:
+            job = download_job(self.panel.window_.client, self.folder, row.name, Path(target_dir), plain=row.plain)
+            jobs.append(self.panel.window_.queue.add(job))
+        return jobs
+
+    def upload(self, paths: list[Path] | None = None) -> list[Job]:
+        if paths is None:
+            files, _ = QFileDialog.getOpenFileNames(self, self.tr("Upload to {0}").format(self.folder))
+            paths = [Path(f) for f in files]
+        jobs = []
+        for path in paths:
+            job = upload_job(self.panel.window_.client, path, self.folder)
+            job.on_done = lambda j: QTimer.singleShot(0, self.refresh) if j.state is JobState.DONE else None
+            jobs.append(self.panel.window_.queue.add(job))
+        if jobs:
+            self.status.setText(self.tr("Queued %n upload(s)", "", len(jobs)))
+        return jobs
+
+    def clear(self, confirm_text: str | None = None) -> bool:
+        if not self.panel.window_.role.can_upload():
+            return False
+        if confirm_text is None:
+            dialog = ClearFolderDialog(self.folder, self)
+            if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.confirmed():
+                return False
+        elif confirm_text.strip() != CONFIRM_WORD:
+            return False
+        client = self.panel.window_.client
+        folder = self.folder
+        self.panel.window_.runner.run(
+            lambda: client.clear_folder(folder),
+            lambda _r: (self.panel.window_.statusBar().showMessage(self.tr("Cleared {0}").format(folder),
+                                                                    8000), self.refresh()),
+            self._on_failed, name=f"clear-{folder}",
+        )
+        return True
+
+
+class SuitesPanel(Panel):
+    key = "suites"
+    icon_name = "suites"
+
+    def __init__(self, window) -> None:  # noqa: ANN001
+        super().__init__(window)
+        self.production = SuiteBox(self, PRODUCTION_FOLDER, stage=False)
+        self.stage = SuiteBox(self, STAGE_FOLDER, stage=True)
+        self.production.set_title(self.tr("Production ({0})").format(PRODUCTION_FOLDER))
+        self.stage.set_title(self.tr("Stage ({0})").format(STAGE_FOLDER))
+        self.refresh_button = QPushButton(icon("refresh"), self.tr("&Refresh both"))
+        self.refresh_button.clicked.connect(self.refresh)
+        self.last_installer: Job | None = None
+        top = QHBoxLayout()
+        hint = QLabel(self.tr("The platform suites and their installers, production and stage side by side."))
+        hint.setWordWrap(True)
+        top.addWidget(hint, 1)
+        top.addWidget(self.refresh_button)
+        sides = QHBoxLayout()
+        sides.addWidget(self.production, 1)
+        sides.addWidget(self.stage, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(sides, 1)
+
+    def title(self) -> str:
+        return self.tr("Suites")
+
+    def boxes(self) -> tuple[SuiteBox, SuiteBox]:
+        return self.production, self.stage
+
+    def activated(self) -> None:
+        for box in self.boxes():
+            if not box.loaded and not box.loading:
+                box.refresh()
+
+    def refresh(self) -> None:
+        for box in self.boxes():
+            box.refresh()
+
+    def ask_directory(self, caption: str) -> Path | None:
+        qs = self.window_.qsettings
+        last = str(qs.value("suites/last_dir", str(Path.home())))
+        chosen = QFileDialog.getExistingDirectory(self, caption, last)
+        if not chosen:
+            return None
+        qs.setValue("suites/last_dir", chosen)
+        return Path(chosen)
+
+    def installer_done(self, job: Job, box: SuiteBox) -> None:
+        self.last_installer = job
+        if job.state is JobState.DONE and job.result is not None:
+            result = job.result
+            text = self.tr("Saved {0} ({1}) in {2}").format(result.path.name, human_bytes(result.size),
+                                                            result.path.parent)
+            box.status.setToolTip(str(result.path))
+        elif job.state is JobState.FAILED:
+            text = self.tr("Installer download failed: {0}").format(job.message)
+        else:
+            text = self.tr("Installer download cancelled")
+        self.window_.statusBar().showMessage(text, 10000)
+        box.status.setText(text)
+
+
+__all__ = ["SuiteBox", "SuitesPanel", "installer_job"]
+

@@ -1,0 +1,1352 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="uk" sourcelanguage="en">
+<context>
+    <name>Admin</name>
+    <message>
+        <source>Only an ApiAdmin can grant ApiAdmin</source>
+        <translation>Лише API-адміністратор може надати роль API-адміністратора</translation>
+    </message>
+    <message>
+        <source>Your role may not do this.</source>
+        <translation>Ваша роль не дозволяє цього.</translation>
+    </message>
+</context>
+<context>
+    <name>ChangeRoleDialog</name>
+    <message>
+        <source>Azaion Admin — Change role</source>
+        <translation>Azaion Admin — Зміна ролі</translation>
+    </message>
+    <message>
+        <source>New &amp;role for {0}:</source>
+        <translation>Нова &amp;роль для {0}:</translation>
+    </message>
+    <message>
+        <source>&amp;Change role</source>
+        <translation>&amp;Змінити роль</translation>
+    </message>
+</context>
+<context>
+    <name>ClearFolderDialog</name>
+    <message>
+        <source>Azaion Admin — Clear folder</source>
+        <translation>Azaion Admin — Очищення теки</translation>
+    </message>
+    <message>
+        <source>This deletes every file in the folder “{0}” on the server. Type {1} to confirm.</source>
+        <translation>Буде видалено всі файли в теці «{0}» на сервері. Введіть {1}, щоб підтвердити.</translation>
+    </message>
+    <message>
+        <source>Clear folder</source>
+        <translation>Очистити теку</translation>
+    </message>
+</context>
+<context>
+    <name>CreateUserDialog</name>
+    <message>
+        <source>Azaion Admin — New user</source>
+        <translation>Azaion Admin — Новий користувач</translation>
+    </message>
+    <message>
+        <source>name@example.com</source>
+        <translation>ім&apos;я@приклад.com</translation>
+    </message>
+    <message>
+        <source>&amp;Show password</source>
+        <translation>&amp;Показати пароль</translation>
+    </message>
+    <message>
+        <source>&amp;Email</source>
+        <translation>&amp;Email</translation>
+    </message>
+    <message>
+        <source>&amp;Password</source>
+        <translation>П&amp;ароль</translation>
+    </message>
+    <message>
+        <source>R&amp;epeat password</source>
+        <translation>П&amp;овторіть пароль</translation>
+    </message>
+    <message>
+        <source>&amp;Role</source>
+        <translation>&amp;Роль</translation>
+    </message>
+    <message>
+        <source>&amp;Create</source>
+        <translation>&amp;Створити</translation>
+    </message>
+    <message>
+        <source>Enter the new user&apos;s email address.</source>
+        <translation>Введіть email нового користувача.</translation>
+    </message>
+    <message>
+        <source>“{0}” is not an email address.</source>
+        <translation>«{0}» — не адреса email.</translation>
+    </message>
+    <message>
+        <source>Enter a password for the new user.</source>
+        <translation>Введіть пароль для нового користувача.</translation>
+    </message>
+    <message>
+        <source>The passwords do not match.</source>
+        <translation>Паролі не збігаються.</translation>
+    </message>
+    <message>
+        <source>A password of at least {0} characters is safer.</source>
+        <translation>Пароль щонайменше з {0} символів надійніший.</translation>
+    </message>
+</context>
+<context>
+    <name>DropZone</name>
+    <message>
+        <source>Drop files or folders here
+(or anywhere on the window)</source>
+        <translation>Перетягніть сюди файли або теки
+(або будь-куди у вікно)</translation>
+    </message>
+</context>
+<context>
+    <name>HardwarePanel</name>
+    <message>
+        <source>Only users whose email contains…</source>
+        <translation>Лише користувачі, чий email містить…</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>&amp;Оновити</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>Інші</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>Невідомо</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>Процесор</translation>
+    </message>
+    <message>
+        <source>GPU</source>
+        <translation>Відеокарта</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>Пам&apos;ять</translation>
+    </message>
+    <message>
+        <source>Users in the selected slice</source>
+        <translation>Користувачі вибраного сектора</translation>
+    </message>
+    <message>
+        <source>Click a slice, or choose it here, to list its users.</source>
+        <translation>Клацніть сектор або виберіть його тут, щоб побачити його користувачів.</translation>
+    </message>
+    <message>
+        <source>Hardware</source>
+        <translation>Обладнання</translation>
+    </message>
+    <message>
+        <source>Only administrators see the users&apos; hardware</source>
+        <translation>Обладнання користувачів бачать лише адміністратори</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Завантаження…</translation>
+    </message>
+    <message>
+        <source>Could not load the users: {0}</source>
+        <translation>Не вдалося завантажити користувачів: {0}</translation>
+    </message>
+    <message>
+        <source>{0} — no bound machines</source>
+        <translation>{0} — немає прив&apos;язаних комп&apos;ютерів</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n user(s)</source>
+        <translation>
+            <numerusform>%n користувач</numerusform>
+            <numerusform>%n користувачі</numerusform>
+            <numerusform>%n користувачів</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n with a bound machine</source>
+        <translation>
+            <numerusform>%n з прив&apos;язаним комп&apos;ютером</numerusform>
+            <numerusform>%n з прив&apos;язаним комп&apos;ютером</numerusform>
+            <numerusform>%n з прив&apos;язаним комп&apos;ютером</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n not bound yet (not in the charts)</source>
+        <translation>
+            <numerusform>%n ще не прив&apos;язаний (немає на діаграмах)</numerusform>
+            <numerusform>%n ще не прив&apos;язані (немає на діаграмах)</numerusform>
+            <numerusform>%n ще не прив&apos;язаних (немає на діаграмах)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Choose a slice…</source>
+        <translation>Виберіть сектор…</translation>
+    </message>
+    <message>
+        <source>{0}: {1}</source>
+        <translation>{0}: {1}</translation>
+    </message>
+</context>
+<context>
+    <name>LogPanel</name>
+    <message>
+        <source>Debug</source>
+        <translation>Налагодження</translation>
+    </message>
+    <message>
+        <source>Info</source>
+        <translation>Інформація</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>Попередження</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Помилка</translation>
+    </message>
+    <message>
+        <source>&amp;Open log folder</source>
+        <translation>&amp;Відкрити теку журналу</translation>
+    </message>
+    <message>
+        <source>&amp;Level</source>
+        <translation>&amp;Рівень</translation>
+    </message>
+    <message>
+        <source>Log</source>
+        <translation>Журнал</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Cannot reach the server.</source>
+        <translation>Не вдається з&apos;єднатися із сервером.</translation>
+    </message>
+    <message>
+        <source>Azaion Admin — Log in</source>
+        <translation>Azaion Admin — Вхід</translation>
+    </message>
+    <message>
+        <source>SANDBOX</source>
+        <translation>ПІСОЧНИЦЯ</translation>
+    </message>
+    <message>
+        <source>name@example.com</source>
+        <translation>ім&apos;я@приклад.com</translation>
+    </message>
+    <message>
+        <source>Remember me on this computer</source>
+        <translation>Запам&apos;ятати мене на цьому комп&apos;ютері</translation>
+    </message>
+    <message>
+        <source>Keep the password in the system keyring</source>
+        <translation>Зберігати пароль у системному сховищі ключів</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>Сервер</translation>
+    </message>
+    <message>
+        <source>URL</source>
+        <translation>URL</translation>
+    </message>
+    <message>
+        <source>Email</source>
+        <translation>Email</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Пароль</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>Увійти</translation>
+    </message>
+    <message>
+        <source>SANDBOX — a local practice server; data is not kept</source>
+        <translation>ПІСОЧНИЦЯ — локальний навчальний сервер; дані не зберігаються</translation>
+    </message>
+    <message>
+        <source>(not running)</source>
+        <translation>(не запущено)</translation>
+    </message>
+    <message>
+        <source>Custom URL…</source>
+        <translation>Власна URL-адреса…</translation>
+    </message>
+    <message>
+        <source>Enter the server URL (for the sandbox, start the app with --sandbox).</source>
+        <translation>Введіть URL-адресу сервера (для пісочниці запустіть програму з --sandbox).</translation>
+    </message>
+    <message>
+        <source>Enter your email address.</source>
+        <translation>Введіть свою адресу email.</translation>
+    </message>
+    <message>
+        <source>Enter your password.</source>
+        <translation>Введіть свій пароль.</translation>
+    </message>
+    <message>
+        <source>Custom</source>
+        <translation>Власний</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>{0} interrupted transfer(s) restored as paused: resume or discard them in Transfers</source>
+        <translation>Відновлено перервані передачі ({0}) як призупинені: продовжте або відкиньте їх у розділі «Передачі»</translation>
+    </message>
+    <message>
+        <source>Panels</source>
+        <translation>Панелі</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Файл</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>&amp;Налаштування…</translation>
+    </message>
+    <message>
+        <source>Log &amp;out</source>
+        <translation>&amp;Вийти з облікового запису</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>Ви&amp;йти</translation>
+    </message>
+    <message>
+        <source>&amp;Actions</source>
+        <translation>&amp;Дії</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>&amp;Оновити</translation>
+    </message>
+    <message>
+        <source>&amp;Upload files…</source>
+        <translation>&amp;Вивантажити файли…</translation>
+    </message>
+    <message>
+        <source>&amp;Find</source>
+        <translation>&amp;Пошук</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Вигляд</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Довідка</translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>&amp;Клавіатурні скорочення</translation>
+    </message>
+    <message>
+        <source>Tab / Shift+Tab	move between controls; Menu key: context menu</source>
+        <translation>Tab / Shift+Tab	перехід між елементами; клавіша Menu: контекстне меню</translation>
+    </message>
+    <message>
+        <source>Azaion Admin — Keyboard shortcuts</source>
+        <translation>Azaion Admin — Клавіатурні скорочення</translation>
+    </message>
+    <message>
+        <source>SANDBOX</source>
+        <translation>ПІСОЧНИЦЯ</translation>
+    </message>
+    <message>
+        <source>This panel has no search field</source>
+        <translation>На цій панелі немає поля пошуку</translation>
+    </message>
+    <message>
+        <source>Connected</source>
+        <translation>Під&apos;єднано</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>Немає з&apos;єднання</translation>
+    </message>
+    <message>
+        <source>{0} finished: {1}</source>
+        <translation>{0} — завершено: {1}</translation>
+    </message>
+    <message>
+        <source>{0} failed: {1} — {2}</source>
+        <translation>{0} — помилка: {1} — {2}</translation>
+    </message>
+    <message>
+        <source>The language changes when the running work has finished</source>
+        <translation>Мову буде змінено, щойно завершиться поточна робота</translation>
+    </message>
+    <message>
+        <source>Azaion Admin — Work in progress</source>
+        <translation>Azaion Admin — Робота триває</translation>
+    </message>
+    <message>
+        <source>{0} transfer(s) are still running or queued. Stop them and continue? Uploads and downloads are paused and can be resumed after the next login; other work is cancelled.</source>
+        <translation>Передачі ({0}) ще виконуються або чекають у черзі. Зупинити їх і продовжити? Вивантаження та завантаження буде призупинено, їх можна продовжити після наступного входу; решту роботи буде скасовано.</translation>
+    </message>
+</context>
+<context>
+    <name>Resources</name>
+    <message>
+        <source>Cached locally</source>
+        <translation>У локальному кеші</translation>
+    </message>
+    <message>
+        <source>Modified</source>
+        <translation>Змінено</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Назва</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Розмір</translation>
+    </message>
+    <message>
+        <source>file</source>
+        <translation>файл</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>ні</translation>
+    </message>
+    <message>
+        <source>resource</source>
+        <translation>ресурс</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>так</translation>
+    </message>
+</context>
+<context>
+    <name>ResourcesPanel</name>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>&amp;Оновити</translation>
+    </message>
+    <message>
+        <source>Filter by name…</source>
+        <translation>Фільтр за назвою…</translation>
+    </message>
+    <message>
+        <source>&amp;Download…</source>
+        <translation>&amp;Завантажити…</translation>
+    </message>
+    <message>
+        <source>C&amp;lear folder…</source>
+        <translation>О&amp;чистити теку…</translation>
+    </message>
+    <message>
+        <source>F&amp;older</source>
+        <translation>Т&amp;ека</translation>
+    </message>
+    <message>
+        <source>Resources</source>
+        <translation>Ресурси</translation>
+    </message>
+    <message>
+        <source>Clear every file in this folder</source>
+        <translation>Видалити всі файли в цій теці</translation>
+    </message>
+    <message>
+        <source>Only resource uploaders and administrators may clear folders</source>
+        <translation>Очищати теки можуть лише завантажувачі ресурсів та адміністратори</translation>
+    </message>
+    <message>
+        <source>Loading {0}…</source>
+        <translation>Завантаження {0}…</translation>
+    </message>
+    <message>
+        <source>Could not list {0}: {1}</source>
+        <translation>Не вдалося отримати вміст {0}: {1}</translation>
+    </message>
+    <message>
+        <source>{0}: {1} items</source>
+        <translation>{0}: елементів — {1}</translation>
+    </message>
+    <message>
+        <source>{0}: {1} of {2} items</source>
+        <translation>{0}: {1} з {2} елементів</translation>
+    </message>
+    <message>
+        <source>Download to</source>
+        <translation>Завантажити до</translation>
+    </message>
+    <message>
+        <source>Select one or more resources to download.</source>
+        <translation>Виберіть один або кілька ресурсів для завантаження.</translation>
+    </message>
+    <message>
+        <source>Queued {0} download(s)</source>
+        <translation>Завантажень додано до черги: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>Roles</name>
+    <message>
+        <source>None</source>
+        <translation>Немає</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>Оператор</translation>
+    </message>
+    <message>
+        <source>Validator</source>
+        <translation>Валідатор</translation>
+    </message>
+    <message>
+        <source>CompanionPC</source>
+        <translation>Компаньйон-ПК</translation>
+    </message>
+    <message>
+        <source>Admin</source>
+        <translation>Адміністратор</translation>
+    </message>
+    <message>
+        <source>ResourceUploader</source>
+        <translation>Завантажувач ресурсів</translation>
+    </message>
+    <message>
+        <source>ApiAdmin</source>
+        <translation>API-адміністратор</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Azaion Admin — Settings</source>
+        <translation>Azaion Admin — Налаштування</translation>
+    </message>
+    <message>
+        <source>Id</source>
+        <translation>Ідентифікатор</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Назва</translation>
+    </message>
+    <message>
+        <source>API URL</source>
+        <translation>URL-адреса API</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Додати</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Вилучити</translation>
+    </message>
+    <message>
+        <source>Custom</source>
+        <translation>Власний</translation>
+    </message>
+    <message>
+        <source>Servers</source>
+        <translation>Сервери</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Огляд…</translation>
+    </message>
+    <message>
+        <source>Clear cache</source>
+        <translation>Очистити кеш</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>Як у системі</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>Світла</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>Темна</translation>
+    </message>
+    <message>
+        <source>Cache folder</source>
+        <translation>Тека кешу</translation>
+    </message>
+    <message>
+        <source>Transfers at once</source>
+        <translation>Одночасних передавань</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Мова</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>Тема</translation>
+    </message>
+    <message>
+        <source>General</source>
+        <translation>Загальні</translation>
+    </message>
+    <message>
+        <source>Docker command</source>
+        <translation>Команда Docker</translation>
+    </message>
+    <message>
+        <source>Services</source>
+        <translation>Сервіси</translation>
+    </message>
+    <message>
+        <source>Image prefix</source>
+        <translation>Префікс образів</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>Образи</translation>
+    </message>
+    <message>
+        <source>{0} in {1}</source>
+        <translation>{0} у {1}</translation>
+    </message>
+    <message>
+        <source>Profile ids must be unique and not empty</source>
+        <translation>Ідентифікатори профілів мають бути унікальними й непорожніми</translation>
+    </message>
+    <message>
+        <source>Profile {0}: the API URL must be http(s)://host</source>
+        <translation>Профіль {0}: URL-адреса API має бути http(s)://вузол</translation>
+    </message>
+    <message>
+        <source>The current profile cannot be removed</source>
+        <translation>Поточний профіль не можна вилучити</translation>
+    </message>
+</context>
+<context>
+    <name>SuiteBox</name>
+    <message>
+        <source>Refresh</source>
+        <translation>Оновити</translation>
+    </message>
+    <message>
+        <source>Download installer…</source>
+        <translation>Завантажити інсталятор…</translation>
+    </message>
+    <message>
+        <source>Download…</source>
+        <translation>Завантажити…</translation>
+    </message>
+    <message>
+        <source>Upload…</source>
+        <translation>Вивантажити…</translation>
+    </message>
+    <message>
+        <source>Clear…</source>
+        <translation>Очистити…</translation>
+    </message>
+    <message>
+        <source>Only resource uploaders and administrators may change the suites</source>
+        <translation>Змінювати набори можуть лише завантажувачі ресурсів та адміністратори</translation>
+    </message>
+    <message>
+        <source>Loading {0}…</source>
+        <translation>Завантаження {0}…</translation>
+    </message>
+    <message numerus="yes">
+        <source>{0}: %n item(s)</source>
+        <translation>
+            <numerusform>{0}: %n елемент</numerusform>
+            <numerusform>{0}: %n елементи</numerusform>
+            <numerusform>{0}: %n елементів</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Could not list {0}: {1}</source>
+        <translation>Не вдалося отримати вміст {0}: {1}</translation>
+    </message>
+    <message>
+        <source>Save the installer in</source>
+        <translation>Зберегти інсталятор у</translation>
+    </message>
+    <message>
+        <source>Stage installer</source>
+        <translation>Тестовий інсталятор (stage)</translation>
+    </message>
+    <message>
+        <source>Production installer</source>
+        <translation>Робочий інсталятор (production)</translation>
+    </message>
+    <message>
+        <source>Downloading the stage installer…</source>
+        <translation>Завантаження тестового інсталятора…</translation>
+    </message>
+    <message>
+        <source>Downloading the production installer…</source>
+        <translation>Завантаження робочого інсталятора…</translation>
+    </message>
+    <message>
+        <source>Select the files to download.</source>
+        <translation>Виберіть файли для завантаження.</translation>
+    </message>
+    <message>
+        <source>Download to</source>
+        <translation>Завантажити до</translation>
+    </message>
+    <message>
+        <source>Upload to {0}</source>
+        <translation>Вивантажити до {0}</translation>
+    </message>
+    <message numerus="yes">
+        <source>Queued %n upload(s)</source>
+        <translation>
+            <numerusform>У черзі %n вивантаження</numerusform>
+            <numerusform>У черзі %n вивантаження</numerusform>
+            <numerusform>У черзі %n вивантажень</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cleared {0}</source>
+        <translation>Очищено {0}</translation>
+    </message>
+</context>
+<context>
+    <name>SuitesPanel</name>
+    <message>
+        <source>Production ({0})</source>
+        <translation>Робочий ({0})</translation>
+    </message>
+    <message>
+        <source>Stage ({0})</source>
+        <translation>Тестовий ({0})</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh both</source>
+        <translation>&amp;Оновити обидва</translation>
+    </message>
+    <message>
+        <source>The platform suites and their installers, production and stage side by side.</source>
+        <translation>Набори платформи та їхні інсталятори: робочий і тестовий поруч.</translation>
+    </message>
+    <message>
+        <source>Suites</source>
+        <translation>Набори</translation>
+    </message>
+    <message>
+        <source>Saved {0} ({1}) in {2}</source>
+        <translation>Збережено {0} ({1}) у {2}</translation>
+    </message>
+    <message>
+        <source>Installer download failed: {0}</source>
+        <translation>Не вдалося завантажити інсталятор: {0}</translation>
+    </message>
+    <message>
+        <source>Installer download cancelled</source>
+        <translation>Завантаження інсталятора скасовано</translation>
+    </message>
+</context>
+<context>
+    <name>TransferQueue</name>
+    <message>
+        <source>Cancelled</source>
+        <translation>Скасовано</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>Призупинено</translation>
+    </message>
+    <message>
+        <source>Interrupted; resume or discard</source>
+        <translation>Перервано; відновіть або відкиньте</translation>
+    </message>
+</context>
+<context>
+    <name>Transfers</name>
+    <message>
+        <source>Cancelled</source>
+        <translation>Скасовано</translation>
+    </message>
+    <message>
+        <source>Checking</source>
+        <translation>Перевірка</translation>
+    </message>
+    <message>
+        <source>Connecting</source>
+        <translation>З&apos;єднання</translation>
+    </message>
+    <message>
+        <source>Decrypting</source>
+        <translation>Розшифрування</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>Напрямок</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Готово</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>Завантаження</translation>
+    </message>
+    <message>
+        <source>Downloading</source>
+        <translation>Завантаження</translation>
+    </message>
+    <message>
+        <source>ETA</source>
+        <translation>Залишилось</translation>
+    </message>
+    <message>
+        <source>Encrypting</source>
+        <translation>Шифрування</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Помилка</translation>
+    </message>
+    <message>
+        <source>Finalizing</source>
+        <translation>Завершення</translation>
+    </message>
+    <message>
+        <source>Finalizing…</source>
+        <translation>Завершення…</translation>
+    </message>
+    <message>
+        <source>Fragment</source>
+        <translation>Фрагмент ключа</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>Елемент</translation>
+    </message>
+    <message>
+        <source>Loading</source>
+        <translation>Завантаження в Docker</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>Призупинено</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Хід</translation>
+    </message>
+    <message>
+        <source>Publishing</source>
+        <translation>Публікація</translation>
+    </message>
+    <message>
+        <source>Queued</source>
+        <translation>У черзі</translation>
+    </message>
+    <message>
+        <source>Retrying</source>
+        <translation>Повторна спроба</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>Виконується</translation>
+    </message>
+    <message>
+        <source>Saving</source>
+        <translation>Збереження</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation>Швидкість</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Стан</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>Розблокування</translation>
+    </message>
+    <message>
+        <source>Upload</source>
+        <translation>Вивантаження</translation>
+    </message>
+    <message>
+        <source>Uploading</source>
+        <translation>Вивантаження</translation>
+    </message>
+</context>
+<context>
+    <name>TransfersPanel</name>
+    <message>
+        <source>Cancel</source>
+        <translation>Скасувати</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Призупинити</translation>
+    </message>
+    <message>
+        <source>Stop the selected transfers but keep what they have done</source>
+        <translation>Зупинити вибрані передавання, зберігши виконане</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Відновити</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>Відкинути</translation>
+    </message>
+    <message>
+        <source>Forget the selected paused or failed transfers and what they kept</source>
+        <translation>Забути вибрані призупинені або невдалі передавання та збережені ними дані</translation>
+    </message>
+    <message>
+        <source>Retry failed</source>
+        <translation>Повторити невдалі</translation>
+    </message>
+    <message>
+        <source>Clear finished</source>
+        <translation>Прибрати завершені</translation>
+    </message>
+    <message>
+        <source>How many transfers run at the same time</source>
+        <translation>Скільки передавань виконується одночасно</translation>
+    </message>
+    <message>
+        <source>At once</source>
+        <translation>Одночасно</translation>
+    </message>
+    <message>
+        <source>Transfers</source>
+        <translation>Передавання</translation>
+    </message>
+    <message>
+        <source>{0} active, {1} in the list</source>
+        <translation>Активних: {0}, у списку: {1}</translation>
+    </message>
+    <message>
+        <source>{0} paused</source>
+        <translation>призупинено: {0}</translation>
+    </message>
+    <message>
+        <source>{0} failed</source>
+        <translation>невдалих: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>UnlockPanel</name>
+    <message>
+        <source>Encrypted image archive</source>
+        <translation>Зашифрований архів образів</translation>
+    </message>
+    <message>
+        <source>C&amp;hoose…</source>
+        <translation>Ви&amp;брати…</translation>
+    </message>
+    <message>
+        <source>&amp;Unlock</source>
+        <translation>&amp;Розблокувати</translation>
+    </message>
+    <message>
+        <source>L&amp;ock…</source>
+        <translation>&amp;Заблокувати…</translation>
+    </message>
+    <message>
+        <source>Chec&amp;k images</source>
+        <translation>Пере&amp;вірити образи</translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation>Сервіс</translation>
+    </message>
+    <message>
+        <source>Expected image</source>
+        <translation>Очікуваний образ</translation>
+    </message>
+    <message>
+        <source>Present</source>
+        <translation>Наявний</translation>
+    </message>
+    <message>
+        <source>Docker &amp;output</source>
+        <translation>Вивід &amp;Docker</translation>
+    </message>
+    <message>
+        <source>&amp;Archive</source>
+        <translation>&amp;Архів</translation>
+    </message>
+    <message>
+        <source>&amp;Version</source>
+        <translation>В&amp;ерсія</translation>
+    </message>
+    <message>
+        <source>Docker</source>
+        <translation>Docker</translation>
+    </message>
+    <message>
+        <source>Image unlock</source>
+        <translation>Розблокування образів</translation>
+    </message>
+    <message>
+        <source>checking {0}…</source>
+        <translation>перевірка {0}…</translation>
+    </message>
+    <message>
+        <source>✗ “{0}” was not found on this computer</source>
+        <translation>✗ «{0}» не знайдено на цьому комп&apos;ютері</translation>
+    </message>
+    <message>
+        <source>version unknown</source>
+        <translation>версія невідома</translation>
+    </message>
+    <message>
+        <source>Image unlock is not available in this build: {0}</source>
+        <translation>Розблокування образів недоступне в цій збірці: {0}</translation>
+    </message>
+    <message>
+        <source>Install Docker (or set the docker command in Settings) to unlock.</source>
+        <translation>Установіть Docker (або вкажіть команду docker у налаштуваннях), щоб розблокувати.</translation>
+    </message>
+    <message>
+        <source>Encrypt an image archive and publish its key fragment</source>
+        <translation>Зашифрувати архів образів і опублікувати фрагмент його ключа</translation>
+    </message>
+    <message>
+        <source>Only administrators may lock (publish) image archives</source>
+        <translation>Блокувати (публікувати) архіви образів можуть лише адміністратори</translation>
+    </message>
+    <message>
+        <source>Unlocked: all service images present</source>
+        <translation>Розблоковано: усі образи сервісів наявні</translation>
+    </message>
+    <message>
+        <source>Unlocked, but some service images are missing</source>
+        <translation>Розблоковано, але деяких образів сервісів бракує</translation>
+    </message>
+    <message>
+        <source>Enter the version to lock.</source>
+        <translation>Введіть версію для блокування.</translation>
+    </message>
+    <message>
+        <source>Save the encrypted archive</source>
+        <translation>Зберегти зашифрований архів</translation>
+    </message>
+    <message>
+        <source>Lock finished</source>
+        <translation>Блокування завершено</translation>
+    </message>
+</context>
+<context>
+    <name>UploadPanel</name>
+    <message>
+        <source>Add f&amp;iles…</source>
+        <translation>Додати &amp;файли…</translation>
+    </message>
+    <message>
+        <source>Add fold&amp;er…</source>
+        <translation>Додати т&amp;еку…</translation>
+    </message>
+    <message>
+        <source>&amp;Target folder</source>
+        <translation>&amp;Цільова тека</translation>
+    </message>
+    <message>
+        <source>Queued in this session</source>
+        <translation>Додано до черги в цьому сеансі</translation>
+    </message>
+    <message>
+        <source>Upload</source>
+        <translation>Вивантаження</translation>
+    </message>
+    <message>
+        <source>Your role ({0}) may not upload; ask an administrator.</source>
+        <translation>Ваша роль ({0}) не дозволяє вивантажувати; зверніться до адміністратора.</translation>
+    </message>
+    <message>
+        <source>Files to upload</source>
+        <translation>Файли для вивантаження</translation>
+    </message>
+    <message>
+        <source>Folder to upload</source>
+        <translation>Тека для вивантаження</translation>
+    </message>
+    <message>
+        <source>Queued {0} file(s) for upload to {1}.</source>
+        <translation>Файлів додано до черги вивантаження до {1}: {0}.</translation>
+    </message>
+    <message>
+        <source>Skipped names that cannot be uploaded: {0}</source>
+        <translation>Пропущено назви, які не можна вивантажити: {0}</translation>
+    </message>
+    <message>
+        <source>Nothing to upload: no files found.</source>
+        <translation>Нічого вивантажувати: файлів не знайдено.</translation>
+    </message>
+</context>
+<context>
+    <name>Users</name>
+    <message>
+        <source>CPU</source>
+        <translation>Процесор</translation>
+    </message>
+    <message>
+        <source>Disabled: cannot log in</source>
+        <translation>Вимкнено: не може увійти</translation>
+    </message>
+    <message>
+        <source>Double-click or press F2 to change the role</source>
+        <translation>Двічі клацніть або натисніть F2, щоб змінити роль</translation>
+    </message>
+    <message>
+        <source>Drive</source>
+        <translation>Диск</translation>
+    </message>
+    <message>
+        <source>Email</source>
+        <translation>Email</translation>
+    </message>
+    <message>
+        <source>Enabled</source>
+        <translation>Увімкнено</translation>
+    </message>
+    <message>
+        <source>GPU</source>
+        <translation>Відеокарта</translation>
+    </message>
+    <message>
+        <source>Last login</source>
+        <translation>Останній вхід</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>Пам&apos;ять</translation>
+    </message>
+    <message>
+        <source>No machine is bound to this account</source>
+        <translation>До цього облікового запису не прив&apos;язано жодного комп&apos;ютера</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>Роль</translation>
+    </message>
+    <message>
+        <source>This is you</source>
+        <translation>Це ви</translation>
+    </message>
+    <message>
+        <source>disabled</source>
+        <translation>вимкнено</translation>
+    </message>
+    <message>
+        <source>enabled</source>
+        <translation>увімкнено</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>ніколи</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>ні</translation>
+    </message>
+    <message>
+        <source>not bound</source>
+        <translation>не прив&apos;язано</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>так</translation>
+    </message>
+</context>
+<context>
+    <name>UsersPanel</name>
+    <message>
+        <source>Search by email…</source>
+        <translation>Пошук за email…</translation>
+    </message>
+    <message>
+        <source>Users</source>
+        <translation>Користувачі</translation>
+    </message>
+    <message>
+        <source>Only administrators manage users</source>
+        <translation>Керувати користувачами можуть лише адміністратори</translation>
+    </message>
+    <message>
+        <source>&amp;New user…</source>
+        <translation>&amp;Новий користувач…</translation>
+    </message>
+    <message>
+        <source>Create a user</source>
+        <translation>Створити користувача</translation>
+    </message>
+    <message>
+        <source>&amp;Enable</source>
+        <translation>&amp;Увімкнути</translation>
+    </message>
+    <message>
+        <source>Enable the selected users</source>
+        <translation>Увімкнути вибраних користувачів</translation>
+    </message>
+    <message>
+        <source>&amp;Disable</source>
+        <translation>&amp;Вимкнути</translation>
+    </message>
+    <message>
+        <source>Disable the selected users: they cannot log in</source>
+        <translation>Вимкнути вибраних користувачів: вони не зможуть увійти</translation>
+    </message>
+    <message>
+        <source>Change &amp;role…</source>
+        <translation>Змінити &amp;роль…</translation>
+    </message>
+    <message>
+        <source>Change the selected user&apos;s role</source>
+        <translation>Змінити роль вибраного користувача</translation>
+    </message>
+    <message>
+        <source>Reset &amp;hardware…</source>
+        <translation>Скинути &amp;обладнання…</translation>
+    </message>
+    <message>
+        <source>Unbind the selected user&apos;s machine; their next login binds the machine they use</source>
+        <translation>Відв&apos;язати комп&apos;ютер вибраного користувача; наступний вхід прив&apos;яже комп&apos;ютер, з якого він увійде</translation>
+    </message>
+    <message>
+        <source>De&amp;lete…</source>
+        <translation>Ви&amp;далити…</translation>
+    </message>
+    <message>
+        <source>Delete the selected user</source>
+        <translation>Видалити вибраного користувача</translation>
+    </message>
+    <message>
+        <source>Re&amp;fresh</source>
+        <translation>&amp;Оновити</translation>
+    </message>
+    <message>
+        <source>Reload the users from the server</source>
+        <translation>Заново завантажити користувачів із сервера</translation>
+    </message>
+    <message>
+        <source>Signed in as {0} ({1})</source>
+        <translation>Ви увійшли як {0} ({1})</translation>
+    </message>
+    <message>
+        <source>last login {0}</source>
+        <translation>останній вхід {0}</translation>
+    </message>
+    <message>
+        <source>Could not load the users: {0}</source>
+        <translation>Не вдалося завантажити користувачів: {0}</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Завантаження…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n user(s)</source>
+        <translation>
+            <numerusform>%n користувач</numerusform>
+            <numerusform>%n користувачі</numerusform>
+            <numerusform>%n користувачів</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{0} of {1} shown</source>
+        <translation>Показано {0} з {1}</translation>
+    </message>
+    <message>
+        <source>Working…</source>
+        <translation>Виконується…</translation>
+    </message>
+    <message>
+        <source>{0} of {1} done; {2}: {3}</source>
+        <translation>Виконано {0} з {1}; {2}: {3}</translation>
+    </message>
+    <message numerus="yes">
+        <source>Enabled %n user(s)</source>
+        <translation>
+            <numerusform>Увімкнено %n користувача</numerusform>
+            <numerusform>Увімкнено %n користувачів</numerusform>
+            <numerusform>Увімкнено %n користувачів</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Disabled %n user(s)</source>
+        <translation>
+            <numerusform>Вимкнено %n користувача</numerusform>
+            <numerusform>Вимкнено %n користувачів</numerusform>
+            <numerusform>Вимкнено %n користувачів</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Enabled {0}</source>
+        <translation>Увімкнено {0}</translation>
+    </message>
+    <message>
+        <source>Disabled {0}</source>
+        <translation>Вимкнено {0}</translation>
+    </message>
+    <message>
+        <source>Select one user.</source>
+        <translation>Виберіть одного користувача.</translation>
+    </message>
+    <message>
+        <source>{0} is now {1}</source>
+        <translation>{0} тепер має роль «{1}»</translation>
+    </message>
+    <message>
+        <source>Reset hardware</source>
+        <translation>Скидання обладнання</translation>
+    </message>
+    <message>
+        <source>Reset the hardware binding of “{0}”?
+
+The account&apos;s next login binds it to the machine it comes from.</source>
+        <translation>Скинути прив&apos;язку обладнання для «{0}»?
+
+Наступний вхід прив&apos;яже обліковий запис до комп&apos;ютера, з якого його виконано.</translation>
+    </message>
+    <message>
+        <source>Reset the hardware binding of {0}</source>
+        <translation>Скинуто прив&apos;язку обладнання для {0}</translation>
+    </message>
+    <message>
+        <source>Delete user</source>
+        <translation>Видалення користувача</translation>
+    </message>
+    <message>
+        <source>Delete the user “{0}”?
+
+This cannot be undone.</source>
+        <translation>Видалити користувача «{0}»?
+
+Цю дію не можна скасувати.</translation>
+    </message>
+    <message>
+        <source>Deleted {0}</source>
+        <translation>Видалено {0}</translation>
+    </message>
+    <message>
+        <source>Created {0} ({1})</source>
+        <translation>Створено {0} ({1})</translation>
+    </message>
+</context>
+</TS>
