@@ -87,7 +87,8 @@ def upload_staged(
     done_parts = {n: etag for n, (etag, psize) in have.items() if n <= count and psize == part_len(n)}
     journal.parts = {str(n): etag for n, etag in done_parts.items()}
     store.save(journal)
-    lock = threading.Lock()
+    lock = threading.Lock()  # progress counters: taken on every body read, so never held across I/O
+    journal_lock = threading.Lock()  # confirmed parts and the journal file
     state = {"done": sum(part_len(n) for n in done_parts), "sent": 0}
     progress(state["done"], size)
 
@@ -117,7 +118,7 @@ def upload_staged(
             if cancel.cancelled:
                 raise _Cancelled() from None
             raise translate(exc, f"{bucket}/{key} part {n}") from exc
-        with lock:
+        with journal_lock:
             journal.parts[str(n)] = resp["ETag"]
             store.save(journal)
 
