@@ -7,10 +7,8 @@ import sys
 from pathlib import Path
 
 from core.cli.context import open_session
-from core.cli.interrupt import cancel_on_sigint as _cancel_on_sigint
-from core.cli.interrupt import restore_sigint as _restore
+from core.cli.interrupt import long_running
 from core.cli.main import out, path_arg
-from core.cli.progress import TerminalProgress
 from core.errors import LocalIOError
 from core.retry import describe_retry
 
@@ -120,32 +118,22 @@ def cmd_upload(args: argparse.Namespace) -> int:
 
     for stale in clean_stale_uploads(session.client, session.settings.stale_upload_days):
         _note(f"aborted a stale incomplete upload of {stale.folder}/{stale.name}")
-    progress = TerminalProgress(f"upload {name}")
-    token, previous = _cancel_on_sigint()
-    try:
+    with long_running(f"upload {name}") as (progress, token):
         report = session.client.upload_big_small_resource(
             path, name, args.folder, progress=progress, on_stage=progress.on_stage, on_event=_note,
             on_retry=_retrying, cancel=token,
         )
-    finally:
-        _restore(previous)
-        progress.close()
     out(f"uploaded {args.folder}/{name} ({report.plain_size} bytes)")
     return 0
 
 
 def cmd_download(args: argparse.Namespace) -> int:
     session = open_session(args)
-    progress = TerminalProgress(f"download {args.name}")
-    token, previous = _cancel_on_sigint()
-    try:
+    with long_running(f"download {args.name}") as (progress, token):
         report = session.client.download_big_small_resource(
             args.name, args.folder, args.output, progress=progress, on_stage=progress.on_stage, on_event=_note,
             on_retry=_retrying, cancel=token,
         )
-    finally:
-        _restore(previous)
-        progress.close()
     out(f"downloaded {args.folder}/{args.name} to {report.output} ({report.source})")
     return 0
 

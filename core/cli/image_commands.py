@@ -9,10 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.cli.interrupt import cancel_on_sigint as _cancel_on_sigint
-from core.cli.interrupt import restore_sigint as _restore
+from core.cli.interrupt import long_running
 from core.cli.main import out, path_arg
-from core.cli.progress import TerminalProgress
 from core.errors import LocalIOError
 
 MISSING_EXIT = 1
@@ -73,9 +71,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
     if not args.archive.is_file():
         raise LocalIOError(f"no such archive: {args.archive}")
     session = open_session(args)
-    progress = TerminalProgress(f"unlock {args.image_version}")
-    token, previous = _cancel_on_sigint()
-    try:
+    with long_running(f"unlock {args.image_version}") as (progress, token):
         report = unlock_archive(
             args.archive,
             args.image_version,
@@ -88,9 +84,6 @@ def cmd_unlock(args: argparse.Namespace) -> int:
             on_stage=progress.on_stage,
             cancel=token,
         )
-    finally:
-        _restore(previous)
-        progress.close()
     print(f"loaded {len(report.loaded)} image(s) from {report.archive}", file=sys.stderr)
     return _print_statuses(report.services)
 
@@ -104,9 +97,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
     if not images:
         cfg = image_config(session.settings)
         images = [image for _, image in expected_images(cfg.services, cfg.prefix, args.image_version)]
-    progress = TerminalProgress(f"lock {args.image_version}")
-    token, previous = _cancel_on_sigint()
-    try:
+    with long_running(f"lock {args.image_version}") as (progress, token):
         report = lock_images(
             args.image_version,
             images,
@@ -118,9 +109,6 @@ def cmd_lock(args: argparse.Namespace) -> int:
             on_stage=progress.on_stage,
             cancel=token,
         )
-    finally:
-        _restore(previous)
-        progress.close()
     out(f"locked {len(report.images)} image(s) into {report.output} ({report.archive_bytes} bytes, "
         f"sha256 {report.sha256}); key fragment published for version {report.version}")
     return 0
@@ -138,12 +126,7 @@ def cmd_fetch_archive(args: argparse.Namespace) -> int:
     from core.images import fetch_archive
 
     session = open_session(args)
-    progress = TerminalProgress(f"fetch {args.archive_version}")
-    token, previous = _cancel_on_sigint()
-    try:
+    with long_running(f"fetch {args.archive_version}") as (progress, token):
         path = fetch_archive(session.client, args.archive_version, args.output, progress=progress, cancel=token)
-    finally:
-        _restore(previous)
-        progress.close()
     out(f"downloaded the image archive of version {args.archive_version} to {path}")
     return 0

@@ -3,10 +3,13 @@ process reaped) instead of killing the process mid-write; the previous handler i
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
+from collections.abc import Iterator
 
 from core.cancel import CancelToken
+from core.cli.progress import TerminalProgress
 
 
 def cancel_on_sigint() -> tuple[CancelToken, object]:
@@ -21,3 +24,15 @@ def cancel_on_sigint() -> tuple[CancelToken, object]:
 def restore_sigint(previous: object) -> None:
     if previous is not None:
         signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def long_running(label: str) -> Iterator[tuple[TerminalProgress, CancelToken]]:
+    """What every long command needs: a progress line on stderr and a cancel token wired to Ctrl+C."""
+    progress = TerminalProgress(label)
+    token, previous = cancel_on_sigint()
+    try:
+        yield progress, token
+    finally:
+        restore_sigint(previous)
+        progress.close()

@@ -17,7 +17,6 @@ from datetime import UTC
 
 from core.cli.context import open_session, read_password
 from core.cli.main import out, path_arg
-from core.cli.progress import TerminalProgress
 from core.errors import AzaionError, CancelledError
 from core.models import User
 
@@ -156,17 +155,12 @@ def cmd_users_role(args: argparse.Namespace) -> int:
 
 
 def cmd_installer(args: argparse.Namespace) -> int:
-    from core.cli.interrupt import cancel_on_sigint, restore_sigint
+    from core.cli.interrupt import long_running
     from core.installers import download_installer
 
     session = open_session(args)
     label = "stage installer" if args.stage else "installer"
-    progress = TerminalProgress(label)
-    token, previous = cancel_on_sigint()
-    try:
+    with long_running(label) as (progress, token):
         result = download_installer(session.client, args.output, stage=args.stage, progress=progress, cancel=token)
-    finally:
-        restore_sigint(previous)
-        progress.close()
     out(f"downloaded the {label} to {result.path} ({result.size} bytes)")
     return 0
