@@ -140,6 +140,7 @@ class ResourcesPanel(Panel):
 
         self.loading = False
         self.loaded_folder: str | None = None
+        self._seq = 0  # only the latest listing may fill the table: an older one can answer last
         self._fill_folders()
         self.apply_role()
 
@@ -197,6 +198,8 @@ class ResourcesPanel(Panel):
         except Exception as exc:
             self.status_label.setText(describe_exception(exc))
             return
+        self._seq += 1
+        seq = self._seq
         self.loading = True
         self.refresh_button.setEnabled(False)
         self.status_label.setText(self.tr("Loading {0}…").format(folder))
@@ -207,11 +210,13 @@ class ResourcesPanel(Panel):
             return rows_from_listing(entries, client.cache, folder)
 
         self.window_.runner.run(
-            work, lambda rows: self._on_listed(folder, rows), lambda exc: self._on_list_failed(folder, exc),
-            name=f"list-{folder}",
+            work, lambda rows: self._on_listed(seq, folder, rows),
+            lambda exc: self._on_list_failed(seq, folder, exc), name=f"list-{folder}",
         )
 
-    def _on_listed(self, folder: str, rows: list[ResourceRow]) -> None:
+    def _on_listed(self, seq: int, folder: str, rows: list[ResourceRow]) -> None:
+        if seq != self._seq:
+            return  # superseded by a later refresh
         self.loading = False
         self.refresh_button.setEnabled(True)
         self.loaded_folder = folder
@@ -220,11 +225,17 @@ class ResourcesPanel(Panel):
         self.window_.set_connection(True)
         self._update_status()
 
-    def _on_list_failed(self, folder: str, exc: BaseException) -> None:
+    def _on_list_failed(self, seq: int, folder: str, exc: BaseException) -> None:
+        if seq != self._seq:
+            return
         self.loading = False
         self.refresh_button.setEnabled(True)
         self.window_.note_error(exc)
         self.status_label.setText(self.tr("Could not list {0}: {1}").format(folder, describe_exception(exc)))
+
+    def _on_clear_failed(self, folder: str, exc: BaseException) -> None:
+        self.window_.note_error(exc)
+        self.status_label.setText(self.tr("Could not clear {0}: {1}").format(folder, describe_exception(exc)))
 
     def set_rows(self, rows: list[ResourceRow], folder: str = "") -> None:
         """Show these rows (benchmarks, tests) without asking the server."""
@@ -317,7 +328,7 @@ class ResourcesPanel(Panel):
         self.window_.runner.run(
             lambda: client.clear_folder(folder),
             lambda _r: self.refresh(),
-            lambda exc: self._on_list_failed(folder, exc),
+            lambda exc: self._on_clear_failed(folder, exc),
             name=f"clear-{folder}",
         )
         return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -63,6 +64,45 @@ def test_browse_filter_and_download(new_folder, qtbot, logged_in, make_client, t
         lambda: any(r.name == "alpha-model.bin" and r.cached for r in panel.model.rows()), timeout=10000
     )
     assert window.qsettings.value("resources/last_download_dir") == str(out)
+
+
+def test_late_answer_to_an_older_listing_is_ignored(new_folder, qtbot, logged_in, make_client, tmp_path):
+    """Switching folders while a listing is in flight: the table shows the folder asked for last, whatever order
+    the server's answers arrive in (seen in CI: the panel's own first listing answered after the user's)."""
+    old, new = new_folder("old"), new_folder("new")
+    uploader = make_client(role=RoleEnum.ResourceUploader)
+    uploader.upload_big_small_resource(write_random(tmp_path / "a.bin", 2_000), "old-file.bin", old)
+    uploader.upload_big_small_resource(write_random(tmp_path / "b.bin", 2_000), "new-file.bin", new)
+    controller, _ = logged_in(RoleEnum.Operator)
+    window = controller.window
+    panel = window.resources_panel
+    window.show_panel("resources")
+    qtbot.waitUntil(lambda: not panel.loading, timeout=20000)
+
+    client = window.client
+    real_list = client.list_files
+    old_released = threading.Event()
+
+    def gated_list(folder: str):  # noqa: ANN202 - the real call, only held back to force the order
+        if folder == old:
+            old_released.wait(20)
+        return real_list(folder)
+
+    client.list_files = gated_list
+    try:
+        panel.set_folder(old)
+        panel.refresh()
+        panel.set_folder(new)
+        panel.refresh()
+        qtbot.waitUntil(lambda: not panel.loading and panel.loaded_folder == new, timeout=20000)
+        old_released.set()
+        qtbot.waitUntil(lambda: window.runner.busy == 0, timeout=20000)
+    finally:
+        old_released.set()
+        client.list_files = real_list
+    assert panel.loaded_folder == new
+    assert [r.name for r in panel.model.rows()] == ["new-file.bin"]
+    assert not panel.loading and panel.refresh_button.isEnabled()
 
 
 def test_drag_and_drop_files_and_folder_uploads(new_folder, qtbot, logged_in, tmp_path):
@@ -128,6 +168,24 @@ def test_clear_folder_needs_typed_confirmation(new_folder, qtbot, logged_in, mak
     assert not window.resources_panel.clear_folder("clear")
     assert window.resources_panel.clear_folder("CLEAR")
     qtbot.waitUntil(lambda: window.resources_panel.model.rowCount() == 0, timeout=10000)
+
+
+def test_refused_clear_says_why_and_keeps_the_files(new_folder, qtbot, logged_in, make_client, sandbox):
+    """The server refuses the clear: its Message is shown in the panel and the listing is unchanged."""
+    folder = new_folder("keep")
+    make_client(role=RoleEnum.ResourceUploader).upload_big_small_resource(b"y" * 5000, "kept.bin", folder)
+    controller, _ = logged_in(RoleEnum.Admin)
+    window = controller.window
+    panel = window.resources_panel
+    _open_folder(qtbot, window, folder)
+    sandbox.state.fail_next(409, 1, '{"ErrorCode": 80, "Message": "The folder is being written to."}')
+    assert panel.clear_folder("CLEAR")
+    qtbot.waitUntil(lambda: window.runner.busy == 0, timeout=10000)
+    assert panel.status_label.text() == f"Could not clear {folder}: The folder is being written to.", \
+        panel.status_label.text()
+    panel.refresh()
+    qtbot.waitUntil(lambda: not panel.loading, timeout=10000)
+    assert [r.name for r in panel.model.rows()] == ["kept.bin"]
 
 
 def test_filter_10000_entries(qtbot, logged_in):
