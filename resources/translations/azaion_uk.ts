@@ -480,6 +480,10 @@
         <translation>Не вдалося отримати вміст {0}: {1}</translation>
     </message>
     <message>
+        <source>Could not clear {0}: {1}</source>
+        <translation>Не вдалося очистити {0}: {1}</translation>
+    </message>
+    <message>
         <source>{0}: {1} items</source>
         <translation>{0}: елементів — {1}</translation>
     </message>
