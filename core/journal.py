@@ -51,6 +51,8 @@ class UploadJournal:
     upload_id: str | None = None
     part_size: int = 8 * MiB
     parts: dict[str, str] = field(default_factory=dict)  # part number (as str, JSON keys) -> ETag
+    checksum_algorithm: str = ""  # "CRC32" for uploads created with per-part checksums; "" in older journals
+    checksums: dict[str, str] = field(default_factory=dict)  # part number -> base64 checksum the server confirmed
     created: float = field(default_factory=time.time)
     updated: float = field(default_factory=time.time)
 

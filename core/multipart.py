@@ -2,12 +2,18 @@
 upload), so parts are sent here with ``upload_part`` from a thread pool, each confirmed part is journaled, and a
 resume asks the server (``list_parts``) what it already has. Bodies are s3transfer's ReadFileChunk: read from
 disk lazily (flat memory) and reporting progress only while bytes are really on the wire (not while botocore
-hashes them), with negative progress when botocore rewinds a body to retry it."""
+hashes them), with negative progress when botocore rewinds a body to retry it.
+
+Uploads are created with ``ChecksumAlgorithm=CRC32``, as boto3's own ``upload_file`` does: the server checks every
+part against its CRC32 and the completion lists each part's checksum. Without an algorithm, S3 (and moto) derive
+a full-object CRC64 at completion instead; moto does that in pure Python, 4-5 s per GiB (measured here)."""
 
 from __future__ import annotations
 
+import base64
 import math
 import threading
+import zlib
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 
@@ -16,10 +22,13 @@ from s3transfer.utils import ReadFileChunk
 from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
 from core.cdn import SHA256_META, TRANSPORT_ERRORS, CDNManager, translate
 from core.errors import CancelledError, NotFoundError
+from core.fileio import describe_os_error
 from core.journal import JournalStore, UploadJournal
 
 MiB = 1 << 20
 MAX_PARTS = 9000  # S3 allows 10,000; keep headroom
+CHECKSUM_ALGORITHM = "CRC32"
+CHECKSUM_FIELD = "ChecksumCRC32"
 
 
 def part_size_for(size: int, minimum: int = 8 * MiB) -> int:
@@ -30,14 +39,31 @@ class _Cancelled(Exception):
     """Raised inside a body read to abort an in-flight request; botocore does not retry it."""
 
 
-def server_parts(cdn: CDNManager, bucket: str, key: str, upload_id: str) -> dict[int, tuple[str, int]]:
-    parts: dict[int, tuple[str, int]] = {}
+def part_crc32(path: Path, start: int, length: int) -> str:
+    """A part's CRC32 as S3 writes it (base64 of the big-endian value), computed from the staged file: for parts
+    the server confirms without their checksum (moto's ListParts leaves it out)."""
+    crc = 0
+    with open(path, "rb", buffering=0) as fh:
+        fh.seek(start)
+        left = length
+        while left:
+            data = fh.read(min(left, MiB))
+            if not data:
+                raise OSError(f"{path} is shorter than its journal says")
+            crc = zlib.crc32(data, crc)
+            left -= len(data)
+    return base64.b64encode(crc.to_bytes(4, "big")).decode("ascii")
+
+
+def server_parts(cdn: CDNManager, bucket: str, key: str, upload_id: str) -> dict[int, tuple[str, int, str | None]]:
+    """Part number -> (ETag, size, CRC32 if the server reports it)."""
+    parts: dict[int, tuple[str, int, str | None]] = {}
     kwargs = {"Bucket": bucket, "Key": key, "UploadId": upload_id}
     try:
         while True:
             resp = cdn.uploader.list_parts(**kwargs)
             for p in resp.get("Parts", []):
-                parts[int(p["PartNumber"])] = (p["ETag"], int(p["Size"]))
+                parts[int(p["PartNumber"])] = (p["ETag"], int(p["Size"]), p.get(CHECKSUM_FIELD))
             if not resp.get("IsTruncated"):
                 return parts
             kwargs["PartNumberMarker"] = resp["NextPartNumberMarker"]
@@ -63,29 +89,43 @@ def upload_staged(
         cdn.upload_bytes(bucket, key, path.read_bytes(), sha256=journal.staged_sha256)
         progress(size, size)
         return size
-    have: dict[int, tuple[str, int]] = {}
+    have: dict[int, tuple[str, int, str | None]] = {}
     if journal.upload_id:
         try:
             have = server_parts(cdn, bucket, key, journal.upload_id)
         except NotFoundError:
-            journal.upload_id, journal.parts = None, {}
+            journal.upload_id, journal.parts, journal.checksums = None, {}, {}
     if not journal.upload_id:
         journal.part_size = part_size_for(size, cdn.transfer_config.multipart_chunksize)
         try:
             resp = cdn.uploader.create_multipart_upload(
-                Bucket=bucket, Key=key, Metadata={SHA256_META: journal.staged_sha256}
+                Bucket=bucket, Key=key, Metadata={SHA256_META: journal.staged_sha256},
+                ChecksumAlgorithm=CHECKSUM_ALGORITHM,
             )
         except TRANSPORT_ERRORS as exc:
             raise translate(exc, f"{bucket}/{key}") from exc
-        journal.upload_id, journal.parts = resp["UploadId"], {}
+        journal.upload_id, journal.parts, journal.checksums = resp["UploadId"], {}, {}
+        journal.checksum_algorithm = CHECKSUM_ALGORITHM
         store.save(journal)
+    checked = journal.checksum_algorithm == CHECKSUM_ALGORITHM  # False for uploads begun by an older version
     count = max(1, math.ceil(size / journal.part_size))
 
     def part_len(n: int) -> int:
         return min(journal.part_size, size - (n - 1) * journal.part_size)
 
-    done_parts = {n: etag for n, (etag, psize) in have.items() if n <= count and psize == part_len(n)}
+    done_parts = {n: etag for n, (etag, psize, _crc) in have.items() if n <= count and psize == part_len(n)}
     journal.parts = {str(n): etag for n, etag in done_parts.items()}
+    if checked:
+        known = journal.checksums
+        journal.checksums = {}
+        for n in done_parts:
+            crc = have[n][2] or known.get(str(n))
+            if crc is None:
+                try:
+                    crc = part_crc32(path, (n - 1) * journal.part_size, part_len(n))
+                except OSError as exc:
+                    raise describe_os_error(exc, path) from None
+            journal.checksums[str(n)] = crc
     store.save(journal)
     lock = threading.Lock()  # progress counters: taken on every body read, so never held across I/O
     journal_lock = threading.Lock()  # confirmed parts and the journal file
@@ -108,9 +148,10 @@ def upload_staged(
         start = (n - 1) * journal.part_size
         body = ReadFileChunk.from_filename(str(path), start, part_len(n), callbacks=[on_bytes])
         try:
+            extra = {"ChecksumAlgorithm": CHECKSUM_ALGORITHM} if checked else {}
             with body:
                 resp = cdn.uploader.upload_part(
-                    Bucket=bucket, Key=key, UploadId=journal.upload_id, PartNumber=n, Body=body
+                    Bucket=bucket, Key=key, UploadId=journal.upload_id, PartNumber=n, Body=body, **extra
                 )
         except _Cancelled:
             raise
@@ -118,8 +159,11 @@ def upload_staged(
             if cancel.cancelled:
                 raise _Cancelled() from None
             raise translate(exc, f"{bucket}/{key} part {n}") from exc
+        crc = (resp.get(CHECKSUM_FIELD) or part_crc32(path, start, part_len(n))) if checked else None
         with journal_lock:
             journal.parts[str(n)] = resp["ETag"]
+            if crc is not None:
+                journal.checksums[str(n)] = crc
             store.save(journal)
 
     todo = [n for n in range(1, count + 1) if n not in done_parts]
@@ -135,7 +179,12 @@ def upload_staged(
                 raise cancel.error() if cancel.cancelled else CancelledError("cancelled")
             raise failure
     cancel.raise_if_cancelled()
-    parts = [{"PartNumber": int(n), "ETag": etag} for n, etag in sorted(journal.parts.items(), key=lambda i: int(i[0]))]
+    parts = []
+    for n, etag in sorted(journal.parts.items(), key=lambda i: int(i[0])):
+        part = {"PartNumber": int(n), "ETag": etag}
+        if checked:
+            part[CHECKSUM_FIELD] = journal.checksums[n]
+        parts.append(part)
     try:
         cdn.uploader.complete_multipart_upload(
             Bucket=bucket, Key=key, UploadId=journal.upload_id, MultipartUpload={"Parts": parts}

@@ -35,6 +35,7 @@ from core.errors import (
 from core.fileio import atomic_write, describe_os_error, write_bytes_atomic
 from core.journal import JournalStore, UploadJournal, source_fingerprint
 from core.names import validate_folder, validate_name
+from core.offload import OffloadedSink
 from core.retry import RetryCallback, is_transient, with_retries
 
 if TYPE_CHECKING:
@@ -94,13 +95,12 @@ def _no_event(message: str) -> None:
 
 
 class _Splitter:
-    """Routes the encrypted stream: the first ``split`` bytes to memory (small part), the rest to a file."""
+    """Routes the encrypted stream: the first ``split`` bytes to memory (small part), the rest to ``big``."""
 
-    def __init__(self, split: int, big_file: BinaryIO) -> None:
+    def __init__(self, split: int, big: Callable[[memoryview], object]) -> None:
         self.split = split
         self.small = bytearray()
-        self.big_file = big_file
-        self.hasher = hashlib.sha256()
+        self.big = big
         self.big_size = 0
 
     def __call__(self, view: memoryview) -> None:
@@ -109,8 +109,7 @@ class _Splitter:
             self.small += view[:need]
             view = view[need:]
         if view:
-            self.hasher.update(view)
-            self.big_file.write(view)
+            self.big(view)
             self.big_size += len(view)
 
 
@@ -137,22 +136,30 @@ def _stage(
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> None:
-    """Encrypt the source once into the staged big part (and small part) that every resume reuses."""
+    """Encrypt the source once into the staged big part (and small part) that every resume reuses. The big part
+    is hashed and written in a second thread while the next chunk is encrypted."""
     split = split_point(ciphertext_size(size))
+    hasher = hashlib.sha256()
     fd = os.open(journal.staged_big, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with reader, os.fdopen(fd, "wb", buffering=0) as big_file:
-        splitter = _Splitter(split, big_file)
-        enc = StreamEncryptor(client.resource_key, splitter)
+
+        def hash_and_write(view: memoryview) -> None:
+            hasher.update(view)
+            big_file.write(view)
+
         try:
-            pump(reader, enc.update, total=size, progress=progress, cancel=cancel)
-            enc.finalize()
+            with OffloadedSink(hash_and_write, name="azaion-stage") as big:
+                splitter = _Splitter(split, big)
+                enc = StreamEncryptor(client.resource_key, splitter)
+                pump(reader, enc.update, total=size, progress=progress, cancel=cancel)
+                enc.finalize()
         except OSError as exc:
             raise describe_os_error(exc, journal.staged_big) from None
     if len(splitter.small) != split or splitter.big_size != ciphertext_size(size) - split:
         raise LocalIOError(f"the source file changed size while it was being read ({journal.source})")
     write_bytes_atomic(journal.staged_small, bytes(splitter.small), private=True)
     journal.staged_size = splitter.big_size
-    journal.staged_sha256 = splitter.hasher.hexdigest()
+    journal.staged_sha256 = hasher.hexdigest()
 
 
 def upload(
@@ -355,36 +362,45 @@ def _fetch_big(
             hasher = hashlib.sha256()
             dec = StreamDecryptor(client.resource_key, sink)
             dec.update(small)
+
+            def feed(view: memoryview, hasher=hasher, dec=dec) -> None:
+                hasher.update(view)
+                dec.update(view)
+
             with open(part, "ab", buffering=0) as fh:
+                # Hashing and decrypting run in a second thread while the next chunk arrives.
+                offloaded = OffloadedSink(feed, name="azaion-decrypt")
 
-                def feed(view: memoryview, hasher=hasher, dec=dec) -> None:
-                    hasher.update(view)
-                    dec.update(view)
-
-                def both(view: memoryview, fh=fh, feed=feed) -> None:
+                def both(view: memoryview, fh=fh, offloaded=offloaded) -> None:
                     fh.write(view)
-                    feed(view)
+                    offloaded(view)
 
-                if fh.tell():  # bytes left by an earlier process: replay them from disk
-                    with open(part, "rb", buffering=0) as old:
-                        pump(old, feed, total=total, progress=lambda d, t: progress(len(small) + d, t), cancel=cancel)
-
-                def attempt(fh=fh) -> None:
+                def attempt(fh=fh, both=both) -> None:
                     offset = fh.tell()
                     if offset < info.size:
                         client.cdn.stream(folder, big_key(name), both, etag=info.etag, start=offset, cancel=cancel,
                                           progress=lambda d, _t: progress(len(small) + d, total))
 
                 try:
+                    if fh.tell():  # bytes left by an earlier process: replay them from disk
+                        with open(part, "rb", buffering=0) as old:
+                            pump(old, offloaded, total=total, progress=lambda d, t: progress(len(small) + d, t),
+                                 cancel=cancel)
                     with_retries(attempt, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
                                  what=f"download {folder}/{name}")
+                    offloaded.close()
                 except ObjectChangedError:
+                    offloaded.abandon()
                     on_event(f"{folder}/{name} changed on the CDN during the download; starting over")
                     fh.truncate(0)
                     discard_output()
                     continue
                 except OSError as exc:
+                    offloaded.abandon()
                     raise describe_os_error(exc, part) from None
+                except BaseException:
+                    offloaded.abandon()
+                    raise
             break
         else:
             raise IntegrityError(f"{folder}/{name} keeps changing on the CDN; try again later")
