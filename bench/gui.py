@@ -61,6 +61,9 @@ def run(size_mib: int = 1024, start_repeats: int = 5) -> list[dict[str, Any]]:
         rows.append(_row(f"event-loop p99 gap during {size_mib} MiB download+decrypt (ms; ref: idle)",
                          stall["p99_ms"], stall["idle_p99_ms"], f"< {STALL_TARGET_MS:.0f} ms",
                          stall["p99_ms"] < STALL_TARGET_MS))
+        rows.append(_row(f"event-loop largest stall during {size_mib} MiB encrypt+upload (ms; ref: idle)",
+                         stall["upload_max_ms"], stall["idle_max_ms"], f"< {STALL_TARGET_MS:.0f} ms",
+                         stall["upload_max_ms"] < STALL_TARGET_MS))
         filt = _child(["filter"], base / "filter")
         rows.append(_row("filter 10,000 resources, worst keystroke (ms; ref: QSortFilterProxyModel fixed string)",
                          filt["ours_ms"], filt["reference_ms"], f"< {FILTER_TARGET_MS:.0f} ms",
@@ -133,7 +136,7 @@ def child_stall(size_mib: int) -> dict[str, Any]:
     from gui.logview import QtLogHandler
     from gui.main_window import MainWindow
     from gui.session import AppContext
-    from gui.workers.jobs import download_job
+    from gui.workers.jobs import download_job, upload_job
     from gui.workers.task import TaskRunner
     from sandbox.state import DEMO_PASSWORD
 
@@ -150,7 +153,6 @@ def child_stall(size_mib: int) -> dict[str, Any]:
         uploader.set_credentials_from_dict("uploader@sandbox.local", DEMO_PASSWORD)
         uploader.login()
         uploader.upload_big_small_resource(source, "stall.bin", "models")
-        source.unlink()
         app = QApplication([])
         ctx = AppContext()
         ctx.client_factory = lambda url: ApiClient(url, cache_dir=work / "gui-cache", hardware="bench-gui")
@@ -170,12 +172,21 @@ def child_stall(size_mib: int) -> dict[str, Any]:
         elapsed = time.monotonic() - started
         if job.message:
             raise RuntimeError(job.message)
+        # The other direction through the same window: encrypt + stage + multipart upload (an admin's job).
+        window.client = uploader
+        up = window.queue.add(upload_job(uploader, source, "models", "stall-up.bin"))
+        up_started = time.monotonic()
+        up_gaps = _heartbeat(app, until=lambda: up.state.finished)
+        up_elapsed = time.monotonic() - up_started
+        if up.message and not up.state.name == "DONE":
+            raise RuntimeError(up.message)
         window.shutdown()
         runner.shutdown()
         mx, p99 = _stats(gaps)
+        umx, up99 = _stats(up_gaps)
         imx, ip99 = _stats(idle)
         return {"max_ms": mx, "p99_ms": p99, "idle_max_ms": imx, "idle_p99_ms": ip99, "seconds": elapsed,
-                "beats": len(gaps)}
+                "beats": len(gaps), "upload_max_ms": umx, "upload_p99_ms": up99, "upload_seconds": up_elapsed}
     finally:
         sandbox.terminate()
         sandbox.wait(30)
@@ -263,7 +274,13 @@ def main(argv: list[str] | None = None) -> int:
             out = child_filter()
         else:
             out = child_start(rest[0])
-        print(json.dumps(out))
+        print(json.dumps(out), flush=True)
+        if kind == "stall":
+            # Known issue, not yet understood: after a 1 GiB upload through the GUI queue this child aborts in
+            # the interpreter's final garbage collection ("none_dealloc", a refcount bug in a C extension);
+            # seen with and without the staging thread, never at 256 MiB. The measurement is complete here.
+            sys.stderr.flush()
+            os._exit(0)
         return 0
     for row in run(args.size_mib):
         print(json.dumps(row, ensure_ascii=False))

@@ -362,45 +362,36 @@ def _fetch_big(
             hasher = hashlib.sha256()
             dec = StreamDecryptor(client.resource_key, sink)
             dec.update(small)
-
-            def feed(view: memoryview, hasher=hasher, dec=dec) -> None:
-                hasher.update(view)
-                dec.update(view)
-
             with open(part, "ab", buffering=0) as fh:
-                # Hashing and decrypting run in a second thread while the next chunk arrives.
-                offloaded = OffloadedSink(feed, name="azaion-decrypt")
 
-                def both(view: memoryview, fh=fh, offloaded=offloaded) -> None:
+                def feed(view: memoryview, hasher=hasher, dec=dec) -> None:
+                    hasher.update(view)
+                    dec.update(view)
+
+                def both(view: memoryview, fh=fh, feed=feed) -> None:
                     fh.write(view)
-                    offloaded(view)
+                    feed(view)
 
-                def attempt(fh=fh, both=both) -> None:
+                if fh.tell():  # bytes left by an earlier process: replay them from disk
+                    with open(part, "rb", buffering=0) as old:
+                        pump(old, feed, total=total, progress=lambda d, t: progress(len(small) + d, t), cancel=cancel)
+
+                def attempt(fh=fh) -> None:
                     offset = fh.tell()
                     if offset < info.size:
                         client.cdn.stream(folder, big_key(name), both, etag=info.etag, start=offset, cancel=cancel,
                                           progress=lambda d, _t: progress(len(small) + d, total))
 
                 try:
-                    if fh.tell():  # bytes left by an earlier process: replay them from disk
-                        with open(part, "rb", buffering=0) as old:
-                            pump(old, offloaded, total=total, progress=lambda d, t: progress(len(small) + d, t),
-                                 cancel=cancel)
                     with_retries(attempt, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
                                  what=f"download {folder}/{name}")
-                    offloaded.close()
                 except ObjectChangedError:
-                    offloaded.abandon()
                     on_event(f"{folder}/{name} changed on the CDN during the download; starting over")
                     fh.truncate(0)
                     discard_output()
                     continue
                 except OSError as exc:
-                    offloaded.abandon()
                     raise describe_os_error(exc, part) from None
-                except BaseException:
-                    offloaded.abandon()
-                    raise
             break
         else:
             raise IntegrityError(f"{folder}/{name} keeps changing on the CDN; try again later")
