@@ -37,6 +37,7 @@ run: $(RUN_STAMP)
 	$(BIN)/azaion-admin --sandbox
 
 test: $(DEV_STAMP) system-deps
+	@sh scripts/check-disk.sh 2500 "the test suite"
 	KEYRING_SESSION_TIMEOUT=4800 sh scripts/with-keyring.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(DEV_STAMP) system-deps
@@ -53,6 +54,7 @@ package: $(PKG_STAMP) system-deps build-deps
 
 # Build, install the .deb, smoke-test the installed frozen app (inside scripts/with-keyring.sh), measure, remove.
 package-test: $(PKG_STAMP) system-deps build-deps
+	@sh scripts/check-disk.sh 1500 "the package test"
 	$(PY) packaging/package_test.py
 
 clean:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -26,6 +27,15 @@ def pytest_configure(config: pytest.Config) -> None:
     from core.logs import setup_logging
 
     setup_logging()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave nothing behind: each run wrote ~350 MB here, and runs that kept it filled the disk of the machine CI
+    runs on. AZAION_KEEP_TEST_FILES=1 keeps it (logs, settings, caches) for a look after the run."""
+    if os.environ.get("AZAION_KEEP_TEST_FILES"):
+        print(f"\nkept the suite's session folder: {SESSION_DIR}")
+        return
+    shutil.rmtree(SESSION_DIR, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

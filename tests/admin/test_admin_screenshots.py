@@ -1,19 +1,20 @@
 """Screenshots of every panel (with the admin ones) and the admin dialogs in the light and the dark theme, with real
-sandbox data, written to $AZAION_SCREENSHOT_DIR/{light,dark}/ when it is set (else to a temporary folder)."""
+sandbox data, written to $AZAION_SCREENSHOT_DIR/{light,dark}/ when it is set (else into the suite's session folder,
+removed after the run)."""
 
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
 from core.models import RoleEnum
 from gui.theme import apply_theme, is_dark, set_language
+from tests.conftest import SESSION_DIR
 
 # Rendered on every run (the non-blank checks always apply); kept for a reviewer when the variable names a folder.
-SHOT_DIR = os.environ.get("AZAION_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="azaion-shots-")
+SHOT_DIR = os.environ.get("AZAION_SCREENSHOT_DIR") or str(SESSION_DIR / "screenshots")
 
 FLEET = [
     "CPU: Intel(R) Core(TM) i7-10700 CPU @ 2.90GHz. GPU: NVIDIA GeForce RTX 3060. Memory: 16318908. DriveSerial: S4EW1",

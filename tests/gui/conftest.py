@@ -4,6 +4,7 @@ sees it), an app controller against the session sandbox, and helpers to drive th
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 import uuid
@@ -12,15 +13,21 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SESSION_DIR, USED_SECRETS
+from tests.secret_scan import find_secrets, written_files
 
 
 @pytest.fixture(autouse=True)
-def gui_dirs(monkeypatch: pytest.MonkeyPatch) -> Path:
+def gui_dirs(monkeypatch: pytest.MonkeyPatch):
+    """Per-test settings, cache and data folders; scanned for secrets when the test ends, then removed (the
+    caches of the transfer tests hold hundreds of MB)."""
     base = SESSION_DIR / "gui" / uuid.uuid4().hex[:8]
     monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(base / "cache"))
     monkeypatch.setenv("XDG_DATA_HOME", str(base / "data"))  # transfer journals and the persisted queue
-    return base
+    yield base
+    found = find_secrets(written_files(base), USED_SECRETS) if base.exists() else []
+    shutil.rmtree(base, ignore_errors=True)
+    assert found == [], "a test password or token was written to disk"
 
 
 @pytest.fixture

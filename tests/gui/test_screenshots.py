@@ -1,19 +1,19 @@
 """Screenshots of the login dialog and every panel with real sandbox data (and a transfer in progress), written
-to $AZAION_SCREENSHOT_DIR when it is set (else to a temporary folder)."""
+to $AZAION_SCREENSHOT_DIR when it is set (else into the suite's session folder, removed after the run)."""
 
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
 from core.models import RoleEnum
+from tests.conftest import SESSION_DIR
 from tests.gui.conftest import type_login, write_random
 
 # Rendered on every run (the non-blank checks always apply); kept for a reviewer when the variable names a folder.
-SHOT_DIR = os.environ.get("AZAION_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="azaion-shots-")
+SHOT_DIR = os.environ.get("AZAION_SCREENSHOT_DIR") or str(SESSION_DIR / "screenshots")
 
 
 def _save(widget, name: str) -> Path:  # noqa: ANN001

@@ -180,7 +180,7 @@ def test_bundle_keeps_what_the_sandbox_loads(tmp_path):
         from core.api_client import ApiClient
         from sandbox.seed import sample_bytes
         from sandbox.server import Sandbox
-        tmp = tempfile.mkdtemp()
+        tmp = os.environ["XDG_CACHE_HOME"]
         with Sandbox() as sb:
             client = ApiClient(sb.api_url, cache_dir=tmp + "/cache", journal_dir=tmp + "/journal")
             client.set_credentials_from_dict("operator@sandbox.local", "sandbox")
