@@ -21,7 +21,7 @@ from s3transfer.utils import ReadFileChunk
 
 from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
 from core.cdn import SHA256_META, TRANSPORT_ERRORS, CDNManager, translate
-from core.errors import CancelledError, NotFoundError
+from core.errors import CancelledError, LocalIOError, NotFoundError
 from core.fileio import describe_os_error
 from core.journal import JournalStore, UploadJournal
 
@@ -41,17 +41,20 @@ class _Cancelled(Exception):
 
 def part_crc32(path: Path, start: int, length: int) -> str:
     """A part's CRC32 as S3 writes it (base64 of the big-endian value), computed from the staged file: for parts
-    the server confirms without their checksum (moto's ListParts leaves it out)."""
+    the server confirms without their checksum (moto's ListParts leaves it out). Raises LocalIOError."""
     crc = 0
-    with open(path, "rb", buffering=0) as fh:
-        fh.seek(start)
-        left = length
-        while left:
-            data = fh.read(min(left, MiB))
-            if not data:
-                raise OSError(f"{path} is shorter than its journal says")
-            crc = zlib.crc32(data, crc)
-            left -= len(data)
+    try:
+        with open(path, "rb", buffering=0) as fh:
+            fh.seek(start)
+            left = length
+            while left:
+                data = fh.read(min(left, MiB))
+                if not data:
+                    raise LocalIOError(f"the staged upload {path} is shorter than its journal says")
+                crc = zlib.crc32(data, crc)
+                left -= len(data)
+    except OSError as exc:
+        raise describe_os_error(exc, path) from None
     return base64.b64encode(crc.to_bytes(4, "big")).decode("ascii")
 
 
@@ -121,10 +124,7 @@ def upload_staged(
         for n in done_parts:
             crc = have[n][2] or known.get(str(n))
             if crc is None:
-                try:
-                    crc = part_crc32(path, (n - 1) * journal.part_size, part_len(n))
-                except OSError as exc:
-                    raise describe_os_error(exc, path) from None
+                crc = part_crc32(path, (n - 1) * journal.part_size, part_len(n))
             journal.checksums[str(n)] = crc
     store.save(journal)
     lock = threading.Lock()  # progress counters: taken on every body read, so never held across I/O

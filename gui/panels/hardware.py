@@ -41,7 +41,6 @@ class HardwarePanel(Panel):
         self.stats: users_api.HardwareStats | None = None
         self.loading = False
         self.loaded = False
-        self._seq = 0
 
         self.search_edit = QLineEdit()
         self.search_edit.setObjectName("hardwareSearch")
@@ -119,29 +118,22 @@ class HardwarePanel(Panel):
 
     def refresh(self) -> None:
         self.search_timer.stop()
-        self._seq += 1
-        seq = self._seq
         search = self.search_edit.text().strip()
         client = self.window_.client
         self.loading = True
         self.refresh_button.setEnabled(False)
         self.summary.setText(self.tr("Loading…"))
-        self.window_.runner.run(lambda: users_api.list_users(client, search),
-                                lambda users: self._on_loaded(seq, users), lambda exc: self._on_failed(seq, exc),
-                                name="hardware-users")
+        self.window_.runner.run_latest("hardware-users", lambda: users_api.list_users(client, search),
+                                       self._on_loaded, self._on_failed, name="hardware-users")
 
-    def _on_loaded(self, seq: int, users: list[User]) -> None:
-        if seq != self._seq:
-            return
+    def _on_loaded(self, users: list[User]) -> None:
         self.loading = False
         self.loaded = True
         self.refresh_button.setEnabled(True)
         self.set_users(users)
         self.window_.set_connection(True)
 
-    def _on_failed(self, seq: int, exc: BaseException) -> None:
-        if seq != self._seq:
-            return
+    def _on_failed(self, exc: BaseException) -> None:
         self.loading = False
         self.refresh_button.setEnabled(True)
         self.window_.note_error(exc)

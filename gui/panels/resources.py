@@ -140,7 +140,6 @@ class ResourcesPanel(Panel):
 
         self.loading = False
         self.loaded_folder: str | None = None
-        self._seq = 0  # only the latest listing may fill the table: an older one can answer last
         self._fill_folders()
         self.apply_role()
 
@@ -198,8 +197,6 @@ class ResourcesPanel(Panel):
         except Exception as exc:
             self.status_label.setText(describe_exception(exc))
             return
-        self._seq += 1
-        seq = self._seq
         self.loading = True
         self.refresh_button.setEnabled(False)
         self.status_label.setText(self.tr("Loading {0}…").format(folder))
@@ -209,14 +206,12 @@ class ResourcesPanel(Panel):
             entries = client.list_files(folder)
             return rows_from_listing(entries, client.cache, folder)
 
-        self.window_.runner.run(
-            work, lambda rows: self._on_listed(seq, folder, rows),
-            lambda exc: self._on_list_failed(seq, folder, exc), name=f"list-{folder}",
+        self.window_.runner.run_latest(  # only the latest listing may fill the table
+            "resources-listing", work, lambda rows: self._on_listed(folder, rows),
+            lambda exc: self._on_list_failed(folder, exc), name=f"list-{folder}",
         )
 
-    def _on_listed(self, seq: int, folder: str, rows: list[ResourceRow]) -> None:
-        if seq != self._seq:
-            return  # superseded by a later refresh
+    def _on_listed(self, folder: str, rows: list[ResourceRow]) -> None:
         self.loading = False
         self.refresh_button.setEnabled(True)
         self.loaded_folder = folder
@@ -225,9 +220,7 @@ class ResourcesPanel(Panel):
         self.window_.set_connection(True)
         self._update_status()
 
-    def _on_list_failed(self, seq: int, folder: str, exc: BaseException) -> None:
-        if seq != self._seq:
-            return
+    def _on_list_failed(self, folder: str, exc: BaseException) -> None:
         self.loading = False
         self.refresh_button.setEnabled(True)
         self.window_.note_error(exc)

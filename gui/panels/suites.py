@@ -62,7 +62,6 @@ class SuiteBox(QGroupBox):
         self.stage = stage
         self.setObjectName("suiteBox")
         self.loading = False
-        self._seq = 0  # a late answer to an older refresh must not replace a newer listing
         self.loaded = False
         self.model = ResourceTableModel(self)
         self.proxy = ResourceFilterProxy(self)
@@ -126,19 +125,15 @@ class SuiteBox(QGroupBox):
     def refresh(self) -> None:
         client = self.panel.window_.client
         folder = self.folder
-        self._seq += 1
-        seq = self._seq
         self.loading = True
         self.refresh_button.setEnabled(False)
         self.status.setText(self.tr("Loading {0}…").format(folder))
-        self.panel.window_.runner.run(
-            lambda: rows_from_listing(client.list_files(folder), client.cache, folder),
-            lambda rows: self._on_listed(seq, rows), lambda exc: self._on_failed(seq, exc), name=f"list-{folder}",
+        self.panel.window_.runner.run_latest(  # a late answer to an older refresh must not replace a newer one
+            ("suite-listing", self.stage), lambda: rows_from_listing(client.list_files(folder), client.cache, folder),
+            self._on_listed, self._on_failed, name=f"list-{folder}",
         )
 
-    def _on_listed(self, seq: int, rows: list[ResourceRow]) -> None:
-        if seq != self._seq:
-            return
+    def _on_listed(self, rows: list[ResourceRow]) -> None:
         self.loading = False
         self.loaded = True
         self.refresh_button.setEnabled(True)
@@ -146,9 +141,7 @@ class SuiteBox(QGroupBox):
         self.status.setText(self.tr("{0}: %n item(s)", "", len(rows)).format(self.folder))
         self.panel.window_.set_connection(True)
 
-    def _on_failed(self, seq: int, exc: BaseException) -> None:
-        if seq != self._seq:
-            return
+    def _on_failed(self, exc: BaseException) -> None:
         self.loading = False
         self.refresh_button.setEnabled(True)
         self.panel.window_.note_error(exc)

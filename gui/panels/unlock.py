@@ -138,7 +138,6 @@ class UnlockPanel(Panel):
 
     def settings_changed(self) -> None:
         self._fill_services()
-        self._docker_seq = 0  # a settings change re-checks; only the latest command's answer is shown
         self._check_docker()
         self._update_buttons()
 
@@ -149,16 +148,12 @@ class UnlockPanel(Panel):
     def _check_docker(self) -> None:
         command = self.window_.ctx.settings.docker_command
         self.docker_label.setText(self.tr("checking {0}…").format(command))
-        self._docker_seq += 1
-        seq = self._docker_seq
-        self.window_.runner.run(
-            lambda: images_adapter.docker_info(command), lambda info: self._on_docker(info, seq),
-            lambda exc: self._on_docker(None, seq), name="docker-version",
+        self.window_.runner.run_latest(  # a settings change re-checks; only the latest command's answer is shown
+            "docker-version", lambda: images_adapter.docker_info(command), self._on_docker,
+            lambda exc: self._on_docker(None), name="docker-version",
         )
 
-    def _on_docker(self, info: images_adapter.DockerInfo | None, seq: int | None = None) -> None:
-        if seq is not None and seq != self._docker_seq:
-            return  # the answer for a docker command the settings have since replaced
+    def _on_docker(self, info: images_adapter.DockerInfo | None) -> None:
         self.docker_info = info
         command = self.window_.ctx.settings.docker_command
         if info is None or not info.path:

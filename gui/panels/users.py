@@ -202,7 +202,6 @@ class UsersPanel(Panel):
         """(title, text) → proceed? Tests replace it to answer without a modal box."""
         self.loading = False
         self.loaded = False
-        self._seq = 0
         self._pending_roles: set[tuple[str, int]] = set()
         self.last_message = ""
         self.last_error = ""
@@ -378,8 +377,6 @@ class UsersPanel(Panel):
     def refresh(self) -> None:
         """Reload the current user and the users matching the search (the server filters)."""
         self.search_timer.stop()
-        self._seq += 1
-        seq = self._seq
         search = self.search_edit.text().strip()
         client = self.window_.client
         self.loading = True
@@ -388,12 +385,10 @@ class UsersPanel(Panel):
         def work() -> tuple[User, list[User]]:
             return users_api.current_user(client), users_api.list_users(client, search)
 
-        self.window_.runner.run(work, lambda result: self._on_loaded(seq, result),
-                                lambda exc: self._on_load_failed(seq, exc), name="list-users")
+        # an older search can answer late: only the latest fills the table
+        self.window_.runner.run_latest("users-listing", work, self._on_loaded, self._on_load_failed, name="list-users")
 
-    def _on_loaded(self, seq: int, result: tuple[User, list[User]]) -> None:
-        if seq != self._seq:
-            return  # an older search answered late
+    def _on_loaded(self, result: tuple[User, list[User]]) -> None:
         me, users = result
         self.loading = False
         self.loaded = True
@@ -407,9 +402,7 @@ class UsersPanel(Panel):
         self._update_count()
         self._update_actions()
 
-    def _on_load_failed(self, seq: int, exc: BaseException) -> None:
-        if seq != self._seq:
-            return
+    def _on_load_failed(self, exc: BaseException) -> None:
         self.loading = False
         self.window_.note_error(exc)
         self.show_message(self.tr("Could not load the users: {0}").format(refusal_text(exc)), error=True)

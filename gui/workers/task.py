@@ -7,7 +7,7 @@ queued connections and then call the plain Python callbacks the caller gave, in 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -53,6 +53,7 @@ class TaskRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._callbacks: dict[_TaskThread, tuple[Callable | None, Callable | None]] = {}
+        self._latest: dict[Hashable, int] = {}
 
     def run(
         self,
@@ -67,6 +68,30 @@ class TaskRunner(QObject):
         thread.start()
         self.busy_changed.emit(len(self._callbacks))
         return thread
+
+    def run_latest(
+        self,
+        key: Hashable,
+        fn: Callable[[], Any],
+        on_success: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        name: str = "task",
+    ) -> QThread:
+        """Like ``run``, for refreshes: a later call with the same key supersedes this one, whose answer is then
+        dropped. Calls cannot be interrupted mid-request, and an older listing can answer last; it must not
+        replace the newer one the user asked for."""
+        seq = self._latest[key] = self._latest.get(key, 0) + 1
+
+        def if_latest(callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
+            if callback is None:
+                return None
+            return lambda value: callback(value) if self._latest.get(key) == seq else None
+
+        return self.run(fn, if_latest(on_success), if_latest(on_error), name=name)
+
+    def calls(self, key: Hashable) -> int:
+        """How many ``run_latest`` calls were made with this key (a refresh counter)."""
+        return self._latest.get(key, 0)
 
     @property
     def busy(self) -> int:

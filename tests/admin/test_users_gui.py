@@ -33,8 +33,9 @@ def open_users(qtbot, logged_in, role=RoleEnum.Admin):  # noqa: ANN001, ANN201
 def search(qtbot, panel, text: str) -> None:  # noqa: ANN001
     panel.search_edit.clear()
     qtbot.keyClicks(panel.search_edit, text)
-    seq = panel._seq
-    qtbot.waitUntil(lambda: panel._seq > seq and panel.loaded and not panel.loading, timeout=20000)
+    runner = panel.window_.runner
+    seq = runner.calls("users-listing")
+    qtbot.waitUntil(lambda: runner.calls("users-listing") > seq and panel.loaded and not panel.loading, timeout=20000)
 
 
 def wait_message(qtbot, panel, predicate) -> None:  # noqa: ANN001

@@ -11,7 +11,7 @@ import zlib
 import pytest
 
 from core.cancel import CancelToken
-from core.errors import PausedError
+from core.errors import LocalIOError, PausedError
 from core.multipart import part_crc32
 
 MiB = 1 << 20
@@ -58,8 +58,10 @@ def test_part_crc32_matches_zlib(tmp_path):
     path = tmp_path / "staged"
     path.write_bytes(data)
     assert part_crc32(path, MiB + 7, 2 * MiB) == _crc(data[MiB + 7: 3 * MiB + 7])
-    with pytest.raises(OSError):
+    with pytest.raises(LocalIOError, match="shorter than its journal says"):
         part_crc32(path, 3 * MiB, 2 * MiB)  # the journal says more bytes than the staged file has
+    with pytest.raises(LocalIOError, match="no such file or folder: .*gone"):
+        part_crc32(tmp_path / "gone", 0, MiB)  # the staged file was removed
 
 
 def test_upload_carries_part_checksums(make_client, sandbox, tmp_path):
