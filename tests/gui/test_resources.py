@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
@@ -119,7 +119,8 @@ def test_drag_and_drop_files_and_folder_uploads(new_folder, qtbot, logged_in, tm
     mime = QMimeData()  # kept referenced for the lifetime of the events
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in (a, b, sub)])
     pos = window.rect().center()
-    enter = QDragEnterEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    # QDragEnterEvent takes a QPoint in PySide6 6.11 (QPointF in 6.12, which also converts a QPoint)
+    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted()
@@ -151,7 +152,7 @@ def test_operator_cannot_upload(qtbot, logged_in, tmp_path):
     assert "administrators" in window.resources_panel.clear_button.toolTip()
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(write_random(tmp_path / "x.bin", 10)))])
-    enter = QDragEnterEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+    enter = QDragEnterEvent(QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, enter)
     assert not enter.isAccepted()
