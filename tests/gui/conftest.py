@@ -1,5 +1,5 @@
-"""GUI test fixtures: a per-test config/cache folder (inside the suite's session folder, so the secrets scan
-sees it), an app controller against the session sandbox, and helpers to drive the login dialog."""
+"""GUI test fixtures: a per-test config/cache/data folder (scanned for secrets when the test ends, then removed),
+an app controller against the session sandbox, and helpers to drive the login dialog."""
 
 from __future__ import annotations
 
