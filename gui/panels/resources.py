@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableView,
     QVBoxLayout,
+    QWidget,
 )
 
 from core.names import validate_folder
@@ -32,6 +33,25 @@ log = logging.getLogger("azaion.gui.resources")
 
 DEFAULT_FOLDERS = ("models", "suite", "suite-stage")
 CONFIRM_WORD = "CLEAR"
+
+
+def resource_table(owner: QWidget, object_name: str) -> tuple[ResourceTableModel, ResourceFilterProxy, QTableView]:
+    """The model, filter proxy and read-only, sortable row-selecting table a folder listing is shown in (the
+    Resources panel and each Suites box); the caller sizes the columns."""
+    model = ResourceTableModel(owner)
+    proxy = ResourceFilterProxy(owner)
+    proxy.setSourceModel(model)
+    table = QTableView()
+    table.setObjectName(object_name)
+    table.setModel(proxy)
+    table.setSortingEnabled(True)
+    table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    return model, proxy, table
 
 
 class ClearFolderDialog(QDialog):
@@ -81,22 +101,10 @@ class ResourcesPanel(Panel):
         self.search_edit.setPlaceholderText(self.tr("Filter by name…"))
         self.search_edit.setClearButtonEnabled(True)
 
-        self.model = ResourceTableModel(self)
-        self.proxy = ResourceFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
-        self.table.setObjectName("resourceTable")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
+        self.model, self.proxy, self.table = resource_table(self, "resourceTable")
         self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         char = self.fontMetrics().averageCharWidth()
         for col, chars in ((1, 12), (2, 20), (3, 17)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)

@@ -7,9 +7,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QFileDialog,
     QGroupBox,
@@ -18,17 +17,16 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
-    QTableView,
     QVBoxLayout,
 )
 
 from core.cancel import CancelToken
 from core.progress import human_bytes
 from gui.assets import icon
-from gui.models import ResourceFilterProxy, ResourceRow, ResourceTableModel, rows_from_listing
+from gui.models import ResourceRow, ResourceTableModel, rows_from_listing
 from gui.panels.admin import refusal_text
 from gui.panels.base import Panel
-from gui.panels.resources import CONFIRM_WORD, ClearFolderDialog
+from gui.panels.resources import CONFIRM_WORD, ClearFolderDialog, resource_table
 from gui.workers.jobs import Job, JobKind, JobState, download_job, upload_job
 from gui.workers.progress import ProgressProbe
 
@@ -63,20 +61,8 @@ class SuiteBox(QGroupBox):
         self.setObjectName("suiteBox")
         self.loading = False
         self.loaded = False
-        self.model = ResourceTableModel(self)
-        self.proxy = ResourceFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
-        self.table.setObjectName(f"table-{folder}")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
+        self.model, self.proxy, self.table = resource_table(self, f"table-{folder}")
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in (1, 2):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.hideColumn(ResourceTableModel.CACHED)
