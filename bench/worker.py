@@ -157,7 +157,14 @@ def _boto_download(spec: Spec) -> Callable[[], None]:
     return run
 
 
+def _setup_only(spec: Spec) -> Callable[[], None]:
+    """Login and cdn.yaml only: what the sandbox spends on a worker's setup, subtracted from its transfer CPU."""
+    _client(spec)
+    return lambda: None
+
+
 OPS: dict[str, Callable[[Spec], Callable[[], None]]] = {
+    "setup-only": _setup_only,
     "encrypt": _streaming,
     "decrypt": _streaming,
     "naive-enc": _naive_encrypt,

@@ -1,8 +1,9 @@
 """A sink that runs in a second thread, so the CPU work on one side of a stream overlaps the other side: staging
 an upload hashes and writes the ciphertext while the next chunk is encrypted (1 GiB staged in ~1.35 s instead of
 ~2.2 s here). hashlib, ``cryptography``'s ``update_into`` and file writes release the GIL, so on two cores the two
-halves really run at once. Downloads do not use it: beside the network thread it added GUI event-loop stalls of
-40-110 ms in some runs of ``bench.gui`` (lockstep: under 25 ms) for a small, noisy gain.
+halves really run at once. Downloads use it for the SHA-256 only, at background
+priority (``background=True``, core/threadprio.py): at normal priority a second busy thread beside the network
+thread stalled the GUI event loop by 40-156 ms in some runs of ``bench.gui``.
 
 Memory stays flat: at most ``depth`` chunks are in flight; the caller blocks when the worker falls behind.
 Views over reused buffers are copied into a small pool of buffers (a memcpy, ~0.1 s per GiB); views over
@@ -16,6 +17,8 @@ import threading
 from collections.abc import Callable
 from types import TracebackType
 
+from core.threadprio import lower_current_thread
+
 Sink = Callable[[memoryview], object]
 
 DEPTH = 4
@@ -25,8 +28,11 @@ class OffloadedSink:
     """``sink(view)`` in a worker thread, in order. Use as a context manager: a clean exit waits for every chunk
     and re-raises the worker's error; an exit by exception stops the worker without feeding it the rest."""
 
-    def __init__(self, sink: Sink, *, depth: int = DEPTH, name: str = "azaion-sink") -> None:
+    def __init__(
+        self, sink: Sink, *, depth: int = DEPTH, name: str = "azaion-sink", background: bool = False
+    ) -> None:
         self._sink = sink
+        self._background = background
         self._slots = threading.Semaphore(depth)
         self._pool: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
         self._work: queue.SimpleQueue[tuple[memoryview, bytearray | None] | None] = queue.SimpleQueue()
@@ -55,6 +61,8 @@ class OffloadedSink:
         self._work.put((memoryview(buf)[: len(view)], buf))
 
     def _run(self) -> None:
+        if self._background:
+            lower_current_thread()
         while True:
             item = self._work.get()
             if item is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -84,7 +84,6 @@ class LoginDialog(QDialog):
         self.error_label = QLabel()
         self.error_label.setObjectName("errorLabel")
         self.error_label.setWordWrap(True)
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.hide()
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
@@ -99,7 +98,10 @@ class LoginDialog(QDialog):
         form.addRow(self.tr("Password"), self.password_edit)
         form.addRow("", self.remember_box)
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        # Built empty, then filled: the constructor that takes buttons makes PySide6 build the whole Qt namespace
+        # (~15 ms of every start, before the dialog can appear).
+        self.buttons = QDialogButtonBox()
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.login_button = self.buttons.addButton(self.tr("Log in"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.login_button.setObjectName("loginButton")
         self.login_button.setDefault(True)
@@ -164,6 +166,12 @@ class LoginDialog(QDialog):
     # -- login ----------------------------------------------------------------------------------------------
 
     def show_error(self, text: str) -> None:
+        if text:
+            # Selectable so the message can be copied into a report. Set here, not in __init__: the first use of
+            # the Qt namespace builds all of its enums (~15 ms), which would delay the dialog's first appearance.
+            from PySide6.QtCore import Qt
+
+            self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.setText(text)
         self.error_label.setVisible(bool(text))
 

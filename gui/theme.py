@@ -11,8 +11,10 @@ Languages: English is the source; ``resources/translations/azaion_<code>.qm`` ho
 from __future__ import annotations
 
 import logging
+import os
+import sys
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, Qt, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -78,13 +80,27 @@ def _dark_palette() -> QPalette:
     return p
 
 
+def _platform_has_color_scheme(app: QGuiApplication) -> bool:
+    """Whether the platform can report a colour scheme at all. Asking costs ~15 ms on the first call (PySide6
+    builds every enum of the Qt namespace), time a start does not have: the offscreen and minimal platforms never
+    have a scheme, and on Linux/BSD only a platform theme (chosen by Qt from these variables) provides one."""
+    if app.platformName() in ("offscreen", "minimal", "minimalegl", "vnc"):
+        return False
+    if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return any(os.environ.get(v) for v in ("QT_QPA_PLATFORMTHEME", "XDG_CURRENT_DESKTOP", "DESKTOP_SESSION"))
+    return True
+
+
 def system_prefers_dark(app: QGuiApplication | None = None) -> bool:
     app = app or QGuiApplication.instance()
-    if app is None:
+    if app is None or not _platform_has_color_scheme(app):
         return False
     hints = app.styleHints()
-    scheme = hints.colorScheme() if hasattr(hints, "colorScheme") else Qt.ColorScheme.Unknown
-    return scheme == Qt.ColorScheme.Dark
+    if not hasattr(hints, "colorScheme"):
+        return False
+    from PySide6.QtCore import Qt  # here, not at import: see _platform_has_color_scheme
+
+    return hints.colorScheme() == Qt.ColorScheme.Dark
 
 
 def effective_theme(theme: str, app: QGuiApplication | None = None) -> str:
@@ -139,11 +155,15 @@ def apply_theme(app: QApplication, theme: str) -> None:
             app.setStyle("Fusion")
             app.setPalette(_dark_palette())
             if hasattr(hints, "setColorScheme"):
+                from PySide6.QtCore import Qt
+
                 hints.setColorScheme(Qt.ColorScheme.Dark)
         else:
             app.setStyle("Fusion")
             app.setPalette(app.style().standardPalette())
             if hasattr(hints, "setColorScheme"):
+                from PySide6.QtCore import Qt
+
                 hints.setColorScheme(Qt.ColorScheme.Light)
         extra = _DARK_QSS if is_dark(app.palette()) else _LIGHT_QSS
         app.setStyleSheet(style_sheet() + _COMMON_QSS + extra)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
 import pytest
 
 from core.offload import OffloadedSink
+from core.threadprio import BACKGROUND_NICE, current_thread_nice
 
 
 def test_chunks_arrive_in_order_even_when_the_caller_reuses_its_buffer():
@@ -86,3 +88,18 @@ def test_memory_is_bounded_the_caller_waits_for_a_slow_sink():
     producer.join(10)
     offloaded.close()
     assert len(accepted) == 10
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="thread nice values are Linux-only")
+def test_background_sink_runs_at_low_priority_and_leaves_the_caller_alone() -> None:
+    """Downloads hash in a background sink: that thread must be at nice 19 so it never delays the GUI thread,
+    while the calling (network) thread keeps its priority."""
+    seen: list[int | None] = []
+    before = current_thread_nice()
+    with OffloadedSink(lambda _v: seen.append(current_thread_nice()), background=True) as sink:
+        sink(memoryview(b"chunk"))
+    assert seen == [BACKGROUND_NICE]
+    assert current_thread_nice() == before
+    with OffloadedSink(lambda _v: seen.append(current_thread_nice())) as sink:
+        sink(memoryview(b"chunk"))
+    assert seen[-1] == before

@@ -33,6 +33,7 @@ def test_wrong_password_shows_server_message(qtbot, app_factory, make_account):
     type_login(qtbot, dialog, creds.email, creds.password + "-wrong")
     qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=20000)
     assert dialog.error_label.text() == "Wrong email or password."
+    assert dialog.error_label.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse  # copyable
     assert dialog.isVisible() and controller.window is None
     assert dialog.login_button.isEnabled() and not dialog.busy.isVisible()
 

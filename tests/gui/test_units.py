@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from core.models import ResourceEntry
 from gui.assets import icon, resource_path, resources_dir
 from gui.models import rows_from_listing
@@ -38,3 +40,35 @@ def test_icons_and_frozen_lookup(qapp, monkeypatch, tmp_path):
     (tmp_path / "resources").mkdir()
     monkeypatch.setattr("sys._MEIPASS", str(tmp_path), raising=False)
     assert resource_path("icons") == tmp_path / "resources" / "icons"
+
+
+class _Platform:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def platformName(self) -> str:  # noqa: N802 - Qt's name
+        return self.name
+
+
+@pytest.mark.parametrize(
+    ("platform", "env", "expected"),
+    [
+        ("offscreen", {"XDG_CURRENT_DESKTOP": "GNOME"}, False),  # never has a scheme, whatever the desktop
+        ("minimal", {}, False),
+        ("xcb", {}, False),  # no desktop, no platform theme: Qt's generic theme has no scheme
+        ("xcb", {"XDG_CURRENT_DESKTOP": "GNOME"}, True),
+        ("wayland", {"QT_QPA_PLATFORMTHEME": "xdgdesktopportal"}, True),
+        ("xcb", {"DESKTOP_SESSION": "plasma"}, True),
+    ],
+)
+def test_the_colour_scheme_is_asked_only_where_a_platform_can_answer(monkeypatch, platform, env, expected):
+    """Asking builds every Qt-namespace enum (~15 ms of each start): skipped where the answer is always 'unknown'."""
+    from gui import theme
+
+    for var in ("QT_QPA_PLATFORMTHEME", "XDG_CURRENT_DESKTOP", "DESKTOP_SESSION"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    assert theme._platform_has_color_scheme(_Platform(platform)) is expected
+    if not expected:
+        assert theme.system_prefers_dark(_Platform(platform)) is False
