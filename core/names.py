@@ -6,7 +6,9 @@ import re
 
 from core.errors import InvalidNameError
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""C0, DEL, C1 (NEL ``\\x85`` among them) and the Unicode line/paragraph separators: each can break a log line,
+a listing (one name per line) or a terminal."""
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 MAX_NAME = 255
 

@@ -26,7 +26,22 @@ def test_bad_names_rejected(bad):
         validate_folder(bad)
 
 
-@pytest.mark.parametrize("good", ["model.bin", "a", "weights-v2.onnx", "файл.txt", "x..y"])
+@pytest.mark.parametrize(
+    "char", [chr(c) for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))] + ["\u2028", "\u2029"],
+    ids=lambda c: f"U+{ord(c):04X}",
+)
+def test_control_characters_and_line_separators_rejected(char):
+    """C0, DEL, C1 (NEL U+0085 among them) and U+2028/U+2029 would split a listing line or a log line."""
+    for name in (f"a{char}b", f"{char}x", f"x{char}"):
+        with pytest.raises(InvalidNameError) as info:
+            validate_name(name)
+        message = str(info.value)
+        assert char not in message and len(message.splitlines()) == 1  # the error itself stays one clean line
+        with pytest.raises(InvalidNameError):
+            validate_folder(name)
+
+
+@pytest.mark.parametrize("good", ["model.bin", "a", "weights-v2.onnx", "файл.txt", "x..y", "a\u00a0b", "naïve"])
 def test_good_names_pass(good):
     assert validate_name(good) == good
 
