@@ -6,7 +6,8 @@ Offscreen, it checks one thing per line and stops with a non-zero exit status at
 * paths       – the log file and settings go to the platformdirs folders, never next to the executable
 * qt          – a QApplication starts; the desktop platform plugin (xcb / windows / cocoa) is bundled
 * resources   – every icon renders (needs Qt's SVG plugins) and the style sheet loads
-* translations– ``resources/translations`` is there and every ``.qm`` in it loads
+* translations– ``resources/translations`` holds the Ukrainian and English ``.qm``; every ``.qm`` loads and each
+                translates a known string
 * keyring     – the backend is a real keyring (not fail / null / a plain file) and takes a probe entry
 * tls         – certifi's CA bundle exists at the path requests and botocore use, and OpenSSL can load it
 * sandbox     – the in-process sandbox (Flask API + moto S3) starts
@@ -201,7 +202,17 @@ def check_resources(c: _Checks, app) -> None:  # noqa: ANN001
     c.ok("resources", f"{len(names)} icons render, app.qss {len(qss)} chars, from {resources_dir()}")
 
 
+# What the shipped catalogues must do: (file, context, source, n, expected). The Ukrainian one holds every string;
+# the English one only the plural forms (without it English would show "1 user(s)").
+TRANSLATION_PROBES = (
+    ("azaion_uk.qm", "LoginDialog", "Log in", -1, "Увійти"),
+    ("azaion_en.qm", "UsersPanel", "%n user(s)", 1, "%n user"),  # QTranslator leaves %n to QCoreApplication
+)
+
+
 def check_translations(c: _Checks, app) -> None:  # noqa: ANN001
+    """The shipped catalogues are there, load, and translate a known string (a frozen app without them would
+    start in English and look fine, so this is the only place the loss shows)."""
     from PySide6.QtCore import QTranslator
 
     from gui.assets import resource_path
@@ -209,10 +220,20 @@ def check_translations(c: _Checks, app) -> None:  # noqa: ANN001
     folder = resource_path("translations")
     c.require("translations", folder.is_dir(), f"no translations folder at {folder}")
     qms = sorted(folder.glob("*.qm"))
+    translators = {}
     for qm in qms:
         translator = QTranslator(app)
         c.require("translations", translator.load(str(qm)), f"{qm.name} does not load")
-    c.ok("translations", f"{folder} ({len(qms)} .qm loaded)" if qms else f"{folder} (no .qm files yet)")
+        translators[qm.name] = translator
+    for name, context, source, n, expected in TRANSLATION_PROBES:
+        translator = translators.get(name)
+        c.require("translations", translator is not None, f"{name} is missing from {folder}")
+        got = translator.translate(context, source, None, n)
+        c.require("translations", got == expected,
+                  f"{name} translates {context}/{source!r} as {got!r}, expected {expected!r}")
+    for translator in translators.values():
+        translator.deleteLater()
+    c.ok("translations", f"{folder} ({len(qms)} .qm loaded, {len(TRANSLATION_PROBES)} known strings translated)")
 
 
 def check_keyring(c: _Checks) -> None:

@@ -117,6 +117,24 @@ def expect_smoke_failure(check: str, *paths: Path, keyring: bool = True) -> Call
     return fn
 
 
+def broken_bundles(internal: Path) -> list[tuple[str, str, tuple[Path, ...], bool]]:
+    """(name, the smoke check that must fail, installed paths to hide, run with a keyring session) of each broken
+    installation the smoke test must refuse. The Ukrainian catalogue alone is one case: a bundle without it starts
+    in English and looks fine."""
+    translations = internal / "resources" / "translations"
+    return [
+        ("no Secret Service (no D-Bus session)", "keyring", (), False),
+        ("keyring backends left out (keyring's entry points)", "keyring",
+         tuple(internal.glob("keyring-*.dist-info")), True),
+        ("resources left out", "resources", (internal / "resources",), True),
+        ("translations left out", "translations", (translations,), True),
+        ("Ukrainian translation left out (only azaion_uk.qm)", "translations", (translations / "azaion_uk.qm",), True),
+        ("TLS CA bundle left out", "tls", (internal / "certifi" / "cacert.pem",), True),
+        ("Qt SVG plugins left out", "resources",
+         (internal / "PySide6/Qt/plugins/iconengines", internal / "PySide6/Qt/plugins/imageformats"), True),
+    ]
+
+
 # -- cold start ---------------------------------------------------------------------------------------------
 
 
@@ -250,9 +268,14 @@ def main() -> int:
             for wanted in (f"./opt/{pkgtools.APP_ID}/{pkgtools.APP_ID}", f"./usr/bin/{pkgtools.APP_ID} -> ",
                            f"./usr/share/applications/{pkgtools.APP_ID}.desktop",
                            f"./usr/share/icons/hicolor/scalable/apps/{pkgtools.APP_ID}.svg",
-                           f"./opt/{pkgtools.APP_ID}/_internal/resources/styles/app.qss"):
+                           f"./opt/{pkgtools.APP_ID}/_internal/resources/styles/app.qss",
+                           f"./opt/{pkgtools.APP_ID}/_internal/resources/translations/azaion_uk.qm"):
                 if wanted not in listing:
                     raise CheckFailed(f"{deb.name} lacks {wanted}")
+            sources = [line.split()[-1] for line in listing.splitlines() if "/_internal/resources/" in line
+                       and line.split()[-1].endswith((".ts", ".py", ".md"))]
+            if sources:
+                raise CheckFailed(f"{deb.name} ships files the app does not load: {sources}")
             info = run(["dpkg-deb", "-I", str(deb)], check=True).stdout
             members = run(["ar", "t", str(deb)], check=True).stdout.split()
             if "data.tar.zst" not in members:
@@ -306,16 +329,7 @@ def main() -> int:
 
             r.check("desktop platform plugin (xcb)", xcb_start)
 
-            for name, check, paths, keyring in (
-                ("no Secret Service (no D-Bus session)", "keyring", (), False),
-                ("keyring backends left out (keyring's entry points)", "keyring",
-                 tuple(INTERNAL.glob("keyring-*.dist-info")), True),
-                ("resources left out", "resources", (INTERNAL / "resources",), True),
-                ("translations left out", "translations", (INTERNAL / "resources" / "translations",), True),
-                ("TLS CA bundle left out", "tls", (INTERNAL / "certifi" / "cacert.pem",), True),
-                ("Qt SVG plugins left out", "resources",
-                 (INTERNAL / "PySide6/Qt/plugins/iconengines", INTERNAL / "PySide6/Qt/plugins/imageformats"), True),
-            ):
+            for name, check, paths, keyring in broken_bundles(INTERNAL):
                 r.check(f"smoke test fails: {name}", expect_smoke_failure(check, *paths, keyring=keyring))
 
             def cold_start() -> str:

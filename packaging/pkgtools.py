@@ -30,6 +30,9 @@ BOTO3_SERVICES = frozenset({"s3"})
 # Qt's own translations (standard dialog buttons …): qtbase only (QtCore/Gui/Widgets), in the languages the app is
 # translated to or going to be (resources/translations/README.md).
 QT_TRANSLATIONS = frozenset({"qtbase_en.qm", "qtbase_uk.qm"})
+# What the app reads from resources/ at run time (gui/assets.py): icons, the style sheet, compiled translations.
+# The translators' sources (.ts), resources/translations/build.py and the READMEs stay out of the bundle.
+RESOURCE_SUFFIXES = frozenset({".svg", ".qss", ".qm"})
 
 
 def project_version() -> str:
@@ -117,6 +120,8 @@ def available_qt_modules() -> set[str]:
 def keep_data(dest: str) -> bool:
     """False for bundled data files the app never reads (``dest`` is the path inside the bundle)."""
     parts = PurePosixPath(dest.replace("\\", "/")).parts
+    if parts and parts[0] == "resources":
+        return PurePosixPath(parts[-1]).suffix.lower() in RESOURCE_SUFFIXES
     if len(parts) >= 4 and parts[0] == "botocore" and parts[1] == "data":
         return parts[2] in BOTOCORE_SERVICES  # botocore/data/<service>/<api-version>/...
     if len(parts) >= 4 and parts[0] == "boto3" and parts[1] == "data":
@@ -366,7 +371,7 @@ Type=Application
 Name={APP_NAME}
 GenericName=Azaion platform client
 Comment={DESCRIPTION}
-Exec={APP_ID} %F
+Exec={APP_ID}
 Icon={APP_ID}
 Terminal=false
 Categories=Network;FileTransfer;Utility;

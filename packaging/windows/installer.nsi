@@ -8,7 +8,9 @@
 ; Start-menu shortcut (on by default), desktop shortcut (optional), an uninstaller registered in "Apps".
 ; Logs, settings and the download cache live in %LOCALAPPDATA%\azaion\azaion-admin and are kept on uninstall.
 
-Unicode true
+; A 64-bit installer (amd64 stub and plugins, Unicode) for a 64-bit app: it also writes the 64-bit registry view
+; and Program Files without WOW64 redirection.
+Target amd64-unicode
 SetCompressor /SOLID lzma
 
 !ifndef VERSION

@@ -38,7 +38,8 @@ def test_deb_layout(tmp_path, icons):
     link = root / "usr/bin/azaion-admin"
     assert link.is_symlink() and os.readlink(link) == "/opt/azaion-admin/azaion-admin"
     desktop = (root / "usr/share/applications/azaion-admin.desktop").read_text()
-    assert "Exec=azaion-admin %F" in desktop and "Icon=azaion-admin" in desktop
+    # the app takes no file arguments, so the entry passes none (%F would offer it files it ignores)
+    assert "\nExec=azaion-admin\n" in desktop and "Icon=azaion-admin" in desktop
     assert (root / "usr/share/icons/hicolor/scalable/apps/azaion-admin.svg").is_file()
     assert (root / "usr/share/icons/hicolor/256x256/apps/azaion-admin.png").is_file()
     control = (root / "DEBIAN/control").read_text()
@@ -83,6 +84,8 @@ def test_nsis_script_compiles(tmp_path, icons):
     assert result.returncode == 0, result.stdout + result.stderr
     data = out.read_bytes()
     assert data[:2] == b"MZ"
+    pe = int.from_bytes(data[0x3C:0x40], "little")
+    assert data[pe:pe + 4] == b"PE\0\0" and int.from_bytes(data[pe + 4:pe + 6], "little") == 0x8664  # amd64
     assert "1.2.3".encode("utf-16-le") in data  # the version resource of Setup.exe
     # without an explicit output name the script names the installer itself (-NOCD: in the working folder)
     result = _makensis(tmp_path, "-NOCD", "-DVERSION=1.2.3", f"-DBUNDLE_DIR={bundle}")
@@ -100,7 +103,8 @@ def test_nsis_script_refuses_missing_version_or_bundle(tmp_path):
 
 def test_nsis_script_content():
     text = NSI.read_text()
-    for needle in ("MULTIUSER_USE_PROGRAMFILES64", "MULTIUSER_PAGE_INSTALLMODE", "RunningX64", "WriteUninstaller",
+    for needle in ("Target amd64-unicode",
+                   "MULTIUSER_USE_PROGRAMFILES64", "MULTIUSER_PAGE_INSTALLMODE", "RunningX64", "WriteUninstaller",
                    '$SMPROGRAMS\\${APP_NAME}.lnk', 'Section /o "Desktop shortcut"', "VIProductVersion",
                    "UninstallString"):
         assert needle in text

@@ -33,6 +33,12 @@ import pytest
         ("PySide6/translations/qtbase_de.qm", False),
         ("certifi/cacert.pem", True),
         ("resources/icons/app.svg", True),
+        ("resources/styles/app.qss", True),
+        ("resources/translations/azaion_uk.qm", True),
+        ("resources/translations/azaion_en.qm", True),
+        ("resources/translations/azaion_uk.ts", False),  # translators' sources, build script, notes: not shipped
+        ("resources/translations/build.py", False),
+        ("resources/translations/README.md", False),
         ("moto/s3/2006-03-01/service-2.moto-extras.json.gz", True),
         ("moto/tests/data.json", False),
         ("keyring-25.7.0.dist-info/entry_points.txt", True),
@@ -41,6 +47,18 @@ import pytest
 def test_keep_data(dest, kept):
     assert pkgtools.keep_data(dest) is kept
     assert pkgtools.keep_data(dest.replace("/", "\\")) is kept  # Windows TOC names
+
+
+def test_bundle_ships_what_the_app_loads_from_resources():
+    """Every icon, the style sheet and every compiled catalogue go into the bundle (gui/assets.py and the smoke
+    test read them); nothing else of resources/ does."""
+    root = pkgtools.ROOT / "resources"
+    kept = {p.relative_to(root).as_posix() for p in root.rglob("*")
+            if p.is_file() and pkgtools.keep_data(f"resources/{p.relative_to(root).as_posix()}")}
+    loaded = {f"icons/{p.name}" for p in (root / "icons").glob("*.svg")} | {"styles/app.qss"}
+    loaded |= {f"translations/{p.name}" for p in (root / "translations").glob("*.qm")}
+    assert {"translations/azaion_uk.qm", "translations/azaion_en.qm", "icons/app.svg"} <= loaded
+    assert kept == loaded
 
 
 @pytest.mark.parametrize(

@@ -122,12 +122,31 @@ def test_icon_that_does_not_render(qapp, checks, tmp_path, monkeypatch):
 def test_translations(qapp, checks, tmp_path, monkeypatch):
     from gui import assets, smoke
 
+    shipped = ROOT / "resources" / "translations"
+    folder = tmp_path / "translations"
     monkeypatch.setattr(assets, "resources_dir", lambda: tmp_path)
     with pytest.raises(smoke.SmokeFailure, match="no translations folder"):
         smoke.check_translations(checks, qapp)
-    (tmp_path / "translations").mkdir()
-    smoke.check_translations(checks, qapp)  # an empty folder is fine: no .qm files yet
-    (tmp_path / "translations" / "azaion_xx.qm").write_bytes(b"garbage")
+    folder.mkdir()
+    with pytest.raises(smoke.SmokeFailure, match="azaion_uk.qm is missing") as exc:  # an empty folder fails
+        smoke.check_translations(checks, qapp)
+    assert exc.value.check == "translations"
+    (folder / "azaion_en.qm").write_bytes((shipped / "azaion_en.qm").read_bytes())
+    with pytest.raises(smoke.SmokeFailure, match="azaion_uk.qm is missing"):  # English alone is not enough
+        smoke.check_translations(checks, qapp)
+    # a catalogue that loads but does not translate the known string (here: the English one under the uk name)
+    (folder / "azaion_uk.qm").write_bytes((shipped / "azaion_en.qm").read_bytes())
+    with pytest.raises(smoke.SmokeFailure,
+                       match="azaion_uk.qm translates LoginDialog/'Log in' as '', expected 'Увійти'"):
+        smoke.check_translations(checks, qapp)
+    (folder / "azaion_uk.qm").write_bytes((shipped / "azaion_uk.qm").read_bytes())
+    (folder / "azaion_en.qm").unlink()
+    with pytest.raises(smoke.SmokeFailure, match="azaion_en.qm is missing"):
+        smoke.check_translations(checks, qapp)
+    (folder / "azaion_en.qm").write_bytes((shipped / "azaion_en.qm").read_bytes())
+    smoke.check_translations(checks, qapp)
+    assert checks.count == 1
+    (folder / "azaion_xx.qm").write_bytes(b"garbage")
     with pytest.raises(smoke.SmokeFailure, match="azaion_xx.qm does not load"):
         smoke.check_translations(checks, qapp)
 
@@ -153,7 +172,9 @@ def test_keyring_fail_and_null_backends(checks, monkeypatch):
 
 
 def test_ca_bundle_missing(checks, tmp_path, monkeypatch):
+    import botocore.httpsession  # noqa: F401 - imported first: they read certifi.where() once, at import
     import certifi
+    import requests.utils  # noqa: F401
 
     from gui import smoke
 
@@ -197,3 +218,45 @@ def test_paths_are_platformdirs_not_the_executable_folder(checks, monkeypatch, t
             smoke.check_paths(checks)
     finally:
         logs.setup_logging()  # back to the suite's log file
+
+
+def test_package_test_broken_resource_bundles_fail_the_named_check(qapp, checks, tmp_path, monkeypatch):
+    """``make package-test`` hides installed files and expects a named smoke check to fail. Here the same cases
+    that concern resources/ are played on a copy of the shipped resources (as the bundle holds them), in process:
+    each fails the check package-test expects, and the intact copy passes."""
+    import shutil
+
+    import package_test
+    from pkgtools import keep_data
+
+    from gui import assets, smoke
+
+    internal = tmp_path / "_internal"
+    source = ROOT / "resources"
+    for path in source.rglob("*"):
+        rel = path.relative_to(source).as_posix()
+        if path.is_file() and keep_data(f"resources/{rel}"):
+            (internal / "resources" / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, internal / "resources" / rel)
+    monkeypatch.setattr(assets, "resources_dir", lambda: internal / "resources")
+
+    def first_failure() -> str | None:
+        try:
+            smoke.check_resources(checks, qapp)
+            smoke.check_translations(checks, qapp)
+        except smoke.SmokeFailure as exc:
+            return f"{exc.check}: {exc.message}"
+        return None
+
+    assert first_failure() is None  # the bundle's resources as shipped pass
+    cases = [case for case in package_test.broken_bundles(internal)
+             if case[2] and all(internal / "resources" in (p, *p.parents) for p in case[2])]
+    assert [name for name, *_ in cases] == ["resources left out", "translations left out",
+                                           "Ukrainian translation left out (only azaion_uk.qm)"]
+    for name, check, paths, _keyring in cases:
+        with package_test.hidden(*paths):
+            failure = first_failure()
+        assert failure is not None and failure.startswith(f"{check}: "), (name, failure)
+    assert first_failure() is None  # hidden() put everything back
+    with package_test.hidden(internal / "resources" / "translations" / "azaion_uk.qm"):
+        assert first_failure().startswith("translations: azaion_uk.qm is missing")
