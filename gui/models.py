@@ -15,6 +15,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from core.listing import classify
 from core.progress import human_bytes, human_duration
 from gui.workers.jobs import Job, JobState
 from gui.workers.queue import TransferQueue
@@ -49,9 +50,10 @@ class ResourceRow:
 def rows_from_listing(entries, cache=None, folder: str = "") -> list[ResourceRow]:  # noqa: ANN001
     """Listing entries (``name.small`` = big/small resource ``name``; others are plain files) to rows."""
     rows = []
-    for entry in entries:
-        if entry.name.endswith(".small") and len(entry.name) > len(".small"):
-            name = entry.name[: -len(".small")]
+    for item in classify(entries):
+        entry = item.entry
+        if not item.plain:
+            name = item.name
             cached = False
             size = None
             if cache is not None:

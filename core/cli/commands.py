@@ -9,7 +9,8 @@ from pathlib import Path
 from core.cli.context import open_session
 from core.cli.interrupt import long_running
 from core.cli.main import out, path_arg
-from core.errors import LocalIOError
+from core.errors import AzaionError, LocalIOError
+from core.names import validate_folder, validate_name
 from core.retry import describe_retry
 
 
@@ -24,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="bind this account to this machine, or report the mismatch")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("ls", help="list the resources of a folder, one name per line")
+    p = sub.add_parser("ls", help="list the resources of a folder, one name per line (as download takes it)")
     p.add_argument("folder")
     p.add_argument("--search", default="", metavar="S")
     p.set_defaults(func=cmd_ls)
@@ -41,9 +42,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, type=path_arg, metavar="PATH")
     p.set_defaults(func=cmd_download)
 
-    p = sub.add_parser("transfers", help="incomplete (resumable) uploads: list, abort, clean stale ones")
+    p = sub.add_parser(
+        "transfers", help="incomplete uploads (local journals and multipart uploads pending on the CDN): list, "
+        "abort one, clean stale ones",
+    )
     p.add_argument("action", choices=["ls", "abort", "clean"])
-    p.add_argument("id", nargs="?", help="upload id (or a unique prefix) for abort")
+    p.add_argument(
+        "id", nargs="?", metavar="ID",
+        help="for abort: a journal id, a CDN upload id (or a unique prefix of either), or FOLDER/KEY",
+    )
+    p.add_argument("--folder", action="append", metavar="F",
+                   help="CDN folder to look in (repeatable; default: every bucket the uploader key can list)")
+    p.add_argument("--local", action="store_true", help="only this machine's journals; do not ask the CDN")
     p.add_argument("--older-than-days", type=float, default=None, help="for clean (default: the setting)")
     p.set_defaults(func=cmd_transfers)
 
@@ -95,8 +105,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
-    for entry in open_session(args).client.list_files(args.folder, args.search):
-        out(entry.name)
+    from core.listing import listing_names
+
+    validate_folder(args.folder)
+    for name in listing_names(open_session(args).client.list_files(args.folder, args.search)):
+        out(name)
     return 0
 
 
@@ -110,9 +123,12 @@ def _retrying(attempt: int, attempts: int, delay: float, error: Exception) -> No
 
 def cmd_upload(args: argparse.Namespace) -> int:
     path: Path = args.file
+    if args.name is not None:
+        validate_name(args.name)  # bad names and folders fail before any I/O (no login either)
+    validate_folder(args.folder)
     if not path.is_file():
         raise LocalIOError(f"no such file: {path}")
-    name = args.name or path.name
+    name = validate_name(args.name or path.name)
     session = open_session(args)
     from core.transfers import clean_stale_uploads
 
@@ -128,6 +144,8 @@ def cmd_upload(args: argparse.Namespace) -> int:
 
 
 def cmd_download(args: argparse.Namespace) -> int:
+    validate_name(args.name)  # bad names and folders fail before any I/O (no login either)
+    validate_folder(args.folder)
     session = open_session(args)
     with long_running(f"download {args.name}") as (progress, token):
         report = session.client.download_big_small_resource(
@@ -139,23 +157,67 @@ def cmd_download(args: argparse.Namespace) -> int:
 
 
 def cmd_transfers(args: argparse.Namespace) -> int:
+    """Lines are tab-separated. ``local  ID  FOLDER/NAME  K/N parts  SOURCE`` for this machine's journals;
+    ``cdn  FOLDER/KEY  UPLOAD_ID  INITIATED  JOURNAL_ID|orphan`` for multipart uploads pending on the CDN."""
+    from core import pending_uploads as pending
     from core import transfers
 
+    for folder in args.folder or ():
+        validate_folder(folder)
+    if args.action == "abort" and not args.id:
+        raise LocalIOError("abort needs an id shown by 'azaion transfers ls' (journal id, upload id or FOLDER/KEY)")
     session = open_session(args)
     client = session.client
+    use_cdn = not args.local
+    if use_cdn and args.action == "ls":
+        pending.require_uploader(client)  # before printing anything: a clear error, not half a listing
     if args.action == "ls":
         for u in transfers.incomplete_uploads(client):
-            out(f"{u.id}\t{u.folder}/{u.name}\t{u.parts_done}/{u.parts_total} parts\t{u.source}")
+            out(f"local\t{u.id}\t{u.folder}/{u.name}\t{u.parts_done}/{u.parts_total} parts\t{u.source}")
+        if use_cdn:
+            for p in pending.pending_uploads(client, args.folder):
+                out(f"cdn\t{p.folder}/{p.key}\t{p.upload_id}\t{p.initiated_text}\t{p.journal_id or 'orphan'}")
     elif args.action == "abort":
-        if not args.id:
-            raise LocalIOError("abort needs the upload id shown by 'azaion transfers ls'")
-        j = transfers.abort_upload(client, args.id)
-        out(f"aborted {j.folder}/{j.name}")
+        _abort(client, args.id, args.folder if use_cdn else None, use_cdn)
     else:
         days = args.older_than_days if args.older_than_days is not None else session.settings.stale_upload_days
         for j in transfers.clean_stale_uploads(client, days):
-            out(f"cleaned {j.folder}/{j.name}")
+            out(f"cleaned {j.folder}/{j.name} (journal {j.id})")
+        if use_cdn:
+            if pending.may_manage(client):
+                for p in pending.clean_orphans(client, days, args.folder):
+                    out(f"cleaned {p.folder}/{p.key} (upload {p.upload_id}, started {p.initiated_text})")
+            else:
+                _note(f"orphan uploads on the CDN were not looked for: a {client.role.label} account cannot")
     return 0
+
+
+def _abort(client, ident: str, folders: list[str] | None, use_cdn: bool) -> None:  # noqa: ANN001
+    """A local journal id (prefix) first; then CDN uploads by upload id (prefix) or FOLDER/KEY."""
+    from core import pending_uploads as pending
+    from core import transfers
+
+    journals = [u for u in transfers.incomplete_uploads(client) if u.id.startswith(ident)] if "/" not in ident else []
+    if len(journals) > 1:
+        raise AzaionError(f"{ident!r} matches {len(journals)} incomplete uploads; give more of the id")
+    if journals:
+        j = transfers.abort_upload(client, journals[0].id)
+        out(f"aborted {j.folder}/{j.name} (journal {j.id})")
+        return
+    if not use_cdn:
+        raise AzaionError(f"no incomplete upload on this machine matches {ident!r}")
+    if "/" in ident:
+        folder, _, key = ident.partition("/")
+        validate_folder(folder)
+        folders = [folder]
+    matches = pending.match(pending.pending_uploads(client, folders), ident)
+    if not matches:
+        raise AzaionError(f"no incomplete upload matches {ident!r} (see 'azaion transfers ls')")
+    if "/" not in ident and len(matches) > 1:
+        raise AzaionError(f"{ident!r} matches {len(matches)} incomplete uploads; give more of the upload id")
+    for p in matches:
+        pending.abort(client, p)
+        out(f"aborted {p.folder}/{p.key} (upload {p.upload_id})")
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from core import __version__
 from core.errors import AzaionError, CancelledError
@@ -16,10 +17,22 @@ log = logging.getLogger("azaion.cli")
 Command = Callable[[argparse.Namespace], int]
 
 
+USAGE_EXIT = 2
+
+
+class CliParser(argparse.ArgumentParser):
+    """Usage errors in the CLI's one form too: a single line ``error: <message>`` on stderr and exit 2, instead
+    of argparse's usage block and ``azaion download: error: ...``. Subparsers inherit this class."""
+
+    def error(self, message: str) -> NoReturn:
+        text = " ".join(message.split())  # argparse messages are one line, but never let one span two
+        self.exit(USAGE_EXIT, f"error: {text} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from core.cli import commands
 
-    parser = argparse.ArgumentParser(prog="azaion", description="Azaion platform client (scripting CLI).")
+    parser = CliParser(prog="azaion", description="Azaion platform client (scripting CLI).")
     parser.add_argument("--version", action="version", version=f"azaion {__version__}")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--api", metavar="URL", help="API base URL (https; http only on loopback)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 
 import pytest
 
@@ -32,12 +33,36 @@ def test_upload_ls_download_round_trip(sandbox, make_account, tmp_path):
     assert up.returncode == 0, up.stderr
     assert "uploaded models/weights.onnx" in up.stdout and up.stderr == ""  # no progress when not a terminal
     ls = azaion(sandbox, "ls", "models", "--search", "WEIGHTS", password=creds.password, email=creds.email)
-    assert ls.returncode == 0 and "weights.onnx.small" in ls.stdout.splitlines()
+    assert ls.returncode == 0 and "weights.onnx" in ls.stdout.splitlines()  # as download takes it
+    assert not any(line.endswith(".small") for line in ls.stdout.splitlines())
     out = tmp_path / "got.onnx"
     down = azaion(sandbox, "download", "weights.onnx", "--folder", "models", "-o", str(out),
                   password=creds.password, email=creds.email)
     assert down.returncode == 0, down.stderr
     assert out.read_bytes() == src.read_bytes()
+
+
+def test_ls_prints_names_download_takes(sandbox, make_account, tmp_path):
+    """Each line of ``ls`` works as NAME for ``download``; a resource shows once, plain API files as they are."""
+    creds = make_account(RoleEnum.Operator)
+    ls = azaion(sandbox, "ls", "models", password=creds.password, email=creds.email)
+    assert ls.returncode == 0, ls.stderr
+    first = ls.stdout.splitlines()[0]
+    out = tmp_path / "first.bin"
+    down = azaion(sandbox, "download", first, "--folder", "models", "-o", str(out),
+                  password=creds.password, email=creds.email)
+    assert down.returncode == 0, down.stderr
+    assert out.stat().st_size > 0
+
+    folder = f"lsn-{uuid.uuid4().hex[:6]}"
+    sandbox.state.put_file(folder, "pair.bin.small", b"s" * 10)
+    sandbox.state.put_file(folder, "pair.bin", b"plain twin")  # same name as the resource: shown once
+    sandbox.state.put_file(folder, "pair.bin.big", b"stray big part")  # part of the pair: not shown apart
+    sandbox.state.put_file(folder, "notes.txt", b"plain")
+    sandbox.state.put_file(folder, "other.big", b"plain, no pair")
+    ls = azaion(sandbox, "ls", folder, password=creds.password, email=creds.email)
+    assert ls.returncode == 0, ls.stderr
+    assert sorted(ls.stdout.splitlines()) == ["notes.txt", "other.big", "pair.bin"]
 
 
 def test_upload_with_name_and_password_stdin(sandbox, make_account, tmp_path):
@@ -76,17 +101,76 @@ def test_errors_are_one_clear_line(sandbox, make_account, tmp_path, args, passwo
     assert "Traceback" not in res.stderr
 
 
-def test_unreachable_server_message(tmp_path):
+def closed_port() -> int:
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+def test_unreachable_server_message(tmp_path):
+    port = closed_port()
     res = subprocess.run(
         [sys.executable, "-m", "core.cli.main", "--api", f"http://127.0.0.1:{port}", "--email", "a@b.c", "ls", "x"],
         capture_output=True, text=True, env={**os.environ, "AZAION_PASSWORD": "x-pw"}, timeout=120,
     )
     assert res.returncode == 1 and res.stderr.startswith("error: cannot reach the server")
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["download", "../x", "--folder", "models", "-o", "out"], "error: resource name '../x' contains a path"),
+        (["download", "ok.bin", "--folder", "a/b", "-o", "out"], "error: folder name 'a/b' contains a path"),
+        (["download", "x\x85y", "--folder", "models", "-o", "out"], "error: resource name 'x\\x85y' contains control"),
+        (["upload", "{src}", "--folder", "models", "--name", "../x"], "error: resource name '../x' contains a path"),
+        (["upload", "{src}", "--folder", "..", "--name", "ok.bin"], "error: folder name '..' is not a file name"),
+        (["upload", "{src}", "--folder", "models", "--name", "a\u2028b"], "error: resource name 'a\\u2028b'"),
+        (["ls", "../models"], "error: folder name '../models' contains a path"),
+        (["transfers", "ls", "--folder", "a\\b"], "error: folder name 'a\\\\b' contains a path"),
+    ],
+)
+def test_bad_names_fail_before_any_network(tmp_path, args, message):
+    """Against a closed port: if the CLI logged in (or did any other I/O) first, the error would be "cannot reach
+    the server" instead of naming the bad name. Nothing is written either."""
+    src = tmp_path / "src.bin"
+    src.write_bytes(b"data")
+    port = closed_port()
+    work = tmp_path / "work"
+    work.mkdir()
+    res = subprocess.run(
+        [sys.executable, "-m", "core.cli.main", "--api", f"http://127.0.0.1:{port}", "--email", "a@b.c",
+         *[a.replace("{src}", str(src)) for a in args]],
+        capture_output=True, text=True, env={**os.environ, "AZAION_PASSWORD": "x-pw"}, timeout=60, cwd=work,
+    )
+    assert res.returncode == 1, res.stderr
+    assert res.stderr.splitlines() == [res.stderr.strip()] and res.stderr.startswith(message), res.stderr
+    assert "cannot reach" not in res.stderr
+    assert list(work.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],  # no command
+        ["bogus"],
+        ["download", "x"],  # --folder and -o missing
+        ["upload"],
+        ["ls", "models", "--nope"],
+        ["sandbox", "--api-port", "eighty"],
+        ["transfers", "rm"],
+        ["users", "add", "e@x.y"],  # nested subparser: --role missing
+        ["--api", "http://127.0.0.1:1", "--profile", "p", "ls", "models"],  # mutually exclusive
+    ],
+)
+def test_usage_errors_are_one_line(args):
+    res = subprocess.run([sys.executable, "-m", "core.cli.main", *args], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
+    assert "usage:" not in res.stderr and "azaion" in lines[0]  # points at `azaion <cmd> --help`
+    assert res.stdout == ""
 
 
 def test_plain_http_to_remote_is_refused():
