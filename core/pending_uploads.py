@@ -115,19 +115,44 @@ def abort(client: ApiClient, upload: PendingUpload) -> None:
     log.info("aborted the incomplete upload %s of %s/%s on the CDN", upload.upload_id, upload.folder, upload.key)
 
 
+def last_activity(client: ApiClient, upload: PendingUpload) -> datetime | None:
+    """The newest of the upload's start and its parts' upload times: an upload resumed over days is alive even
+    if it began long ago (and moto, the sandbox's S3, reports a fixed 2010 start for every upload)."""
+    newest = upload.initiated
+    kwargs = {"Bucket": upload.folder, "Key": upload.key, "UploadId": upload.upload_id}
+    try:
+        while True:
+            resp = client.cdn.uploader.list_parts(**kwargs)
+            for part in resp.get("Parts", []):
+                when = part.get("LastModified")
+                if when is not None and (newest is None or when > newest):
+                    newest = when
+            if not resp.get("IsTruncated"):
+                return newest
+            kwargs["PartNumberMarker"] = resp["NextPartNumberMarker"]
+    except TRANSPORT_ERRORS as exc:
+        raise translate(exc, f"{upload.folder}/{upload.key} (list parts)") from exc
+
+
 def clean_orphans(
     client: ApiClient, max_age_days: float, folders: Iterable[str] | None = None, *, now: float | None = None
 ) -> list[PendingUpload]:
-    """Abort uploads no local journal owns that were started more than ``max_age_days`` ago. Younger ones may be
-    another computer's upload in progress, so they are left alone."""
+    """Abort uploads no local journal owns whose last activity (start or newest part) is more than
+    ``max_age_days`` old. Younger ones may be another computer's upload in progress, so they are left alone."""
     cutoff = (time.time() if now is None else now) - max_age_days * transfers.DAY
     cleaned = []
     for upload in pending_uploads(client, folders):
-        if upload.journal_id is None and upload.initiated is not None and upload.initiated.timestamp() <= cutoff:
-            try:
-                abort(client, upload)
-            except AzaionError as exc:
-                log.warning("could not abort %s/%s (%s): %s", upload.folder, upload.key, upload.upload_id, exc)
+        if upload.journal_id is not None:
+            continue  # the journal's own age decides (transfers.clean_stale_uploads)
+        try:
+            when = last_activity(client, upload)
+            if when is None or when.timestamp() > cutoff:
                 continue
-            cleaned.append(upload)
+            abort(client, upload)
+        except NotFoundError:
+            continue  # completed or aborted meanwhile
+        except AzaionError as exc:
+            log.warning("could not abort %s/%s (%s): %s", upload.folder, upload.key, upload.upload_id, exc)
+            continue
+        cleaned.append(upload)
     return cleaned

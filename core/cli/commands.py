@@ -186,7 +186,7 @@ def cmd_transfers(args: argparse.Namespace) -> int:
         if use_cdn:
             if pending.may_manage(client):
                 for p in pending.clean_orphans(client, days, args.folder):
-                    out(f"cleaned {p.folder}/{p.key} (upload {p.upload_id}, started {p.initiated_text})")
+                    out(f"cleaned {p.folder}/{p.key} (upload {p.upload_id}, no journal)")
             else:
                 _note(f"orphan uploads on the CDN were not looked for: a {client.role.label} account cannot")
     return 0
