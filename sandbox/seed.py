@@ -27,9 +27,12 @@ def sample_bytes() -> bytes:
 
 
 def seed_sample_resource(sandbox: Sandbox) -> None:
-    """Upload ``models/sample-model.bin`` as the uploader, then leave that account unbound as if never used."""
+    """Upload ``models/sample-model.bin`` as the uploader, then put that account back as it was: unbound, with its
+    previous last login (the seeding is not a user's login)."""
     from core.api_client import ApiClient
 
+    before = sandbox.state.get_user(SEED_ACCOUNT)
+    last_login = before.last_login if before is not None else None
     cache = tempfile.mkdtemp(prefix="azaion-sandbox-seed-")
     try:
         client = ApiClient(sandbox.api_url, cache_dir=cache, hardware=SEED_HARDWARE)
@@ -39,4 +42,4 @@ def seed_sample_resource(sandbox: Sandbox) -> None:
     finally:
         shutil.rmtree(cache, ignore_errors=True)
         sandbox.state.set_hardware(SEED_ACCOUNT, None)
-        sandbox.state.set_last_login(SEED_ACCOUNT, None)
+        sandbox.state.set_last_login(SEED_ACCOUNT, last_login)

@@ -10,7 +10,7 @@ import os
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from core.models import RoleEnum
 
@@ -23,6 +23,52 @@ DEMO_ACCOUNTS: tuple[tuple[str, RoleEnum], ...] = (
     (f"operator@{DEMO_DOMAIN}", RoleEnum.Operator),
     (f"validator@{DEMO_DOMAIN}", RoleEnum.Validator),
     (f"companion@{DEMO_DOMAIN}", RoleEnum.CompanionPC),
+)
+
+# When the demo accounts last logged in (before this sandbox started). They stay unbound, so they log in from any
+# machine; the uploader is the seed account and stays "never" (sandbox.seed).
+DEMO_LAST_LOGIN: dict[str, timedelta] = {
+    f"apiadmin@{DEMO_DOMAIN}": timedelta(days=6, hours=3),
+    f"admin@{DEMO_DOMAIN}": timedelta(days=1, hours=2),
+    f"operator@{DEMO_DOMAIN}": timedelta(hours=3, minutes=20),
+    f"validator@{DEMO_DOMAIN}": timedelta(days=2, hours=5),
+    f"companion@{DEMO_DOMAIN}": timedelta(days=12),
+}
+
+# Accounts of a field fleet, bound to machines elsewhere, so the Users and Hardware views show real-looking data:
+# (email, role, hardware string, last login this long ago, enabled). Strings as clients send them: the canonical
+# "CPU: …. GPU: …. Memory: <KB>. DriveSerial: …" and two older forms the web admin also read (memory in MB or
+# "16 GB", comma separators). Their password is the demo one; logging in as one from this machine shows the
+# "bound to another machine" refusal.
+DEMO_FLEET: tuple[tuple[str, RoleEnum, str | None, timedelta | None, bool], ...] = (
+    (f"o.kovalenko@{DEMO_DOMAIN}", RoleEnum.Operator,
+     "CPU: 12th Gen Intel(R) Core(TM) i7-12700H. GPU: NVIDIA GeForce RTX 3070 Laptop GPU. Memory: 33408104. "
+     "DriveSerial: 0025_38B5_21B0_4C12.", timedelta(hours=2, minutes=10), True),
+    (f"i.shevchenko@{DEMO_DOMAIN}", RoleEnum.Operator,
+     "CPU: 12th Gen Intel(R) Core(TM) i7-12700H. GPU: NVIDIA GeForce RTX 3070 Laptop GPU. Memory: 33408104. "
+     "DriveSerial: 0025_38B5_21B0_7A03.", timedelta(days=1, hours=4), True),
+    (f"a.melnyk@{DEMO_DOMAIN}", RoleEnum.Operator,
+     "CPU: AMD Ryzen 7 5800H with Radeon Graphics. GPU: NVIDIA GeForce RTX 3060 Laptop GPU. Memory: 16645708. "
+     "DriveSerial: 2J4120058411", timedelta(days=3, hours=1), True),
+    (f"d.bondarenko@{DEMO_DOMAIN}", RoleEnum.Validator,
+     "CPU: Intel(R) Core(TM) i5-10400 CPU @ 2.90GHz. GPU: Intel(R) UHD Graphics 630. Memory: 16384. "
+     "DriveSerial: WD-WX12A80N1234", timedelta(days=9), True),
+    (f"m.tkachenko@{DEMO_DOMAIN}", RoleEnum.Validator,
+     "CPU: AMD Ryzen 5 5600X 6-Core Processor, GPU: NVIDIA GeForce GTX 1660 SUPER, Memory: 16 GB, "
+     "DriveSerial: S5GXNF0R501234", timedelta(minutes=35), True),
+    (f"s.lysenko@{DEMO_DOMAIN}", RoleEnum.ResourceUploader,
+     "CPU: 13th Gen Intel(R) Core(TM) i9-13900K. GPU: NVIDIA GeForce RTX 4090. Memory: 66892920. "
+     "DriveSerial: S6B0NL0T812345", timedelta(hours=5), True),
+    (f"jetson-01@{DEMO_DOMAIN}", RoleEnum.CompanionPC,
+     "CPU: ARMv8 Processor rev 1 (v8l). GPU: NVIDIA Orin (nvgpu). Memory: 15987868. DriveSerial: 1423021012345",
+     timedelta(hours=7), True),
+    (f"jetson-02@{DEMO_DOMAIN}", RoleEnum.CompanionPC,
+     "CPU: ARMv8 Processor rev 1 (v8l). GPU: NVIDIA Orin (nvgpu). Memory: 7620044. DriveSerial: 1423021067890",
+     timedelta(days=2, hours=6), True),
+    (f"k.savchuk@{DEMO_DOMAIN}", RoleEnum.Operator,
+     "CPU: Intel(R) Core(TM) i7-10750H CPU @ 2.60GHz. GPU: NVIDIA GeForce GTX 1650 Ti. Memory: 16600956. "
+     "DriveSerial: 50026B7784A1B2C3", timedelta(days=47), False),
+    (f"v.marchenko@{DEMO_DOMAIN}", RoleEnum.Operator, None, None, True),  # created, never logged in
 )
 
 INSTALLER_NAME = "AzaionSuite-1.4.2.exe"
@@ -98,8 +144,23 @@ class SandboxState:
         self._failures: list[tuple[int, str]] = []
         self._garbage_gets = 0
         if demo_users:
+            now = utc_now()
             for email, role in DEMO_ACCOUNTS:
                 self.add_user(email, DEMO_PASSWORD, role)
+                if email in DEMO_LAST_LOGIN:
+                    self.set_last_login(email, now - DEMO_LAST_LOGIN[email])
+            self._add_fleet(now)
+
+    def _add_fleet(self, now: datetime) -> None:
+        """The DEMO_FLEET accounts. One scrypt hash for all of them (they share the demo password), so a sandbox
+        start costs ~45 ms more, not ten times that."""
+        salt = os.urandom(16)
+        digest = _hash_password(DEMO_PASSWORD, salt)
+        with self._lock:
+            for email, role, hardware, ago, enabled in DEMO_FLEET:
+                self._users[email.lower()] = UserRecord(
+                    id=str(uuid.uuid4()), email=email, role=role, salt=salt, password_hash=digest, hardware=hardware,
+                    is_enabled=enabled, last_login=None if ago is None else now - ago)
 
     # ---- users -------------------------------------------------------------------------------------------
 
