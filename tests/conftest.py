@@ -26,6 +26,9 @@ USED_SECRETS: set[str] = set()
 def pytest_configure(config: pytest.Config) -> None:
     from core.logs import setup_logging
 
+    config.addinivalue_line(
+        "markers", "planted_secret(*paths): the test plants secrets in these tmp_path files; the scan must find them"
+    )
     setup_logging()
 
 
@@ -41,6 +44,28 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The secrets scan must see everything the suite wrote: run it last."""
     items.sort(key=lambda item: item.get_closest_marker("scan_last") is not None)
+
+
+@pytest.fixture(autouse=True)
+def scan_tmp_path_for_secrets(request: pytest.FixtureRequest):
+    """Every test's tmp_path (and so the XDG folders, logs and settings tests create in it) is scanned for the
+    test passwords and tokens when the test ends, before pytest removes it (tmp_path_retention_policy). Only
+    text-like files are read (tests/secret_scan.py), so multi-GB payloads cost a stat each."""
+    if "tmp_path" not in request.fixturenames:
+        yield
+        return
+    from tests.secret_scan import scan_tree
+
+    root: Path = request.getfixturevalue("tmp_path")  # torn down after this fixture, so still there below
+    yield
+    found = scan_tree(root, USED_SECRETS)
+    planted = request.node.get_closest_marker("planted_secret")
+    if planted is not None:  # the self-test: the scan must find exactly what was planted, which is then removed
+        for path, _what in found:
+            path.unlink(missing_ok=True)
+        assert sorted({str(p.relative_to(root)) for p, _ in found}) == sorted(planted.args)
+        return
+    assert found == [], f"a test password or token was written to disk: {found}"
 
 
 @pytest.fixture(scope="session")
