@@ -156,3 +156,15 @@ def test_throttle_and_formatting():
     now[0] = 0.05
     assert not th.ready() and th.ready(final=True)
     assert human_bytes(1536) == "1.5 KiB" and human_duration(3725) == "1:02:05" and human_duration(None) == "--:--"
+
+
+def test_listing_names_are_what_download_takes():
+    from core.listing import classify, listing_names
+    from core.models import ResourceEntry
+
+    entries = [ResourceEntry(n) for n in
+               ("m.bin.small", "m.bin", "m.bin.big", "notes.txt", "x.big", ".small", "..small", "a.small.small")]
+    assert listing_names(entries) == ["m.bin", "notes.txt", "x.big", ".small", "..small", "a.small"]
+    rows = classify(entries)  # the GUI's rows: every entry, resource or plain
+    assert [(r.name, r.plain) for r in rows][:3] == [("m.bin", False), ("m.bin", True), ("m.bin.big", True)]
+    assert [r.plain for r in rows][5:] == [True, True, False]  # "..small" would be resource "." : not a name
