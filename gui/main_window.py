@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import AuthError, UnreachableError
+from core.models import RoleEnum
 from gui.assets import icon
 from gui.logview import QtLogHandler
 from gui.panels.admin import role_text
@@ -170,7 +171,7 @@ class MainWindow(QMainWindow):
         for panel in self.panels:
             item = QListWidgetItem(selectable_icon(panel.icon_name, self.nav.iconSize()), panel.title())
             item.setData(Qt.ItemDataRole.UserRole, panel.key)
-            allowed, why = panel.allowed()
+            allowed, why = self.panel_allowed(panel)
             if not allowed:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
                 item.setToolTip(why)
@@ -178,6 +179,14 @@ class MainWindow(QMainWindow):
                 panel.setToolTip(why)
             self.nav.addItem(item)
             self.stack.addWidget(panel)
+        self.no_role_page: QLabel | None = None
+        if self.role is RoleEnum.NONE:  # nothing to use: a page that says why instead of a disabled panel
+            self.no_role_page = QLabel(self.no_role_text())
+            self.no_role_page.setObjectName("noRolePage")
+            self.no_role_page.setWordWrap(True)
+            self.no_role_page.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.stack.addWidget(self.no_role_page)
+            self.stack.setCurrentWidget(self.no_role_page)
         self.nav.currentRowChanged.connect(self._on_nav)
         metrics = self.nav.fontMetrics()
         widest = max(metrics.horizontalAdvance(f"{p.title()} (99)") for p in self.panels)
@@ -239,7 +248,7 @@ class MainWindow(QMainWindow):
             action = QAction(icon(panel.icon_name), panel.title(), self)
             if number <= 9:
                 action.setShortcut(QKeySequence(f"Ctrl+{number}"))
-            action.setEnabled(panel.allowed()[0])
+            action.setEnabled(self.panel_allowed(panel)[0])
             action.triggered.connect(lambda _checked=False, key=panel.key: self.show_panel(key))
             view.addAction(action)
             self.addAction(action)
@@ -314,9 +323,20 @@ class MainWindow(QMainWindow):
     def panel(self, key: str) -> Panel | None:
         return next((p for p in self.panels if p.key == key), None)
 
+    def no_role_text(self) -> str:
+        return self.tr("Your account has no role (None), so it may not use any panel. Ask an administrator to "
+                       "give it a role, then log in again.")
+
+    def panel_allowed(self, panel: Panel) -> tuple[bool, str]:
+        """(may the current role use ``panel``, why not): the panel's own rule, and none at all for role None
+        (the server refuses it everything, so it gets a message instead of panels that would only fail)."""
+        if self.role is RoleEnum.NONE:
+            return False, self.no_role_text()
+        return panel.allowed()
+
     def show_panel(self, key: str) -> bool:
         for row, panel in enumerate(self.panels):
-            if panel.key == key and panel.allowed()[0]:
+            if panel.key == key and self.panel_allowed(panel)[0]:
                 self.nav.setCurrentRow(row)
                 return True
         return False
@@ -388,23 +408,38 @@ class MainWindow(QMainWindow):
 
     # -- drag and drop anywhere on the window ---------------------------------------------------------------
 
+    def _drop_target(self, mime) -> str | None:  # noqa: ANN001
+        """Where dropped files go: the archive of the Image unlock panel while it is shown (a file only), else
+        the upload queue (roles that may upload)."""
+        paths = paths_from_mime(mime)
+        if not paths:
+            return None
+        if self.current_panel() is self.unlock_panel and self.nav.currentRow() >= 0:
+            allowed = self.panel_allowed(self.unlock_panel)[0]
+            return "unlock" if allowed and any(p.is_file() for p in paths) else None
+        return "upload" if self.role.can_upload() else None
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if self.role.can_upload() and paths_from_mime(event.mimeData()):
+        if self._drop_target(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragMoveEvent(self, event) -> None:  # noqa: ANN001, N802
-        if self.role.can_upload() and paths_from_mime(event.mimeData()):
+        if self._drop_target(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        paths = paths_from_mime(event.mimeData())
-        if not paths or not self.role.can_upload():
+        target = self._drop_target(event.mimeData())
+        if target is None:
             event.ignore()
             return
         event.acceptProposedAction()
-        self.upload_panel.enqueue_paths(paths)
+        paths = paths_from_mime(event.mimeData())
+        if target == "unlock":
+            self.unlock_panel.drop_paths(paths)
+        else:
+            self.upload_panel.enqueue_paths(paths)
 
     # -- jobs -----------------------------------------------------------------------------------------------
 
@@ -413,7 +448,7 @@ class MainWindow(QMainWindow):
             self.set_connection(True)
         if job.state in (JobState.DONE, JobState.FAILED) and not self.isActiveWindow():
             ran = (job.finished_at or 0) - (job.started_at or job.finished_at or 0)
-            if ran >= LONG_JOB_SECONDS or job.kind is JobKind.UNLOCK:
+            if ran >= LONG_JOB_SECONDS or job.kind in (JobKind.UNLOCK, JobKind.LOCK):
                 title = "Azaion Admin"
                 if job.state is JobState.DONE:
                     text = self.tr("{0} finished: {1}").format(job.direction_text(), job.title)

@@ -1,10 +1,15 @@
 """Settings: server profiles, cache folder (size, clear), docker command, services and image prefix,
-concurrency, language and theme."""
+concurrency, language and theme.
+
+The cache can hold many GiB: measuring and clearing it run in a worker (the window's TaskRunner), clearing asks
+first (naming the size) and is refused while transfers are running or queued (they write into the cache)."""
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from PySide6.QtWidgets import (
@@ -18,6 +23,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -32,19 +38,30 @@ from core.progress import human_bytes
 from core.settings import BUILTIN_PROFILE_IDS, Profile
 from gui.session import AppContext
 from gui.theme import apply_theme
+from gui.workers.task import TaskRunner
 
 log = logging.getLogger("azaion.gui.settings")
 
 
-def folder_size(path) -> int:  # noqa: ANN001
+def folder_size(path: Path) -> int:
+    """Bytes of the regular files below ``path`` (0 when it does not exist). Blocking: run it in a worker."""
     total = 0
-    for p in path.rglob("*"):
-        try:
-            if p.is_file():
-                total += p.stat().st_size
-        except OSError:
-            pass
+    for root, _dirs, names in os.walk(path):
+        for name in names:
+            try:
+                st = os.lstat(os.path.join(root, name))
+            except OSError:
+                continue
+            if not os.path.islink(os.path.join(root, name)):
+                total += st.st_size
     return total
+
+
+def clear_cache_folders(client, cdn_root: Path) -> None:  # noqa: ANN001
+    """Remove the client's cache and the profile's CDN cache folder. Blocking: run it in a worker."""
+    if client is not None:
+        client.cache.clear()
+    shutil.rmtree(cdn_root, ignore_errors=True)
 
 
 class SettingsDialog(QDialog):
@@ -52,6 +69,14 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.client = client
+        runner = getattr(parent, "runner", None)
+        self._own_runner = not isinstance(runner, TaskRunner)
+        self.runner: TaskRunner = TaskRunner(self) if self._own_runner else runner
+        self.queue = getattr(parent, "queue", None)  # the window's transfers: no clearing while they run
+        self.confirm_clear = self._ask_clear  # tests replace this to answer without a modal box
+        self.cache_bytes: int | None = None
+        self.clearing = False
+        self._closed = False
         s = ctx.settings
         self.setWindowTitle(self.tr("Azaion Admin — Settings"))
         tabs = QTabWidget()
@@ -89,6 +114,7 @@ class SettingsDialog(QDialog):
         clear = QPushButton(self.tr("Clear cache"))
         clear.setObjectName("clearCache")
         clear.clicked.connect(self.clear_cache)
+        self.clear_button = clear
         crow = QHBoxLayout()
         crow.addWidget(self.cache_edit, 1)
         crow.addWidget(browse)
@@ -159,16 +185,88 @@ class SettingsDialog(QDialog):
             self.cache_edit.setText(chosen)
 
     def update_cache_size(self) -> None:
+        """Measure the cache in a worker; the label says so until the answer arrives."""
         root = self.ctx.cache_root()
-        self.cache_size.setText(self.tr("{0} in {1}").format(human_bytes(folder_size(root)), root))
+        self.cache_bytes = None
+        self.cache_size.setText(self.tr("Measuring the cache in {0}…").format(root))
+        self.runner.run_latest(
+            ("cache-size", id(self)), lambda: folder_size(root),
+            lambda size: self._on_cache_size(root, size),
+            lambda exc: self._alive() and self.cache_size.setText(
+                self.tr("Cannot measure the cache in {0}: {1}").format(root, exc)),
+            name="cache-size",
+        )
 
-    def clear_cache(self) -> None:
-        root = self.ctx.cache_root() / "cdn"
-        if self.client is not None:
-            self.client.cache.clear()
-        shutil.rmtree(root, ignore_errors=True)
-        log.info("Cleared the cache at %s", root)
+    def _alive(self) -> bool:
+        return not self._closed
+
+    def _on_cache_size(self, root: Path, size: int) -> None:
+        if not self._alive():
+            return
+        self.cache_bytes = size
+        self.cache_size.setText(self.tr("{0} in {1}").format(human_bytes(size), root))
+
+    def _running_transfers(self) -> int:
+        return len(self.queue.active_jobs()) if self.queue is not None else 0
+
+    def _ask_clear(self, size_text: str, root: Path) -> bool:
+        answer = QMessageBox.question(
+            self,
+            self.tr("Azaion Admin — Clear cache"),
+            self.tr("Delete {0} of cached downloads in {1}? They will be downloaded again when needed.").format(
+                size_text, root),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def clear_cache(self) -> bool:
+        """Ask, then clear the cache in a worker. Refused (with the reason shown) while transfers run or queue,
+        while the size is still being measured, or when the user says no. True when clearing started."""
+        root = self.ctx.cache_root()
+        running = self._running_transfers()
+        if running:
+            self.error.setText(self.tr("The cache cannot be cleared while {0} transfer(s) are running or queued: "
+                                       "wait for them or cancel them in Transfers first.").format(running))
+            return False
+        if self.clearing:
+            return False
+        if self.cache_bytes is None:
+            self.error.setText(self.tr("The cache is still being measured; try again in a moment."))
+            return False
+        if not self.confirm_clear(human_bytes(self.cache_bytes), root):
+            return False
+        self.error.clear()
+        self.clearing = True
+        self.clear_button.setEnabled(False)
+        self.cache_size.setText(self.tr("Clearing the cache in {0}…").format(root))
+        client, cdn_root, size = self.client, root / "cdn", self.cache_bytes
+        self.runner.run(
+            lambda: clear_cache_folders(client, cdn_root),
+            lambda _r: self._on_cleared(root, size, None),
+            lambda exc: self._on_cleared(root, size, exc),
+            name="clear-cache",
+        )
+        return True
+
+    def _on_cleared(self, root: Path, size: int, exc: BaseException | None) -> None:
+        self.clearing = False
+        if exc is None:
+            log.info("Cleared the cache at %s (%s)", root, human_bytes(size))
+        else:
+            log.warning("Could not clear the cache at %s: %s", root, exc)
+        if not self._alive():
+            return
+        self.clear_button.setEnabled(True)
+        if exc is not None:
+            self.error.setText(self.tr("Could not clear the cache: {0}").format(exc))
         self.update_cache_size()
+
+    def done(self, result: int) -> None:  # noqa: D102 - also on close: late answers must not touch the dialog
+        self._closed = True
+        if self._own_runner:
+            self.runner.shutdown()
+        super().done(result)
 
     def accept(self) -> None:
         s = self.ctx.settings

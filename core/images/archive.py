@@ -310,12 +310,14 @@ def unlock_archive(
     tmp_parent: Path | str | None = None,
     stall_timeout: float = STALL_TIMEOUT,
     finish_timeout: float = FINISH_TIMEOUT,
+    on_output: Callable[[str], None] | None = None,
 ) -> UnlockReport:
     """Decrypt ``archive`` as a stream into ``docker load`` and check the services of ``version``.
 
     The fragment and the archive's SHA-256 come from the API through ``client`` (or are given as ``fragment``:
     a KeyFragment, or raw bytes with ``expected_sha256``; without a hash only the padding is checked).
-    ``progress(archive_bytes_done, archive_size)``; ``on_image(name)`` per image loaded.
+    ``progress(archive_bytes_done, archive_size)``; ``on_image(name)`` per image loaded; ``on_output(line)``
+    per line the tool printed on stdout (for a details view; its stderr is in the DockerError on failure).
 
     Raises IntegrityError (hash mismatch, bad padding, truncated), ArchiveFormatError (not a tar: wrong fragment
     or not an image archive), NotFoundError (no fragment for the version), PermissionDeniedError, DockerError /
@@ -338,6 +340,8 @@ def unlock_archive(
         loaded: list[str] = []
 
         def on_line(line: str) -> None:
+            if on_output is not None:
+                on_output(line)
             for name in parse_loaded(line):
                 loaded.append(name)
                 on_image(name)

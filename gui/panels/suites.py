@@ -20,34 +20,18 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from core.cancel import CancelToken
 from core.progress import human_bytes
 from gui.assets import icon
 from gui.models import ResourceRow, ResourceTableModel, rows_from_listing
 from gui.panels.admin import refusal_text
 from gui.panels.base import Panel
 from gui.panels.resources import CONFIRM_WORD, ClearFolderDialog, resource_table
-from gui.workers.jobs import Job, JobKind, JobState, download_job, upload_job
-from gui.workers.progress import ProgressProbe
+from gui.workers.jobs import Job, JobState, download_job, installer_job, upload_job
 
 log = logging.getLogger("azaion.gui.suites")
 
 PRODUCTION_FOLDER = "suite"
 STAGE_FOLDER = "suite-stage"
-
-
-def installer_job(client, target_dir: Path, stage: bool, title: str) -> Job:  # noqa: ANN001
-    """A queue job that saves the production (or stage) installer in ``target_dir`` under the server's name."""
-    from core.installers import download_installer
-
-    directory = Path(target_dir)
-
-    def work(cancel: CancelToken, probe: ProgressProbe) -> object:
-        probe.on_stage("downloading")
-        return download_installer(client, directory, stage=stage, progress=probe.progress, cancel=cancel)
-
-    what = "stage" if stage else "production"
-    return Job(JobKind.DOWNLOAD, title, work, detail=f"{what} installer → {directory}", target=directory)
 
 
 class SuiteBox(QGroupBox):

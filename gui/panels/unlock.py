@@ -1,8 +1,9 @@
 """Image unlock: pick or drop the encrypted archive, check docker, unlock (fragment → decrypt → docker load →
-check) as a queue job, and show which service images of the version are present.
+check) as a queue job with its progress shown here too (bytes decrypted, images loaded), and show which service
+images of the version are present (✓/✗), with docker's own output in a collapsible log. Admins also lock: pick
+the version and the images, choose the output file, and the fragment is published.
 
-The unlock itself lives in ``core.images`` (written separately); ``gui/images_adapter.py`` is the only place that
-touches it, and reports it as unavailable when it is missing or incomplete.
+The work runs in ``core.images``; ``gui/workers/images.py`` turns its callbacks into signals.
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -27,11 +32,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from gui import images_adapter
+from core.progress import human_bytes
 from gui.assets import icon
 from gui.panels.base import Panel
 from gui.panels.upload import DropZone
-from gui.workers.jobs import Job, JobKind, JobState
+from gui.workers import images as image_jobs
+from gui.workers.jobs import Job, JobState
 
 log = logging.getLogger("azaion.gui.unlock")
 
@@ -48,6 +54,22 @@ def version_from_filename(name: str) -> str:
     return match.group(1).rstrip(".-") if match else ""
 
 
+
+PROGRESS_STEPS = 1000  # QProgressBar holds an int: archives beyond 2 GiB are shown in thousandths
+AUTO_IMAGE = Qt.ItemDataRole.UserRole + 1  # lock list items made from the settings' service list
+
+
+class ArchiveDropZone(DropZone):
+    """The upload drop zone, saying what this panel takes: one archive (the window routes drops here too)."""
+
+    def __init__(self, parent=None) -> None:  # noqa: ANN001
+        super().__init__(parent)
+        for label in self.findChildren(QLabel):
+            if label.text():
+                label.setText(self.tr("Drop the encrypted image archive here\n(or anywhere on the window while this "
+                                      "panel is shown)"))
+
+
 class UnlockPanel(Panel):
     key = "unlock"
     icon_name = "unlock"
@@ -62,24 +84,32 @@ class UnlockPanel(Panel):
         self.pick_button.clicked.connect(self._pick)
         self.version_edit = QLineEdit()
         self.version_edit.setObjectName("versionEdit")
-        self.version_edit.textChanged.connect(self._fill_services)
+        self.version_edit.textChanged.connect(self._on_version_changed)
         self.docker_label = QLabel()
         self.docker_label.setObjectName("dockerLabel")
         self.availability = QLabel()
         self.availability.setObjectName("unlockAvailability")
         self.availability.setWordWrap(True)
-        self.drop_zone = DropZone()
-        self.drop_zone.setMinimumHeight(self.fontMetrics().height() * 5)
-        self.drop_zone.paths_dropped.connect(lambda paths: self.set_archive(paths[0]))
+        self.drop_zone = ArchiveDropZone()
+        self.drop_zone.setMinimumHeight(self.drop_zone.layout().sizeHint().height())
+        self.drop_zone.paths_dropped.connect(self.drop_paths)
 
         self.unlock_button = QPushButton(icon("unlock"), self.tr("&Unlock"))
         self.unlock_button.setObjectName("unlockButton")
         self.unlock_button.clicked.connect(self.start_unlock)
-        self.lock_button = QPushButton(icon("lock"), self.tr("L&ock…"))
-        self.lock_button.setObjectName("lockButton")
-        self.lock_button.clicked.connect(self.start_lock)
         self.check_button = QPushButton(icon("refresh"), self.tr("Chec&k images"))
         self.check_button.clicked.connect(self.start_check)
+
+        self.progress = QProgressBar()
+        self.progress.setObjectName("unlockProgress")
+        self.progress.setRange(0, PROGRESS_STEPS)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(False)
+        self.progress_label = QLabel()
+        self.progress_label.setObjectName("unlockProgressLabel")
+        self.progress_done = 0
+        self.progress_total: int | None = None
+        self.images_loaded: list[str] = []
 
         self.services = QTableWidget(0, 3)
         self.services.setObjectName("servicesTable")
@@ -102,6 +132,16 @@ class UnlockPanel(Panel):
         self.output.hide()
         self.log_toggle.toggled.connect(self._toggle_log)
 
+        self.lock_box = self._build_lock_box()
+        self.lock_toggle = QToolButton()
+        self.lock_toggle.setObjectName("lockToggle")
+        self.lock_toggle.setText(self.tr("&Lock images (administrators)"))
+        self.lock_toggle.setCheckable(True)
+        self.lock_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.lock_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.lock_toggle.toggled.connect(self._toggle_lock)
+        self.lock_toggle.setVisible(self.window_.role.can_manage_users())
+
         pick_row = QHBoxLayout()
         pick_row.addWidget(self.archive_edit, 1)
         pick_row.addWidget(self.pick_button)
@@ -114,22 +154,65 @@ class UnlockPanel(Panel):
         buttons = QHBoxLayout()
         buttons.addWidget(self.availability, 1)
         buttons.addWidget(self.check_button)
-        buttons.addWidget(self.lock_button)
         buttons.addWidget(self.unlock_button)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.progress_label)
         layout = QVBoxLayout(self)
         layout.addWidget(self.drop_zone)
         layout.addLayout(form)
         layout.addLayout(buttons)
-        layout.addWidget(self.services, 1)
+        layout.addLayout(progress_row)
+        layout.addWidget(self.services, 2)
+        layout.addWidget(self.lock_toggle)
+        layout.addWidget(self.lock_box)
         layout.addWidget(self.log_toggle)
         layout.addWidget(self.output, 1)
 
-        self.relay = images_adapter.OutputRelay(self)
-        self.relay.line.connect(self._append)
         self.current_job: Job | None = None
+        self.lock_job: Job | None = None
         self.status_text = ""
-        self.docker_info: images_adapter.DockerInfo | None = None
+        self.docker_info: image_jobs.DockerInfo | None = None
+        self.window_.queue.job_changed.connect(self._on_job_changed)
+        self._show_progress(0, None)
         self.settings_changed()
+
+    def _build_lock_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Encrypt images into an archive and publish its key fragment for the version"))
+        box.setObjectName("lockBox")
+        self.lock_images = QListWidget()
+        self.lock_images.setObjectName("lockImages")
+        self.lock_images.setToolTip(self.tr("Checked images go into the archive; double-click a name to edit it"))
+        self.lock_images.itemChanged.connect(lambda _item: self._update_buttons())
+        self.lock_images.setMaximumHeight(self.fontMetrics().height() * 8)
+        self.add_image_edit = QLineEdit()
+        self.add_image_edit.setObjectName("addImageEdit")
+        self.add_image_edit.setPlaceholderText(self.tr("Another image, e.g. registry/name:tag"))
+        self.add_image_edit.returnPressed.connect(self._add_image_from_edit)
+        self.add_image_button = QPushButton(self.tr("A&dd image"))
+        self.add_image_button.clicked.connect(self._add_image_from_edit)
+        self.lock_output_edit = QLineEdit()
+        self.lock_output_edit.setObjectName("lockOutputEdit")
+        self.lock_output_edit.setPlaceholderText(self.tr("Where to write the encrypted archive"))
+        self.lock_output_edit.textChanged.connect(lambda _t: self._update_buttons())
+        self.lock_output_button = QPushButton(icon("file"), self.tr("Sa&ve as…"))
+        self.lock_output_button.clicked.connect(self._pick_lock_output)
+        self.lock_button = QPushButton(icon("lock"), self.tr("L&ock"))
+        self.lock_button.setObjectName("lockButton")
+        self.lock_button.clicked.connect(lambda: self.start_lock())
+        add_row = QHBoxLayout()
+        add_row.addWidget(self.add_image_edit, 1)
+        add_row.addWidget(self.add_image_button)
+        out_row = QHBoxLayout()
+        out_row.addWidget(self.lock_output_edit, 1)
+        out_row.addWidget(self.lock_output_button)
+        out_row.addWidget(self.lock_button)
+        form = QFormLayout(box)
+        form.addRow(self.tr("Images"), self.lock_images)
+        form.addRow("", add_row)
+        form.addRow(self.tr("Output file"), out_row)
+        box.hide()  # opened with the "Lock images" toggle, which only administrators see
+        return box
 
     def title(self) -> str:
         return self.tr("Image unlock")
@@ -137,9 +220,13 @@ class UnlockPanel(Panel):
     # -- state ----------------------------------------------------------------------------------------------
 
     def settings_changed(self) -> None:
-        self._fill_services()
+        self._on_version_changed()
         self._check_docker()
         self._update_buttons()
+
+    def _toggle_lock(self, shown: bool) -> None:
+        self.lock_box.setVisible(shown and self.window_.role.can_manage_users())
+        self.lock_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
 
     def _toggle_log(self, shown: bool) -> None:
         self.output.setVisible(shown)
@@ -149,11 +236,11 @@ class UnlockPanel(Panel):
         command = self.window_.ctx.settings.docker_command
         self.docker_label.setText(self.tr("checking {0}…").format(command))
         self.window_.runner.run_latest(  # a settings change re-checks; only the latest command's answer is shown
-            "docker-version", lambda: images_adapter.docker_info(command), self._on_docker,
+            "docker-version", lambda: image_jobs.docker_info(command), self._on_docker,
             lambda exc: self._on_docker(None), name="docker-version",
         )
 
-    def _on_docker(self, info: images_adapter.DockerInfo | None) -> None:
+    def _on_docker(self, info: image_jobs.DockerInfo | None) -> None:
         self.docker_info = info
         command = self.window_.ctx.settings.docker_command
         if info is None or not info.path:
@@ -163,24 +250,26 @@ class UnlockPanel(Panel):
             self.docker_label.setText(f"✓ {info.path} — {version}")
         self._update_buttons()
 
+    def _running(self, job: Job | None) -> bool:
+        return job is not None and not job.state.finished
+
     def _update_buttons(self) -> None:
-        available, why = images_adapter.availability()
-        running = self.current_job is not None and not self.current_job.state.finished
         have_docker = bool(self.docker_info and self.docker_info.path)
-        if not available:
-            self.availability.setText(self.tr("Image unlock is not available in this build: {0}").format(why))
-        elif not have_docker:
+        version = bool(self.version_edit.text().strip())
+        if not have_docker:
             self.availability.setText(self.tr("Install Docker (or set the docker command in Settings) to unlock."))
         else:
             self.availability.setText(self.status_text)
-        ready = available and have_docker and bool(self.archive_edit.text()) and bool(self.version_edit.text())
-        self.unlock_button.setEnabled(ready and not running)
+        ready = have_docker and bool(self.archive_edit.text().strip()) and version
+        self.unlock_button.setEnabled(ready and not self._running(self.current_job))
         self.unlock_button.setToolTip(self.availability.text())
-        self.check_button.setEnabled(available and have_docker and bool(self.version_edit.text()))
+        self.check_button.setEnabled(have_docker and version)
         may_lock = self.window_.role.can_manage_users()
-        self.lock_button.setEnabled(available and may_lock and images_adapter.can_lock())
+        self.lock_button.setEnabled(
+            may_lock and have_docker and version and bool(self.picked_images()) and not self._running(self.lock_job)
+        )
         self.lock_button.setToolTip(
-            self.tr("Encrypt an image archive and publish its key fragment")
+            self.tr("Encrypt the checked images into the archive and publish its key fragment")
             if may_lock
             else self.tr("Only administrators may lock (publish) image archives")
         )
@@ -194,12 +283,25 @@ class UnlockPanel(Panel):
     def set_archive(self, path: Path | str) -> None:
         self.archive_edit.setText(str(path))
 
+    def drop_paths(self, paths: list[Path]) -> bool:
+        """A drop on the panel or on the window while the panel is shown: the first file is the archive."""
+        files = [Path(p) for p in paths if Path(p).is_file()]
+        if not files:
+            return False
+        self.set_archive(files[0])
+        return True
+
     def _pick(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(self, self.tr("Encrypted image archive"))
         if chosen:
             self.set_archive(chosen)
 
-    def _fill_services(self, *_args) -> None:  # noqa: ANN002
+    def _on_version_changed(self, *_args) -> None:  # noqa: ANN002
+        self._fill_services()
+        self._fill_lock_images()
+        self._update_buttons()
+
+    def _fill_services(self) -> None:
         settings = self.window_.ctx.settings
         version = self.version_edit.text().strip() or "<version>"
         self.services.setRowCount(len(settings.services))
@@ -207,86 +309,199 @@ class UnlockPanel(Panel):
             self.services.setItem(row, 0, QTableWidgetItem(service))
             self.services.setItem(row, 1, QTableWidgetItem(f"{settings.image_prefix}{service}:{version}"))
             self.services.setItem(row, 2, QTableWidgetItem("—"))
-        self._update_buttons()
 
-    def show_presence(self, present: dict[str, bool]) -> None:
+    def show_presence(self, present: dict[str, bool], why: str = "") -> None:
         for row in range(self.services.rowCount()):
             service = self.services.item(row, 0).text()
             ok = present.get(service)
             item = QTableWidgetItem("✓" if ok else ("✗" if ok is not None else "—"))
             item.setIcon(icon("ok") if ok else icon("fail") if ok is not None else icon("file"))
+            if ok is False and why:
+                item.setToolTip(why)
             self.services.setItem(row, 2, item)
 
+    # -- lock image list ------------------------------------------------------------------------------------
+
+    def _fill_lock_images(self) -> None:
+        """The settings' service images for the version (checked unless unchecked before); added names stay."""
+        settings = self.window_.ctx.settings
+        version = self.version_edit.text().strip()
+        self.lock_images.blockSignals(True)
+        unchecked: set[int] = set()
+        for row in reversed(range(self.lock_images.count())):
+            item = self.lock_images.item(row)
+            if item.data(AUTO_IMAGE) is not None:
+                if item.checkState() != Qt.CheckState.Checked:
+                    unchecked.add(int(item.data(AUTO_IMAGE)))
+                self.lock_images.takeItem(row)
+        if version:
+            for index, service in enumerate(settings.services):
+                item = self._image_item(f"{settings.image_prefix}{service}:{version}", index not in unchecked)
+                item.setData(AUTO_IMAGE, index)
+                self.lock_images.insertItem(index, item)
+        self.lock_images.blockSignals(False)
+
+    def _image_item(self, name: str, checked: bool = True) -> QListWidgetItem:
+        item = QListWidgetItem(name)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEditable)
+        item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        return item
+
+    def add_lock_image(self, name: str) -> None:
+        name = name.strip()
+        if name and name not in self.picked_images():
+            self.lock_images.addItem(self._image_item(name))
+        self._update_buttons()
+
+    def _add_image_from_edit(self) -> None:
+        self.add_lock_image(self.add_image_edit.text())
+        self.add_image_edit.clear()
+
+    def picked_images(self) -> list[str]:
+        names = []
+        for row in range(self.lock_images.count()):
+            item = self.lock_images.item(row)
+            if item.checkState() == Qt.CheckState.Checked and item.text().strip():
+                names.append(item.text().strip())
+        return names
+
+    def _pick_lock_output(self) -> bool:
+        version = self.version_edit.text().strip()
+        last = str(self.window_.qsettings.value("unlock/last_lock_dir", str(Path.home())))
+        chosen, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Save the encrypted archive"), str(Path(last) / f"azaion-images-{version}.tar.enc")
+        )
+        if not chosen:
+            return False
+        self.lock_output_edit.setText(chosen)
+        self.window_.qsettings.setValue("unlock/last_lock_dir", str(Path(chosen).parent))
+        return True
+
+    # -- progress -------------------------------------------------------------------------------------------
+
+    def _on_job_changed(self, job: Job) -> None:
+        if job is self.current_job:
+            self._show_progress(job.done, job.total)
+
+    def _show_progress(self, done: int, total: int | None) -> None:
+        self.progress_done, self.progress_total = done, total
+        if total:
+            self.progress.setValue(round(PROGRESS_STEPS * min(done, total) / total))
+        else:
+            self.progress.setValue(0)
+        loaded = len(self.images_loaded)
+        if total:
+            text = self.tr("{0} of {1} decrypted · {2} image(s) loaded").format(
+                human_bytes(done), human_bytes(total), loaded)
+        elif loaded:
+            text = self.tr("{0} image(s) loaded").format(loaded)
+        else:
+            text = ""
+        self.progress_label.setText(text)
+
+    def _on_images_loaded(self, names: list[str]) -> None:
+        self.images_loaded = list(names)
+        self._show_progress(self.progress_done, self.progress_total)
+
     # -- actions --------------------------------------------------------------------------------------------
+
+    def _new_feed(self) -> image_jobs.ImageFeed:
+        feed = image_jobs.ImageFeed(self)
+        feed.output.connect(self._append_lines)
+        return feed
 
     def start_unlock(self) -> Job | None:
         archive = Path(self.archive_edit.text().strip())
         version = self.version_edit.text().strip()
-        settings = self.window_.ctx.settings
-        try:
-            work = images_adapter.unlock_work(self.window_.client, archive, version, settings, self.append_output)
-        except images_adapter.UnlockUnavailable as exc:
-            self.availability.setText(str(exc))
+        if not archive.name or not version:
             return None
-        job = Job(JobKind.UNLOCK, archive.name, work, detail=f"{archive} → docker ({version})")
-        job.on_done = self._on_unlock_done
+        feed = self._new_feed()
+        feed.loaded.connect(self._on_images_loaded)
+        job = image_jobs.unlock_job(self.window_.client, archive, version, self.window_.ctx.settings, feed)
+        job.on_done = lambda j: self._on_unlock_done(j, feed)
         self.current_job = job
         self.output.clear()
+        self.images_loaded = []
+        self._fill_services()
+        self._show_progress(0, None)
+        self.status_text = self.tr("Unlocking {0}…").format(archive.name)
+        feed.start()
         self.window_.queue.add(job)
         self._update_buttons()
         return job
 
-    def _on_unlock_done(self, job: Job) -> None:
+    def _on_unlock_done(self, job: Job, feed: image_jobs.ImageFeed) -> None:
+        feed.stop()  # every line docker printed is in the log before our own words
+        feed.deleteLater()
+        self._show_progress(job.done, job.total)
         if job.state is JobState.DONE and isinstance(job.result, dict):
             self.show_presence(job.result)
             self.status_text = self.tr("Unlocked: all service images present") if all(job.result.values()) else (
                 self.tr("Unlocked, but some service images are missing")
             )
         else:
-            self.status_text = f"{job.state_text()}: {job.message}"
+            # Unlock kills docker before its input ends on every failure, so nothing of this archive was loaded.
+            expected = {self.services.item(r, 0).text(): False for r in range(self.services.rowCount())}
+            self.show_presence(expected, job.message)
+            self.status_text = self.tr("{0}: {1} — nothing was loaded").format(job.state_text(), job.message)
             if job.message:
-                self.append_output(job.message)
-        self.availability.setText(self.status_text)
+                self._append(job.message)
+            if job.state is JobState.FAILED and not self.log_toggle.isChecked():
+                self.log_toggle.setChecked(True)
         self._update_buttons()
 
     def start_check(self) -> None:
         settings = self.window_.ctx.settings
         version = self.version_edit.text().strip()
         self.window_.runner.run(
-            lambda: images_adapter.check_images(settings, version),
+            lambda: image_jobs.check_images(settings, version),
             self.show_presence,
-            lambda exc: self.append_output(str(exc)),
+            lambda exc: self._append(str(exc)),
             name="check-images",
         )
 
     def start_lock(self, out_path: Path | None = None) -> Job | None:
-        """Admins: docker save of this version's service images → encrypted archive; fragment published."""
+        """Admins: ``docker save`` of the checked images → encrypted archive at the output file; the fragment is
+        published for the version."""
         version = self.version_edit.text().strip()
-        if not version:
-            self.availability.setText(self.tr("Enter the version to lock."))
+        images = self.picked_images()
+        if not version or not images:
+            self.status_text = self.tr("Enter the version and check at least one image to lock.")
+            self._update_buttons()
             return None
-        if out_path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self, self.tr("Save the encrypted archive"), f"azaion-images-{version}.tar.enc"
-            )
-            if not chosen:
-                return None
-            out_path = Path(chosen)
-        try:
-            work = images_adapter.lock_work(
-                self.window_.client, version, out_path, self.window_.ctx.settings, self.append_output
-            )
-        except images_adapter.UnlockUnavailable as exc:
-            self.availability.setText(str(exc))
+        if out_path is not None:
+            self.lock_output_edit.setText(str(out_path))
+        if not self.lock_output_edit.text().strip() and not self._pick_lock_output():
             return None
-        job = Job(JobKind.UNLOCK, f"lock {version}", work, detail=f"docker save → {out_path}")
-        job.on_done = lambda j: self.append_output(j.message or self.tr("Lock finished"))
+        target = Path(self.lock_output_edit.text().strip())
+        feed = self._new_feed()
+        job = image_jobs.lock_job(self.window_.client, version, images, target, self.window_.ctx.settings, feed)
+        job.on_done = lambda j: self._on_lock_done(j, feed)
+        self.lock_job = job
+        self.output.clear()
+        self.status_text = self.tr("Locking {0} image(s) into {1}…").format(len(images), target.name)
+        feed.start()
         self.window_.queue.add(job)
+        self._update_buttons()
         return job
 
-    def append_output(self, text: str) -> None:
-        """Thread-safe: from a worker the relay's signal is queued to the GUI thread."""
-        self.relay.line.emit(text)
+    def _on_lock_done(self, job: Job, feed: image_jobs.ImageFeed) -> None:
+        feed.stop()
+        feed.deleteLater()
+        if job.state is JobState.DONE:
+            report = job.result
+            count = len(getattr(report, "images", ()) or ())
+            self.status_text = self.tr("Locked {0} image(s) into {1}; key fragment published for {2}").format(
+                count, getattr(report, "output", job.target), getattr(report, "version", ""))
+        else:
+            self.status_text = self.tr("Lock: {0}: {1} — no archive written, no fragment published").format(
+                job.state_text(), job.message)
+        self._append(self.status_text)
+        self._update_buttons()
+
+    def _append_lines(self, lines: list[str]) -> None:
+        for line in lines:
+            self._append(line)
 
     def _append(self, text: str) -> None:
         self.output.appendPlainText(text.rstrip("\n"))

@@ -1,5 +1,6 @@
-"""Transfer-queue items: uploads, downloads and image unlocks. A ``Job`` is plain data owned by the GUI thread;
-its ``work`` callable runs in a ``JobWorker`` thread with the job's cancel token and progress probe."""
+"""Transfer-queue items: uploads, downloads (resources and installers), image unlocks and locks. A ``Job`` is
+plain data owned by the GUI thread; its ``work`` callable runs in a ``JobWorker`` thread with the job's cancel
+token and progress probe."""
 
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ class JobKind(enum.Enum):
     UPLOAD = "upload"
     DOWNLOAD = "download"
     UNLOCK = "unlock"
+    LOCK = "lock"  # docker save → encrypted archive, fragment published (admins)
 
 
 _ids = itertools.count(1)
@@ -116,9 +118,12 @@ class Job:
         }[self.state]
 
     def direction_text(self) -> str:
-        return {JobKind.UPLOAD: _tr("Upload"), JobKind.DOWNLOAD: _tr("Download"), JobKind.UNLOCK: _tr("Unlock")}[
-            self.kind
-        ]
+        return {
+            JobKind.UPLOAD: _tr("Upload"),
+            JobKind.DOWNLOAD: _tr("Download"),
+            JobKind.UNLOCK: _tr("Unlock"),
+            JobKind.LOCK: _tr("Lock"),
+        }[self.kind]
 
     def reset_for_retry(self) -> None:
         self.state = JobState.QUEUED
@@ -213,6 +218,20 @@ def upload_job(client, path: Path, folder: str, name: str | None = None) -> Job:
     job = Job(JobKind.UPLOAD, resource_name, work, detail=f"{path} → {folder}/{resource_name}")
     job.spec = {"kind": "upload", "path": str(path), "folder": folder, "name": resource_name}
     return job
+
+
+def installer_job(client, target_dir: Path, stage: bool, title: str) -> Job:  # noqa: ANN001
+    """A queue job that saves the production (or stage) installer in ``target_dir`` under the server's name."""
+    directory = Path(target_dir)
+
+    def work(cancel: CancelToken, probe: ProgressProbe) -> object:
+        from core.installers import download_installer
+
+        probe.on_stage("downloading")
+        return download_installer(client, directory, stage=stage, progress=probe.progress, cancel=cancel)
+
+    what = "stage" if stage else "production"
+    return Job(JobKind.DOWNLOAD, title, work, detail=f"{what} installer → {directory}", target=directory)
 
 
 def job_from_spec(client, spec: dict[str, Any]) -> Job:  # noqa: ANN001

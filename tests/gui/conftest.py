@@ -1,5 +1,6 @@
 """GUI test fixtures: a per-test config/cache/data folder (scanned for secrets when the test ends, then removed),
-an app controller against the session sandbox, and helpers to drive the login dialog."""
+an app controller against the session sandbox, helpers to drive the login dialog, and real podman with an
+isolated store (``store``, from tests/podman_store.py) for the Image unlock panel."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SESSION_DIR, USED_SECRETS
+from tests.podman_store import podman, store  # noqa: F401 - the isolated podman store, shared with tests/images
 from tests.secret_scan import find_secrets, written_files
 
 
@@ -54,12 +56,12 @@ def collect_in_gui_thread():
     gc.collect()
 
 
-def require_keyring_or_skip(store) -> None:  # noqa: ANN001
-    if store.is_usable():
+def require_keyring_or_skip(credential_store) -> None:  # noqa: ANN001
+    if credential_store.is_usable():
         return
     if os.environ.get("AZAION_REQUIRE_KEYRING"):
-        pytest.fail(f"AZAION_REQUIRE_KEYRING is set but the keyring is not usable: {store.last_warning or ''}"
-                    f" (backend {store.backend_name()})")
+        pytest.fail("AZAION_REQUIRE_KEYRING is set but the keyring is not usable: "
+                    f"{credential_store.last_warning or ''} (backend {credential_store.backend_name()})")
     pytest.skip("no usable system keyring here (run under scripts/with-keyring.sh)")
 
 

@@ -1,31 +1,263 @@
-"""Image unlock panel over core.images: version from the file name, services table, failures as messages."""
+"""Image unlock panel over core.images with REAL podman (isolated store, tests/podman_store.py) and the sandbox's
+sample archive: unlock through the GUI (✓ table, docker's own output, progress on the panel), failures (✗ table,
+the message, docker's stderr), lock for admins (picked images, fragment published, "Lock" in Transfers), drops
+on the window while the panel is shown, and what role None gets."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
+import subprocess
+import tarfile
+import uuid
 
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from core.images import decrypt_archive, fetch_key_fragment
+from core.images.names import normalize
+from core.images.tarball import service_images
 from core.models import RoleEnum
-from gui.workers.jobs import JobState
-from tests.gui.conftest import wait_jobs
+from gui.models import TransfersModel
+from gui.workers.jobs import JobKind, JobState
+from sandbox.images import SAMPLE_VERSION, sample_archive
+from tests.gui.conftest import wait_jobs, write_random
+from tests.podman_store import encrypt_file
 
 
-def test_unlock_panel_bad_archive_fails_cleanly(qtbot, logged_in, tmp_path):
+def _use_podman(qtbot, window, store) -> None:  # noqa: ANN001
+    """Settings → Images → docker command = the test's podman (its store isolated by CONTAINERS_STORAGE_CONF)."""
+    from gui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(window.ctx, window.client, window)
+    qtbot.addWidget(dialog)
+    dialog.docker.setText(store.docker)
+    language = window.ctx.settings.language
+    dialog.accept()
+    window.settings_applied(language_before=language)
+    panel = window.unlock_panel
+    qtbot.waitUntil(lambda: panel.docker_info is not None and panel.docker_info.path == store.docker, timeout=20000)
+    assert "podman" in panel.docker_label.text().lower() and panel.docker_label.text().startswith("✓")
+
+
+def _sample_archive(tmp_path):  # noqa: ANN001
+    path = tmp_path / f"azaion-images-{SAMPLE_VERSION}.tar.enc"
+    path.write_bytes(sample_archive())
+    return path
+
+
+def _drop(window, path) -> tuple[bool, bool]:  # noqa: ANN001
+    """Real drag-enter + drop of ``path`` on the main window; (enter accepted, drop accepted)."""
+    mime = QMimeData()  # kept referenced for the lifetime of the events
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    pos = window.rect().center()
+    enter = QDragEnterEvent(QPoint(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    drop = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, drop)
+    return enter.isAccepted(), drop.isAccepted()
+
+
+def _marks(panel) -> list[tuple[str, str, str]]:  # noqa: ANN001
+    table = panel.services
+    return [tuple(table.item(r, c).text() for c in range(3)) for r in range(table.rowCount())]
+
+
+def _direction(window, job) -> str:  # noqa: ANN001
+    model = window.transfers_panel.model
+    return model.data(model.index(window.queue.row_of(job), TransfersModel.DIRECTION))
+
+
+def test_unlock_sample_archive_with_podman_all_services_ok(qtbot, logged_in, store, tmp_path):
     controller, _ = logged_in(RoleEnum.Operator)
     window = controller.window
     panel = window.unlock_panel
+    assert not panel.lock_toggle.isVisibleTo(panel) and not panel.lock_button.isEnabled()  # operators: no lock
+    _use_podman(qtbot, window, store)
     window.show_panel("unlock")
-    archive = tmp_path / "azaion-images-1.2.3.tar.enc"
-    archive.write_bytes(os.urandom(64 * 1024))
-    panel.set_archive(archive)
-    assert panel.version_edit.text() == "1.2.3"
+    archive = _sample_archive(tmp_path)
+    assert _drop(window, archive) == (True, True)
+    assert panel.archive_edit.text() == str(archive)
+    assert panel.version_edit.text() == SAMPLE_VERSION
+    qtbot.waitUntil(panel.unlock_button.isEnabled, timeout=5000)
+    qtbot.mouseClick(panel.unlock_button, Qt.MouseButton.LeftButton)
+    job = panel.current_job
+    assert job is not None and job.kind is JobKind.UNLOCK
+    wait_jobs(qtbot, [job], timeout=120000)
+    assert job.state is JobState.DONE, job.message
+
     settings = window.ctx.settings
-    assert panel.services.rowCount() == len(settings.services)
-    assert panel.services.item(0, 1).text() == f"{settings.image_prefix}{settings.services[0]}:1.2.3"
-    assert not panel.lock_button.isEnabled()  # operators may not lock
+    assert _marks(panel) == [(s, f"{settings.image_prefix}{s}:{SAMPLE_VERSION}", "✓") for s in settings.services]
+    assert "all service images present" in panel.availability.text()
+    wanted = {normalize(f"{settings.image_prefix}{s}:{SAMPLE_VERSION}") for s in settings.services}
+    assert wanted <= store.images()  # podman really has them
+
+    # docker's own output in the collapsible log (podman prints "Loaded image: localhost/azaion/...")
+    log_lines = panel.output.toPlainText().splitlines()
+    loaded_lines = [ln for ln in log_lines if ln.startswith("Loaded image")]
+    assert len(loaded_lines) >= 1, log_lines
+    assert all(any(f"{settings.image_prefix}{s}:{SAMPLE_VERSION}" in ln for ln in loaded_lines)
+               for s in settings.services), loaded_lines
+
+    # progress on the panel itself: every archive byte decrypted, every image counted
+    size = archive.stat().st_size
+    assert (panel.progress_done, panel.progress_total) == (size, size)
+    assert panel.progress.value() == panel.progress.maximum()
+    assert len(panel.images_loaded) == len(settings.services)
+    assert f"{len(settings.services)} image(s) loaded" in panel.progress_label.text()
+    assert _direction(window, job) == "Unlock"
+
+
+def test_unlock_wrong_archive_shows_crosses_and_message(qtbot, logged_in, store, tmp_path):
+    controller, _ = logged_in(RoleEnum.Operator)
+    window = controller.window
+    panel = window.unlock_panel
+    _use_podman(qtbot, window, store)
+    window.show_panel("unlock")
+    wrong = tmp_path / f"azaion-images-{SAMPLE_VERSION}.tar.enc"  # right name, other bytes: not the published hash
+    wrong.write_bytes(os.urandom(16 + 64 * 1024))
+    panel.set_archive(wrong)
+    assert _marks(panel)[0][2] == "—"
     job = panel.start_unlock()
     assert job is not None
-    wait_jobs(qtbot, [job], timeout=30000)
+    wait_jobs(qtbot, [job], timeout=60000)
     assert job.state is JobState.FAILED
-    assert job.message and "Traceback" not in job.message
-    assert job.message in panel.availability.text()
-    assert list(tmp_path.iterdir()) == [archive]  # nothing left beside the archive
+    assert "tampered" in job.message and "Traceback" not in job.message
+    settings = window.ctx.settings
+    assert _marks(panel) == [(s, f"{settings.image_prefix}{s}:{SAMPLE_VERSION}", "✗") for s in settings.services]
+    assert job.message in panel.availability.text() and "nothing was loaded" in panel.availability.text()
+    assert panel.services.item(0, 2).toolTip() == job.message
+    assert panel.unlock_button.isEnabled()  # may try again
+    assert store.images() == set()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([wrong.name, "containers", "tmp"])
+    assert list((tmp_path / "tmp").iterdir()) == []  # podman's private TMPDIR is gone
+
+
+def test_unlock_failing_docker_load_shows_its_stderr(qtbot, logged_in, store, sandbox, tmp_path):
+    """An archive that decrypts to a tar that is no image: podman load fails; its own stderr is in the log."""
+    controller, _ = logged_in(RoleEnum.Operator)
+    window = controller.window
+    panel = window.unlock_panel
+    _use_podman(qtbot, window, store)
+    version = f"9.1.{uuid.uuid4().int % 10**9}"
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        data = b"not an image\n" * 100
+        info = tarfile.TarInfo("readme.txt")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+    archive = tmp_path / f"azaion-images-{version}.tar.enc"
+    fragment = os.urandom(32)
+    sandbox.state.put_fragment(version, fragment, encrypt_file(buf.getvalue(), archive, fragment))
+    panel.set_archive(archive)
+    assert panel.version_edit.text() == version
+    job = panel.start_unlock()
+    wait_jobs(qtbot, [job], timeout=60000)
+    assert job.state is JobState.FAILED, job.message
+    text = panel.output.toPlainText()
+    # podman's stderr as podman wrote it (more than the one-line summary in the job's message)
+    stderr_lines = [ln for ln in text.splitlines() if ln != job.message and ln.strip()]
+    assert stderr_lines, text
+    assert any(ln.startswith("Error: payload does not match") for ln in stderr_lines), text
+    assert any("docker-archive" in ln and "manifest.json" in ln for ln in stderr_lines), text  # not in the message
+    assert "manifest.json" not in job.message
+    assert panel.log_toggle.isChecked() and not panel.output.isHidden()
+    assert [m[2] for m in _marks(panel)] == ["✗"] * len(window.ctx.settings.services)
+    assert store.images() == set()
+
+
+def test_lock_picked_images_through_the_gui(qtbot, logged_in, store, make_client, tmp_path):
+    controller, _ = logged_in(RoleEnum.Admin)
+    window = controller.window
+    panel = window.unlock_panel
+    settings = window.ctx.settings
+    assert panel.lock_toggle.isVisibleTo(panel) and not panel.lock_box.isVisibleTo(panel)
+    qtbot.mouseClick(panel.lock_toggle, Qt.MouseButton.LeftButton)
+    assert panel.lock_box.isVisibleTo(panel)
+    _use_podman(qtbot, window, store)
+    # the sample images, then tagged under a new version in the isolated store
+    store.load(service_images(settings.services, settings.image_prefix, SAMPLE_VERSION))
+    version = f"9.2.{uuid.uuid4().hex[:8]}"
+    for service in settings.services:
+        subprocess.run([store.docker, "tag", f"{settings.image_prefix}{service}:{SAMPLE_VERSION}",
+                        f"{settings.image_prefix}{service}:{version}"], check=True, capture_output=True, timeout=120)
+    extra = f"{settings.image_prefix}extra-tool:{version}"
+    subprocess.run([store.docker, "tag", f"{settings.image_prefix}{settings.services[0]}:{SAMPLE_VERSION}", extra],
+                   check=True, capture_output=True, timeout=120)
+
+    window.show_panel("unlock")
+    panel.version_edit.setText(version)
+    prefilled = [panel.lock_images.item(r).text() for r in range(panel.lock_images.count())]
+    assert prefilled == [f"{settings.image_prefix}{s}:{version}" for s in settings.services]
+    panel.lock_images.item(len(prefilled) - 1).setCheckState(Qt.CheckState.Unchecked)  # leave the last one out
+    qtbot.keyClicks(panel.add_image_edit, extra)
+    qtbot.mouseClick(panel.add_image_button, Qt.MouseButton.LeftButton)
+    picked = [f"{settings.image_prefix}{s}:{version}" for s in settings.services[:-1]] + [extra]
+    assert panel.picked_images() == picked
+    out = tmp_path / "out" / f"azaion-images-{version}.tar.enc"
+    out.parent.mkdir()
+    panel.lock_output_edit.setText(str(out))
+    assert panel.lock_button.isEnabled()
+    qtbot.mouseClick(panel.lock_button, Qt.MouseButton.LeftButton)
+    job = panel.lock_job
+    assert job is not None and job.kind is JobKind.LOCK
+    assert _direction(window, job) == "Lock"
+    wait_jobs(qtbot, [job], timeout=120000)
+    assert job.state is JobState.DONE, job.message
+    assert out.is_file() and [p.name for p in out.parent.iterdir()] == [out.name]
+    assert "published" in panel.availability.text()
+
+    # the fragment is published: an operator fetches it, and it opens this archive with exactly the picked images
+    kf = fetch_key_fragment(make_client(role=RoleEnum.Operator), version)
+    assert kf.sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
+    plain = tmp_path / "plain.tar"
+    decrypt_archive(out, kf, plain)
+    import json
+
+    with tarfile.open(plain) as tf:
+        manifest = json.load(tf.extractfile("manifest.json"))
+    tags = sorted(normalize(t) for m in manifest for t in m.get("RepoTags") or [])
+    assert tags == sorted(normalize(n) for n in picked)
+
+
+def test_drop_on_window_while_unlock_shown_sets_archive_not_upload(qtbot, logged_in, new_folder, tmp_path):
+    controller, _ = logged_in(RoleEnum.ResourceUploader)  # may upload: a drop elsewhere would queue an upload
+    window = controller.window
+    archive = write_random(tmp_path / "azaion-images-3.4.5.tar.enc", 4096)
+    window.show_panel("unlock")
+    before = len(window.queue.jobs)
+    assert _drop(window, archive) == (True, True)
+    assert window.unlock_panel.archive_edit.text() == str(archive)
+    assert window.unlock_panel.version_edit.text() == "3.4.5"
+    assert len(window.queue.jobs) == before  # nothing queued for upload
+    # a folder is no archive: refused while the unlock panel is shown
+    assert _drop(window, tmp_path) == (False, False)
+    assert len(window.queue.jobs) == before
+    # on another panel the same drop is an upload again
+    window.show_panel("upload")
+    window.upload_panel.set_folder(new_folder("unlockdrop"))
+    assert _drop(window, archive) == (True, True)
+    (job,) = window.queue.jobs[before:]
+    assert job.kind is JobKind.UPLOAD and job.title == archive.name
+    wait_jobs(qtbot, [job])
+    assert job.state is JobState.DONE, job.message
+
+
+def test_role_none_gets_only_a_message(qtbot, logged_in):
+    controller, _ = logged_in(RoleEnum.NONE)
+    window = controller.window
+    assert window.no_role_page is not None and window.stack.currentWidget() is window.no_role_page
+    assert "no role" in window.no_role_page.text()
+    for row, panel in enumerate(window.panels):
+        item = window.nav.item(row)
+        assert not (item.flags() & Qt.ItemFlag.ItemIsEnabled), panel.key
+        assert "no role" in item.toolTip(), panel.key
+        assert not panel.isEnabled() and "no role" in panel.toolTip()
+        assert not window.show_panel(panel.key)
+    assert not any(action.isEnabled() for action in window.panel_actions)
+    assert window.stack.currentWidget() is window.no_role_page
+    assert window.nav.currentRow() == -1

@@ -1,96 +1,24 @@
-"""Fixtures for image unlock/lock: REAL podman with a per-test isolated store (CONTAINERS_STORAGE_CONF pointing
-at a storage.conf whose graphroot/runroot live in the test's temp dir), so tests never touch the machine's
-images. A missing podman is a failure, not a skip: `make test` installs it."""
+"""Fixtures for image unlock/lock. The isolated podman store (``podman``, ``store``, ``Store``, ``encrypt_file``) lives
+in tests/podman_store.py, shared with the GUI tests; it is imported here so these tests see the fixtures."""
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import psutil
 import pytest
 
-from core.crypto import StreamEncryptor
-from core.images.docker_cli import DockerCli
 from core.images.names import normalize
-from core.images.tarball import ImageSpec, docker_archive_bytes, service_images, write_docker_archive
-from core.keys import fragment_key
+from core.images.tarball import ImageSpec, service_images
+from tests.podman_store import Store, encrypt_file, podman, store  # noqa: F401 - shared with tests/gui
 
 SERVICES = ("annotations", "detections", "loader", "gps-denied")
 PREFIX = "azaion/"
-
-
-@pytest.fixture(scope="session")
-def podman() -> str:
-    path = shutil.which("podman")
-    if path is None:
-        pytest.fail(
-            "podman is not installed: the image tests run real podman. `make test` installs it "
-            "(Debian: apt-get install podman)",
-            pytrace=False,
-        )
-    res = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=60)
-    if res.returncode != 0 or "podman" not in res.stdout.lower():
-        pytest.fail(f"`podman --version` does not work here: {res.stdout} {res.stderr}", pytrace=False)
-    return path
-
-
-@dataclass
-class Store:
-    """One isolated podman image store; ``tmp`` is the TMPDIR of the test process (and so of the app)."""
-
-    conf: Path
-    root: Path
-    tmp: Path
-    cli: DockerCli
-
-    @property
-    def docker(self) -> str:
-        return self.cli.path
-
-    def images(self) -> set[str]:
-        return self.cli.normalized_images()
-
-    def load(self, specs: Sequence[ImageSpec]) -> None:
-        tar = self.root / f"load-{uuid.uuid4().hex}.tar"
-        tar.write_bytes(docker_archive_bytes(specs))
-        try:
-            self.cli.load_file(tar)
-        finally:
-            tar.unlink()
-
-    def clear(self) -> None:
-        names = self.cli.list_images()
-        if names:
-            self.cli.remove_images(names)
-        assert self.images() == set()
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch, podman) -> Iterator[Store]:
-    root = tmp_path / "containers"
-    (root / "graph").mkdir(parents=True)
-    (root / "run").mkdir()
-    conf = root / "storage.conf"
-    conf.write_text(
-        '[storage]\ndriver = "vfs"\n'
-        f'graphroot = "{root / "graph"}"\nrunroot = "{root / "run"}"\n'
-    )
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    monkeypatch.setenv("CONTAINERS_STORAGE_CONF", str(conf))
-    monkeypatch.setenv("TMPDIR", str(tmp))  # the app's private docker TMPDIR goes under here: watched by tests
-    s = Store(conf, root, tmp, DockerCli(podman))
-    assert s.images() == set(), "a fresh isolated store must be empty"
-    yield s
 
 
 def new_version() -> str:
@@ -99,30 +27,6 @@ def new_version() -> str:
 
 def expected(version: str, services: Sequence[str] = SERVICES, prefix: str = PREFIX) -> set[str]:
     return {normalize(f"{prefix}{s}:{version}") for s in services}
-
-
-def encrypt_file(plain: bytes | Sequence[ImageSpec], path: Path, fragment: bytes) -> str:
-    """Write IV + AES-CBC(SHA-256(fragment)) of ``plain`` (bytes, or a tar of images made on the fly) to
-    ``path``; returns the archive's hex SHA-256."""
-    hasher = hashlib.sha256()
-    with open(path, "wb") as fh:
-
-        def sink(data: memoryview) -> None:
-            hasher.update(data)
-            fh.write(data)
-
-        enc = StreamEncryptor(fragment_key(fragment), sink)
-        if isinstance(plain, bytes | bytearray):
-            enc.update(plain)
-        else:
-            write_docker_archive(_Feed(enc.update), plain)
-        enc.finalize()
-    return hasher.hexdigest()
-
-
-class _Feed:
-    def __init__(self, update) -> None:  # noqa: ANN001
-        self.write = update
 
 
 @pytest.fixture
