@@ -170,6 +170,7 @@ class UnlockPanel(Panel):
         layout.addWidget(self.output, 1)
 
         self.current_job: Job | None = None
+        self.current_feed: image_jobs.ImageFeed | None = None
         self.lock_job: Job | None = None
         self.status_text = ""
         self.docker_info: image_jobs.DockerInfo | None = None
@@ -381,6 +382,8 @@ class UnlockPanel(Panel):
 
     def _on_job_changed(self, job: Job) -> None:
         if job is self.current_job:
+            if job.state is JobState.RUNNING and self.current_feed is not None:
+                self.current_feed.start()  # also after Retry in Transfers (the job and its feed are reused)
             self._show_progress(job.done, job.total)
 
     def _show_progress(self, done: int, total: int | None) -> None:
@@ -419,7 +422,7 @@ class UnlockPanel(Panel):
         feed.loaded.connect(self._on_images_loaded)
         job = image_jobs.unlock_job(self.window_.client, archive, version, self.window_.ctx.settings, feed)
         job.on_done = lambda j: self._on_unlock_done(j, feed)
-        self.current_job = job
+        self.current_job, self.current_feed = job, feed
         self.output.clear()
         self.images_loaded = []
         self._fill_services()
@@ -431,8 +434,7 @@ class UnlockPanel(Panel):
         return job
 
     def _on_unlock_done(self, job: Job, feed: image_jobs.ImageFeed) -> None:
-        feed.stop()  # every line docker printed is in the log before our own words
-        feed.deleteLater()
+        feed.stop()  # every line docker printed is in the log before our own words (kept: Retry reuses it)
         self._show_progress(job.done, job.total)
         if job.state is JobState.DONE and isinstance(job.result, dict):
             self.show_presence(job.result)
@@ -487,7 +489,6 @@ class UnlockPanel(Panel):
 
     def _on_lock_done(self, job: Job, feed: image_jobs.ImageFeed) -> None:
         feed.stop()
-        feed.deleteLater()
         if job.state is JobState.DONE:
             report = job.result
             count = len(getattr(report, "images", ()) or ())

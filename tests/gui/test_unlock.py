@@ -136,6 +136,17 @@ def test_unlock_wrong_archive_shows_crosses_and_message(qtbot, logged_in, store,
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([wrong.name, "containers", "tmp"])
     assert list((tmp_path / "tmp").iterdir()) == []  # podman's private TMPDIR is gone
 
+    # Retry from Transfers once the file is the real archive: the same job, its output and table updated.
+    wrong.write_bytes(sample_archive())
+    window.show_panel("transfers")
+    window.transfers_panel.table.selectRow(window.queue.row_of(job))
+    window.queue.retry(job)
+    wait_jobs(qtbot, [job], timeout=120000)
+    assert job.state is JobState.DONE, job.message
+    assert [m[2] for m in _marks(panel)] == ["✓"] * len(settings.services)
+    assert "Loaded image" in panel.output.toPlainText()
+    assert panel.progress.value() == panel.progress.maximum()
+
 
 def test_unlock_failing_docker_load_shows_its_stderr(qtbot, logged_in, store, sandbox, tmp_path):
     """An archive that decrypts to a tar that is no image: podman load fails; its own stderr is in the log."""
