@@ -30,6 +30,8 @@ from core.errors import (
 )
 from core.settings import BUILTIN_PROFILE_IDS
 from gui.assets import icon
+from gui.errors_text import conflict_text
+from gui.profile_names import profile_display_name
 from gui.session import CUSTOM_PROFILE, AppContext, LoginResult
 from gui.theme import ensure_language
 from gui.workers.task import TaskRunner, describe_exception
@@ -42,7 +44,7 @@ def login_error_text(exc: BaseException) -> str:
     if isinstance(exc, UnreachableError):
         return QCoreApplication.translate("LoginDialog", "Cannot reach the server.") + "\n" + str(exc)
     if isinstance(exc, HardwareMismatchError | UserDisabledError | WrongCredentialsError):
-        return str(exc)  # the server's Message, as is
+        return conflict_text(exc)  # the server's Message (translated when it is the documented one)
     return describe_exception(exc)
 
 
@@ -134,7 +136,7 @@ class LoginDialog(QDialog):
     def _fill_profiles(self) -> None:
         self.profile_combo.clear()
         for profile in self.ctx.settings.profiles:
-            label = profile.name
+            label = profile_display_name(profile)
             if profile.id == "sandbox" and not profile.api_url:
                 label += " " + self.tr("(not running)")
             self.profile_combo.addItem(label, profile.id)

@@ -108,11 +108,13 @@ class AppContext:
         self.settings.current_profile = SANDBOX_PROFILE
 
     def profile_label(self, profile_id: str) -> str:
+        """The profile's name as shown (a built-in one in the interface language)."""
+        from gui.profile_names import profile_display_name
+
         try:
-            name = self.settings.profile(profile_id).name
+            return profile_display_name(self.settings.profile(profile_id))
         except ConfigError:
-            name = profile_id
-        return name
+            return profile_id
 
     def cache_root(self) -> Path:
         return effective_cache_dir(self.settings)

@@ -11,7 +11,6 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QComboBox
 
-from core.errors import ConflictError, PermissionDeniedError
 from core.models import RoleEnum
 from core.users import ASSIGNABLE_ROLES
 from gui.workers.task import describe_exception
@@ -39,12 +38,8 @@ def _tr(text: str) -> str:
 
 
 def refusal_text(exc: BaseException) -> str:
-    """What the user reads when the server refused: a 409's Message exactly as sent, a 403's text, else the
-    error's description."""
-    if isinstance(exc, ConflictError):
-        return exc.message or str(exc)
-    if isinstance(exc, PermissionDeniedError):
-        return str(exc) or _tr("Your role may not do this.")
+    """What the user reads when the server refused: a 409's Message as sent (a documented one translated), a 403
+    as "permission denied", else the error's description (gui/errors_text.py)."""
     return describe_exception(exc)
 
 

@@ -21,11 +21,10 @@ _LINGERING: list[QThread] = []
 
 
 def describe_exception(exc: BaseException) -> str:
-    """The message a user sees: an AzaionError's own text, else the exception type and text."""
-    if isinstance(exc, AzaionError):
-        return str(exc) or type(exc).__name__
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    """The message a user sees, in the interface language (the known kinds of failure: gui/errors_text.py)."""
+    from gui.errors_text import error_text
+
+    return error_text(exc)
 
 
 class _TaskThread(QThread):

@@ -7,9 +7,14 @@
         <source>Only an ApiAdmin can grant ApiAdmin</source>
         <translation>Лише API-адміністратор може надати роль API-адміністратора</translation>
     </message>
+</context>
+<context>
+    <name>ArchiveDropZone</name>
     <message>
-        <source>Your role may not do this.</source>
-        <translation>Ваша роль не дозволяє цього.</translation>
+        <source>Drop the encrypted image archive here
+(or anywhere on the window while this panel is shown)</source>
+        <translation>Перетягніть сюди зашифрований архів образів
+(або будь-куди у вікно, поки показано цю панель)</translation>
     </message>
 </context>
 <context>
@@ -58,7 +63,7 @@
     </message>
     <message>
         <source>&amp;Email</source>
-        <translation>&amp;Email</translation>
+        <translation>&amp;Ел. пошта</translation>
     </message>
     <message>
         <source>&amp;Password</source>
@@ -78,11 +83,11 @@
     </message>
     <message>
         <source>Enter the new user&apos;s email address.</source>
-        <translation>Введіть email нового користувача.</translation>
+        <translation>Введіть адресу електронної пошти нового користувача.</translation>
     </message>
     <message>
         <source>“{0}” is not an email address.</source>
-        <translation>«{0}» — не адреса email.</translation>
+        <translation>«{0}» — не адреса електронної пошти.</translation>
     </message>
     <message>
         <source>Enter a password for the new user.</source>
@@ -107,10 +112,113 @@
     </message>
 </context>
 <context>
+    <name>Errors</name>
+    <message>
+        <source>Wrong email or password.</source>
+        <translation>Неправильна електронна пошта або пароль.</translation>
+    </message>
+    <message>
+        <source>This account is disabled. Ask an administrator to enable it.</source>
+        <translation>Цей обліковий запис вимкнено. Попросіть адміністратора ввімкнути його.</translation>
+    </message>
+    <message>
+        <source>This account is bound to another machine. Ask an administrator to reset its hardware.</source>
+        <translation>Цей обліковий запис прив&apos;язано до іншого комп&apos;ютера. Попросіть адміністратора скинути прив&apos;язку до обладнання.</translation>
+    </message>
+    <message>
+        <source>A user with this email already exists.</source>
+        <translation>Користувач із такою електронною поштою вже існує.</translation>
+    </message>
+    <message>
+        <source>Unknown role.</source>
+        <translation>Невідома роль.</translation>
+    </message>
+    <message>
+        <source>You cannot delete, disable or demote your own account.</source>
+        <translation>Не можна видалити, вимкнути або понизити роль власного облікового запису.</translation>
+    </message>
+    <message>
+        <source>Only an ApiAdmin can change an ApiAdmin.</source>
+        <translation>Змінювати ApiAdmin може лише ApiAdmin.</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>Призупинено</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Скасовано</translation>
+    </message>
+    <message>
+        <source>Cannot reach the server</source>
+        <translation>Не вдається з&apos;єднатися із сервером</translation>
+    </message>
+    <message>
+        <source>Permission denied: your role may not do this</source>
+        <translation>Доступ заборонено: ваша роль не дозволяє цієї дії</translation>
+    </message>
+    <message>
+        <source>Authentication failed: log in again</source>
+        <translation>Помилка автентифікації: увійдіть знову</translation>
+    </message>
+    <message>
+        <source>Not found</source>
+        <translation>Не знайдено</translation>
+    </message>
+    <message>
+        <source>The data is corrupt or was changed (integrity check failed)</source>
+        <translation>Дані пошкоджено або змінено (перевірка цілісності не пройшла)</translation>
+    </message>
+    <message>
+        <source>Server error</source>
+        <translation>Помилка сервера</translation>
+    </message>
+    <message>
+        <source>Invalid configuration</source>
+        <translation>Неправильна конфігурація</translation>
+    </message>
+    <message>
+        <source>Unexpected answer from the server</source>
+        <translation>Неочікувана відповідь сервера</translation>
+    </message>
+    <message>
+        <source>Invalid name</source>
+        <translation>Неприпустима назва</translation>
+    </message>
+    <message>
+        <source>The system keyring is not available</source>
+        <translation>Системне сховище паролів недоступне</translation>
+    </message>
+    <message>
+        <source>Docker (or podman) was not found</source>
+        <translation>Docker (або podman) не знайдено</translation>
+    </message>
+    <message>
+        <source>Docker (or podman) failed</source>
+        <translation>Помилка Docker (або podman)</translation>
+    </message>
+    <message>
+        <source>The disk is full</source>
+        <translation>Диск заповнено</translation>
+    </message>
+    <message>
+        <source>Access denied to a local file or folder</source>
+        <translation>Немає доступу до локального файлу або теки</translation>
+    </message>
+    <message>
+        <source>Local file or folder not found</source>
+        <translation>Локальний файл або теку не знайдено</translation>
+    </message>
+    <message>
+        <source>Local file error</source>
+        <translation>Помилка локального файлу</translation>
+    </message>
+</context>
+<context>
     <name>HardwarePanel</name>
     <message>
         <source>Only users whose email contains…</source>
-        <translation>Лише користувачі, чий email містить…</translation>
+        <translation>Лише користувачі, чия ел. пошта містить…</translation>
     </message>
     <message>
         <source>&amp;Refresh</source>
@@ -264,7 +372,7 @@
     </message>
     <message>
         <source>Email</source>
-        <translation>Email</translation>
+        <translation>Ел. пошта</translation>
     </message>
     <message>
         <source>Password</source>
@@ -292,7 +400,7 @@
     </message>
     <message>
         <source>Enter your email address.</source>
-        <translation>Введіть свою адресу email.</translation>
+        <translation>Введіть адресу своєї електронної пошти.</translation>
     </message>
     <message>
         <source>Enter your password.</source>
@@ -370,6 +478,10 @@
         <translation>ПІСОЧНИЦЯ</translation>
     </message>
     <message>
+        <source>Your account has no role (None), so it may not use any panel. Ask an administrator to give it a role, then log in again.</source>
+        <translation>Ваш обліковий запис не має ролі (None), тому жодна панель недоступна. Попросіть адміністратора призначити роль, потім увійдіть знову.</translation>
+    </message>
+    <message>
         <source>This panel has no search field</source>
         <translation>На цій панелі немає поля пошуку</translation>
     </message>
@@ -400,6 +512,21 @@
     <message>
         <source>{0} transfer(s) are still running or queued. Stop them and continue? Uploads and downloads are paused and can be resumed after the next login; other work is cancelled.</source>
         <translation>Передачі ({0}) ще виконуються або чекають у черзі. Зупинити їх і продовжити? Вивантаження та завантаження буде призупинено, їх можна продовжити після наступного входу; решту роботи буде скасовано.</translation>
+    </message>
+</context>
+<context>
+    <name>Profiles</name>
+    <message>
+        <source>Production</source>
+        <translation>Робочий</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>Тестовий</translation>
+    </message>
+    <message>
+        <source>Sandbox</source>
+        <translation>Пісочниця</translation>
     </message>
 </context>
 <context>
@@ -626,8 +753,40 @@
         <translation>Образи</translation>
     </message>
     <message>
+        <source>Measuring the cache in {0}…</source>
+        <translation>Вимірювання кешу в {0}…</translation>
+    </message>
+    <message>
+        <source>Cannot measure the cache in {0}: {1}</source>
+        <translation>Не вдалося виміряти кеш у {0}: {1}</translation>
+    </message>
+    <message>
         <source>{0} in {1}</source>
         <translation>{0} у {1}</translation>
+    </message>
+    <message>
+        <source>Azaion Admin — Clear cache</source>
+        <translation>Azaion Admin — Очищення кешу</translation>
+    </message>
+    <message>
+        <source>Delete {0} of cached downloads in {1}? They will be downloaded again when needed.</source>
+        <translation>Видалити {0} кешованих завантажень у {1}? За потреби їх буде завантажено знову.</translation>
+    </message>
+    <message>
+        <source>The cache cannot be cleared while {0} transfer(s) are running or queued: wait for them or cancel them in Transfers first.</source>
+        <translation>Кеш не можна очистити, поки передавання ({0}) виконуються або чекають у черзі: дочекайтеся їх завершення або скасуйте їх у розділі «Передавання».</translation>
+    </message>
+    <message>
+        <source>The cache is still being measured; try again in a moment.</source>
+        <translation>Кеш ще вимірюється; спробуйте за мить.</translation>
+    </message>
+    <message>
+        <source>Clearing the cache in {0}…</source>
+        <translation>Очищення кешу в {0}…</translation>
+    </message>
+    <message>
+        <source>Could not clear the cache: {0}</source>
+        <translation>Не вдалося очистити кеш: {0}</translation>
     </message>
     <message>
         <source>Profile ids must be unique and not empty</source>
@@ -685,6 +844,10 @@
         <translation>Не вдалося отримати вміст {0}: {1}</translation>
     </message>
     <message>
+        <source>Could not clear {0}: {1}</source>
+        <translation>Не вдалося очистити {0}: {1}</translation>
+    </message>
+    <message>
         <source>Save the installer in</source>
         <translation>Зберегти інсталятор у</translation>
     </message>
@@ -695,6 +858,14 @@
     <message>
         <source>Production installer</source>
         <translation>Робочий інсталятор (production)</translation>
+    </message>
+    <message>
+        <source>stage installer → {0}</source>
+        <translation>тестовий інсталятор → {0}</translation>
+    </message>
+    <message>
+        <source>production installer → {0}</source>
+        <translation>робочий інсталятор → {0}</translation>
     </message>
     <message>
         <source>Downloading the stage installer…</source>
@@ -846,6 +1017,10 @@
         <translation>Завантаження в Docker</translation>
     </message>
     <message>
+        <source>Lock</source>
+        <translation>Блокування</translation>
+    </message>
+    <message>
         <source>Paused</source>
         <translation>Призупинено</translation>
     </message>
@@ -892,6 +1067,10 @@
     <message>
         <source>Uploading</source>
         <translation>Вивантаження</translation>
+    </message>
+    <message>
+        <source>Verifying</source>
+        <translation>Перевірка цілісності</translation>
     </message>
 </context>
 <context>
@@ -968,10 +1147,6 @@
         <translation>&amp;Розблокувати</translation>
     </message>
     <message>
-        <source>L&amp;ock…</source>
-        <translation>&amp;Заблокувати…</translation>
-    </message>
-    <message>
         <source>Chec&amp;k images</source>
         <translation>Пере&amp;вірити образи</translation>
     </message>
@@ -992,6 +1167,10 @@
         <translation>Вивід &amp;Docker</translation>
     </message>
     <message>
+        <source>&amp;Lock images (administrators)</source>
+        <translation>Бл&amp;окування образів (адміністратори)</translation>
+    </message>
+    <message>
         <source>&amp;Archive</source>
         <translation>&amp;Архів</translation>
     </message>
@@ -1002,6 +1181,42 @@
     <message>
         <source>Docker</source>
         <translation>Docker</translation>
+    </message>
+    <message>
+        <source>Encrypt images into an archive and publish its key fragment for the version</source>
+        <translation>Зашифрувати образи в архів і опублікувати фрагмент його ключа для версії</translation>
+    </message>
+    <message>
+        <source>Checked images go into the archive; double-click a name to edit it</source>
+        <translation>Позначені образи потраплять до архіву; двічі клацніть назву, щоб змінити її</translation>
+    </message>
+    <message>
+        <source>Another image, e.g. registry/name:tag</source>
+        <translation>Інший образ, напр. registry/name:tag</translation>
+    </message>
+    <message>
+        <source>A&amp;dd image</source>
+        <translation>&amp;Додати образ</translation>
+    </message>
+    <message>
+        <source>Where to write the encrypted archive</source>
+        <translation>Куди записати зашифрований архів</translation>
+    </message>
+    <message>
+        <source>Sa&amp;ve as…</source>
+        <translation>&amp;Зберегти як…</translation>
+    </message>
+    <message>
+        <source>L&amp;ock</source>
+        <translation>Заблок&amp;увати</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>Образи</translation>
+    </message>
+    <message>
+        <source>Output file</source>
+        <translation>Вихідний файл</translation>
     </message>
     <message>
         <source>Image unlock</source>
@@ -1020,20 +1235,48 @@
         <translation>версія невідома</translation>
     </message>
     <message>
-        <source>Image unlock is not available in this build: {0}</source>
-        <translation>Розблокування образів недоступне в цій збірці: {0}</translation>
+        <source>Encrypt the checked images into the archive and publish its key fragment</source>
+        <translation>Зашифрувати позначені образи в архів і опублікувати фрагмент його ключа</translation>
+    </message>
+    <message>
+        <source>{0}: {1} — nothing was loaded</source>
+        <translation>{0}: {1} — нічого не завантажено</translation>
+    </message>
+    <message>
+        <source>Enter the version and check at least one image to lock.</source>
+        <translation>Введіть версію та позначте принаймні один образ для блокування.</translation>
+    </message>
+    <message>
+        <source>Locking {0} image(s) into {1}…</source>
+        <translation>Блокування образів ({0}) у {1}…</translation>
+    </message>
+    <message>
+        <source>Locked {0} image(s) into {1}; key fragment published for {2}</source>
+        <translation>Образи ({0}) заблоковано в {1}; фрагмент ключа опубліковано для {2}</translation>
+    </message>
+    <message>
+        <source>Lock: {0}: {1} — no archive written, no fragment published</source>
+        <translation>Блокування: {0}: {1} — архів не записано, фрагмент не опубліковано</translation>
     </message>
     <message>
         <source>Install Docker (or set the docker command in Settings) to unlock.</source>
         <translation>Установіть Docker (або вкажіть команду docker у налаштуваннях), щоб розблокувати.</translation>
     </message>
     <message>
-        <source>Encrypt an image archive and publish its key fragment</source>
-        <translation>Зашифрувати архів образів і опублікувати фрагмент його ключа</translation>
-    </message>
-    <message>
         <source>Only administrators may lock (publish) image archives</source>
         <translation>Блокувати (публікувати) архіви образів можуть лише адміністратори</translation>
+    </message>
+    <message>
+        <source>{0} of {1} decrypted · {2} image(s) loaded</source>
+        <translation>Розшифровано {0} з {1} · завантажено образів: {2}</translation>
+    </message>
+    <message>
+        <source>{0} image(s) loaded</source>
+        <translation>Завантажено образів: {0}</translation>
+    </message>
+    <message>
+        <source>Unlocking {0}…</source>
+        <translation>Розблокування {0}…</translation>
     </message>
     <message>
         <source>Unlocked: all service images present</source>
@@ -1044,16 +1287,8 @@
         <translation>Розблоковано, але деяких образів сервісів бракує</translation>
     </message>
     <message>
-        <source>Enter the version to lock.</source>
-        <translation>Введіть версію для блокування.</translation>
-    </message>
-    <message>
         <source>Save the encrypted archive</source>
         <translation>Зберегти зашифрований архів</translation>
-    </message>
-    <message>
-        <source>Lock finished</source>
-        <translation>Блокування завершено</translation>
     </message>
 </context>
 <context>
@@ -1123,7 +1358,7 @@
     </message>
     <message>
         <source>Email</source>
-        <translation>Email</translation>
+        <translation>Ел. пошта</translation>
     </message>
     <message>
         <source>Enabled</source>
@@ -1182,7 +1417,7 @@
     <name>UsersPanel</name>
     <message>
         <source>Search by email…</source>
-        <translation>Пошук за email…</translation>
+        <translation>Пошук за ел. поштою…</translation>
     </message>
     <message>
         <source>Users</source>
