@@ -115,7 +115,16 @@ class SuiteBox(QGroupBox):
         self.loading = False
         self.refresh_button.setEnabled(True)
         self.panel.window_.note_error(exc)
-        self.status.setText(self.tr("Could not list {0}: {1}").format(self.folder, refusal_text(exc)))
+        self.report(self.tr("Could not list {0}: {1}").format(self.folder, refusal_text(exc)))
+
+    def _on_clear_failed(self, exc: BaseException) -> None:
+        self.panel.window_.note_error(exc)
+        self.report(self.tr("Could not clear {0}: {1}").format(self.folder, refusal_text(exc)))
+
+    def report(self, text: str) -> None:
+        """An action's result: in the box and in the window's status bar, like every admin action."""
+        self.status.setText(text)
+        self.panel.window_.statusBar().showMessage(text, 10000)
 
     def selected_rows(self) -> list[ResourceRow]:
         return [self.model.row_at(self.proxy.mapToSource(i).row()) for i in self.table.selectionModel().selectedRows()]
@@ -131,13 +140,14 @@ class SuiteBox(QGroupBox):
             return None
         title = self.tr("Stage installer") if self.stage else self.tr("Production installer")
         job = installer_job(self.panel.window_.client, Path(target_dir), self.stage, title)
+        job.detail = (self.tr("stage installer → {0}") if self.stage
+                      else self.tr("production installer → {0}")).format(Path(target_dir))
         job.on_done = lambda j: self.panel.installer_done(j, self)
         self.panel.window_.queue.add(job)
         text = self.tr("Downloading the stage installer…") if self.stage else self.tr(
             "Downloading the production installer…"
         )
-        self.status.setText(text)
-        self.panel.window_.statusBar().showMessage(text, 5000)
+        self.report(text)
         return job
 
     def download_selected(self, target_dir: Path | None = None) -> list[Job]:
@@ -180,9 +190,8 @@ class SuiteBox(QGroupBox):
         folder = self.folder
         self.panel.window_.runner.run(
             lambda: client.clear_folder(folder),
-            lambda _r: (self.panel.window_.statusBar().showMessage(self.tr("Cleared {0}").format(folder),
-                                                                    8000), self.refresh()),
-            self._on_failed, name=f"clear-{folder}",
+            lambda _r: (self.report(self.tr("Cleared {0}").format(folder)), self.refresh()),
+            self._on_clear_failed, name=f"clear-{folder}",
         )
         return True
 
@@ -247,8 +256,7 @@ class SuitesPanel(Panel):
             text = self.tr("Installer download failed: {0}").format(job.message)
         else:
             text = self.tr("Installer download cancelled")
-        self.window_.statusBar().showMessage(text, 10000)
-        box.status.setText(text)
+        box.report(text)
 
 
 __all__ = ["SuiteBox", "SuitesPanel", "installer_job"]
