@@ -80,7 +80,7 @@ _LOCAL_PREFIXES = (("disk full", _DISK_FULL), ("permission denied", _NO_ACCESS),
 
 
 def _tr(text: str) -> str:
-    return QCoreApplication.translate(CONTEXT, text)
+    return QCoreApplication.translate("Errors", text)  # a literal: resources/translations/build.py reads it
 
 
 def _plain(exc: BaseException) -> str:

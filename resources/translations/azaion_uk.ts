@@ -213,6 +213,10 @@
         <source>Local file error</source>
         <translation>Помилка локального файлу</translation>
     </message>
+    <message>
+        <source>The server refused the request</source>
+        <translation>Сервер відхилив запит</translation>
+    </message>
 </context>
 <context>
     <name>HardwarePanel</name>

@@ -135,6 +135,7 @@ def test_error_texts_in_ukrainian(ukrainian):
     assert error_text(WrongCredentialsError(10, "Invalid login")) == (
         "Неправильна електронна пошта або пароль. (Invalid login)")
     assert refusal_text(ConflictError(80, "Invalid name: a/b")) == "Invalid name: a/b"
+    assert refusal_text(ConflictError(99, "")) == "Сервер відхилив запит"  # a 409 without a Message
     assert error_text(ValueError("synthetic")) == "ValueError: synthetic"
 
 
@@ -144,7 +145,7 @@ def test_every_error_headline_and_documented_refusal_is_translated(ukrainian):
     from gui import errors_text
 
     sources = [text for _kind, text in errors_text._HEADLINES] + list(errors_text.CONFLICT_MESSAGES.values())
-    sources += list(errors_text._OS_HEADLINES.values())
+    sources += list(errors_text._OS_HEADLINES.values()) + ["The server refused the request"]
     untranslated = [s for s in sources if QCoreApplication.translate(errors_text.CONTEXT, s) == s]
     assert untranslated == []
 
