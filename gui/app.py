@@ -104,11 +104,13 @@ class AppController(QObject):
         window.logout_requested.connect(self.logout)
         self.window = window
         window.show()
+        from gui.errors_text import keyring_warning_text, settings_error_text
+
         if result.keyring_warning and not self.ctx.keyring_warning_shown:
             self.ctx.keyring_warning_shown = True
-            window.show_banner(result.keyring_warning)
+            window.show_banner(keyring_warning_text(result.keyring_warning))
         if self.ctx.settings_error:
-            window.show_banner(self.ctx.settings_error)
+            window.show_banner(settings_error_text(self.ctx.settings_error))
         self.window_shown.emit(window)
 
     def logout(self) -> None:
@@ -144,7 +146,11 @@ GIL_SWITCH_INTERVAL = 0.001
 
 def configure_runtime() -> float:
     """Process policy of the GUI: a 1 ms GIL switch interval (default 5 ms), so the GUI thread gets the
-    interpreter back quickly while transfer threads run Python code. Returns the previous interval."""
+    interpreter back quickly while transfer threads run Python code, and background priority for the transfers'
+    helper threads (core/threadprio.py). Returns the previous interval."""
+    from core.threadprio import protect_foreground
+
+    protect_foreground()
     previous = sys.getswitchinterval()
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     return previous

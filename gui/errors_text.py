@@ -111,6 +111,27 @@ def _headline(exc: BaseException) -> str | None:
     return next((text for kind, text in _HEADLINES if isinstance(exc, kind)), None)
 
 
+_KEYRING_MEMORY_ONLY = QT_TRANSLATE_NOOP(
+    "Errors", "No usable system keyring: the password is kept in memory for this session only")
+_SETTINGS_UNREADABLE = QT_TRANSLATE_NOOP(
+    "Errors", "The settings file could not be read: defaults are used, nothing is saved until it is fixed or removed")
+
+
+def _notice(source: str, detail: str) -> str:
+    headline = _tr(source)
+    return detail if headline == source else f"{headline} ({detail})"
+
+
+def keyring_warning_text(warning: str) -> str:
+    """The banner for core.credential_store's ``last_warning`` (the password stays in memory only)."""
+    return _notice(_KEYRING_MEMORY_ONLY, warning)
+
+
+def settings_error_text(error: str) -> str:
+    """The banner for a settings file that could not be read (AppContext.settings_error)."""
+    return _notice(_SETTINGS_UNREADABLE, error)
+
+
 def conflict_text(exc: ConflictError) -> str:
     """A 409 refusal: the server's Message (translated when it is a documented one, see the module docstring)."""
     message = (exc.message or str(exc)).strip()
@@ -141,4 +162,4 @@ def error_text(exc: BaseException) -> str:
     return f"{headline} ({plain})"
 
 
-__all__ = ["CONFLICT_MESSAGES", "conflict_text", "error_text"]
+__all__ = ["CONFLICT_MESSAGES", "conflict_text", "error_text", "keyring_warning_text", "settings_error_text"]

@@ -214,6 +214,14 @@
         <translation>Помилка локального файлу</translation>
     </message>
     <message>
+        <source>No usable system keyring: the password is kept in memory for this session only</source>
+        <translation>Немає придатного системного сховища паролів: пароль зберігається в пам&apos;яті лише до кінця цього сеансу</translation>
+    </message>
+    <message>
+        <source>The settings file could not be read: defaults are used, nothing is saved until it is fixed or removed</source>
+        <translation>Не вдалося прочитати файл налаштувань: використано типові налаштування; нічого не зберігатиметься, доки файл не виправлено або не видалено</translation>
+    </message>
+    <message>
         <source>The server refused the request</source>
         <translation>Сервер відхилив запит</translation>
     </message>

@@ -178,3 +178,36 @@ def test_profile_names(qapp):
     finally:
         set_language("en")
     assert ctx.profile_label("production") == "Production"
+
+
+def test_notices_from_core_in_both_languages(qapp):
+    from gui.errors_text import keyring_warning_text, settings_error_text
+
+    warning = "No usable system keyring (locked); the password is kept in memory for this session only."
+    error = "/x/settings.json: the settings file is not valid JSON (line 1, column 2: Expecting value)"
+    set_language("en")
+    assert keyring_warning_text(warning) == warning and settings_error_text(error) == error
+    try:
+        set_language("uk")
+        assert keyring_warning_text(warning) == ("Немає придатного системного сховища паролів: пароль зберігається "
+                                                 f"в пам'яті лише до кінця цього сеансу ({warning})")
+        assert settings_error_text(error).startswith("Не вдалося прочитати файл налаштувань: ")
+        assert settings_error_text(error).endswith(f"({error})")
+    finally:
+        set_language("en")
+
+
+def test_unreadable_settings_banner_in_ukrainian(qtbot, logged_in, ukrainian):
+    """A settings file that cannot be read: the main window says so in the interface language (and the file is
+    left as it was)."""
+    from core.settings import default_settings_path
+
+    path = default_settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{not json", encoding="utf-8")
+    controller, _ = logged_in()
+    banner = controller.window.banner
+    assert not banner.isHidden()
+    assert banner.text().startswith("Не вдалося прочитати файл налаштувань: ")
+    assert str(path) in banner.text()
+    assert path.read_text(encoding="utf-8") == "{not json"
