@@ -146,11 +146,7 @@ GIL_SWITCH_INTERVAL = 0.001
 
 def configure_runtime() -> float:
     """Process policy of the GUI: a 1 ms GIL switch interval (default 5 ms), so the GUI thread gets the
-    interpreter back quickly while transfer threads run Python code, and background priority for the transfers'
-    helper threads (core/threadprio.py). Returns the previous interval."""
-    from core.threadprio import protect_foreground
-
-    protect_foreground()
+    interpreter back quickly while transfer threads run Python code. Returns the previous interval."""
     previous = sys.getswitchinterval()
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     return previous
