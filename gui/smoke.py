@@ -18,7 +18,7 @@ Offscreen, it checks one thing per line and stops with a non-zero exit status at
 * files       – logs and settings were written to the platformdirs folders; nothing appeared in the bundle
 
 ``--smoke-test=startup`` only starts the application the normal way and exits as soon as the login dialog is shown
-(the packaging cold-start measurement).
+(the packaging cold-start measurement; gui/startup_probe.py).
 """
 
 from __future__ import annotations
@@ -399,81 +399,13 @@ def _full(qt_args: Sequence[str]) -> int:
     return 0
 
 
-def _since_process_start() -> float | None:
-    """Seconds since this process was started (Linux, 10 ms resolution), else None."""
-    try:
-        with open("/proc/self/stat", encoding="ascii") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-        return time.clock_gettime(time.CLOCK_BOOTTIME) - int(fields[19]) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError, AttributeError):
-        return None
-
-
-def _startup(qt_args: Sequence[str]) -> int:
-    """Start like ``main`` does, print ``login dialog shown`` once it is, and quit. A second line breaks the time
-    down: from process start to here (bootloader, interpreter, ``gui.app``'s imports), then each step."""
-    phases: list[tuple[str, float]] = []
-    mark = time.perf_counter()
-    boot = _since_process_start()
-
-    def phase(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        phases.append((name, now - mark))
-        mark = now
-
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from core.logs import setup_logging
-    from gui.app import APP_NAME, AppController, _install_translator, configure_runtime
-    from gui.assets import icon
-    from gui.session import AppContext
-    from gui.theme import apply_theme
-
-    mark = time.perf_counter()  # gui.app has imported all of these already
-    setup_logging()
-    configure_runtime()
-    phase("logging")
-    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
-    app.setApplicationName(APP_NAME)
-    app.setOrganizationName("Azaion")
-    app.setWindowIcon(icon("app"))
-    phase("QApplication")
-    ctx = AppContext.load()
-    apply_theme(app, ctx.settings.theme)
-    _install_translator(app, ctx.settings.language)
-    phase("settings+theme")
-    controller = AppController(ctx)
-    shown: list[object] = []
-
-    def on_shown(dialog: object) -> None:
-        shown.append(dialog)
-        phase("login dialog")
-        QTimer.singleShot(0, app.quit)
-
-    controller.login_shown.connect(on_shown)
-    QTimer.singleShot(0, controller.start)
-    QTimer.singleShot(int(TIMEOUT_S * 1000), app.quit)
-    try:
-        app.exec()
-    finally:
-        controller.shutdown()
-    if not shown:
-        _say("FAIL startup: the login dialog was not shown")
-        return 1
-    _say("login dialog shown")
-    steps = ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in phases)
-    _say(f"startup phases: before main (bootloader, Python, imports) {boot * 1000:.0f} ms, {steps}"
-         if boot is not None else f"startup phases: {steps}")
-    return 0
-
-
 def run_smoke(mode: str, qt_args: Sequence[str] = ()) -> int:
     """Entry point of ``azaion-admin --smoke-test[=startup]``; returns the exit status."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if mode == "startup":
-        return _startup(qt_args)
+        from gui.startup_probe import run_startup
+
+        return run_startup(qt_args)
     done = _start_watchdog(TIMEOUT_S)
     previous_hook, sys.excepthook = sys.excepthook, _record_unhandled
     try:
