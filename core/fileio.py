@@ -7,14 +7,27 @@ import contextlib
 import errno
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from core.errors import LocalIOError
 
+try:
+    import fcntl
+except ImportError:  # Windows: an open file cannot be deleted there anyway
+    fcntl = None  # type: ignore[assignment]
+
 TEMP_PREFIX = ".azaion-"
 TEMP_SUFFIX = ".tmp"
+NAME_SPAN = 40  # characters of the target's name in its temp file's name (UTF-8: at most 160 bytes of 255)
+LOCKED_MIN_AGE_S = 5.0
+"""With advisory locks (POSIX), a temp file nobody holds a lock on is a dead process's leftover; this much age only
+covers the moment between its creation and its lock."""
+UNLOCKED_MIN_AGE_S = 15 * 60.0
+"""Without them (Windows), only files untouched this long count as leftovers: a live transfer writes its temp file
+continuously and its retries wait ~5 minutes at most (and Windows refuses to delete a file that is open)."""
 
 
 def _umask() -> int:
@@ -43,10 +56,11 @@ def atomic_write(path: Path | str, *, private: bool = False) -> Iterator[BinaryI
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target), suffix=TEMP_SUFFIX, dir=target.parent)
     except OSError as exc:
         raise describe_os_error(exc, target) from exc
     tmp_path = Path(tmp)
+    lock_shared(fd)
     try:
         with os.fdopen(fd, "wb", buffering=0) as fh:
             try:
@@ -60,6 +74,82 @@ def atomic_write(path: Path | str, *, private: bool = False) -> Iterator[BinaryI
         with contextlib.suppress(OSError):
             tmp_path.unlink()
         raise
+
+
+def temp_prefix(target: Path) -> str:
+    """``.azaion-{name}-``: a leftover of an interrupted write of ``target`` can be recognised by name."""
+    return f"{TEMP_PREFIX}{target.name[:NAME_SPAN]}-"
+
+
+def lock_shared(fd: int) -> None:
+    """Mark an open file as in use by this process (POSIX advisory lock, released when the process dies)."""
+    if fcntl is not None:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+
+
+def hold(path: Path | str) -> int | None:
+    """Open (creating, 0600) and lock ``path`` to mark it in use until ``release``; nothing where there are no
+    advisory locks (Windows: an open handle there would also block the rename/delete that ends an upload)."""
+    if fcntl is None:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise describe_os_error(exc, path) from None
+    lock_shared(fd)
+    return fd
+
+
+def release(fd: int | None) -> None:
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+def in_use(path: Path) -> bool:
+    """True when a live process holds ``lock_shared`` on ``path`` (always False without advisory locks)."""
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def is_leftover(path: Path, now: float | None = None) -> bool:
+    """Whether one of our temp/staged files is safe to remove: unlocked and a few seconds old (POSIX), or
+    untouched for ``UNLOCKED_MIN_AGE_S`` where there are no advisory locks."""
+    try:
+        age = (time.time() if now is None else now) - path.stat().st_mtime
+    except OSError:
+        return False
+    if fcntl is None:
+        return age >= UNLOCKED_MIN_AGE_S
+    return age >= LOCKED_MIN_AGE_S and not in_use(path)
+
+
+def remove_leftovers(directory: Path, pattern: str) -> list[Path]:
+    """Remove the files in ``directory`` matching ``pattern`` (one of OUR temp-name patterns) that
+    ``is_leftover`` says were left by a dead process; returns what was removed."""
+    removed = []
+    try:
+        candidates = list(directory.glob(pattern))
+    except OSError:
+        return []
+    for path in candidates:
+        if path.is_file() and not path.is_symlink() and is_leftover(path):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 def private_temp_file(directory: Path | str | None = None, suffix: str = TEMP_SUFFIX) -> Path:

@@ -8,6 +8,7 @@ a temp file that is renamed into place only after the hash and padding checks pa
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import io
 import logging
@@ -33,7 +34,16 @@ from core.errors import (
     PausedError,
     UnreachableError,
 )
-from core.fileio import atomic_write, describe_os_error, write_bytes_atomic
+from core.fileio import (
+    TEMP_SUFFIX,
+    atomic_write,
+    describe_os_error,
+    hold,
+    release,
+    remove_leftovers,
+    temp_prefix,
+    write_bytes_atomic,
+)
 from core.journal import JournalStore, UploadJournal, source_fingerprint
 from core.names import validate_folder, validate_name
 from core.offload import OffloadedSink
@@ -45,6 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("azaion.resources")
 
 SMALL_MAX = 3072
+READ_BLOCK = 1 << 20
 StageCallback = Callable[[str], None]
 EventCallback = Callable[[str], None]
 """``on_event(message)``: something the user should be told (stale cache replaced, resumed, started over)."""
@@ -218,19 +229,25 @@ def upload(
             staged_big=str(staging / f"{jid}.big"), staged_small=str(staging / f"{jid}.small"),
         )
     keep_for_resume = False
+    held = None
     try:
+        held = hold(journal.staged_big)  # tells the orphan cleanup (core/transfers.py) the staged file is in use
         if not resumed:
             on_stage("encrypting")
             _stage(client, reader, size, journal, progress=progress, cancel=cancel)
             if path is not None:
                 store.save(journal)
         on_stage("uploading")
-        sent = with_retries(
-            lambda: multipart.upload_staged(
-                cdn, journal, store, progress=progress, cancel=cancel
-            ),
-            policy=client.retry_policy, cancel=cancel, on_retry=on_retry, what=f"upload {folder}/{name}",
-        )
+        tries = [0]
+
+        def send() -> int:
+            tries[0] += 1
+            if tries[0] > 1 and journal.upload_id:
+                on_event(f"resuming the upload of {folder}/{name}: {len(journal.parts)} parts already on the CDN")
+            return multipart.upload_staged(cdn, journal, store, progress=progress, cancel=cancel)
+
+        sent = with_retries(send, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
+                            what=f"upload {folder}/{name}")
         on_stage("finalizing")
         # The CDN holds the new big part now: finish the commit rather than honour a late cancel.
         small = Path(journal.staged_small).read_bytes()
@@ -255,6 +272,7 @@ def upload(
         raise
     finally:
         reader.close()
+        release(held)
         if not keep_for_resume:
             if sys.exc_info()[0] is not None:
                 multipart.abort(cdn, journal)
@@ -281,8 +299,12 @@ def download(
     validate_folder(folder)
     policy = client.retry_policy
     on_stage("connecting")
-    small = with_retries(lambda: client.load_bytes(small_name(name), folder), policy=policy, cancel=cancel,
-                         on_retry=on_retry, what=f"download {folder}/{small_name(name)}")
+
+    def load_small() -> bytes:
+        return with_retries(lambda: client.load_bytes(small_name(name), folder), policy=policy, cancel=cancel,
+                            on_retry=on_retry, what=f"download {folder}/{small_name(name)}")
+
+    small = load_small()
     cancel.raise_if_cancelled()
     cdn_error: AzaionError | None = None
     info: ObjectInfo | None = None
@@ -300,9 +322,8 @@ def download(
     if cached is not None and info is not None and info.sha256 and info.sha256.lower() != cached.sha256:
         event = "stale"
     elif cached is not None:
-        on_stage("decrypting")
         total = len(small) + cached.size
-        result = _decrypt_cached(client, small, cached, sink, total, progress, cancel)
+        result = _decrypt_cached(client, small, cached, sink, total, progress, cancel, on_stage)
         if result is None:
             log.info("checking on existence for %s/%s.big: served from cache", folder, name)
             return DownloadReport(name, folder, total, "cache")
@@ -325,10 +346,16 @@ def download(
         on_event(message)
         cache.discard(folder, name)
     on_stage("downloading")
-    digest = _fetch_big(client, name, folder, small, info, sink, progress=progress, on_retry=on_retry,
-                        on_event=on_event, cancel=cancel, discard_output=discard_output)
+    digest, small, info = _fetch_big(
+        client, name, folder, small, info, sink, reload_small=load_small, progress=progress, on_retry=on_retry,
+        on_event=on_event, cancel=cancel, discard_output=discard_output,
+    )
     log.info("downloaded %s.big from the %s", name, folder)
     return DownloadReport(name, folder, len(small) + info.size, "cdn", event, message, big_sha256=digest)
+
+
+MAX_RESTARTS = 3
+"""How many times one download starts over because the object changed on the CDN before giving up."""
 
 
 def _fetch_big(
@@ -339,60 +366,76 @@ def _fetch_big(
     info: ObjectInfo,
     sink: Callable[[memoryview], object],
     *,
+    reload_small: Callable[[], bytes],
     progress: ProgressCallback,
     on_retry: RetryCallback | None,
     on_event: EventCallback,
     cancel: CancelToken,
     discard_output: Callable[[], None],
-) -> str:
+) -> tuple[str, bytes, ObjectInfo]:
     """Stream the big part into ``{name}.big.part`` and the decryptor in lockstep, so each retry continues from
-    the bytes on disk; a part left by an earlier process is replayed from disk first."""
+    the bytes on disk; a part left by an earlier process is replayed from disk first. If the object changes on
+    the CDN (a 412 on the pinned ETag), the download starts over with the new object (its ETag, size, SHA-256
+    and small part). Returns (SHA-256, small part, object) of what was actually decrypted."""
     cache = client.cache
     part, _meta = cache.partial_paths(folder, name)
-    total = len(small) + info.size
     previous = cache.load_partial(folder, name)
     if previous is not None and (previous.get("etag") != info.etag or _size(part) > info.size):
         on_event(f"{folder}/{name} changed on the CDN since the interrupted download; starting over")
         cache.discard_partial(folder, name)
-    elif previous is not None and _size(part) > 0:
+    elif previous is None:
+        cache.discard_partial(folder, name)  # bytes without a record of their object cannot be resumed
+    elif _size(part) > 0:
         on_event(f"resuming the interrupted download of {folder}/{name} at {_size(part)} bytes")
-    cache.save_partial(folder, name, {"etag": info.etag, "size": info.size, "sha256": info.sha256})
     keep = False
     try:
-        for _restart in range(2):
+        for _restart in range(MAX_RESTARTS + 1):
+            cache.save_partial(folder, name, {"etag": info.etag, "size": info.size, "sha256": info.sha256})
+            total = len(small) + info.size
             hasher = hashlib.sha256()
             dec = StreamDecryptor(client.resource_key, sink)
             dec.update(small)
-            with open(part, "ab", buffering=0) as fh, _hashing(hasher.update) as hash_update:
+            tries = [0]
+            try:
+                with open(part, "ab", buffering=0) as fh, _hashing(hasher.update) as hash_update:
 
-                def feed(view: memoryview, hash_update=hash_update, dec=dec) -> None:
-                    hash_update(view)
-                    dec.update(view)
+                    def feed(view: memoryview, hash_update=hash_update, dec=dec) -> None:
+                        hash_update(view)
+                        dec.update(view)
 
-                def both(view: memoryview, fh=fh, feed=feed) -> None:
-                    fh.write(view)
-                    feed(view)
+                    def both(view: memoryview, fh=fh, feed=feed) -> None:
+                        fh.write(view)
+                        feed(view)
 
-                if fh.tell():  # bytes left by an earlier process: replay them from disk
-                    with open(part, "rb", buffering=0) as old:
-                        pump(old, feed, total=total, progress=lambda d, t: progress(len(small) + d, t), cancel=cancel)
+                    base = len(small)
+                    if fh.tell():  # bytes left by an earlier process: replay them from disk
+                        with open(part, "rb", buffering=0) as old:
+                            pump(old, feed, total=total, progress=lambda d, t, b=base: progress(b + d, t),
+                                 cancel=cancel)
 
-                def attempt(fh=fh) -> None:
-                    offset = fh.tell()
-                    if offset < info.size:
-                        client.cdn.stream(folder, big_key(name), both, etag=info.etag, start=offset, cancel=cancel,
-                                          progress=lambda d, _t: progress(len(small) + d, total))
+                    def attempt(fh=fh, both=both, info=info, total=total, base=base, tries=tries) -> None:
+                        offset = fh.tell()
+                        tries[0] += 1
+                        if tries[0] > 1 and offset:
+                            on_event(f"resuming the download of {folder}/{name} at {offset} bytes")
+                        if offset < info.size:
+                            client.cdn.stream(folder, big_key(name), both, etag=info.etag, start=offset,
+                                              cancel=cancel, progress=lambda d, _t: progress(base + d, total))
 
-                try:
                     with_retries(attempt, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
                                  what=f"download {folder}/{name}")
-                except ObjectChangedError:
-                    on_event(f"{folder}/{name} changed on the CDN during the download; starting over")
-                    fh.truncate(0)
-                    discard_output()
-                    continue
-                except OSError as exc:
-                    raise describe_os_error(exc, part) from None
+            except ObjectChangedError:
+                # Leaving the block above dropped the hashes still queued; the old bytes are worthless now.
+                on_event(f"{folder}/{name} changed on the CDN during the download; starting over")
+                log.warning("%s/%s changed on the CDN during the download; starting over", folder, name)
+                cache.discard_partial(folder, name)
+                discard_output()
+                info = with_retries(lambda: client.cdn.head(folder, big_key(name)), policy=client.retry_policy,
+                                    cancel=cancel, on_retry=on_retry, what=f"reach the CDN for {folder}/{name}")
+                small = reload_small()
+                continue
+            except OSError as exc:
+                raise describe_os_error(exc, part) from None
             break
         else:
             raise IntegrityError(f"{folder}/{name} keeps changing on the CDN; try again later")
@@ -404,7 +447,7 @@ def _fetch_big(
         dec.finalize()
         cache.commit(folder, name, part, digest)
         cache.discard_partial(folder, name)
-        return digest
+        return digest, small, info
     except CancelledError as exc:
         keep = isinstance(exc, PausedError)
         raise
@@ -434,6 +477,21 @@ def _size(path: Path) -> int:
         return 0
 
 
+def _file_sha256(path: Path, cancel: CancelToken) -> str:
+    """SHA-256 of a file in 1 MiB reads (flat memory), stopping at a cancel."""
+    hasher = hashlib.sha256()
+    buf = bytearray(READ_BLOCK)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as fh:
+        while True:
+            if cancel.cancelled:
+                raise cancel.error()
+            n = fh.readinto(buf)
+            if not n:
+                return hasher.hexdigest()
+            hasher.update(view[:n])
+
+
 def _decrypt_cached(
     client: ApiClient,
     small: bytes,
@@ -442,28 +500,27 @@ def _decrypt_cached(
     total: int,
     progress: ProgressCallback,
     cancel: CancelToken,
+    on_stage: StageCallback = _no_stage,
 ) -> str | None:
-    """Decrypt small + cached big into ``sink`` while hashing the cached bytes. None on success, else the
-    problem ("corrupt") — the caller then resets the sink and falls back to the CDN."""
-    hasher = hashlib.sha256()
-    dec = StreamDecryptor(client.resource_key, sink)
-    dec.update(small)
+    """Check the cached big part against its recorded SHA-256 FIRST, then decrypt small + cached big into
+    ``sink``: a tampered or rotten cache entry never reaches the output. None on success, else the problem
+    ("corrupt") — the caller then falls back to the CDN."""
+    on_stage("verifying")
     try:
-        with open(cached.path, "rb", buffering=0) as fh, _hashing(hasher.update) as hash_update:
-
-            def feed(view: memoryview) -> None:
-                hash_update(view)
-                dec.update(view)
-
-            pump(fh, feed, total=total, progress=lambda d, t: progress(len(small) + d, t), cancel=cancel)
+        digest = _file_sha256(cached.path, cancel)
     except OSError:
         return "corrupt"
-    if hasher.hexdigest() != cached.sha256:
+    if digest != cached.sha256:
         return "corrupt"
+    on_stage("decrypting")
+    dec = StreamDecryptor(client.resource_key, sink)
+    dec.update(small)
+    with open(cached.path, "rb", buffering=0) as fh:
+        pump(fh, dec.update, total=total, progress=lambda d, t: progress(len(small) + d, t), cancel=cancel)
     try:
         dec.finalize()
     except IntegrityError:
-        return "corrupt"
+        return "corrupt"  # hash fine but the padding is not: the small part and the cached big do not belong
     return None
 
 
@@ -483,6 +540,10 @@ def download_to_path(
     target = Path(output)
     if target.is_dir():
         target = target / validate_name(name)
+    # A download of this target killed mid-way left its partly decrypted temp file here: remove it (only our
+    # own temp-name pattern, only when no live process holds it: core/fileio.py is_leftover).
+    for stale in remove_leftovers(target.parent, glob.escape(temp_prefix(target)) + "*" + TEMP_SUFFIX):
+        log.info("removed %s, left by an interrupted download", stale)
     try:
         with atomic_write(target) as fh:
 

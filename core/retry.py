@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -35,9 +36,14 @@ NO_RETRY = RetryPolicy(attempts=1)
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Connection loss, timeouts, 5xx and throttling are worth another try; auth, 4xx, integrity are not."""
+    """Connection loss, timeouts, 5xx and throttling are worth another try; auth, 4xx, integrity are not, and
+    neither is a changed CDN object (412): asking again for the old ETag can only fail again — the download
+    starts over with the new object instead (core/resources.py)."""
     if isinstance(exc, UnreachableError):
         return True
+    cdn = sys.modules.get("core.cdn")  # not imported here: no ObjectChangedError can exist before it is loaded
+    if cdn is not None and isinstance(exc, cdn.ObjectChangedError):
+        return False
     if isinstance(exc, ServerError):
         return exc.status is None or exc.status >= 500 or exc.status in (408, 429)
     return False

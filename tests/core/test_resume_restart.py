@@ -1,0 +1,199 @@
+"""Integrity before use and what interrupted transfers leave behind: a tampered cached big part is caught BEFORE
+any plaintext reaches the output; staged files of an upload killed while encrypting, stale ``.big.part`` files
+and the partly decrypted temp file of a killed download are cleaned up, and nothing a live process holds is."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from core import resources, transfers
+from core.fileio import hold, release
+
+FOLDER = "models"
+MiB = 1 << 20
+DAY = 86400
+
+
+def data_of(size: int, seed: int) -> bytes:
+    return random.Random(seed).randbytes(size)
+
+
+def age(path: Path, seconds: float) -> None:
+    old = time.time() - seconds
+    os.utime(path, (old, old))
+
+
+def run_killed(client, script: str, tmp_path: Path) -> None:  # noqa: ANN001
+    """Run ``script`` in a child with a client like ``client`` (same cache, journals, machine); the script
+    SIGKILLs itself half-way through a transfer."""
+    prelude = (
+        "import os, signal, sys\n"
+        "from core.api_client import ApiClient\n"
+        "from core.models import Credentials\n"
+        "c = ApiClient(os.environ['T_API'], cache_dir=os.environ['T_CACHE'], journal_dir=os.environ['T_JOURNAL'],"
+        " hardware=os.environ['T_HW'])\n"
+        "c.set_credentials(Credentials(os.environ['T_EMAIL'], os.environ['T_PW']))\n"
+        "stages = []\n"
+        "def die_half_way(done, total):\n"
+        "    if stages and stages[-1] == os.environ['T_STAGE'] and total and done > total // 2:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    env = {**os.environ, "T_API": client.api_url, "T_CACHE": str(client.cache.root),
+           "T_JOURNAL": str(client.journals.root), "T_HW": client.hardware, "T_EMAIL": client.credentials.email,
+           "T_PW": client.credentials.password}
+    stage = "encrypting" if "upload" in script else "downloading"
+    proc = subprocess.run([sys.executable, "-c", prelude + script], env={**env, "T_STAGE": stage},
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+
+
+# ---- integrity of the cache ------------------------------------------------------------------------------
+
+
+def test_tampered_cached_part_is_caught_before_any_plaintext_is_written(make_client):
+    client = make_client()
+    data = data_of(3 * MiB, 1)
+    client.upload_big_small_resource(data, "flip.bin", FOLDER)
+    cached = client.cache.lookup(FOLDER, "flip.bin")
+    with open(cached.path, "r+b") as fh:
+        fh.seek(cached.size // 2)
+        byte = fh.read(1)
+        fh.seek(cached.size // 2)
+        fh.write(bytes([byte[0] ^ 0x01]))
+    trace: list[tuple] = []
+    writes = bytearray()
+
+    def sink(view: memoryview) -> None:
+        trace.append(("write", len(view)))
+        writes.extend(view)
+
+    report = resources.download(
+        client, "flip.bin", FOLDER, sink, on_stage=lambda s: trace.append(("stage", s)),
+        on_event=lambda m: trace.append(("event", m)), discard_output=lambda: trace.append(("discard",)),
+    )
+    first_write = next(i for i, t in enumerate(trace) if t[0] == "write")
+    before = trace[:first_write]
+    assert ("stage", "verifying") in before and ("stage", "downloading") in before
+    assert ("stage", "decrypting") not in trace, "the tampered copy must never be decrypted"
+    assert any(t[0] == "event" and "was corrupt; replaced from the CDN" in t[1] for t in before)
+    assert bytes(writes) == data  # every byte that reached the output is the right one, written once
+    assert report.source == "cdn" and report.cache_event == "corrupt"
+    fixed = client.cache.lookup(FOLDER, "flip.bin")
+    assert fixed.sha256 == hashlib.sha256(fixed.path.read_bytes()).hexdigest() == report.big_sha256
+    # and the re-fetched copy serves the next download from the cache, verified first, then decrypted
+    trace.clear()
+    again = resources.download(client, "flip.bin", FOLDER, lambda v: trace.append(("write", len(v))),
+                               on_stage=lambda s: trace.append(("stage", s)))
+    assert again.source == "cache" and trace[0] == ("stage", "connecting") and trace[1] == ("stage", "verifying")
+
+
+def test_cache_verification_honours_cancel(tmp_path):
+    from core.cancel import CancelToken
+    from core.errors import CancelledError
+
+    path = tmp_path / "f"
+    path.write_bytes(b"x" * (3 * MiB))
+    assert resources._file_sha256(path, CancelToken()) == hashlib.sha256(b"x" * (3 * MiB)).hexdigest()
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(CancelledError):
+        resources._file_sha256(path, token)
+
+
+# ---- orphans ---------------------------------------------------------------------------------------------
+
+
+def test_upload_killed_while_encrypting_leaves_staged_files_the_cleanup_removes(make_client, tmp_path):
+    from core.journal import UploadJournal
+
+    client = make_client(journal_dir=tmp_path / "journals")
+    src = tmp_path / "orphan.bin"
+    src.write_bytes(data_of(24 * MiB, 2))
+    run_killed(client, f"c.upload_big_small_resource({str(src)!r}, 'orphan.bin', 'models', "
+                       "progress=die_half_way, on_stage=stages.append)", tmp_path)
+    staging = client.cache.root / ".staging"
+    orphans = sorted(staging.iterdir())
+    assert [p.suffix for p in orphans] == [".big"] and client.journals.all() == []
+    assert 0 < orphans[0].stat().st_size < 24 * MiB  # killed half-way through the encryption
+    # beside it: a staged upload of a live process (no journal yet, locked) and a paused one (journal kept)
+    live = staging / "livelivelivelivelive0000.big"
+    held = hold(live)
+    paused = staging / "pausedpausedpausedpaused.big"
+    paused.write_bytes(b"p")
+    client.journals.save(UploadJournal(id=paused.stem, api_url=client.api_url, folder=FOLDER, name="p.bin",
+                                       source=str(src), source_size=1, source_mtime_ns=0, source_fingerprint="",
+                                       staged_big=str(paused), staged_small=str(staging / f"{paused.stem}.small")))
+    try:
+        for p in (orphans[0], live, paused):
+            age(p, 3600)
+        assert transfers.clean_stale_uploads(client, max_age_days=7) == []  # no stale journal, but orphans go
+        assert sorted(p.name for p in staging.iterdir()) == sorted([live.name, paused.name])
+    finally:
+        release(held)
+    assert transfers.clean_orphans(client, max_age_days=7) == [live]  # its process is gone now
+    assert [p.name for p in staging.iterdir()] == [paused.name]
+
+
+def test_killed_download_leftovers_removed_by_the_next_download_and_stale_parts_by_the_cleanup(
+    sandbox, make_client, tmp_path
+):
+    data = data_of(24 * MiB, 3)
+    make_client().upload_big_small_resource(data, "killed.bin", FOLDER)
+    client = make_client(journal_dir=tmp_path / "journals")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    target = out_dir / "killed.bin"
+    run_killed(client, f"c.download_big_small_resource('killed.bin', 'models', {str(target)!r}, "
+                       "progress=die_half_way, on_stage=stages.append)", tmp_path)
+    leftovers = list(out_dir.glob(".azaion-killed.bin-*.tmp"))
+    assert len(leftovers) == 1 and leftovers[0].stat().st_size > 0 and not target.exists()
+    assert len(client.cache.partials()) == 1  # the resumable part, kept on purpose
+    # Beside it: a same-target temp file a live process is writing, another target's, and a user's file.
+    live = out_dir / ".azaion-killed.bin-live.tmp"
+    held = hold(live)
+    other = out_dir / ".azaion-other.bin-x.tmp"
+    other.write_bytes(b"o")
+    users = out_dir / "killed.bin.tmp"
+    users.write_bytes(b"u")
+    for p in (*leftovers, live, other, users):
+        age(p, 60)
+    events = []
+    try:
+        client.download_big_small_resource("killed.bin", FOLDER, target, on_event=events.append)
+    finally:
+        release(held)
+    assert target.read_bytes() == data
+    assert any(e.startswith("resuming the interrupted download of models/killed.bin") for e in events)
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted([target.name, live.name, other.name, users.name])
+
+    # Stale-age cleanup of interrupted downloads and of our temp files in the cache.
+    from core.cancel import CancelToken
+    from core.errors import PausedError
+
+    client.cache.discard(FOLDER, "killed.bin")
+    token = CancelToken()
+    with pytest.raises(PausedError):
+        client.download_big_small_resource("killed.bin", FOLDER, tmp_path / "o2",
+                                           progress=lambda d, t: d > 4 * MiB and token.pause(), cancel=token)
+    part, meta = client.cache.partial_paths(FOLDER, "killed.bin")
+    assert part.exists() and meta.exists()
+    cache_tmp = client.cache.root / FOLDER / ".azaion-killed.bin.sha256-dead.tmp"
+    cache_tmp.write_bytes(b"half a sidecar")
+    fresh_tmp = client.cache.root / FOLDER / ".azaion-x-young.tmp"
+    fresh_tmp.write_bytes(b"just created")
+    age(cache_tmp, 60)
+    assert transfers.clean_orphans(client, max_age_days=7) == [cache_tmp]  # the part is younger than 7 days
+    assert part.exists() and meta.exists() and fresh_tmp.exists()
+    age(part, 8 * DAY)
+    age(meta, 8 * DAY)
+    assert sorted(transfers.clean_orphans(client, max_age_days=7)) == sorted([part, meta])
+    assert client.cache.partials() == [] and fresh_tmp.exists()
