@@ -14,7 +14,6 @@ handler formats it:
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import re
 import sys
 import threading
@@ -115,17 +114,82 @@ def _own_handlers(logger: logging.Logger) -> list[logging.Handler]:
     return [h for h in logger.handlers if getattr(h, _HANDLER_MARK, False)]
 
 
+class _HeldRecords(logging.Handler):
+    """The records logged before the log file is open (``hold_records``); ``setup_logging`` writes them. A record
+    that reaches it after that (it was on its way meanwhile) is passed on instead of held."""
+
+    LIMIT = 10_000
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+        self.forward: list[logging.Handler] | None = None
+        setattr(self, _HANDLER_MARK, True)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.forward is not None:
+            _pass_on([record], self.forward)
+        elif len(self.records) < self.LIMIT:
+            self.records.append(record)
+
+    def hand_over(self, handlers: list[logging.Handler]) -> None:
+        with self.lock:
+            records, self.records, self.forward = self.records, [], handlers
+        _pass_on(records, handlers)
+
+
+def _pass_on(records: list[logging.LogRecord], handlers: list[logging.Handler]) -> None:
+    for record in records:
+        for handler in handlers:
+            if record.levelno >= handler.level:
+                handler.handle(record)
+
+
+def _set_levels(level: int) -> None:
+    """Library records reach the handlers from WARNING up; the client's own from ``level``."""
+    root = logging.getLogger()
+    if root.level == logging.NOTSET or root.level > logging.WARNING:
+        root.setLevel(logging.WARNING)
+    logging.getLogger(ROOT_LOGGER).setLevel(level)
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def hold_records(level: int = logging.INFO) -> None:
+    """Keep log records in memory until ``setup_logging`` opens the log file. The GUI opens it just after its
+    first window is up: the rotating file handler's module and what it imports (socket, pickle, queue) cost
+    ~7 ms of start time. ``setup_logging`` also runs at exit if nothing called it, so no record is lost."""
+    root = logging.getLogger()
+    with _setup_lock:
+        if any(isinstance(h, _HeldRecords) for h in root.handlers):
+            return
+        root.addHandler(_HeldRecords())
+        _set_levels(level)
+    import atexit
+
+    atexit.register(_release_at_exit, level)
+
+
+def _release_at_exit(level: int) -> None:
+    if any(isinstance(h, _HeldRecords) for h in logging.getLogger().handlers):
+        try:
+            setup_logging(level)
+        except Exception as exc:  # exiting anyway: say why the held records are not in the log file
+            print(f"could not write the log file: {exc}", file=sys.stderr)
+
+
 def setup_logging(level: int = logging.INFO, log_dir: Path | None = None, console: bool = False) -> Path:
     """Log the ``azaion`` hierarchy at ``level`` (and warnings of libraries) to ``log_dir/azaion-admin.log``,
     rotated at midnight with 30 days kept; ``console`` adds a stderr handler. Calling it again replaces the
-    handlers it added before instead of adding more. Returns the log file path."""
+    handlers it added before instead of adding more; records held by ``hold_records`` are written first.
+    Returns the log file path."""
+    import logging.handlers  # not at import time: see hold_records
+
     directory = paths.ensure_private_dir(log_dir) if log_dir is not None else paths.log_dir()
     log_file = Path(directory) / LOG_FILE_NAME
     root = logging.getLogger()
     with _setup_lock:
-        for handler in _own_handlers(root):
-            root.removeHandler(handler)
-            handler.close()
+        held = [h for h in root.handlers if isinstance(h, _HeldRecords)]
         formatter = logging.Formatter(LOG_FORMAT)
         redactor = RedactingFilter()
         file_handler = logging.handlers.TimedRotatingFileHandler(
@@ -138,13 +202,14 @@ def setup_logging(level: int = logging.INFO, log_dir: Path | None = None, consol
             handler.setFormatter(formatter)
             handler.addFilter(redactor)
             setattr(handler, _HANDLER_MARK, True)
+        for handler in held:
+            handler.hand_over(handlers)
+        for handler in _own_handlers(root):
+            root.removeHandler(handler)
+            handler.close()
+        for handler in handlers:
             root.addHandler(handler)
-        # Library records reach the handlers from WARNING up; the client's own from ``level``.
-        if root.level == logging.NOTSET or root.level > logging.WARNING:
-            root.setLevel(logging.WARNING)
-        logging.getLogger(ROOT_LOGGER).setLevel(level)
-        for name in CHATTY_LOGGERS:
-            logging.getLogger(name).setLevel(logging.WARNING)
+        _set_levels(level)
         logging.captureWarnings(True)
     return log_file
 

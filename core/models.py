@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 from core.errors import ProtocolError
 
@@ -82,6 +84,8 @@ class User:
         last_login = None
         if last:
             try:
+                from datetime import datetime  # not at import: the GUI's start does not need it
+
                 last_login = datetime.fromisoformat(str(last).replace("Z", "+00:00"))
             except ValueError:
                 last_login = None

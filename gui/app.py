@@ -152,6 +152,20 @@ def configure_runtime() -> float:
     return previous
 
 
+LOG_OPEN_DELAY_MS = 200
+
+
+def open_log_file(level: int = logging.INFO) -> None:
+    """Start writing the log file (and the records held since the start, core.logs.hold_records). Called just
+    after the first window is up, so its ~7 ms of imports do not delay the login dialog."""
+    from core.logs import setup_logging
+
+    try:
+        setup_logging(level=level)
+    except Exception as exc:  # the app works without its log file; say so where someone may see it
+        print(f"Azaion Admin: cannot write the log file: {exc}", file=sys.stderr)
+
+
 def _install_translator(app: QApplication, language: str) -> None:
     code = QLocale.system().name().split("_")[0] if language == "system" else language
     path = translation_file(code)
@@ -182,9 +196,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_smoke(args.smoke_test, qt_args)
 
-    from core.logs import setup_logging
+    from core.logs import hold_records
 
-    setup_logging(level=logging.DEBUG if args.debug else logging.INFO)
+    level = logging.DEBUG if args.debug else logging.INFO
+    hold_records(level)  # the log file opens once the first window is up (open_log_file)
     configure_runtime()
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     from gui import gc_guard
@@ -209,6 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     controller = AppController(ctx)
     app.aboutToQuit.connect(controller.shutdown)
     QTimer.singleShot(0, controller.start)
+    QTimer.singleShot(LOG_OPEN_DELAY_MS, lambda: open_log_file(level))
     try:
         code = app.exec()
     finally:

@@ -30,7 +30,6 @@ from core.errors import (
 )
 from core.settings import BUILTIN_PROFILE_IDS
 from gui.assets import icon
-from gui.errors_text import conflict_text
 from gui.profile_names import profile_display_name
 from gui.session import CUSTOM_PROFILE, AppContext, LoginResult
 from gui.theme import ensure_language
@@ -44,6 +43,8 @@ def login_error_text(exc: BaseException) -> str:
     if isinstance(exc, UnreachableError):
         return QCoreApplication.translate("LoginDialog", "Cannot reach the server.") + "\n" + str(exc)
     if isinstance(exc, HardwareMismatchError | UserDisabledError | WrongCredentialsError):
+        from gui.errors_text import conflict_text  # only on a failed login: not part of the start
+
         return conflict_text(exc)  # the server's Message (translated when it is the documented one)
     return describe_exception(exc)
 

@@ -16,13 +16,13 @@ from PySide6.QtCore import QSettings
 
 from core.errors import AzaionError, ConfigError
 from core.logs import register_secret
-from core.models import Credentials, User
 from core.paths import config_dir
 from core.settings import Settings, effective_cache_dir, load_settings, save_settings, server_id
 
 if TYPE_CHECKING:
     from core.api_client import ApiClient
     from core.credential_store import CredentialStore
+    from core.models import User
 
 log = logging.getLogger("azaion.gui.session")
 
@@ -137,6 +137,8 @@ class AppContext:
         """Log in, bind/check this machine, read the user; store or forget the password. Raises AzaionError."""
         register_secret(password)
         client = self.make_client(api_url)
+        from core.models import Credentials
+
         client.set_credentials(Credentials(email.strip(), password))
         token = client.login()
         register_secret(token.raw)

@@ -50,14 +50,21 @@ def run_startup(qt_args: Sequence[str]) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from core.logs import setup_logging
-    from gui.app import APP_NAME, AppController, _install_translator, configure_runtime
+    from core.logs import hold_records
+    from gui.app import (
+        APP_NAME,
+        LOG_OPEN_DELAY_MS,
+        AppController,
+        _install_translator,
+        configure_runtime,
+        open_log_file,
+    )
     from gui.assets import icon
     from gui.session import AppContext
     from gui.theme import apply_theme
 
     mark = time.perf_counter()  # gui.app has imported all of these already
-    setup_logging()
+    hold_records()
     configure_runtime()
     phase("logging")
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
@@ -82,6 +89,7 @@ def run_startup(qt_args: Sequence[str]) -> int:
 
     controller.login_shown.connect(on_shown)
     QTimer.singleShot(0, controller.start)
+    QTimer.singleShot(LOG_OPEN_DELAY_MS, open_log_file)  # as main does: after the dialog is up
     QTimer.singleShot(int(TIMEOUT_S * 1000), app.quit)
     try:
         app.exec()

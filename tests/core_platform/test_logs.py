@@ -123,3 +123,40 @@ def test_redact_helper() -> None:
     assert logs.redact("token_margin_s=60") == "token_margin_s=60"
     assert logs.redact("{'access_token': 'q'}") == "{'access_token': '***'}"
     assert logs.redact("plain text") == "plain text"
+
+
+def test_records_held_before_the_log_file_opens_are_written_first_and_redacted(tmp_path: Path) -> None:
+    """The GUI holds records until its first window is up (core.logs.hold_records): none may be lost, their order
+    is kept, the level rules apply, and they are redacted like any other record."""
+    secret = "held-password-7"
+    logs.hold_records(logging.INFO)
+    logs.register_secret(secret)
+    try:
+        early = logs.get_logger("early")
+        early.info("first, before the file is open")
+        early.debug("below the level: dropped")
+        early.warning("second, with %s inside", secret)
+        logging.getLogger("botocore").info("library chatter below WARNING: dropped")
+        log_file = logs.setup_logging(log_dir=tmp_path)
+        early.info("third, after")
+        flush()
+    finally:
+        logs.unregister_secret(secret)
+    text = log_file.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if "azaion.early" in line]
+    assert [line.split(": ", 1)[1] for line in lines] == [
+        "first, before the file is open", "second, with *** inside", "third, after"]
+    assert "dropped" not in text and secret not in text
+    assert not [h for h in logging.getLogger().handlers if type(h).__name__ == "_HeldRecords"]
+
+
+def test_held_records_reach_the_log_file_at_exit_when_it_was_never_opened(isolated_home: dict[str, Path]) -> None:
+    """A process that ends before the GUI opens its log file (quit at once, or a failure) still writes them."""
+    import subprocess
+    import sys
+
+    code = ("import logging; from core import logs; logs.hold_records(logging.INFO); "
+            "logs.get_logger('early').info('held until exit')")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2], timeout=60)
+    log_file = isolated_home["XDG_STATE_HOME"] / "azaion-admin" / "log" / "azaion-admin.log"
+    assert "azaion.early: held until exit" in log_file.read_text(encoding="utf-8")

@@ -66,10 +66,15 @@ def test_smoke_test_fails_without_a_real_keyring():
 
 
 def test_startup_mode():
-    result = _run("--smoke-test=startup", env=_env())
+    env = _env()
+    result = _run("--smoke-test=startup", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "login dialog shown" in result.stdout
     assert "startup phases:" in result.stdout and "login dialog" in result.stdout.split("startup phases:")[1]
+    # The log file opens only after the dialog is up (core.logs.hold_records); a start that quits at once still
+    # writes what it logged.
+    log_file = Path(env["XDG_STATE_HOME"]) / "azaion-admin" / "log" / "azaion-admin.log"
+    assert "smoke: login dialog shown" in log_file.read_text(encoding="utf-8")
 
 
 def test_unknown_smoke_mode_is_rejected():
