@@ -26,6 +26,37 @@ class Rig:
             p.clear()
             p.reset_counters()
 
+    def faults(self) -> int:
+        return self.s3.faults_fired + self.api.faults_fired
+
+
+def assert_no_leftovers(cache_root: Path, journal_dir: Path | None = None, *outputs: Path,
+                        staged_ok: bool = False) -> None:
+    """Nothing an interrupted transfer could leave: no temp file (``.azaion-*``) in the cache or beside any
+    output, no staged upload (unless paused on purpose), no half-downloaded part, no cache entry without its
+    sidecar (or the reverse), no journal."""
+    files = [p for p in cache_root.rglob("*") if p.is_file()] if cache_root.exists() else []
+    assert [p for p in files if p.name.startswith(".azaion-")] == [], "temp files left in the cache"
+    assert [p for p in files if p.name.endswith((".part", ".part.json"))] == [], "half-downloaded part left"
+    if not staged_ok:
+        assert [p for p in files if p.parent.name == ".staging"] == [], "staged upload files left"
+    bigs = {p for p in files if p.name.endswith(".big") and p.parent.name != ".staging"}
+    sidecars = {p.with_name(p.name[: -len(".sha256")]) for p in files if p.name.endswith(".big.sha256")}
+    assert bigs == sidecars, f"half-written cache entries: {bigs ^ sidecars}"
+    if journal_dir is not None and not staged_ok:
+        assert [p.name for p in journal_dir.rglob("*") if p.is_file()] == [], "journals left"
+    for out in outputs:
+        assert [p.name for p in out.parent.glob(".azaion-*")] == [], f"temp files left beside {out}"
+
+
+def assert_clean(rig: Rig, client, name: str, *outputs: Path, folder: str = "models") -> None:  # noqa: ANN001
+    """``assert_no_leftovers`` for a client, and no multipart upload of ``name`` left on the CDN."""
+    assert_no_leftovers(client.cache.root, client.journals.root, *outputs)
+    assert client.cache.leftovers() == [] and client.cache.partials() == [] and client.cache.staged() == []
+    assert client.journals.all() == []
+    uploads = rig.sandbox.s3_client().list_multipart_uploads(Bucket=folder).get("Uploads", [])
+    assert [u for u in uploads if u["Key"] == f"{name}.big"] == [], "multipart upload left on the CDN"
+
 
 @pytest.fixture(scope="module")
 def rig():
@@ -62,7 +93,10 @@ def field_client(rig, tmp_path):
             hardware="CPU: Field. GPU: None. Memory: 1. DriveSerial: F",
             timeout=(2.0, 5.0),
             retry_policy=RetryPolicy(attempts=8, base=0.5, cap=2.0),  # >= 8 s in all: outlives the 3 s outages
-            cdn_options={"max_attempts": 2, "connect_timeout": 2, "read_timeout": 3, "max_concurrency": concurrency},
+            # One attempt per request (botocore counts max_attempts as RETRIES: 0 = one attempt): every fault
+            # reaches the client's own retry loop, which resumes (and
+            # reports it), instead of botocore silently resending a whole part.
+            cdn_options={"max_attempts": 0, "connect_timeout": 2, "read_timeout": 3, "max_concurrency": concurrency},
         )
         client.set_credentials(Credentials(email, password))
         client.login()

@@ -1,7 +1,16 @@
 """A small TCP fault proxy for tests: sits between the client and a sandbox endpoint on loopback and can cut a
-connection after N bytes, stall, refuse connections for a while, answer a burst of HTTP 5xx, or throttle.
-It counts the bytes it forwards each way, so tests can prove an interrupted transfer resumed instead of restarting.
-Loopback only; every wait is bounded."""
+connection, stall one, take the whole link down (every open connection reset, new ones refused or answered with
+HTTP 5xx for a while), or throttle.
+
+Faults fire at a byte position of the whole transfer, not of one connection: ``cut_after(40 MiB, "down")`` cuts
+whichever connection carries the 40th MiB through the proxy since ``reset_counters``, so a test can put the fault
+late enough that restarting from zero would break its byte bound. The proxy counts every byte the client sent or
+was sent (including request bodies it answered with an injected error), and counts a fault when it really
+happens to a connection (``fired``), never when it is armed.
+
+"Refused" connections are accepted and reset (RST) at once, before any byte: the client sees the same connection
+error as with a closed port (ECONNREFUSED) and retries the same way, but unlike a closed listening socket (whose
+refusals only the kernel sees) each one can be counted. Loopback only; every wait is bounded."""
 
 from __future__ import annotations
 
@@ -10,24 +19,19 @@ import socket
 import struct
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 BUF = 64 * 1024
 
 
 @dataclass
-class _Cut:
-    after: int
+class _Trigger:
+    kind: str  # "cut" (that connection), "stall" (that connection), "down" (the whole link)
+    after: int  # byte position in ``direction`` since reset_counters
     direction: str  # "up" (client -> server) or "down"
-    count: int
-
-
-@dataclass
-class _Stall:
-    seconds: float
-    after: int
-    direction: str
-    count: int
+    seconds: float = 0.0  # stall length, or how long the link stays down
+    statuses: list[int] = field(default_factory=list)  # "down": answer this many new connections with these
+    armed: bool = True
 
 
 class FaultProxy:
@@ -37,14 +41,14 @@ class FaultProxy:
         self._listener = socket.create_server((host, 0))
         self.port = self._listener.getsockname()[1]
         self._lock = threading.Lock()
-        self._cuts: list[_Cut] = []
-        self._stalls: list[_Stall] = []
+        self._triggers: list[_Trigger] = []
         self._refuse_until = 0.0
-        self._http_errors: list[tuple[int, int]] = []  # (status, remaining)
+        self._http_errors: list[int] = []  # statuses for the next new connections, in order
         self.rate: float | None = None  # bytes per second per direction per connection, None = unlimited
         self.bytes_up = 0
         self.bytes_down = 0
-        self.faults_fired = 0
+        self.fired: dict[str, int] = {}  # what really happened: cut, stall, down, refused, http 500, http 503
+        self.fired_at: list[tuple[str, str, int]] = []  # (kind, direction, byte position) of each trigger
         self._stopped = threading.Event()
         self._conns: set[socket.socket] = set()
         self._thread = threading.Thread(target=self._accept_loop, name="fault-proxy", daemon=True)
@@ -54,36 +58,58 @@ class FaultProxy:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def faults_fired(self) -> int:
+        with self._lock:
+            return sum(self.fired.values())
+
     # ---- faults -----------------------------------------------------------------------------------------
 
-    def cut_after(self, nbytes: int, direction: str = "down", count: int = 1) -> None:
+    def cut_after(self, nbytes: int, direction: str = "down") -> None:
+        """Reset the connection that carries byte ``nbytes`` (counted over all connections) in ``direction``."""
         with self._lock:
-            self._cuts.append(_Cut(nbytes, direction, count))
+            self._triggers.append(_Trigger("cut", nbytes, direction))
 
-    def stall(self, seconds: float, after: int = 0, direction: str = "down", count: int = 1) -> None:
+    def stall(self, seconds: float, after: int = 0, direction: str = "down") -> None:
+        """Hold the connection that carries byte ``after`` for ``seconds`` before forwarding it."""
         with self._lock:
-            self._stalls.append(_Stall(seconds, after, direction, count))
+            self._triggers.append(_Trigger("stall", after, direction, seconds))
+
+    def link_down(self, after: int, direction: str, seconds: float = 0.0, statuses: tuple[int, ...] = ()) -> None:
+        """At byte ``after``: reset every open connection, then refuse new ones for ``seconds`` and/or answer the
+        next ``len(statuses)`` new ones with those HTTP statuses."""
+        with self._lock:
+            self._triggers.append(_Trigger("down", after, direction, seconds, list(statuses)))
 
     def refuse_for(self, seconds: float) -> None:
+        """From now on, reset new connections on accept for ``seconds``."""
         with self._lock:
             self._refuse_until = time.monotonic() + seconds
-            self.faults_fired += 1
 
-    def http_errors(self, status: int = 503, count: int = 3) -> None:
+    def http_errors(self, statuses: tuple[int, ...] | list[int]) -> None:
+        """Answer the next new connections with these HTTP statuses (one each, in order)."""
         with self._lock:
-            self._http_errors.append((status, count))
+            self._http_errors.extend(statuses)
+
+    def pending(self) -> list[str]:
+        """Faults armed but not (fully) fired yet."""
+        with self._lock:
+            left = [f"{t.kind}@{t.after}" for t in self._triggers if t.armed]
+            left += [f"http {s}" for s in self._http_errors]
+        return left
 
     def clear(self) -> None:
         with self._lock:
-            self._cuts.clear()
-            self._stalls.clear()
+            self._triggers.clear()
             self._http_errors.clear()
             self._refuse_until = 0.0
         self.rate = None
 
     def reset_counters(self) -> None:
         with self._lock:
-            self.bytes_up = self.bytes_down = self.faults_fired = 0
+            self.bytes_up = self.bytes_down = 0
+            self.fired = {}
+            self.fired_at = []
 
     def drop_connections(self) -> None:
         """Reset every open connection (the link went away)."""
@@ -101,6 +127,10 @@ class FaultProxy:
 
     # ---- plumbing ---------------------------------------------------------------------------------------
 
+    def _fire(self, kind: str, n: int = 1) -> None:
+        """Count a fault that happened (caller holds the lock)."""
+        self.fired[kind] = self.fired.get(kind, 0) + n
+
     def _accept_loop(self) -> None:
         self._listener.settimeout(0.2)
         while not self._stopped.is_set():
@@ -113,14 +143,10 @@ class FaultProxy:
             with self._lock:
                 refusing = time.monotonic() < self._refuse_until
                 error = None
-                if not refusing and self._http_errors:
-                    status, left = self._http_errors[0]
-                    error = status
-                    if left <= 1:
-                        self._http_errors.pop(0)
-                    else:
-                        self._http_errors[0] = (status, left - 1)
-                    self.faults_fired += 1
+                if refusing:
+                    self._fire("refused")
+                elif self._http_errors:
+                    error = self._http_errors.pop(0)
             if refusing:
                 _reset(client)
                 continue
@@ -128,7 +154,10 @@ class FaultProxy:
 
     def _serve(self, client: socket.socket, error: int | None) -> None:
         if error is not None:
-            _answer_error(client, error)
+            received = _answer_error(client, error)
+            with self._lock:
+                self.bytes_up += received
+                self._fire(f"http {error}")
             return
         try:
             server = socket.create_connection((self.host, self.target_port), timeout=10)
@@ -147,18 +176,38 @@ class FaultProxy:
             with contextlib.suppress(OSError):
                 s.close()
 
-    def _claim(self, faults: list, direction: str, reached: int) -> object | None:
-        """The first connection whose byte count crosses a fault's threshold gets it (once per ``count``)."""
+    def _claim(self, direction: str, n: int) -> tuple[int, _Trigger | None]:
+        """Count ``n`` bytes about to be forwarded; returns where they start and the trigger they cross, if any
+        (the first connection to cross a trigger's position gets it, once)."""
         with self._lock:
-            for f in faults:
-                if f.direction == direction and f.count > 0 and reached > f.after:
-                    f.count -= 1
-                    return f
-        return None
+            start = self.bytes_up if direction == "up" else self.bytes_down
+            hit = None
+            for t in self._triggers:
+                if t.armed and t.direction == direction and t.after < start + n:
+                    hit = t
+                    break
+            if hit is not None and hit.kind != "stall":
+                n = max(0, hit.after - start)  # forward only up to the fault
+            if direction == "up":
+                self.bytes_up += n
+            else:
+                self.bytes_down += n
+            if hit is not None:
+                hit.armed = False
+                self._fire(hit.kind)
+                self.fired_at.append((hit.kind, direction, hit.after))
+                if hit.kind == "down":
+                    self._refuse_until = time.monotonic() + hit.seconds
+                    self._http_errors.extend(hit.statuses)
+            return start, hit
 
     def _pump(self, src: socket.socket, dst: socket.socket, direction: str) -> None:
         sent = 0
-        src.settimeout(120)
+        try:
+            src.settimeout(120)
+        except OSError:  # reset by a link drop before this pump started
+            _reset(dst)
+            return
         started = time.monotonic()
         while True:
             try:
@@ -169,74 +218,73 @@ class FaultProxy:
                 with contextlib.suppress(OSError):
                     dst.shutdown(socket.SHUT_WR)
                 return
-            cut = self._claim(self._cuts, direction, sent + len(data))
-            if cut is not None:
-                data = data[: max(0, cut.after - sent)]
+            start, hit = self._claim(direction, len(data))
+            if hit is not None and hit.kind in ("cut", "down"):
                 with contextlib.suppress(OSError):
-                    dst.sendall(data)
-                self._count(direction, len(data), fault=True)
+                    dst.sendall(data[: max(0, hit.after - start)])
                 _reset(src)
                 _reset(dst)
+                if hit.kind == "down":
+                    self.drop_connections()
                 return
-            stall = self._claim(self._stalls, direction, sent + len(data))
-            if stall is not None:
-                self._count(direction, 0, fault=True)
-                time.sleep(stall.seconds)
+            if hit is not None:  # stall
+                time.sleep(hit.seconds)
             try:
                 dst.sendall(data)
             except OSError:
                 _reset(src)
                 return
             sent += len(data)
-            self._count(direction, len(data))
             if self.rate:
                 ahead = sent / self.rate - (time.monotonic() - started)
                 if ahead > 0:
                     time.sleep(min(ahead, 1.0))
 
-    def _count(self, direction: str, n: int, fault: bool = False) -> None:
-        with self._lock:
-            if direction == "up":
-                self.bytes_up += n
-            else:
-                self.bytes_down += n
-            if fault:
-                self.faults_fired += 1
-
 
 def _reset(sock: socket.socket) -> None:
-    """Close with RST (SO_LINGER 0), as a dropped link looks to the peer."""
+    """Close with RST (SO_LINGER 0), as a dropped link looks to the peer. The read side is shut down first: a
+    close alone does not reach the kernel while another thread is blocked reading the socket (the other pump)."""
     with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RD)
     with contextlib.suppress(OSError):
         sock.close()
 
 
-def _answer_error(client: socket.socket, status: int) -> None:
-    """Read the request (head and a Content-Length body) and answer ``status``, then close."""
+def _answer_error(client: socket.socket, status: int) -> int:
+    """Read the request (its head, and its Content-Length body unless it asked ``Expect: 100-continue``, which
+    the error answers at once as a real server would) and answer ``status``, then close. Returns the bytes read."""
     client.settimeout(10)
     data = b""
+    received = 0
     with contextlib.suppress(OSError):
         while b"\r\n\r\n" not in data and len(data) < 1 << 20:
             chunk = client.recv(BUF)
             if not chunk:
                 break
             data += chunk
+        received = len(data)
         head, _, body = data.partition(b"\r\n\r\n")
-        length = 0
+        length, expect = 0, False
         for line in head.split(b"\r\n"):
-            if line.lower().startswith(b"content-length:"):
+            lower = line.lower()
+            if lower.startswith(b"content-length:"):
                 length = int(line.split(b":", 1)[1].strip() or 0)
-        remaining = length - len(body)
+            elif lower.startswith(b"expect:") and b"100-continue" in lower:
+                expect = True
+        remaining = 0 if expect else length - len(body)
         while remaining > 0:
             chunk = client.recv(min(BUF, remaining))
             if not chunk:
                 break
+            received += len(chunk)
             remaining -= len(chunk)
-        text = b"Service Unavailable (injected by the fault proxy)"
+        text = b"Injected by the fault proxy"
         client.sendall(
             b"HTTP/1.1 %d Injected\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
             % (status, len(text), text)
         )
     with contextlib.suppress(OSError):
         client.close()
+    return received

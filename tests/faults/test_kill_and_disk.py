@@ -12,7 +12,7 @@ import uuid
 
 from core.models import RoleEnum
 from tests.conftest import USED_SECRETS
-from tests.faults.conftest import SUMMARY
+from tests.faults.conftest import SUMMARY, assert_no_leftovers
 
 MiB = 1 << 20
 
@@ -50,6 +50,7 @@ def test_sigkill_mid_upload_then_rerun_resumes(rig, tmp_path):
     rig.s3.rate = None
     journal = json.loads(next(journal_dir.glob("*.json")).read_text())
     assert journal["upload_id"] and len(journal["parts"]) >= 8
+    assert os.path.getsize(journal["staged_big"]) == journal["staged_size"]  # the staged bytes a resume reuses
     big = journal["staged_size"]
     rig.s3.reset_counters()
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
@@ -68,6 +69,10 @@ def test_sigkill_mid_upload_then_rerun_resumes(rig, tmp_path):
     assert list(journal_dir.glob("*.json")) == []
     uploads = rig.sandbox.s3_client().list_multipart_uploads(Bucket="models").get("Uploads", [])
     assert [u for u in uploads if u["Key"] == "kill.bin.big"] == []
+    # Neither run left staged files, temp files, parts or journals, in the uploader's cache or the reader's.
+    assert not os.path.exists(journal["staged_big"]) and not os.path.exists(journal["staged_small"])
+    assert_no_leftovers(tmp_path / "xdg_cache_home", journal_dir, src)
+    assert_no_leftovers(tmp_path / "fresh-cache", None, out)
     remaining = big - len(journal["parts"]) * 8 * MiB
     SUMMARY.append({"case": "client SIGKILLed mid-upload, run again", "faults": 1, "completed": True,
                     "resent": max(0, resent - remaining), "loss": 0})
@@ -102,6 +107,7 @@ except LocalIOError as e:
     assert "disk full" in proc.stdout
     assert not (tmp_path / "full.out").exists()
     assert [p.name for p in tmp_path.rglob(".azaion-*")] == []
+    assert_no_leftovers(cache, tmp_path / "j", tmp_path / "full.out")
     assert client.cache.lookup("models", "full.bin") is None and client.cache.partials() == []
     assert client.cache.lookup("models", "keep.bin") == keep
     assert client.load_big_small_resource("keep.bin", "models") == b"\x01" * MiB
