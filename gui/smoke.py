@@ -31,9 +31,11 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from gui.startup_probe import TIMEOUT_S
+from gui.startup_probe import say as _say
+
 log = logging.getLogger("azaion.smoke")
 
-TIMEOUT_S = 180.0
 SMOKE_EMAIL = "operator@sandbox.local"
 DESKTOP_PLATFORM_PLUGIN = {"linux": "qxcb", "win32": "qwindows", "darwin": "qcocoa"}
 
@@ -45,13 +47,6 @@ class SmokeFailure(Exception):
         self.message = message
 
 
-def _say(line: str) -> None:
-    """One line to stdout (if there is one: a windowed Windows exe has none) and to the log file."""
-    log.info("smoke: %s", line)
-    stream = sys.stdout
-    if stream is not None:
-        stream.write(line + "\n")
-        stream.flush()
 
 
 class _Checks:

@@ -15,7 +15,7 @@ log = logging.getLogger("azaion.smoke")
 TIMEOUT_S = 180.0
 
 
-def _say(line: str) -> None:
+def say(line: str) -> None:
     """One line to stdout (if there is one: a windowed Windows exe has none) and to the log file."""
     log.info("smoke: %s", line)
     stream = sys.stdout
@@ -96,10 +96,10 @@ def run_startup(qt_args: Sequence[str]) -> int:
     finally:
         controller.shutdown()
     if not shown:
-        _say("FAIL startup: the login dialog was not shown")
+        say("FAIL startup: the login dialog was not shown")
         return 1
-    _say("login dialog shown")
+    say("login dialog shown")
     steps = ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in phases)
-    _say(f"startup phases: before main (bootloader, Python, imports) {boot * 1000:.0f} ms, {steps}"
+    say(f"startup phases: before main (bootloader, Python, imports) {boot * 1000:.0f} ms, {steps}"
          if boot is not None else f"startup phases: {steps}")
     return 0
