@@ -280,9 +280,11 @@ class TransfersModel(QAbstractTableModel):
                     return "—"
                 return human_duration(job.eta())
             if col == self.STATE:
+                if job.state is JobState.QUEUED and job.message:  # why it waits (the cache is being cleared)
+                    return f"{job.state_text()}: {job.message}"
                 return job.state_text()
         if role == Qt.ItemDataRole.ToolTipRole:
-            if job.message and job.state is JobState.FAILED:
+            if job.message and job.state in (JobState.FAILED, JobState.QUEUED):
                 return job.message
             return job.detail or job.title
         return None

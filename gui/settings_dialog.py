@@ -2,7 +2,8 @@
 concurrency, language and theme.
 
 The cache can hold many GiB: measuring and clearing it run in a worker (the window's TaskRunner), clearing asks
-first (naming the size) and is refused while transfers are running or queued (they write into the cache)."""
+first (naming the size and the paused transfers whose partial data goes too) and is refused while transfers are
+running or queued (they write into the cache); while it runs the queue starts no upload or download."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ from core.progress import human_bytes
 from core.settings import BUILTIN_PROFILE_IDS, Profile
 from gui.session import AppContext
 from gui.theme import apply_theme
-from gui.workers.task import TaskRunner
+from gui.workers.jobs import JobState
+from gui.workers.task import TaskRunner, describe_exception
 
 log = logging.getLogger("azaion.gui.settings")
 
@@ -193,7 +195,7 @@ class SettingsDialog(QDialog):
             ("cache-size", id(self)), lambda: folder_size(root),
             lambda size: self._on_cache_size(root, size),
             lambda exc: self._alive() and self.cache_size.setText(
-                self.tr("Cannot measure the cache in {0}: {1}").format(root, exc)),
+                self.tr("Cannot measure the cache in {0}: {1}").format(root, describe_exception(exc))),
             name="cache-size",
         )
 
@@ -209,42 +211,71 @@ class SettingsDialog(QDialog):
     def _running_transfers(self) -> int:
         return len(self.queue.active_jobs()) if self.queue is not None else 0
 
-    def _ask_clear(self, size_text: str, root: Path) -> bool:
+    def _interrupted_transfers(self) -> int:
+        """Paused or failed uploads/downloads that would resume from their data in the cache."""
+        if self.queue is None:
+            return 0
+        return sum(1 for j in self.queue.jobs if j.resumable and j.state in (JobState.PAUSED, JobState.FAILED))
+
+    def clear_question(self, size_text: str, root: Path, interrupted: int) -> str:
+        text = self.tr("Delete {0} of cached downloads in {1}? They will be downloaded again when needed.").format(
+            size_text, root)
+        if interrupted:
+            text += "\n\n" + self.tr(
+                "{0} paused or failed transfer(s) keep their partial data in the cache: it is deleted too, so they "
+                "will start again from the beginning when resumed or retried.").format(interrupted)
+        return text
+
+    def _ask_clear(self, question: str) -> bool:
         answer = QMessageBox.question(
             self,
             self.tr("Azaion Admin — Clear cache"),
-            self.tr("Delete {0} of cached downloads in {1}? They will be downloaded again when needed.").format(
-                size_text, root),
+            question,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
         return answer == QMessageBox.StandardButton.Yes
 
-    def clear_cache(self) -> bool:
-        """Ask, then clear the cache in a worker. Refused (with the reason shown) while transfers run or queue,
-        while the size is still being measured, or when the user says no. True when clearing started."""
-        root = self.ctx.cache_root()
+    def _refuse_while_running(self) -> bool:
         running = self._running_transfers()
         if running:
             self.error.setText(self.tr("The cache cannot be cleared while {0} transfer(s) are running or queued: "
                                        "wait for them or cancel them in Transfers first.").format(running))
-            return False
-        if self.clearing:
+        return bool(running)
+
+    def clear_cache(self) -> bool:
+        """Ask, then clear the cache in a worker. Refused (with the reason shown) while transfers run or queue,
+        while the size is still being measured, or when the user says no. True when clearing started. Until it
+        ends (also if the dialog is closed meanwhile) the queue starts no upload or download: they would write
+        into the folder being deleted."""
+        root = self.ctx.cache_root()
+        if self._refuse_while_running() or self.clearing:
             return False
         if self.cache_bytes is None:
             self.error.setText(self.tr("The cache is still being measured; try again in a moment."))
             return False
-        if not self.confirm_clear(human_bytes(self.cache_bytes), root):
+        question = self.clear_question(human_bytes(self.cache_bytes), root, self._interrupted_transfers())
+        if not self.confirm_clear(question):
+            return False
+        if self._refuse_while_running():  # one may have started while the question was open
             return False
         self.error.clear()
         self.clearing = True
         self.clear_button.setEnabled(False)
         self.cache_size.setText(self.tr("Clearing the cache in {0}…").format(root))
-        client, cdn_root, size = self.client, root / "cdn", self.cache_bytes
+        queue, client, cdn_root, size = self.queue, self.client, root / "cdn", self.cache_bytes
+        if queue is not None:
+            queue.hold(self.tr("waiting for the cache to be cleared"))
+
+        def cleared(exc: BaseException | None) -> None:
+            if queue is not None:
+                queue.release()
+            self._on_cleared(root, size, exc)
+
         self.runner.run(
             lambda: clear_cache_folders(client, cdn_root),
-            lambda _r: self._on_cleared(root, size, None),
-            lambda exc: self._on_cleared(root, size, exc),
+            lambda _r: cleared(None),
+            cleared,
             name="clear-cache",
         )
         return True
@@ -259,7 +290,7 @@ class SettingsDialog(QDialog):
             return
         self.clear_button.setEnabled(True)
         if exc is not None:
-            self.error.setText(self.tr("Could not clear the cache: {0}").format(exc))
+            self.error.setText(self.tr("Could not clear the cache: {0}").format(describe_exception(exc)))
         self.update_cache_size()
 
     def done(self, result: int) -> None:  # noqa: D102 - also on close: late answers must not touch the dialog

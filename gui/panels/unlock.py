@@ -38,6 +38,7 @@ from gui.panels.base import Panel
 from gui.panels.upload import DropZone
 from gui.workers import images as image_jobs
 from gui.workers.jobs import Job, JobState
+from gui.workers.task import describe_exception
 
 log = logging.getLogger("azaion.gui.unlock")
 
@@ -172,9 +173,13 @@ class UnlockPanel(Panel):
         self.current_job: Job | None = None
         self.current_feed: image_jobs.ImageFeed | None = None
         self.lock_job: Job | None = None
+        self.lock_feed: image_jobs.ImageFeed | None = None
+        # Every unlock started here (job id → archive, version, feed): Retry in Transfers makes one current again.
+        self._unlocks: dict[int, tuple[Path, str, image_jobs.ImageFeed]] = {}
         self.status_text = ""
         self.docker_info: image_jobs.DockerInfo | None = None
         self.window_.queue.job_changed.connect(self._on_job_changed)
+        self.window_.queue.jobs_removed.connect(self._forget_removed)
         self._show_progress(0, None)
         self.settings_changed()
 
@@ -381,10 +386,38 @@ class UnlockPanel(Panel):
     # -- progress -------------------------------------------------------------------------------------------
 
     def _on_job_changed(self, job: Job) -> None:
+        """The panel shows the unlock the user last started: a job retried in Transfers (QUEUED again) becomes
+        the current one, with its archive and version; other jobs' updates do not touch the panel."""
+        if job.state is JobState.QUEUED and job.id in self._unlocks:
+            self._show_started(job)
         if job is self.current_job:
             if job.state is JobState.RUNNING and self.current_feed is not None:
-                self.current_feed.start()  # also after Retry in Transfers (the job and its feed are reused)
+                self.current_feed.start()  # a no-op while running; after Retry the job and its feed are reused
             self._show_progress(job.done, job.total)
+
+    def _show_started(self, job: Job) -> None:
+        archive, version, feed = self._unlocks[job.id]
+        self.current_job, self.current_feed = job, feed
+        feed.reset()
+        if self.archive_edit.text() != str(archive):
+            self.archive_edit.setText(str(archive))
+        if self.version_edit.text() != version:
+            self.version_edit.setText(version)
+        self.output.clear()
+        self.images_loaded = []
+        self._fill_services()
+        self._show_progress(0, None)
+        self.status_text = self.tr("Unlocking {0}…").format(archive.name)
+        self._update_buttons()
+
+    def _forget_removed(self) -> None:
+        """Jobs cleared from Transfers cannot be retried: drop what the panel kept for them."""
+        alive = {j.id for j in self.window_.queue.jobs}
+        for job_id in [i for i in self._unlocks if i not in alive]:
+            _archive, _version, feed = self._unlocks.pop(job_id)
+            if feed is not self.current_feed:
+                feed.stop()
+                feed.deleteLater()
 
     def _show_progress(self, done: int, total: int | None) -> None:
         self.progress_done, self.progress_total = done, total
@@ -402,7 +435,9 @@ class UnlockPanel(Panel):
             text = ""
         self.progress_label.setText(text)
 
-    def _on_images_loaded(self, names: list[str]) -> None:
+    def _on_images_loaded(self, feed: image_jobs.ImageFeed, names: list[str]) -> None:
+        if feed is not self.current_feed:
+            return  # an unlock the panel no longer shows
         self.images_loaded = list(names)
         self._show_progress(self.progress_done, self.progress_total)
 
@@ -410,8 +445,12 @@ class UnlockPanel(Panel):
 
     def _new_feed(self) -> image_jobs.ImageFeed:
         feed = image_jobs.ImageFeed(self)
-        feed.output.connect(self._append_lines)
+        feed.output.connect(lambda lines, f=feed: self._on_feed_output(f, lines))
         return feed
+
+    def _on_feed_output(self, feed: image_jobs.ImageFeed, lines: list[str]) -> None:
+        if feed is self.current_feed or feed is self.lock_feed:
+            self._append_lines(lines)
 
     def start_unlock(self) -> Job | None:
         archive = Path(self.archive_edit.text().strip())
@@ -419,10 +458,11 @@ class UnlockPanel(Panel):
         if not archive.name or not version:
             return None
         feed = self._new_feed()
-        feed.loaded.connect(self._on_images_loaded)
+        feed.loaded.connect(lambda names, f=feed: self._on_images_loaded(f, names))
         job = image_jobs.unlock_job(self.window_.client, archive, version, self.window_.ctx.settings, feed)
         job.on_done = lambda j: self._on_unlock_done(j, feed)
         self.current_job, self.current_feed = job, feed
+        self._unlocks[job.id] = (archive, version, feed)
         self.output.clear()
         self.images_loaded = []
         self._fill_services()
@@ -435,32 +475,72 @@ class UnlockPanel(Panel):
 
     def _on_unlock_done(self, job: Job, feed: image_jobs.ImageFeed) -> None:
         feed.stop()  # every line docker printed is in the log before our own words (kept: Retry reuses it)
+        if job is not self.current_job:
+            return  # the panel shows the unlock started after this one
         self._show_progress(job.done, job.total)
         if job.state is JobState.DONE and isinstance(job.result, dict):
             self.show_presence(job.result)
             self.status_text = self.tr("Unlocked: all service images present") if all(job.result.values()) else (
                 self.tr("Unlocked, but some service images are missing")
             )
+        elif job.stage == "checking" or feed.images():
+            # docker load had finished (the check after it failed), or docker reported images before it
+            # stopped: something was loaded. Mark what it reported, then ask docker again for every service.
+            self.show_presence(self._presence_from_loaded(feed.images()))
+            said = self.tr("{0}: {1} — {2} image(s) were loaded.").format(
+                job.state_text(), job.message, len(feed.images()))
+            self.status_text = said + " " + self.tr("Checking the service images again…")
+            if job.message:
+                self._append(job.message)
+            self.start_check(said)
         else:
-            # Unlock kills docker before its input ends on every failure, so nothing of this archive was loaded.
+            # Failed before docker load completed: unlock kills docker before its input ends, so nothing of this
+            # archive was loaded.
             expected = {self.services.item(r, 0).text(): False for r in range(self.services.rowCount())}
             self.show_presence(expected, job.message)
             self.status_text = self.tr("{0}: {1} — nothing was loaded").format(job.state_text(), job.message)
             if job.message:
                 self._append(job.message)
-            if job.state is JobState.FAILED and not self.log_toggle.isChecked():
-                self.log_toggle.setChecked(True)
+        if job.state is JobState.FAILED and not self.log_toggle.isChecked():
+            self.log_toggle.setChecked(True)
         self._update_buttons()
 
-    def start_check(self) -> None:
+    def _presence_from_loaded(self, loaded: list[str]) -> dict[str, bool]:
+        """✓ for the services whose image docker said it loaded; the others stay unknown until checked."""
+        from core.images.names import normalize  # not at import: core.images loads the crypto stack
+
+        settings = self.window_.ctx.settings
+        version = self.version_edit.text().strip()
+        names = {normalize(n) for n in loaded}
+        return {s: True for s in settings.services if normalize(f"{settings.image_prefix}{s}:{version}") in names}
+
+    def start_check(self, note: str = "") -> None:
+        """Ask docker which service images of the version are present; the answer (or why there is none) is shown
+        on the panel, after ``note``."""
         settings = self.window_.ctx.settings
         version = self.version_edit.text().strip()
         self.window_.runner.run(
             lambda: image_jobs.check_images(settings, version),
-            self.show_presence,
-            lambda exc: self._append(str(exc)),
+            lambda present: self._on_checked(present, note),
+            lambda exc: self._on_check_failed(exc, note),
             name="check-images",
         )
+
+    def _on_checked(self, present: dict[str, bool], note: str) -> None:
+        self.show_presence(present)
+        said = self.tr("Checked: all service images present") if all(present.values()) else (
+            self.tr("Checked: some service images are missing"))
+        self.status_text = f"{note} {said}".strip()
+        self._update_buttons()
+
+    def _on_check_failed(self, exc: BaseException, note: str = "") -> None:
+        said = self.tr("Could not check the service images: {0}").format(describe_exception(exc))
+        self.status_text = f"{note} {said}".strip()
+        self._append(said)
+        stderr = getattr(exc, "stderr", "")
+        if stderr:
+            self._append(stderr)
+        self._update_buttons()
 
     def start_lock(self, out_path: Path | None = None) -> Job | None:
         """Admins: ``docker save`` of the checked images → encrypted archive at the output file; the fragment is
@@ -477,6 +557,7 @@ class UnlockPanel(Panel):
             return None
         target = Path(self.lock_output_edit.text().strip())
         feed = self._new_feed()
+        self.lock_feed = feed
         job = image_jobs.lock_job(self.window_.client, version, images, target, self.window_.ctx.settings, feed)
         job.on_done = lambda j: self._on_lock_done(j, feed)
         self.lock_job = job

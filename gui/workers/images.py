@@ -90,7 +90,15 @@ class ImageFeed(QObject):
     # -- GUI thread -------------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._timer.start()
+        """Start emitting; a no-op while already running (QTimer.start() would restart the interval, and the
+        panel calls this on every progress update: the timer would then never fire before the end)."""
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def reset(self) -> None:
+        """Forget the lines and images of a previous run (a retried job reuses its feed)."""
+        with self._lock:
+            self._lines, self._images, self._sent_images = [], [], 0
 
     def stop(self) -> None:
         self._timer.stop()

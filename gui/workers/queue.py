@@ -14,11 +14,13 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from core.errors import AzaionError
 from core.fileio import write_bytes_atomic
 from core.paths import data_dir
-from gui.workers.jobs import Job, JobState, JobWorker, discard_resumable_state, job_from_spec
+from gui.workers.jobs import Job, JobKind, JobState, JobWorker, discard_resumable_state, job_from_spec
 
 log = logging.getLogger("azaion.gui.queue")
 
 TICK_MS = 100
+CACHE_KINDS = (JobKind.UPLOAD, JobKind.DOWNLOAD)
+"""The jobs that write into the cache (staged uploads, partial and cached downloads): held while it is cleared."""
 
 
 class TransferQueue(QObject):
@@ -40,6 +42,7 @@ class TransferQueue(QObject):
         self._closing = False
         self._client = None
         self._store: Path | None = None
+        self._hold: str | None = None
 
     # -- configuration --------------------------------------------------------------------------------------
 
@@ -64,6 +67,27 @@ class TransferQueue(QObject):
             if j is job:
                 return i
         return -1
+
+    # -- holding cache writers (Settings → Clear cache) --------------------------------------------------------
+
+    @property
+    def held(self) -> bool:
+        return self._hold is not None
+
+    def hold(self, reason: str) -> None:
+        """Start no upload or download until ``release`` (they stay Queued, with ``reason`` shown), e.g. while the
+        cache they write into is being deleted. Running ones are not touched: the caller checks there are none."""
+        self._hold = reason
+        self._schedule()
+
+    def release(self) -> None:
+        """End ``hold``: the waiting jobs start (as many as the concurrency allows)."""
+        reason, self._hold = self._hold, None
+        for job in self.jobs:
+            if job.state is JobState.QUEUED and reason is not None and job.message == reason:
+                job.message = ""
+                self.job_changed.emit(job)
+        self._schedule()
 
     # -- actions ---------------------------------------------------------------------------------------------
 
@@ -198,11 +222,17 @@ class TransferQueue(QObject):
             return
         running = len(self._workers)
         for job in self.jobs:
+            if job.state is not JobState.QUEUED:
+                continue
+            if self._hold is not None and job.kind in CACHE_KINDS:
+                if job.message != self._hold:
+                    job.message = self._hold
+                    self.job_changed.emit(job)
+                continue
             if running >= self._concurrency:
-                break
-            if job.state is JobState.QUEUED:
-                self._start(job)
-                running += 1
+                continue
+            self._start(job)
+            running += 1
         if self._workers and not self._timer.isActive():
             self._timer.start()
         self.active_changed.emit(len(self.active_jobs()))
