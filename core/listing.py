@@ -44,14 +44,22 @@ def classify(entries: Iterable[ResourceEntry]) -> list[ListedName]:
     return rows
 
 
-def listing_names(entries: Iterable[ResourceEntry]) -> list[str]:
-    """One name per resource or plain file, in listing order. A plain file that is part of a big/small pair
-    (``x`` or ``x.big`` beside ``x.small``) is not shown separately: ``x`` already stands for the pair."""
+def listed(entries: Iterable[ResourceEntry]) -> list[ListedName]:
+    """One row per resource or plain file, in listing order: what the CLI's ``ls`` and the GUI's Resources rows
+    show. A plain file that is part of a big/small pair (``x`` or ``x.big`` beside ``x.small``) is not shown
+    separately: ``x`` already stands for the pair, and its row is the resource's (``x.small``) wherever the plain
+    ``x`` came in the listing."""
     rows = classify(entries)
-    resources = {row.name for row in rows if not row.plain}
-    names: dict[str, None] = {}
+    resources = {row.name: row for row in rows if not row.plain}
+    shown: dict[str, ListedName] = {}
     for row in rows:
         if row.plain and row.name.endswith(BIG_SUFFIX) and row.name[: -len(BIG_SUFFIX)] in resources:
             continue
-        names.setdefault(row.name, None)
-    return list(names)
+        if row.name not in shown:
+            shown[row.name] = resources.get(row.name, row)
+    return list(shown.values())
+
+
+def listing_names(entries: Iterable[ResourceEntry]) -> list[str]:
+    """One name per resource or plain file, in listing order (see ``listed``)."""
+    return [row.name for row in listed(entries)]

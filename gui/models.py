@@ -15,7 +15,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from core.listing import classify
+from core.listing import listed
 from core.progress import human_bytes, human_duration
 from gui.workers.jobs import Job, JobState
 from gui.workers.queue import TransferQueue
@@ -48,9 +48,10 @@ class ResourceRow:
 
 
 def rows_from_listing(entries, cache=None, folder: str = "") -> list[ResourceRow]:  # noqa: ANN001
-    """Listing entries (``name.small`` = big/small resource ``name``; others are plain files) to rows."""
+    """Listing entries (``name.small`` = big/small resource ``name``; others are plain files) to rows, by the
+    same rule as ``azaion ls`` (core.listing.listed): a plain ``x`` or ``x.big`` beside ``x.small`` is no row."""
     rows = []
-    for item in classify(entries):
+    for item in listed(entries):
         entry = item.entry
         if not item.plain:
             name = item.name

@@ -4,7 +4,6 @@ to $AZAION_SCREENSHOT_DIR when it is set (else into the suite's session folder, 
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
@@ -29,7 +28,7 @@ def _save(widget, name: str) -> Path:  # noqa: ANN001
     return path
 
 
-def test_screenshots(qtbot, app_factory, make_account, gate_probe, new_folder, tmp_path, request):
+def test_screenshots(qtbot, app_factory, make_account, gate_probe, new_folder, store, tmp_path):
     creds = make_account(RoleEnum.Admin)
     controller = app_factory()
     dialog = controller.login_dialog
@@ -64,26 +63,24 @@ def test_screenshots(qtbot, app_factory, make_account, gate_probe, new_folder, t
 
     window.show_panel("upload")
     _save(window, "panel-upload")
-    # The sandbox's sample archive, really unlocked with podman (isolated store) when podman is installed.
+    # The sandbox's sample archive, really unlocked with podman (isolated store; `make test` installs podman).
     window.show_panel("unlock")
     unlock = window.unlock_panel
     archive = tmp_path / f"azaion-images-{SAMPLE_VERSION}.tar.enc"
     archive.write_bytes(sample_archive())
     unlock.set_archive(archive)
-    if shutil.which("podman"):
-        store = request.getfixturevalue("store")
-        window.ctx.settings.docker_command = store.docker
-        window.settings_applied(language_before=window.ctx.settings.language)
-        qtbot.waitUntil(lambda: unlock.docker_info is not None and unlock.docker_info.path == store.docker,
-                        timeout=20000)
-        unlock.log_toggle.setChecked(True)
-        job = unlock.start_unlock()
-        assert job is not None
-        job.probe.release.set()  # gate_probe is active in this test: do not hold the unlock half-way
-        qtbot.waitUntil(lambda: job.state.finished, timeout=120000)
-        assert job.state.value == "done", job.message
-        marks = [unlock.services.item(r, 2).text() for r in range(unlock.services.rowCount())]
-        assert marks == ["✓"] * len(marks)
+    window.ctx.settings.docker_command = store.docker
+    window.settings_applied(language_before=window.ctx.settings.language)
+    qtbot.waitUntil(lambda: unlock.docker_info is not None and unlock.docker_info.path == store.docker,
+                    timeout=20000)
+    unlock.log_toggle.setChecked(True)
+    job = unlock.start_unlock()
+    assert job is not None
+    job.probe.release.set()  # gate_probe is active in this test: do not hold the unlock half-way
+    qtbot.waitUntil(lambda: job.state.finished, timeout=120000)
+    assert job.state.value == "done", job.message
+    marks = [unlock.services.item(r, 2).text() for r in range(unlock.services.rowCount())]
+    assert marks == ["✓"] * len(marks)
     qtbot.wait(200)
     _save(window, "panel-unlock")
 

@@ -33,6 +33,25 @@ def test_rows_from_listing_strips_small():
     assert [(r.name, r.plain) for r in rows] == [("m.bin", False), ("readme.txt", True)]
 
 
+def test_rows_from_listing_show_a_pair_once_as_ls_does():
+    """docs/protocol.md: a plain ``x`` or ``x.big`` beside ``x.small`` is not listed apart; the row is the
+    resource (its size and time are the small part's), wherever the plain twin came in the listing."""
+    from core.listing import listing_names
+
+    t0, t1, t2 = (datetime(2026, 1, d, tzinfo=UTC) for d in (1, 2, 3))
+    entries = [
+        ResourceEntry("m.bin", 10, t0),  # plain twin first
+        ResourceEntry("m.bin.big", 20, t0),
+        ResourceEntry("m.bin.small", 3072, t1),
+        ResourceEntry("x.big", 5, t2),  # no x.small: a plain file like any other
+        ResourceEntry("readme.txt", 7, t2),
+    ]
+    rows = rows_from_listing(entries)
+    assert [(r.name, r.plain, r.modified) for r in rows] == [
+        ("m.bin", False, t1), ("x.big", True, t2), ("readme.txt", True, t2)]
+    assert [r.name for r in rows] == listing_names(entries)  # the GUI and `azaion ls` agree
+
+
 def test_icons_and_frozen_lookup(qapp, monkeypatch, tmp_path):
     assert (resources_dir() / "icons" / "app.svg").is_file()
     for name in ("resources", "upload", "unlock", "transfers", "log", "app"):
