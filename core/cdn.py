@@ -153,13 +153,26 @@ class CDNManager:
         except TRANSPORT_ERRORS as exc:
             raise translate(exc, f"{bucket}/{key}") from exc
 
-    def pending_uploads(self, bucket: str, key: str | None = None) -> list[dict]:
-        """Unfinished multipart uploads (what a cancelled or crashed upload may leave behind)."""
-        try:
-            resp = self.uploader.list_multipart_uploads(Bucket=bucket, **({"Prefix": key} if key else {}))
-        except TRANSPORT_ERRORS as exc:
-            raise translate(exc, bucket) from exc
-        return [u for u in resp.get("Uploads", []) if key is None or u["Key"] == key]
+    def pending_uploads(self, bucket: str, key: str | None = None, *, page_size: int | None = None) -> list[dict]:
+        """Unfinished multipart uploads (what a cancelled or crashed upload may leave behind), every page of them:
+        S3 lists at most 1000 per call (``page_size`` asks for fewer) and says ``IsTruncated``, to be continued
+        from ``NextKeyMarker``/``NextUploadIdMarker``."""
+        kwargs: dict = {"Bucket": bucket}
+        if key:
+            kwargs["Prefix"] = key
+        if page_size:
+            kwargs["MaxUploads"] = page_size
+        found: list[dict] = []
+        while True:
+            try:
+                resp = self.uploader.list_multipart_uploads(**kwargs)
+            except TRANSPORT_ERRORS as exc:
+                raise translate(exc, bucket) from exc
+            found.extend(u for u in resp.get("Uploads", []) if key is None or u["Key"] == key)
+            markers = (resp.get("NextKeyMarker"), resp.get("NextUploadIdMarker"))
+            if not resp.get("IsTruncated") or markers == (kwargs.get("KeyMarker"), kwargs.get("UploadIdMarker")):
+                return found  # the last page (or a server that would send the same page again)
+            kwargs["KeyMarker"], kwargs["UploadIdMarker"] = markers
 
     def abort_pending(self, bucket: str, key: str) -> int:
         count = 0

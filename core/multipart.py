@@ -14,6 +14,7 @@ import base64
 import math
 import threading
 import zlib
+from collections.abc import Iterator
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 
@@ -58,20 +59,27 @@ def part_crc32(path: Path, start: int, length: int) -> str:
     return base64.b64encode(crc.to_bytes(4, "big")).decode("ascii")
 
 
+def iter_parts(cdn: CDNManager, bucket: str, key: str, upload_id: str) -> Iterator[dict]:
+    """Every part the server holds for the upload, as ListParts reports them, page after page (it returns at most
+    1000 per call). NotFoundError when the upload is gone; other failures as the CDN's errors."""
+    kwargs: dict = {"Bucket": bucket, "Key": key, "UploadId": upload_id}
+    while True:
+        try:
+            resp = cdn.uploader.list_parts(**kwargs)
+        except TRANSPORT_ERRORS as exc:
+            raise translate(exc, f"{bucket}/{key} (list parts)") from exc
+        yield from resp.get("Parts", [])
+        if not resp.get("IsTruncated"):
+            return
+        kwargs["PartNumberMarker"] = resp["NextPartNumberMarker"]
+
+
 def server_parts(cdn: CDNManager, bucket: str, key: str, upload_id: str) -> dict[int, tuple[str, int, str | None]]:
     """Part number -> (ETag, size, CRC32 if the server reports it)."""
-    parts: dict[int, tuple[str, int, str | None]] = {}
-    kwargs = {"Bucket": bucket, "Key": key, "UploadId": upload_id}
-    try:
-        while True:
-            resp = cdn.uploader.list_parts(**kwargs)
-            for p in resp.get("Parts", []):
-                parts[int(p["PartNumber"])] = (p["ETag"], int(p["Size"]), p.get(CHECKSUM_FIELD))
-            if not resp.get("IsTruncated"):
-                return parts
-            kwargs["PartNumberMarker"] = resp["NextPartNumberMarker"]
-    except TRANSPORT_ERRORS as exc:
-        raise translate(exc, f"{bucket}/{key} (list parts)") from exc
+    return {
+        int(p["PartNumber"]): (p["ETag"], int(p["Size"]), p.get(CHECKSUM_FIELD))
+        for p in iter_parts(cdn, bucket, key, upload_id)
+    }
 
 
 def upload_staged(

@@ -17,6 +17,7 @@ from core.cdn import TRANSPORT_ERRORS, translate
 from core.errors import AzaionError, NotFoundError, PermissionDeniedError
 from core.journal import UploadJournal
 from core.models import UPLOAD_ROLES
+from core.multipart import iter_parts
 from core.names import validate_folder
 
 log = logging.getLogger("azaion.transfers")
@@ -119,28 +120,31 @@ def last_activity(client: ApiClient, upload: PendingUpload) -> datetime | None:
     """The newest of the upload's start and its parts' upload times: an upload resumed over days is alive even
     if it began long ago (and moto, the sandbox's S3, reports a fixed 2010 start for every upload)."""
     newest = upload.initiated
-    kwargs = {"Bucket": upload.folder, "Key": upload.key, "UploadId": upload.upload_id}
-    try:
-        while True:
-            resp = client.cdn.uploader.list_parts(**kwargs)
-            for part in resp.get("Parts", []):
-                when = part.get("LastModified")
-                if when is not None and (newest is None or when > newest):
-                    newest = when
-            if not resp.get("IsTruncated"):
-                return newest
-            kwargs["PartNumberMarker"] = resp["NextPartNumberMarker"]
-    except TRANSPORT_ERRORS as exc:
-        raise translate(exc, f"{upload.folder}/{upload.key} (list parts)") from exc
+    for part in iter_parts(client.cdn, upload.folder, upload.key, upload.upload_id):
+        when = part.get("LastModified")
+        if when is not None and (newest is None or when > newest):
+            newest = when
+    return newest
+
+
+@dataclass(frozen=True)
+class OrphanCleanup:
+    """What ``clean_orphans`` did: the uploads it aborted, and those it could not (with why), which keep their
+    parts and storage cost, so the caller must say so."""
+
+    cleaned: list[PendingUpload]
+    failed: list[tuple[PendingUpload, AzaionError]]
 
 
 def clean_orphans(
     client: ApiClient, max_age_days: float, folders: Iterable[str] | None = None, *, now: float | None = None
-) -> list[PendingUpload]:
+) -> OrphanCleanup:
     """Abort uploads no local journal owns whose last activity (start or newest part) is more than
-    ``max_age_days`` old. Younger ones may be another computer's upload in progress, so they are left alone."""
+    ``max_age_days`` old. Younger ones may be another computer's upload in progress, so they are left alone.
+    One upload that cannot be checked or aborted does not stop the others; it is reported in ``failed``."""
     cutoff = (time.time() if now is None else now) - max_age_days * transfers.DAY
-    cleaned = []
+    cleaned: list[PendingUpload] = []
+    failed: list[tuple[PendingUpload, AzaionError]] = []
     for upload in pending_uploads(client, folders):
         if upload.journal_id is not None:
             continue  # the journal's own age decides (transfers.clean_stale_uploads)
@@ -153,6 +157,7 @@ def clean_orphans(
             continue  # completed or aborted meanwhile
         except AzaionError as exc:
             log.warning("could not abort %s/%s (%s): %s", upload.folder, upload.key, upload.upload_id, exc)
+            failed.append((upload, exc))
             continue
         cleaned.append(upload)
-    return cleaned
+    return OrphanCleanup(cleaned, failed)

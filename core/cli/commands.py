@@ -185,8 +185,14 @@ def cmd_transfers(args: argparse.Namespace) -> int:
             out(f"cleaned {j.folder}/{j.name} (journal {j.id})")
         if use_cdn:
             if pending.may_manage(client):
-                for p in pending.clean_orphans(client, days, args.folder):
+                result = pending.clean_orphans(client, days, args.folder)
+                for p in result.cleaned:
                     out(f"cleaned {p.folder}/{p.key} (upload {p.upload_id}, no journal)")
+                for p, exc in result.failed:  # still on the CDN, keeping its parts: a script must see it
+                    print(f"warning: could not abort {p.folder}/{p.key} (upload {p.upload_id}): {exc}",
+                          file=sys.stderr, flush=True)
+                if result.failed:
+                    return 1
             else:
                 _note(f"orphan uploads on the CDN were not looked for: a {client.role.label} account cannot")
     return 0

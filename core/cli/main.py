@@ -17,7 +17,10 @@ log = logging.getLogger("azaion.cli")
 Command = Callable[[argparse.Namespace], int]
 
 
-USAGE_EXIT = 2
+FAILURE_EXIT = 1  # the command failed for a reason it names (AzaionError): server, files, docker, ...
+USAGE_EXIT = 2  # the command line itself is wrong (argparse)
+UNEXPECTED_EXIT = 3  # a bug or an unforeseen failure: details in the log; scripts must not read it as usage
+INTERRUPTED_EXIT = 130
 
 
 class CliParser(argparse.ArgumentParser):
@@ -63,18 +66,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return func(args)
     except CancelledError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 130
+        return INTERRUPTED_EXIT
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED_EXIT
     except AzaionError as exc:
         log.debug("command failed", exc_info=True)
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return FAILURE_EXIT
     except Exception as exc:  # noqa: BLE001 - the CLI promises no tracebacks; they go to the log
         log.exception("unexpected failure in %s", args.command)
         print(f"error: unexpected {type(exc).__name__}: {exc} (details in the log)", file=sys.stderr)
-        return 2
+        return UNEXPECTED_EXIT
 
 
 def out(line: str) -> None:

@@ -200,3 +200,17 @@ def test_login_stores_in_keyring_then_works_without_password(sandbox, make_accou
     ls = azaion(sandbox, "ls", "models")  # email remembered in settings, password from the keyring
     assert ls.returncode == 0, ls.stderr
     USED_SECRETS.add(creds.password)
+
+
+def test_unexpected_failure_has_its_own_exit_code(tmp_path):
+    """Exit 3, not 2: a script can tell a bug from its own usage error. One line on stderr, the traceback in the
+    log. (A port beyond 65535 is not checked by argparse and reaches socket.bind, which raises OverflowError.)"""
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_DATA_HOME": str(tmp_path / "data"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    res = subprocess.run([sys.executable, "-m", "core.cli.main", "sandbox", "--api-port", "99999"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 3, res.stderr
+    (line,) = res.stderr.splitlines()
+    assert line.startswith("error: unexpected OverflowError: ") and line.endswith("(details in the log)"), line
+    logs = [p.read_text("utf-8", "replace") for p in tmp_path.rglob("*.log*") if p.is_file()]
+    assert any("Traceback" in text and "OverflowError" in text for text in logs), logs

@@ -163,3 +163,166 @@ def test_roles_without_uploader_keys_get_a_clear_error(sandbox, make_account, cl
     clean = cli(operator, "transfers", "clean", "--older-than-days", "0")
     assert clean.returncode == 0 and "not looked for" in clean.stderr
     assert pending_keys(sandbox, folder) == {orphan_id: "kept.bin.big"}
+
+
+class _S3Front:
+    """An S3 endpoint in front of the sandbox's (moto), passing everything through except:
+
+    * ListMultipartUploads is paged as S3 documents it (``max-uploads``, ``key-marker`` + ``upload-id-marker``,
+      ``IsTruncated``, ``NextKeyMarker``/``NextUploadIdMarker``); moto 5.2 ignores max-uploads and always
+      answers with every upload, so paging could not be tested against it alone;
+    * AbortMultipartUpload of a key containing ``deny_abort`` is refused with 403 AccessDenied, as by a CDN whose
+      policy lets the key list uploads but not abort them."""
+
+    def __init__(self, upstream: str, *, deny_abort: str | None = None) -> None:
+        import http.client
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qs, urlsplit
+
+        up = urlsplit(upstream)
+        front = self
+        self.list_calls = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # noqa: ANN002
+                pass
+
+            def _answer(self, status: int, headers: list[tuple[str, str]], payload: bytes) -> None:
+                self.send_response(status)
+                for k, v in headers:
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+
+            def _relay(self) -> None:
+                url = urlsplit(self.path)
+                query = parse_qs(url.query, keep_blank_values=True)
+                if self.command == "DELETE" and "uploadId" in query and deny_abort and deny_abort in url.path:
+                    self._answer(403, [("Content-Type", "application/xml")],
+                                 b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
+                                 b"<Message>Access Denied</Message><RequestId>front</RequestId></Error>")
+                    return
+                listing = self.command == "GET" and "uploads" in query
+                path = url.path + "?uploads" if listing else self.path  # prefix and paging: done here
+                length = int(self.headers.get("Content-Length") or 0)
+                data = self.rfile.read(length) if length else None
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                conn = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
+                try:
+                    conn.request(self.command, path, body=data, headers=headers)
+                    resp = conn.getresponse()
+                    payload = resp.read()
+                finally:
+                    conn.close()
+                if listing and resp.status == 200:
+                    front.list_calls += 1
+                    payload = _page_uploads(payload, query)
+                self._answer(resp.status, resp.getheaders(), payload)
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _relay  # noqa: N815
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+def _page_uploads(xml: bytes, query: dict[str, list[str]]) -> bytes:
+    """One page of a full ListMultipartUploadsResult: uploads in key order (then start order) after the markers,
+    at most max-uploads of them, with the markers of the next page when more are left."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(xml)
+    ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+    if ns:
+        ET.register_namespace("", ns[1:-1])
+
+    def text(node, tag: str) -> str:  # noqa: ANN001
+        return node.findtext(f"{ns}{tag}") or ""
+
+    def put(tag: str, value: str) -> None:
+        node = root.find(f"{ns}{tag}")
+        if node is None:
+            node = ET.SubElement(root, f"{ns}{tag}")
+        node.text = value
+
+    uploads = root.findall(f"{ns}Upload")
+    for node in uploads:
+        root.remove(node)
+    prefix = query.get("prefix", [""])[0]
+    ordered = sorted((u for u in uploads if text(u, "Key").startswith(prefix)),  # stable: one key's uploads
+                     key=lambda u: text(u, "Key"))  # keep their start order
+    key_marker = query.get("key-marker", [""])[0]
+    id_marker = query.get("upload-id-marker", [""])[0]
+    if key_marker:
+        ids = [(text(u, "Key"), text(u, "UploadId")) for u in ordered]
+        if id_marker and (key_marker, id_marker) in ids:
+            ordered = ordered[ids.index((key_marker, id_marker)) + 1:]
+        else:
+            ordered = [u for u in ordered if text(u, "Key") > key_marker]
+    limit = int(query.get("max-uploads", ["1000"])[0])
+    page, rest = ordered[:limit], ordered[limit:]
+    put("Prefix", prefix)
+    put("MaxUploads", str(limit))
+    put("IsTruncated", "true" if rest else "false")
+    if rest:
+        put("NextKeyMarker", text(page[-1], "Key"))
+        put("NextUploadIdMarker", text(page[-1], "UploadId"))
+    root.extend(page)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+@pytest.fixture
+def s3_front(sandbox, monkeypatch):
+    """``make(**options)``: an _S3Front that the sandbox's cdn.yaml names as the CDN for this test."""
+    made: list[_S3Front] = []
+
+    def make(**options) -> _S3Front:  # noqa: ANN003
+        front = _S3Front(sandbox.s3_url, **options)
+        made.append(front)
+        monkeypatch.setattr(sandbox, "cdn_url", front.url)
+        return front
+
+    yield make
+    for front in made:
+        front.close()
+
+
+def test_pending_uploads_are_listed_page_after_page(sandbox, make_account, make_client, folder, s3_front):
+    """S3 lists at most 1000 uploads per call; every page is followed (KeyMarker and UploadIdMarker), shown here
+    with pages of 2: six uploads (one key has two), three calls."""
+    ids = {make_orphan(sandbox, folder, f"k{i}.big"): f"k{i}.big" for i in range(5)}
+    ids[make_orphan(sandbox, folder, "k2.big")] = "k2.big"
+    front = s3_front()
+    cdn = make_client(make_account(RoleEnum.ResourceUploader)).cdn
+    listed = cdn.pending_uploads(folder, page_size=2)
+    assert sorted(u["UploadId"] for u in listed) == sorted(ids) and front.list_calls == 3
+    assert [u["Key"] for u in listed] == sorted(ids.values())
+    same_key = cdn.pending_uploads(folder, "k2.big", page_size=1)  # one key's two uploads: pages of one
+    assert sorted(u["UploadId"] for u in same_key) == sorted(i for i, k in ids.items() if k == "k2.big")
+    assert front.list_calls == 3 + 2
+
+
+def test_clean_reports_uploads_it_could_not_abort(sandbox, make_account, cli, folder, s3_front):
+    """An orphan the CDN refuses to abort is not hidden: a `warning:` line on stderr naming it and why, exit 1;
+    the others are still cleaned."""
+    locked = make_orphan(sandbox, folder, "locked.bin.big")
+    free = make_orphan(sandbox, folder, "free.bin.big")
+    s3_front(deny_abort="locked")
+    res = cli(make_account(RoleEnum.ResourceUploader), "transfers", "clean", "--folder", folder,
+              "--older-than-days", "0")
+    assert res.returncode == 1, res.stderr
+    assert res.stdout == f"cleaned {folder}/free.bin.big (upload {free}, no journal)\n"
+    (line,) = res.stderr.splitlines()
+    assert line.startswith(f"warning: could not abort {folder}/locked.bin.big (upload {locked}): "), line
+    assert "denied" in line.lower(), line
+    assert pending_keys(sandbox, folder) == {locked: "locked.bin.big"}  # still there, as the warning says
