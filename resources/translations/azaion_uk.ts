@@ -777,6 +777,10 @@
         <translation>{0} у {1}</translation>
     </message>
     <message>
+        <source>{0} paused or failed transfer(s) keep their partial data in the cache: it is deleted too, so they will start again from the beginning when resumed or retried.</source>
+        <translation>Призупинені або невдалі передавання ({0}) зберігають часткові дані в кеші: їх теж буде видалено, тож після відновлення чи повторної спроби вони почнуться спочатку.</translation>
+    </message>
+    <message>
         <source>Azaion Admin — Clear cache</source>
         <translation>Azaion Admin — Очищення кешу</translation>
     </message>
@@ -795,6 +799,10 @@
     <message>
         <source>Clearing the cache in {0}…</source>
         <translation>Очищення кешу в {0}…</translation>
+    </message>
+    <message>
+        <source>waiting for the cache to be cleared</source>
+        <translation>очікує на очищення кешу</translation>
     </message>
     <message>
         <source>Could not clear the cache: {0}</source>
@@ -1251,8 +1259,28 @@
         <translation>Зашифрувати позначені образи в архів і опублікувати фрагмент його ключа</translation>
     </message>
     <message>
+        <source>{0}: {1} — {2} image(s) were loaded.</source>
+        <translation>{0}: {1} — завантажено образів: {2}.</translation>
+    </message>
+    <message>
+        <source>Checking the service images again…</source>
+        <translation>Повторна перевірка образів сервісів…</translation>
+    </message>
+    <message>
         <source>{0}: {1} — nothing was loaded</source>
         <translation>{0}: {1} — нічого не завантажено</translation>
+    </message>
+    <message>
+        <source>Checked: all service images present</source>
+        <translation>Перевірено: усі образи сервісів наявні</translation>
+    </message>
+    <message>
+        <source>Checked: some service images are missing</source>
+        <translation>Перевірено: деяких образів сервісів бракує</translation>
+    </message>
+    <message>
+        <source>Could not check the service images: {0}</source>
+        <translation>Не вдалося перевірити образи сервісів: {0}</translation>
     </message>
     <message>
         <source>Enter the version and check at least one image to lock.</source>
