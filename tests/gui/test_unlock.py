@@ -340,6 +340,19 @@ def test_check_failing_after_the_load_does_not_say_nothing_was_loaded(qtbot, log
     assert "simulated" in panel.availability.text()
     assert _marks(panel) == expected  # the last answer stays
 
+    # ... in the interface language (the error's headline translated, docker's words kept as data)
+    from gui.theme import set_language
+
+    set_language("uk")
+    try:
+        arm.touch()
+        qtbot.mouseClick(panel.check_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "Не вдалося перевірити образи сервісів" in panel.availability.text(), timeout=30000)
+        shown = panel.availability.text()
+        assert "Docker (або podman)" in shown and "simulated" in shown and "Could not" not in shown, shown
+    finally:
+        set_language("en")
+
 
 def test_lock_picked_images_through_the_gui(qtbot, logged_in, store, make_client, tmp_path):
     controller, _ = logged_in(RoleEnum.Admin)
