@@ -8,6 +8,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from core.cli.main import port_arg
 from sandbox.server import Sandbox
 from sandbox.state import DEMO_ACCOUNTS, DEMO_PASSWORD
 
@@ -44,8 +45,8 @@ def run(host: str = "127.0.0.1", api_port: int = 0, s3_port: int = 0, cdn_url: s
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox", description="Azaion reference server (loopback only)")
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
-    parser.add_argument("--api-port", type=int, default=0, help="API port (0: any free port)")
-    parser.add_argument("--s3-port", type=int, default=0, help="S3 port (0: any free port)")
+    parser.add_argument("--api-port", type=port_arg, default=0, help="API port (0: any free port)")
+    parser.add_argument("--s3-port", type=port_arg, default=0, help="S3 port (0: any free port)")
     parser.add_argument("--cdn-url", default=None, help="host advertised in cdn.yaml (default: the S3 URL)")
     args = parser.parse_args(argv)
     return run(args.host, args.api_port, args.s3_port, args.cdn_url)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from core.cli.context import open_session
 from core.cli.interrupt import long_running
-from core.cli.main import out, path_arg
+from core.cli.main import out, path_arg, port_arg
 from core.errors import AzaionError, LocalIOError
 from core.names import validate_folder, validate_name
 from core.retry import describe_retry
@@ -59,8 +59,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("sandbox", help="run the reference server (API + S3) on loopback in the foreground")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--api-port", type=int, default=0)
-    p.add_argument("--s3-port", type=int, default=0)
+    p.add_argument("--api-port", type=port_arg, default=0)
+    p.add_argument("--s3-port", type=port_arg, default=0)
     p.add_argument("--cdn-url", help="advertise this S3 URL in cdn.yaml (e.g. a proxy in front of the S3 port)")
     p.set_defaults(func=cmd_sandbox)
 

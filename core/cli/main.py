@@ -89,5 +89,16 @@ def path_arg(value: str) -> Path:
     return Path(value).expanduser()
 
 
+def port_arg(value: str) -> int:
+    """A TCP port (0: any free one), checked here so a wrong one is a usage error, not a failure of bind()."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is outside 0..65535")
+    return port
+
+
 if __name__ == "__main__":
     sys.exit(main())

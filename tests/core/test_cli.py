@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -202,15 +204,50 @@ def test_login_stores_in_keyring_then_works_without_password(sandbox, make_accou
     USED_SECRETS.add(creds.password)
 
 
-def test_unexpected_failure_has_its_own_exit_code(tmp_path):
+def test_unexpected_failure_has_its_own_exit_code(tmp_path, monkeypatch, capsys):
     """Exit 3, not 2: a script can tell a bug from its own usage error. One line on stderr, the traceback in the
-    log. (A port beyond 65535 is not checked by argparse and reaches socket.bind, which raises OverflowError.)"""
-    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_DATA_HOME": str(tmp_path / "data"),
-           "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    res = subprocess.run([sys.executable, "-m", "core.cli.main", "sandbox", "--api-port", "99999"],
-                         capture_output=True, text=True, env=env, timeout=120)
-    assert res.returncode == 3, res.stderr
-    (line,) = res.stderr.splitlines()
-    assert line.startswith("error: unexpected OverflowError: ") and line.endswith("(details in the log)"), line
+    log. A bug cannot be produced on purpose in the real commands, so here one command's function is replaced by
+    one that fails the way a bug would (the only stand-in in this file)."""
+    from core.cli import main as cli
+
+    for var in ("XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    real = cli.build_parser
+
+    def parser_with_a_bug():
+        parser = real()
+        subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+        def whoami_with_a_bug(args):
+            raise KeyError("a bug")
+
+        subparsers.choices["whoami"].set_defaults(func=whoami_with_a_bug)
+        return parser
+
+    monkeypatch.setattr(cli, "build_parser", parser_with_a_bug)
+    import logging
+
+    from core import logs
+
+    suite_logs = [Path(h.baseFilename) for h in logging.getLogger().handlers if isinstance(h, logging.FileHandler)]
+    try:
+        assert cli.main(["whoami"]) == 3
+    finally:  # main() pointed the log at this test's folder: back to the suite's log file
+        logs.shutdown_logging()
+        if suite_logs:
+            logs.setup_logging(log_dir=suite_logs[0].parent)
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: unexpected KeyError: ") and line.endswith("(details in the log)"), line
     logs = [p.read_text("utf-8", "replace") for p in tmp_path.rglob("*.log*") if p.is_file()]
-    assert any("Traceback" in text and "OverflowError" in text for text in logs), logs
+    assert any("Traceback" in text and "KeyError: 'a bug'" in text for text in logs), logs
+
+
+def test_ports_outside_the_tcp_range_are_usage_errors():
+    for args in (["sandbox", "--api-port", "99999"], ["sandbox", "--s3-port", "-1"], ["sandbox", "--api-port", "x"]):
+        res = subprocess.run([sys.executable, "-m", "core.cli.main", *args], capture_output=True, text=True,
+                             timeout=60)
+        assert res.returncode == 2, res.stderr
+        (line,) = res.stderr.splitlines()
+        assert line.startswith("error: argument --") and "port" in line, line
+
+

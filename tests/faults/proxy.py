@@ -43,6 +43,7 @@ class FaultProxy:
         self._lock = threading.Lock()
         self._triggers: list[_Trigger] = []
         self._refuse_until = 0.0
+        self._refuse_next = 0  # new connections to refuse whenever they come (a link down refuses at least one)
         self._http_errors: list[int] = []  # statuses for the next new connections, in order
         self.rate: float | None = None  # bytes per second per direction per connection, None = unlimited
         self.bytes_up = 0
@@ -76,8 +77,9 @@ class FaultProxy:
             self._triggers.append(_Trigger("stall", after, direction, seconds))
 
     def link_down(self, after: int, direction: str, seconds: float = 0.0, statuses: tuple[int, ...] = ()) -> None:
-        """At byte ``after``: reset every open connection, then refuse new ones for ``seconds`` and/or answer the
-        next ``len(statuses)`` new ones with those HTTP statuses."""
+        """At byte ``after``: reset every open connection, then refuse new ones for ``seconds`` (and the first one
+        in any case, however late the client's backoff brings it) and/or answer the next ``len(statuses)`` new ones
+        with those HTTP statuses."""
         with self._lock:
             self._triggers.append(_Trigger("down", after, direction, seconds, list(statuses)))
 
@@ -103,6 +105,7 @@ class FaultProxy:
             self._triggers.clear()
             self._http_errors.clear()
             self._refuse_until = 0.0
+            self._refuse_next = 0
         self.rate = None
 
     def reset_counters(self) -> None:
@@ -141,9 +144,10 @@ class FaultProxy:
             except OSError:
                 return
             with self._lock:
-                refusing = time.monotonic() < self._refuse_until
+                refusing = time.monotonic() < self._refuse_until or self._refuse_next > 0
                 error = None
                 if refusing:
+                    self._refuse_next = max(0, self._refuse_next - 1)
                     self._fire("refused")
                 elif self._http_errors:
                     error = self._http_errors.pop(0)
@@ -198,6 +202,7 @@ class FaultProxy:
                 self.fired_at.append((hit.kind, direction, hit.after))
                 if hit.kind == "down":
                     self._refuse_until = time.monotonic() + hit.seconds
+                    self._refuse_next = 1 if hit.seconds else 0
                     self._http_errors.extend(hit.statuses)
             return start, hit
 

@@ -45,7 +45,7 @@ STATUSES = (500, 503)
 FAULTS = {
     "cut": lambda p, d: (p.cut_after(FAULT_AT, d), p.cut_after(FAULT_AT + 12 * MiB, d)),
     "stall": lambda p, d: p.stall(4, after=FAULT_AT, direction=d),  # > the 3 s read timeout
-    "refuse": lambda p, d: p.link_down(FAULT_AT, d, seconds=1.5),  # > the first retry's 0.5-1 s backoff
+    "refuse": lambda p, d: p.link_down(FAULT_AT, d, seconds=1.5),  # and at least the first reconnection
     "5xx burst": lambda p, d: p.link_down(FAULT_AT, d, statuses=STATUSES),
 }
 
