@@ -116,13 +116,16 @@ def _own_handlers(logger: logging.Logger) -> list[logging.Handler]:
 
 class _HeldRecords(logging.Handler):
     """The records logged before the log file is open (``hold_records``); ``setup_logging`` writes them. A record
-    that reaches it after that (it was on its way meanwhile) is passed on instead of held."""
+    that reaches it after that (it was on its way meanwhile) is passed on instead of held. ``emit`` runs under
+    the handler's lock, as does the hand-over, so a record logged during the hand-over waits and follows the held
+    ones: their order is kept."""
 
     LIMIT = 10_000
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.records: list[logging.LogRecord] = []
+        self.dropped = 0
         self.forward: list[logging.Handler] | None = None
         setattr(self, _HANDLER_MARK, True)
 
@@ -131,11 +134,18 @@ class _HeldRecords(logging.Handler):
             _pass_on([record], self.forward)
         elif len(self.records) < self.LIMIT:
             self.records.append(record)
+        else:
+            self.dropped += 1
 
     def hand_over(self, handlers: list[logging.Handler]) -> None:
         with self.lock:
             records, self.records, self.forward = self.records, [], handlers
-        _pass_on(records, handlers)
+            if self.dropped:
+                records.append(logging.LogRecord(
+                    ROOT_LOGGER, logging.WARNING, __file__, 0,
+                    "%d log records from before the log file was open were dropped (kept at most %d)",
+                    (self.dropped, self.LIMIT), None))
+            _pass_on(records, handlers)
 
 
 def _pass_on(records: list[logging.LogRecord], handlers: list[logging.Handler]) -> None:
@@ -204,11 +214,12 @@ def setup_logging(level: int = logging.INFO, log_dir: Path | None = None, consol
             setattr(handler, _HANDLER_MARK, True)
         for handler in held:
             handler.hand_over(handlers)
-        for handler in _own_handlers(root):
-            root.removeHandler(handler)
+        old = _own_handlers(root)
+        # One assignment swaps the handlers, so no record finds neither the old nor the new ones; a record already
+        # going through the old list reaches the held handler, which passes it on.
+        root.handlers = [h for h in root.handlers if h not in old] + handlers
+        for handler in old:
             handler.close()
-        for handler in handlers:
-            root.addHandler(handler)
         _set_levels(level)
         logging.captureWarnings(True)
     return log_file

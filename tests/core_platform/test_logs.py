@@ -160,3 +160,42 @@ def test_held_records_reach_the_log_file_at_exit_when_it_was_never_opened(isolat
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2], timeout=60)
     log_file = isolated_home["XDG_STATE_HOME"] / "azaion-admin" / "log" / "azaion-admin.log"
     assert "azaion.early: held until exit" in log_file.read_text(encoding="utf-8")
+
+
+def test_held_records_beyond_the_limit_are_counted_not_lost_silently(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(logs._HeldRecords, "LIMIT", 3)
+    logs.hold_records(logging.INFO)
+    for i in range(5):
+        logs.get_logger("early").info("held %d", i)
+    log_file = logs.setup_logging(log_dir=tmp_path)
+    flush()
+    text = log_file.read_text(encoding="utf-8")
+    assert [f"held {i}" in text for i in range(5)] == [True, True, True, False, False]
+    assert "2 log records from before the log file was open were dropped (kept at most 3)" in text
+
+
+def test_no_record_is_lost_or_reordered_while_the_log_file_opens(tmp_path: Path) -> None:
+    """A worker thread logs while the GUI thread opens the log file: every record arrives, in order, once."""
+    import threading
+
+    logs.hold_records(logging.INFO)
+    worker = logs.get_logger("worker")
+    started, stop = threading.Event(), threading.Event()
+
+    def chatter() -> None:
+        i = 0
+        while not stop.is_set() or i < 2000:
+            worker.info("n=%d", i)
+            i += 1
+            started.set()
+
+    thread = threading.Thread(target=chatter)
+    thread.start()
+    started.wait(5)
+    log_file = logs.setup_logging(log_dir=tmp_path)
+    stop.set()
+    thread.join(30)
+    flush()
+    numbers = [int(line.rsplit("n=", 1)[1]) for line in log_file.read_text(encoding="utf-8").splitlines()
+               if "azaion.worker: n=" in line]
+    assert numbers == list(range(len(numbers))) and len(numbers) >= 2000
