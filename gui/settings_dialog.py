@@ -264,18 +264,21 @@ class SettingsDialog(QDialog):
         self.clear_button.setEnabled(False)
         self.cache_size.setText(self.tr("Clearing the cache in {0}…").format(root))
         queue, client, cdn_root, size = self.queue, self.client, root / "cdn", self.cache_bytes
-        if queue is not None:
-            queue.hold(self.tr("waiting for the cache to be cleared"))
+        token = queue.hold(self.tr("waiting for the cache to be cleared")) if queue is not None else None
 
-        def cleared(exc: BaseException | None) -> None:
-            if queue is not None:
-                queue.release()
-            self._on_cleared(root, size, exc)
+        def clear() -> None:
+            # Released here, not in a callback: a runner that is shut down drops its callbacks, and the hold must
+            # end however the clearing ends (each clear its own token: another dialog may still be clearing).
+            try:
+                clear_cache_folders(client, cdn_root)
+            finally:
+                if token is not None:
+                    queue.release(token)
 
         self.runner.run(
-            lambda: clear_cache_folders(client, cdn_root),
-            lambda _r: cleared(None),
-            cleared,
+            clear,
+            lambda _r: self._on_cleared(root, size, None),
+            lambda exc: self._on_cleared(root, size, exc),
             name="clear-cache",
         )
         return True

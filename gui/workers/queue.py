@@ -29,6 +29,7 @@ class TransferQueue(QObject):
     job_finished = Signal(object)
     jobs_removed = Signal()
     active_changed = Signal(int)
+    _release_requested = Signal(int)
 
     def __init__(self, concurrency: int = 2, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -42,7 +43,10 @@ class TransferQueue(QObject):
         self._closing = False
         self._client = None
         self._store: Path | None = None
-        self._hold: str | None = None
+        self._holds: dict[int, str] = {}  # token -> reason; held while any is left
+        self._hold_seq = 0
+        # AutoConnection: direct from the GUI thread, queued from a worker thread
+        self._release_requested.connect(self._release)
 
     # -- configuration --------------------------------------------------------------------------------------
 
@@ -72,22 +76,42 @@ class TransferQueue(QObject):
 
     @property
     def held(self) -> bool:
-        return self._hold is not None
+        return bool(self._holds)
 
-    def hold(self, reason: str) -> None:
-        """Start no upload or download until ``release`` (they stay Queued, with ``reason`` shown), e.g. while the
-        cache they write into is being deleted. Running ones are not touched: the caller checks there are none."""
-        self._hold = reason
+    def hold(self, reason: str) -> int:
+        """Start no upload or download until every hold has been released (they stay Queued, with ``reason``
+        shown), e.g. while the cache they write into is being deleted. Holds nest: two Settings dialogs may each be
+        clearing. Running jobs are not touched: the caller checks there are none. Returns the token for
+        ``release``."""
+        self._hold_seq += 1
+        self._holds[self._hold_seq] = reason
+        self._schedule()
+        return self._hold_seq
+
+    def release(self, token: int) -> None:
+        """End the hold ``token`` (once; again is a no-op). Callable from any thread: a worker releases from its
+        ``finally`` so the hold ends even when nobody is left to receive the worker's result. When the last hold
+        ends the waiting jobs start (as many as the concurrency allows)."""
+        try:
+            self._release_requested.emit(token)
+        except RuntimeError:  # the queue is gone (the window closed meanwhile): nothing left to hold
+            pass
+
+    @Slot(int)
+    def _release(self, token: int) -> None:
+        shown = self._hold_reason()
+        if self._holds.pop(token, None) is None:
+            return
+        if not self._holds:
+            for job in self.jobs:
+                if job.state is JobState.QUEUED and shown is not None and job.message == shown:
+                    job.message = ""
+                    self.job_changed.emit(job)
         self._schedule()
 
-    def release(self) -> None:
-        """End ``hold``: the waiting jobs start (as many as the concurrency allows)."""
-        reason, self._hold = self._hold, None
-        for job in self.jobs:
-            if job.state is JobState.QUEUED and reason is not None and job.message == reason:
-                job.message = ""
-                self.job_changed.emit(job)
-        self._schedule()
+    def _hold_reason(self) -> str | None:
+        """The reason the held jobs show: the latest hold's."""
+        return next(reversed(self._holds.values()), None)
 
     # -- actions ---------------------------------------------------------------------------------------------
 
@@ -224,9 +248,10 @@ class TransferQueue(QObject):
         for job in self.jobs:
             if job.state is not JobState.QUEUED:
                 continue
-            if self._hold is not None and job.kind in CACHE_KINDS:
-                if job.message != self._hold:
-                    job.message = self._hold
+            if self._holds and job.kind in CACHE_KINDS:
+                reason = self._hold_reason()
+                if job.message != reason:
+                    job.message = reason
                     self.job_changed.emit(job)
                 continue
             if running >= self._concurrency:

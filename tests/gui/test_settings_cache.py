@@ -13,6 +13,46 @@ from gui.workers.jobs import JobState
 from tests.gui.conftest import wait_jobs, write_random
 
 
+class GatedClears:
+    """Stands in for settings_dialog.clear_cache_folders: each call (in its worker) waits for its own ``go``, then
+    clears for real, or raises ``fail`` when that is set; ``done`` is set once it has returned or raised."""
+
+    class Call:
+        def __init__(self) -> None:
+            self.go, self.done = threading.Event(), threading.Event()
+            self.fail: BaseException | None = None
+
+    def __init__(self, real) -> None:  # noqa: ANN001
+        self.real = real
+        self.calls: list[GatedClears.Call] = []
+
+    def __call__(self, client, cdn_root) -> None:  # noqa: ANN001
+        call = GatedClears.Call()
+        self.calls.append(call)
+        try:
+            assert call.go.wait(30)
+            if call.fail is not None:
+                raise call.fail
+            self.real(client, cdn_root)
+        finally:
+            call.done.set()
+
+    def wait_started(self, qtbot, count: int) -> list[GatedClears.Call]:  # noqa: ANN001
+        qtbot.waitUntil(lambda: len(self.calls) == count, timeout=10000)
+        return self.calls
+
+
+def _measured_dialog(qtbot, window, parent=None):  # noqa: ANN001, ANN202
+    """A Settings dialog of ``window`` (or of ``parent``) whose cache size is known and whose answer is yes."""
+    from gui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(window.ctx, window.client, parent or window)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.cache_bytes is not None, timeout=10000)
+    dialog.confirm_clear = lambda _question: True
+    return dialog
+
+
 def test_clear_cache_asks_refuses_while_transferring_and_clears_in_a_worker(
     qtbot, logged_in, gate_probe, new_folder, tmp_path
 ):
@@ -88,18 +128,11 @@ def test_clearing_names_paused_transfers_and_holds_new_ones_until_done(
     dialog.confirm_clear = lambda question: asked.append(question) or True
 
     # the clearing worker is held at its start, so the test acts while it runs
-    started, go = threading.Event(), threading.Event()
-    real_clear = settings_dialog.clear_cache_folders
-
-    def slow_clear(client, cdn_root):  # noqa: ANN001, ANN202
-        started.set()
-        assert go.wait(30)
-        real_clear(client, cdn_root)
-
-    monkeypatch.setattr(settings_dialog, "clear_cache_folders", slow_clear)
+    clears = GatedClears(settings_dialog.clear_cache_folders)
+    monkeypatch.setattr(settings_dialog, "clear_cache_folders", clears)
     assert dialog.clear_cache()
     assert "1 paused or failed transfer(s)" in asked[0] and "start again from the beginning" in asked[0]
-    qtbot.waitUntil(started.is_set, timeout=10000)
+    (clearing,) = clears.wait_started(qtbot, 1)
     assert queue.held
 
     # a new upload queued meanwhile waits, and says why; closing the dialog does not let it start
@@ -113,7 +146,7 @@ def test_clearing_names_paused_transfers_and_holds_new_ones_until_done(
     assert state == "Queued: waiting for the cache to be cleared"
     assert window.client.cache.staged()  # nothing deleted yet
 
-    go.set()  # clearing ends: the hold is released although the dialog is gone, and the upload runs
+    clearing.go.set()  # clearing ends: the hold is released although the dialog is gone, and the upload runs
     wait_jobs(qtbot, [new], timeout=60000)
     assert new.state is JobState.DONE, new.message
     assert not queue.held and new.message == ""
@@ -124,3 +157,90 @@ def test_clearing_names_paused_transfers_and_holds_new_ones_until_done(
     gate_probe[-1].release.set()
     wait_jobs(qtbot, [paused], timeout=60000)
     assert paused.state is JobState.DONE, paused.message
+
+
+def test_overlapping_clears_hold_transfers_until_the_last_one_ends(qtbot, logged_in, new_folder, tmp_path, monkeypatch):
+    """Dialog 1 is closed while it clears, dialog 2 clears too: the first clear to end does not let uploads write
+    into the folder the second is still deleting. A clear that fails ends its hold as well."""
+    import gui.settings_dialog as settings_dialog
+
+    controller, _ = logged_in(RoleEnum.ResourceUploader)
+    window = controller.window
+    queue = window.queue
+    window.upload_panel.set_folder(new_folder("holds"))
+    blob = write_random(window.ctx.cache_root() / "cdn" / "test-server" / "cached.bin", 300_000)
+    clears = GatedClears(settings_dialog.clear_cache_folders)
+    monkeypatch.setattr(settings_dialog, "clear_cache_folders", clears)
+
+    first = _measured_dialog(qtbot, window)
+    assert first.clear_cache()
+    clears.wait_started(qtbot, 1)
+    first.reject()
+    second = _measured_dialog(qtbot, window)
+    assert second.clear_cache()
+    one, two = clears.wait_started(qtbot, 2)
+    (new,) = window.upload_panel.enqueue_paths([write_random(tmp_path / "new.bin", 300_000)])
+    assert queue.held and new.state is JobState.QUEUED
+
+    one.go.set()  # the first clear ends (its dialog is gone); the second still runs
+    qtbot.waitUntil(one.done.is_set, timeout=10000)
+    qtbot.wait(500)  # its release, several scheduling rounds and queue ticks
+    assert queue.held
+    assert new.state is JobState.QUEUED and new.message == "waiting for the cache to be cleared"
+    assert second.clearing
+
+    two.go.set()  # the last clear ends: the upload runs
+    wait_jobs(qtbot, [new], timeout=60000)
+    assert new.state is JobState.DONE, new.message
+    assert not queue.held and new.message == "" and not blob.exists()
+    qtbot.waitUntil(lambda: not second.clearing, timeout=10000)
+    assert second.error.text() == ""
+
+    # a clear that fails: its reason is shown, its hold ends, nothing else was deleted
+    kept = write_random(window.ctx.cache_root() / "cdn" / "test-server" / "kept.bin", 300_000)
+    second.update_cache_size()
+    qtbot.waitUntil(lambda: second.cache_bytes is not None, timeout=10000)
+    assert second.clear_cache()
+    (*_, failing) = clears.wait_started(qtbot, 3)
+    assert queue.held
+    failing.fail = PermissionError(13, "Permission denied (simulated)", str(kept))
+    failing.go.set()
+    qtbot.waitUntil(lambda: not second.clearing, timeout=10000)
+    assert not queue.held
+    assert second.error.text().startswith("Could not clear the cache"), second.error.text()
+    assert kept.exists() and second.clear_button.isEnabled()
+    (later,) = window.upload_panel.enqueue_paths([write_random(tmp_path / "later.bin", 300_000)])
+    wait_jobs(qtbot, [later], timeout=60000)
+    assert later.state is JobState.DONE, later.message
+    second.reject()
+
+
+def test_hold_ends_when_the_dialog_runner_drops_its_callbacks(qtbot, logged_in, new_folder, tmp_path, monkeypatch):
+    """A parent with the queue but no TaskRunner: the dialog runs the clear in its own runner, whose shutdown on
+    close drops the callbacks. The hold still ends when the clear does (released by the work itself)."""
+    from PySide6.QtWidgets import QWidget
+
+    import gui.settings_dialog as settings_dialog
+
+    controller, _ = logged_in(RoleEnum.ResourceUploader)
+    window = controller.window
+    queue = window.queue
+    window.upload_panel.set_folder(new_folder("ownrunner"))
+    clears = GatedClears(settings_dialog.clear_cache_folders)
+    monkeypatch.setattr(settings_dialog, "clear_cache_folders", clears)
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    holder.queue = queue
+    dialog = _measured_dialog(qtbot, window, holder)
+    assert dialog._own_runner and dialog.runner is not getattr(window, "runner", None)
+    assert dialog.clear_cache()
+    (clearing,) = clears.wait_started(qtbot, 1)
+    (new,) = window.upload_panel.enqueue_paths([write_random(tmp_path / "new.bin", 300_000)])
+    assert queue.held and new.state is JobState.QUEUED
+
+    threading.Timer(0.3, clearing.go.set).start()  # closing joins the clearing worker in the GUI thread
+    dialog.reject()  # its runner's shutdown: the clear's callbacks are dropped
+    assert clearing.done.is_set() and dialog.clearing  # no callback ran
+    wait_jobs(qtbot, [new], timeout=60000)
+    assert new.state is JobState.DONE, new.message
+    assert not queue.held and new.message == ""
