@@ -396,9 +396,11 @@ class UnlockPanel(Panel):
             self._show_progress(job.done, job.total)
 
     def _show_started(self, job: Job) -> None:
+        """Make ``job`` (just started, or retried) the unlock the panel shows, from a clean slate: its archive and
+        version, an empty log, unchecked services, no progress."""
         archive, version, feed = self._unlocks[job.id]
         self.current_job, self.current_feed = job, feed
-        feed.reset()
+        feed.reset()  # a retried job reuses its feed
         if self.archive_edit.text() != str(archive):
             self.archive_edit.setText(str(archive))
         if self.version_edit.text() != version:
@@ -461,16 +463,10 @@ class UnlockPanel(Panel):
         feed.loaded.connect(lambda names, f=feed: self._on_images_loaded(f, names))
         job = image_jobs.unlock_job(self.window_.client, archive, version, self.window_.ctx.settings, feed)
         job.on_done = lambda j: self._on_unlock_done(j, feed)
-        self.current_job, self.current_feed = job, feed
         self._unlocks[job.id] = (archive, version, feed)
-        self.output.clear()
-        self.images_loaded = []
-        self._fill_services()
-        self._show_progress(0, None)
-        self.status_text = self.tr("Unlocking {0}…").format(archive.name)
+        self._show_started(job)
         feed.start()
         self.window_.queue.add(job)
-        self._update_buttons()
         return job
 
     def _on_unlock_done(self, job: Job, feed: image_jobs.ImageFeed) -> None:

@@ -139,40 +139,58 @@ def wait_jobs(qtbot, jobs, timeout: int = 60000) -> None:  # noqa: ANN001
 
 
 class GateProbe:
-    """Stands in for ProgressProbe: when progress first reaches ``fraction`` of the total it sets ``reached`` and
-    holds the worker thread until ``release`` is set, so a test can act at an exact point of a transfer."""
+    """Stands in for ProgressProbe: when progress first reaches ``fraction`` of the total, or with ``stage`` when
+    the job enters that stage, it sets ``reached`` and holds the worker thread until ``release`` is set, so a test
+    can act at an exact point of a job (which stays RUNNING meanwhile)."""
 
-    instances: list[GateProbe] = []
-    fraction = 0.5
-
-    def __init__(self) -> None:
+    def __init__(self, fraction: float = 0.5, stage: str | None = None, wait: float = 30) -> None:
         from gui.workers.progress import ProgressProbe
 
         self._inner = ProgressProbe()
+        self.fraction, self.stage, self.wait = fraction, stage, wait
         self.reached = threading.Event()
         self.release = threading.Event()
-        GateProbe.instances.append(self)
 
     def progress(self, done: int, total: int | None) -> None:
         self._inner.progress(done, total)
-        if total and done >= total * self.fraction and not self.reached.is_set():
+        if self.stage is None and total and done >= total * self.fraction:
+            self._hold()
+
+    def on_stage(self, stage: str) -> None:
+        self._inner.on_stage(stage)
+        if stage == self.stage:
+            self._hold()
+
+    def _hold(self) -> None:
+        if not self.reached.is_set():
             self.reached.set()
-            self.release.wait(30)
+            self.release.wait(self.wait)
 
     def __getattr__(self, name: str):  # noqa: ANN204
         return getattr(self._inner, name)
 
 
-@pytest.fixture
-def gate_probe(monkeypatch):
-    """Jobs created while this fixture is active get a GateProbe; returns the list of probes made."""
+def gate_probes(monkeypatch: pytest.MonkeyPatch, **options):  # noqa: ANN201
+    """Fixture body: jobs created meanwhile get a GateProbe(**options); yields the list of probes made and
+    releases them all at the end."""
     import gui.workers.jobs as jobs
 
-    GateProbe.instances = []
-    monkeypatch.setattr(jobs, "ProgressProbe", GateProbe)
-    yield GateProbe.instances
-    for probe in GateProbe.instances:
+    made: list[GateProbe] = []
+
+    def make() -> GateProbe:
+        made.append(GateProbe(**options))
+        return made[-1]
+
+    monkeypatch.setattr(jobs, "ProgressProbe", make)
+    yield made
+    for probe in made:
         probe.release.set()
+
+
+@pytest.fixture
+def gate_probe(monkeypatch):
+    """Jobs created while this fixture is active are held half way (GateProbe); returns the list of probes made."""
+    yield from gate_probes(monkeypatch)
 
 
 def write_random(path: Path, size: int) -> Path:

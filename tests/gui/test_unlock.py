@@ -12,7 +12,6 @@ import io
 import os
 import subprocess
 import tarfile
-import threading
 import uuid
 
 import pytest
@@ -27,44 +26,15 @@ from core.models import RoleEnum
 from gui.models import TransfersModel
 from gui.workers.jobs import JobKind, JobState
 from sandbox.images import SAMPLE_VERSION, sample_archive
-from tests.gui.conftest import wait_jobs, write_random
+from tests.gui.conftest import gate_probes, wait_jobs, write_random
 from tests.podman_store import encrypt_file
-
-
-class CheckGate:
-    """Stands in for ProgressProbe: when an unlock reaches its "checking" stage (docker load has finished and
-    printed what it loaded) it sets ``reached`` and holds the worker until ``release``, so the job is RUNNING."""
-
-    instances: list[CheckGate] = []
-
-    def __init__(self) -> None:
-        from gui.workers.progress import ProgressProbe
-
-        self._inner = ProgressProbe()
-        self.reached = threading.Event()
-        self.release = threading.Event()
-        CheckGate.instances.append(self)
-
-    def on_stage(self, stage: str) -> None:
-        self._inner.on_stage(stage)
-        if stage == "checking":
-            self.reached.set()
-            self.release.wait(60)
-
-    def __getattr__(self, name: str):  # noqa: ANN204
-        return getattr(self._inner, name)
 
 
 @pytest.fixture
 def check_gate(monkeypatch):
-    """Jobs created while this fixture is active get a CheckGate; returns the list of gates made."""
-    import gui.workers.jobs as jobs
-
-    CheckGate.instances = []
-    monkeypatch.setattr(jobs, "ProgressProbe", CheckGate)
-    yield CheckGate.instances
-    for gate in CheckGate.instances:
-        gate.release.set()
+    """Unlocks created while this fixture is active are held when they reach their "checking" stage (docker load
+    has finished and printed what it loaded), so the job is RUNNING; returns the list of GateProbes made."""
+    yield from gate_probes(monkeypatch, stage="checking", wait=60)
 
 
 def _use_podman(qtbot, window, store, command: str | None = None) -> None:  # noqa: ANN001
@@ -200,12 +170,35 @@ def test_unlock_wrong_archive_shows_crosses_and_message(qtbot, logged_in, store,
     assert panel.progress.value() == panel.progress.maximum()
 
 
+def _failing_load_docker(tmp_path, real: str, said: str):  # noqa: ANN001, ANN202
+    """A docker command that is podman, except that ``load`` reads its whole input, writes ``said`` and a last
+    summary line to stderr and exits 125 (a load that fails after reading the archive). The last line also ends up
+    in the job's message; ``said`` can only reach the log as the tool's stderr."""
+    script = tmp_path / "bin" / "docker-failing-load"
+    script.parent.mkdir()
+    script.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = load ]; then\n'
+        "  cat >/dev/null\n"
+        "  echo 'Loading the layers (simulated)'\n"
+        f"  echo '{said}' >&2\n"
+        "  echo 'Error: payload does not match any of the supported image formats (simulated)' >&2\n"
+        "  exit 125\n"
+        "fi\n"
+        f'exec "{real}" "$@"\n'
+    )
+    script.chmod(0o755)
+    return str(script)
+
+
 def test_unlock_failing_docker_load_shows_its_stderr(qtbot, logged_in, store, sandbox, tmp_path):
-    """An archive that decrypts to a tar that is no image: podman load fails; its own stderr is in the log."""
+    """docker load fails after reading the archive: what it wrote to stderr is in the log, line by line, besides
+    the job's one-line summary."""
     controller, _ = logged_in(RoleEnum.Operator)
     window = controller.window
     panel = window.unlock_panel
-    _use_podman(qtbot, window, store)
+    said = f"loading layer {uuid.uuid4().hex}: unexpected EOF (simulated)"
+    _use_podman(qtbot, window, store, _failing_load_docker(tmp_path, store.docker, said))
     version = f"9.1.{uuid.uuid4().int % 10**9}"
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tf:
@@ -221,11 +214,10 @@ def test_unlock_failing_docker_load_shows_its_stderr(qtbot, logged_in, store, sa
     job = panel.start_unlock()
     wait_jobs(qtbot, [job], timeout=60000)
     assert job.state is JobState.FAILED, job.message
-    text = panel.output.toPlainText()
-    # podman's stderr as podman wrote it: more than the one-line summary in the job's message (whatever podman's
-    # wording, some of what it said is in the log and not in the message)
-    stderr_lines = [ln.strip() for ln in text.splitlines() if ln.strip() and ln != job.message]
-    assert [ln for ln in stderr_lines if ln not in job.message], text
+    assert "exit 125" in job.message and said not in job.message, job.message
+    lines = panel.output.toPlainText().splitlines()
+    assert said in lines, lines  # docker's own stderr line, as it wrote it
+    assert "Loading the layers (simulated)" in lines, lines  # its stdout too
     assert panel.log_toggle.isChecked() and not panel.output.isHidden()
     assert [m[2] for m in _marks(panel)] == ["✗"] * len(window.ctx.settings.services)
     assert store.images() == set()
