@@ -18,6 +18,7 @@ class CachedPart:
     path: Path
     sha256: str
     size: int
+    small_sha256: str | None = None  # of the small part this big part belongs to, when known
 
 
 class ResourceCache:
@@ -32,30 +33,35 @@ class ResourceCache:
         return big, big.with_name(big.name + ".sha256")
 
     def lookup(self, folder: str, name: str) -> CachedPart | None:
-        """A cache entry counts only with its sidecar (written last), so a crash mid-commit is a miss."""
+        """A cache entry counts only with its sidecar (written last), so a crash mid-commit is a miss. The sidecar
+        holds the big part's SHA-256, then (entries written since the parts are bound) the small part's."""
         big, sidecar = self.paths(folder, name)
         try:
-            digest = sidecar.read_text("ascii").strip().lower()
+            lines = sidecar.read_text("ascii").lower().split()
             size = big.stat().st_size
         except (OSError, UnicodeDecodeError):
             return None
-        if len(digest) != 64:
+        if not lines or len(lines[0]) != 64:
             return None
-        return CachedPart(big, digest, size)
+        small = lines[1] if len(lines) > 1 and len(lines[1]) == 64 else None
+        return CachedPart(big, lines[0], size, small)
 
     def new_temp(self, folder: str) -> Path:
         directory = self._dir(folder)
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         return private_temp_file(directory, suffix=".big.part")
 
-    def commit(self, folder: str, name: str, temp: Path, sha256: str) -> CachedPart:
+    def commit(
+        self, folder: str, name: str, temp: Path, sha256: str, small_sha256: str | None = None
+    ) -> CachedPart:
         big, sidecar = self.paths(folder, name)
         big.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with contextlib.suppress(FileNotFoundError):
             sidecar.unlink()
         os.replace(temp, big)
-        write_bytes_atomic(sidecar, sha256.encode("ascii") + b"\n", private=True)
-        return CachedPart(big, sha256, big.stat().st_size)
+        record = sha256 + "\n" + (f"{small_sha256.lower()}\n" if small_sha256 else "")
+        write_bytes_atomic(sidecar, record.encode("ascii"), private=True)
+        return CachedPart(big, sha256, big.stat().st_size, small_sha256.lower() if small_sha256 else None)
 
     # ---- interrupted downloads: {name}.big.part + {name}.big.part.json (ETag, size, sha256 of the object) ----
 

@@ -41,6 +41,8 @@ log = logging.getLogger("azaion.cdn")
 MiB = 1 << 20
 READ_CHUNK = 1 * MiB
 SHA256_META = "sha256"
+SMALL_SHA256_META = "small-sha256"
+"""SHA-256 of the small part the big part was uploaded with: binds the two parts (docs/protocol.md)."""
 _UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
 TRANSPORT_ERRORS = (BotoCoreError, ClientError, OSError, urllib3.exceptions.HTTPError)
 """What a CDN call can raise that is about the CDN or the link; anything else is a bug and propagates as is."""
@@ -55,6 +57,7 @@ class ObjectInfo:
     size: int
     etag: str
     sha256: str | None
+    small_sha256: str | None = None  # absent on objects uploaded before the parts were bound
 
 
 def translate(exc: Exception, what: str) -> AzaionError:
@@ -138,7 +141,8 @@ class CDNManager:
         except TRANSPORT_ERRORS as exc:
             raise translate(exc, f"{bucket}/{key}") from exc
         meta = {k.lower(): v for k, v in (resp.get("Metadata") or {}).items()}
-        return ObjectInfo(size=int(resp["ContentLength"]), etag=resp.get("ETag", ""), sha256=meta.get(SHA256_META))
+        return ObjectInfo(size=int(resp["ContentLength"]), etag=resp.get("ETag", ""), sha256=meta.get(SHA256_META),
+                          small_sha256=meta.get(SMALL_SHA256_META))
 
     def exists(self, bucket: str, key: str) -> bool:
         try:
@@ -184,8 +188,12 @@ class CDNManager:
 
     # ---- transfers ------------------------------------------------------------------------------------------
 
-    def upload_bytes(self, bucket: str, key: str, data: bytes, *, sha256: str | None = None) -> None:
+    def upload_bytes(
+        self, bucket: str, key: str, data: bytes, *, sha256: str | None = None, small_sha256: str | None = None
+    ) -> None:
         meta = {"Metadata": {SHA256_META: sha256 or hashlib.sha256(data).hexdigest()}}
+        if small_sha256:
+            meta["Metadata"][SMALL_SHA256_META] = small_sha256
         try:
             self.uploader.put_object(Bucket=bucket, Key=key, Body=data, **meta)
         except TRANSPORT_ERRORS as exc:
@@ -219,7 +227,8 @@ class CDNManager:
         body = resp["Body"]
         meta = {k.lower(): v for k, v in (resp.get("Metadata") or {}).items()}
         length = int(resp["ContentLength"])
-        info = ObjectInfo(size=start + length, etag=resp.get("ETag", ""), sha256=meta.get(SHA256_META))
+        info = ObjectInfo(size=start + length, etag=resp.get("ETag", ""), sha256=meta.get(SHA256_META),
+                          small_sha256=meta.get(SMALL_SHA256_META))
         done = 0
         unhook = cancel.on_cancel(lambda: _close_quietly(body))
         try:

@@ -10,6 +10,7 @@ the server confirmed, and the source file's size + mtime + fingerprint to detect
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
@@ -17,7 +18,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from core.fileio import write_bytes_atomic
+from core.fileio import LOCKED_MIN_AGE_S, remove_leftovers, temp_glob, temp_prefix, write_bytes_atomic
 
 MiB = 1 << 20
 FINGERPRINT_SPAN = 1 * MiB
@@ -107,6 +108,10 @@ class JournalStore:
         for p in (journal.staged_big, journal.staged_small, self.path(journal.id)):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(p)
+        # A process killed while saving this journal left its temp file: only the process that owns this upload
+        # deletes its journal, so any of its temp files nobody holds a lock on is dead, however young.
+        pattern = temp_glob(glob.escape(temp_prefix(self.path(journal.id))))
+        remove_leftovers(self.dir, pattern, now=time.time() + LOCKED_MIN_AGE_S)
 
     def all(self) -> list[UploadJournal]:
         if not self.dir.is_dir():

@@ -21,7 +21,7 @@ from pathlib import Path
 from s3transfer.utils import ReadFileChunk
 
 from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
-from core.cdn import SHA256_META, TRANSPORT_ERRORS, CDNManager, translate
+from core.cdn import SHA256_META, SMALL_SHA256_META, TRANSPORT_ERRORS, CDNManager, translate
 from core.errors import CancelledError, LocalIOError, NotFoundError
 from core.fileio import describe_os_error
 from core.journal import JournalStore, UploadJournal
@@ -90,14 +90,17 @@ def upload_staged(
     progress: ProgressCallback = no_progress,
     cancel: CancelToken = NEVER,
     concurrency: int | None = None,
+    small_sha256: str | None = None,
 ) -> int:
-    """Upload ``journal.staged_big`` to ``folder/{name}.big``; returns the bytes actually sent this call."""
+    """Upload ``journal.staged_big`` to ``folder/{name}.big``; returns the bytes actually sent this call.
+    ``small_sha256`` (the staged small part's) goes into the object's metadata beside its own SHA-256, so a
+    download can tell a small part that does not belong to this big part (docs/protocol.md)."""
     bucket, key = journal.folder, f"{journal.name}.big"
     path = Path(journal.staged_big)
     size = journal.staged_size
     cancel.raise_if_cancelled()
     if size < cdn.transfer_config.multipart_threshold:
-        cdn.upload_bytes(bucket, key, path.read_bytes(), sha256=journal.staged_sha256)
+        cdn.upload_bytes(bucket, key, path.read_bytes(), sha256=journal.staged_sha256, small_sha256=small_sha256)
         progress(size, size)
         return size
     have: dict[int, tuple[str, int, str | None]] = {}
@@ -107,10 +110,13 @@ def upload_staged(
         except NotFoundError:
             journal.upload_id, journal.parts, journal.checksums = None, {}, {}
     if not journal.upload_id:
+        metadata = {SHA256_META: journal.staged_sha256}
+        if small_sha256:
+            metadata[SMALL_SHA256_META] = small_sha256
         journal.part_size = part_size_for(size, cdn.transfer_config.multipart_chunksize)
         try:
             resp = cdn.uploader.create_multipart_upload(
-                Bucket=bucket, Key=key, Metadata={SHA256_META: journal.staged_sha256},
+                Bucket=bucket, Key=key, Metadata=metadata,
                 ChecksumAlgorithm=CHECKSUM_ALGORITHM,
             )
         except TRANSPORT_ERRORS as exc:

@@ -2,8 +2,11 @@
 
 Upload encrypts once into a private temp file in the cache (the big part; its SHA-256 must be known before the
 CDN upload starts, because it travels in the object's metadata), sends it to the CDN, then the small part to
-the API, and only then renames the temp file into the cache. Download decrypts small + big as one stream into
-a temp file that is renamed into place only after the hash and padding checks pass.
+the API, and only then renames the temp file into the cache. The big part's metadata also carries the small
+part's SHA-256 (``small-sha256``), so a download that meets the new big part with the old small part (an upload
+still finalizing, or one that failed after the CDN) refuses the pair instead of decrypting a silent mix.
+Download decrypts small + big as one stream into a temp file that is renamed into place only after the hash and
+padding checks pass.
 """
 
 from __future__ import annotations
@@ -35,19 +38,19 @@ from core.errors import (
     UnreachableError,
 )
 from core.fileio import (
-    TEMP_SUFFIX,
     atomic_write,
     describe_os_error,
     hold,
     release,
     remove_leftovers,
+    temp_glob,
     temp_prefix,
     write_bytes_atomic,
 )
 from core.journal import JournalStore, UploadJournal, source_fingerprint
 from core.names import validate_folder, validate_name
 from core.offload import OffloadedSink
-from core.retry import RetryCallback, is_transient, with_retries
+from core.retry import RetryCallback, describe_retry, is_transient, with_retries
 
 if TYPE_CHECKING:
     from core.api_client import ApiClient
@@ -238,19 +241,23 @@ def upload(
             if path is not None:
                 store.save(journal)
         on_stage("uploading")
+        # The small part's SHA-256 travels in the big part's metadata: a download that meets this big part with
+        # another small part (this upload still finalizing, or failed after the CDN) refuses the pair.
+        small = Path(journal.staged_small).read_bytes()
+        small_digest = hashlib.sha256(small).hexdigest()
         tries = [0]
 
         def send() -> int:
             tries[0] += 1
             if tries[0] > 1 and journal.upload_id:
                 on_event(f"resuming the upload of {folder}/{name}: {len(journal.parts)} parts already on the CDN")
-            return multipart.upload_staged(cdn, journal, store, progress=progress, cancel=cancel)
+            return multipart.upload_staged(cdn, journal, store, progress=progress, cancel=cancel,
+                                           small_sha256=small_digest)
 
         sent = with_retries(send, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
                             what=f"upload {folder}/{name}")
         on_stage("finalizing")
         # The CDN holds the new big part now: finish the commit rather than honour a late cancel.
-        small = Path(journal.staged_small).read_bytes()
         try:
             with_retries(lambda: client.upload_file(small_name(name), small, folder), policy=client.retry_policy,
                          on_retry=on_retry, what=f"upload {folder}/{small_name(name)}")
@@ -260,7 +267,7 @@ def upload(
                 f"{exc} (the big part of {folder}/{name} was uploaded but the small part was not; "
                 "upload the resource again)"
             ) from exc
-        client.cache.commit(folder, name, Path(journal.staged_big), journal.staged_sha256)
+        client.cache.commit(folder, name, Path(journal.staged_big), journal.staged_sha256, small_digest)
         log.info("Uploaded %s to %s: %d bytes (small %d, big %d)", name, folder, size, len(small), big_total)
         return UploadReport(name, folder, size, len(small), big_total, journal.staged_sha256, resumed, sent)
     except CancelledError as exc:
@@ -304,23 +311,35 @@ def download(
         return with_retries(lambda: client.load_bytes(small_name(name), folder), policy=policy, cancel=cancel,
                             on_retry=on_retry, what=f"download {folder}/{small_name(name)}")
 
+    def head() -> ObjectInfo:
+        try:
+            return client.cdn.head(folder, big_key(name))
+        except NotFoundError:
+            raise NotFoundError(f"{folder}/{name} has no big part on the CDN; it must be uploaded again") from None
+
+    def matched(small: bytes, info: ObjectInfo) -> tuple[bytes, ObjectInfo]:
+        return _matching_pair(client, name, folder, small, info, load_small=load_small, head=head,
+                              on_retry=on_retry, cancel=cancel)
+
     small = load_small()
     cancel.raise_if_cancelled()
     cdn_error: AzaionError | None = None
     info: ObjectInfo | None = None
     try:
-        info = client.cdn.head(folder, big_key(name))
-    except NotFoundError:
-        raise NotFoundError(f"{folder}/{name} has no big part on the CDN; it must be uploaded again") from None
+        info = head()
     except AzaionError as exc:
         if not is_transient(exc):
             raise
         cdn_error = exc  # a valid cached copy will do; otherwise the CDN is retried below
+    if info is not None:
+        small, info = matched(small, info)
     cache = client.cache
     cached = cache.lookup(folder, name)
     event: str | None = None
     if cached is not None and info is not None and info.sha256 and info.sha256.lower() != cached.sha256:
         event = "stale"
+    elif cached is not None and not _small_matches(small, cached.small_sha256):
+        event = "stale"  # CDN unreachable: the small part on the API is not the one this cached big part has
     elif cached is not None:
         total = len(small) + cached.size
         result = _decrypt_cached(client, small, cached, sink, total, progress, cancel, on_stage)
@@ -335,10 +354,11 @@ def download(
                 f"the cached copy of {folder}/{name} is {event} and the CDN cannot be reached: {cdn_error}"
             )
         try:
-            info = with_retries(lambda: client.cdn.head(folder, big_key(name)), policy=policy, cancel=cancel,
-                                on_retry=on_retry, what=f"reach the CDN for {folder}/{name}")
+            info = with_retries(head, policy=policy, cancel=cancel, on_retry=on_retry,
+                                what=f"reach the CDN for {folder}/{name}")
         except UnreachableError as exc:
             raise UnreachableError(f"{exc}; {folder}/{name} is not in the local cache") from None
+        small, info = matched(small, info)
     message = None
     if event:
         message = f"cached copy of {folder}/{name} was {event}; replaced from the CDN"
@@ -347,11 +367,58 @@ def download(
         cache.discard(folder, name)
     on_stage("downloading")
     digest, small, info = _fetch_big(
-        client, name, folder, small, info, sink, reload_small=load_small, progress=progress, on_retry=on_retry,
+        client, name, folder, small, info, sink, refetch=lambda: matched(load_small(), with_retries(
+            head, policy=policy, cancel=cancel, on_retry=on_retry, what=f"reach the CDN for {folder}/{name}")),
+        progress=progress, on_retry=on_retry,
         on_event=on_event, cancel=cancel, discard_output=discard_output,
     )
     log.info("downloaded %s.big from the %s", name, folder)
     return DownloadReport(name, folder, len(small) + info.size, "cdn", event, message, big_sha256=digest)
+
+
+def _small_matches(small: bytes, expected: str | None) -> bool:
+    """Whether ``small`` is the small part recorded beside a big part (always, for records from before)."""
+    return not expected or hashlib.sha256(small).hexdigest() == expected.lower()
+
+
+def _matching_pair(
+    client: ApiClient,
+    name: str,
+    folder: str,
+    small: bytes,
+    info: ObjectInfo,
+    *,
+    load_small: Callable[[], bytes],
+    head: Callable[[], ObjectInfo],
+    on_retry: RetryCallback | None,
+    cancel: CancelToken,
+) -> tuple[bytes, ObjectInfo]:
+    """The small part and the big part's object, checked to belong together (the big part's ``small-sha256``).
+
+    Upload sends the big part first and the small part last, so meanwhile (or for ever, if that upload failed
+    after the CDN) the API serves the previous small part: decrypted with the new big part it would give the
+    old file's first bytes followed by the new rest, with valid padding. A mismatch is asked again with the
+    client's retry policy (the upload may be finishing), then refused."""
+    policy = client.retry_policy
+    attempt = 1
+    while not _small_matches(small, info.small_sha256):
+        if attempt >= policy.attempts:
+            raise IntegrityError(
+                f"the two parts of {folder}/{name} do not match: an upload of it is under way or did not finish; "
+                "try again later or upload it again"
+            )
+        delay = policy.delay(attempt)
+        attempt += 1
+        error = IntegrityError(f"the small part of {folder}/{name} does not belong to its big part yet")
+        log.warning("%s; %s", error, describe_retry(attempt, policy.attempts, delay))
+        if on_retry is not None:
+            on_retry(attempt, policy.attempts, delay, error)
+        if cancel.wait(delay):
+            raise CancelledError("cancelled by the user") from None
+        small = load_small()
+        info = with_retries(head, policy=policy, cancel=cancel, on_retry=on_retry,
+                            what=f"reach the CDN for {folder}/{name}")
+    return small, info
 
 
 MAX_RESTARTS = 3
@@ -366,7 +433,7 @@ def _fetch_big(
     info: ObjectInfo,
     sink: Callable[[memoryview], object],
     *,
-    reload_small: Callable[[], bytes],
+    refetch: Callable[[], tuple[bytes, ObjectInfo]],
     progress: ProgressCallback,
     on_retry: RetryCallback | None,
     on_event: EventCallback,
@@ -376,7 +443,8 @@ def _fetch_big(
     """Stream the big part into ``{name}.big.part`` and the decryptor in lockstep, so each retry continues from
     the bytes on disk; a part left by an earlier process is replayed from disk first. If the object changes on
     the CDN (a 412 on the pinned ETag), the download starts over with the new object (its ETag, size, SHA-256
-    and small part). Returns (SHA-256, small part, object) of what was actually decrypted."""
+    and small part, ``refetch``: checked to belong together). Returns (SHA-256, small part, object) of what was
+    actually decrypted."""
     cache = client.cache
     part, _meta = cache.partial_paths(folder, name)
     previous = cache.load_partial(folder, name)
@@ -430,9 +498,7 @@ def _fetch_big(
                 log.warning("%s/%s changed on the CDN during the download; starting over", folder, name)
                 cache.discard_partial(folder, name)
                 discard_output()
-                info = with_retries(lambda: client.cdn.head(folder, big_key(name)), policy=client.retry_policy,
-                                    cancel=cancel, on_retry=on_retry, what=f"reach the CDN for {folder}/{name}")
-                small = reload_small()
+                small, info = refetch()
                 continue
             except OSError as exc:
                 raise describe_os_error(exc, part) from None
@@ -445,7 +511,7 @@ def _fetch_big(
                 f"CDN object {folder}/{big_key(name)} does not match its recorded SHA-256: corrupt or tampered"
             )
         dec.finalize()
-        cache.commit(folder, name, part, digest)
+        cache.commit(folder, name, part, digest, info.small_sha256)
         cache.discard_partial(folder, name)
         return digest, small, info
     except CancelledError as exc:
@@ -477,19 +543,40 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _file_sha256(path: Path, cancel: CancelToken) -> str:
-    """SHA-256 of a file in 1 MiB reads (flat memory), stopping at a cancel."""
+def _file_sha256(fh: BinaryIO, cancel: CancelToken, progress: ProgressCallback = no_progress) -> str:
+    """SHA-256 of an open file from its current position, in 1 MiB reads (flat memory), stopping at a cancel."""
     hasher = hashlib.sha256()
     buf = bytearray(READ_BLOCK)
     view = memoryview(buf)
-    with open(path, "rb", buffering=0) as fh:
-        while True:
-            if cancel.cancelled:
-                raise cancel.error()
-            n = fh.readinto(buf)
-            if not n:
-                return hasher.hexdigest()
-            hasher.update(view[:n])
+    done = 0
+    while True:
+        if cancel.cancelled:
+            raise cancel.error()
+        n = fh.readinto(buf)
+        if not n:
+            return hasher.hexdigest()
+        hasher.update(view[:n])
+        done += n
+        progress(done, 0)
+
+
+class _SinkFailed(Exception):  # noqa: N818 - a carrier, never shown
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _SinkGuard:
+    """Tells the output's OSErrors apart from the cache file's while both are in flight."""
+
+    def __init__(self, sink: Callable[[memoryview], object]) -> None:
+        self.sink = sink
+
+    def __call__(self, view: memoryview) -> None:
+        try:
+            self.sink(view)
+        except OSError as exc:
+            raise _SinkFailed(exc) from exc
 
 
 def _decrypt_cached(
@@ -503,20 +590,26 @@ def _decrypt_cached(
     on_stage: StageCallback = _no_stage,
 ) -> str | None:
     """Check the cached big part against its recorded SHA-256 FIRST, then decrypt small + cached big into
-    ``sink``: a tampered or rotten cache entry never reaches the output. None on success, else the problem
-    ("corrupt") — the caller then falls back to the CDN."""
+    ``sink``: a tampered or rotten cache entry never reaches the output. Both read the SAME open file (one
+    ``open``, hashed, rewound, decrypted), so a concurrent commit or removal of the cache entry cannot slip
+    unverified bytes in between. None on success, else the problem ("corrupt") — the caller then falls back to
+    the CDN. Progress: cached bytes hashed while "verifying", then small + big bytes while "decrypting"."""
     on_stage("verifying")
+    size = cached.size
     try:
-        digest = _file_sha256(cached.path, cancel)
+        with open(cached.path, "rb", buffering=0) as fh:
+            digest = _file_sha256(fh, cancel, lambda d, _t: progress(d, size))
+            if digest != cached.sha256:
+                return "corrupt"
+            on_stage("decrypting")
+            fh.seek(0)
+            dec = StreamDecryptor(client.resource_key, _SinkGuard(sink))
+            dec.update(small)
+            pump(fh, dec.update, total=total, progress=lambda d, t: progress(len(small) + d, t), cancel=cancel)
+    except _SinkFailed as exc:
+        raise exc.error from None  # the output's (e.g. disk full), reported as such by the caller
     except OSError:
-        return "corrupt"
-    if digest != cached.sha256:
-        return "corrupt"
-    on_stage("decrypting")
-    dec = StreamDecryptor(client.resource_key, sink)
-    dec.update(small)
-    with open(cached.path, "rb", buffering=0) as fh:
-        pump(fh, dec.update, total=total, progress=lambda d, t: progress(len(small) + d, t), cancel=cancel)
+        return "corrupt"  # the cache entry vanished or could not be read: the CDN copy replaces it
     try:
         dec.finalize()
     except IntegrityError:
@@ -541,8 +634,8 @@ def download_to_path(
     if target.is_dir():
         target = target / validate_name(name)
     # A download of this target killed mid-way left its partly decrypted temp file here: remove it (only our
-    # own temp-name pattern, only when no live process holds it: core/fileio.py is_leftover).
-    for stale in remove_leftovers(target.parent, glob.escape(temp_prefix(target)) + "*" + TEMP_SUFFIX):
+    # own temp-name shape and owner/mode, only when no live process holds it: core/fileio.py remove_leftovers).
+    for stale in remove_leftovers(target.parent, temp_glob(glob.escape(temp_prefix(target)))):
         log.info("removed %s, left by an interrupted download", stale)
     try:
         with atomic_write(target) as fh:

@@ -12,7 +12,7 @@ from pathlib import Path
 from core import multipart
 from core.api_client import ApiClient
 from core.errors import AzaionError
-from core.fileio import TEMP_PREFIX, TEMP_SUFFIX, is_leftover, remove_leftovers
+from core.fileio import TEMP_PREFIX, is_leftover, remove_leftovers, temp_glob
 from core.journal import UploadJournal
 
 log = logging.getLogger("azaion.transfers")
@@ -80,14 +80,22 @@ def clean_orphans(client: ApiClient, max_age_days: float, now: float | None = No
       encrypting, before the journal was written), once no live process holds them (core/fileio.py is_leftover:
       the uploader locks its staged big part for the whole upload);
     - interrupted downloads (``{name}.big.part`` and its ``.json``) untouched for ``max_age_days``;
-    - our temp files (``.azaion-*.tmp``) left by a killed write, on the same is_leftover rule.
+    - our temp files (``.azaion-*XXXXXXXX.tmp``, owned by us, 0600) left by a killed write, in the cache and
+      in the journal folder, on the same is_leftover rule.
+    Nothing here raises for a file it cannot remove (it is logged): a cleanup must not stop the transfer it
+    precedes.
     Returns the removed paths."""
     cache = client.cache
     now = time.time() if now is None else now
     removed: list[Path] = []
     staging = cache.root / ".staging"
-    if staging.is_dir():
-        for path in sorted(staging.iterdir()):
+    try:
+        staged = sorted(staging.iterdir()) if staging.is_dir() else []
+    except OSError as exc:
+        log.warning("could not look for staged uploads in %s: %s", staging, exc)
+        staged = []
+    if staged:
+        for path in staged:
             jid, _, kind = path.name.partition(".")
             if kind not in ("big", "small") or client.journals.path(jid).exists():
                 continue
@@ -96,7 +104,12 @@ def clean_orphans(client: ApiClient, max_age_days: float, now: float | None = No
                 with contextlib.suppress(OSError):
                     path.unlink()
                     removed.append(path)
-    for part in cache.partials():
+    try:
+        partials = cache.partials()
+    except OSError as exc:
+        log.warning("could not look for interrupted downloads in %s: %s", cache.root, exc)
+        partials = []
+    for part in partials:
         meta = part.with_name(part.name + ".json")
         try:
             touched = max(p.stat().st_mtime for p in (part, meta) if p.exists())
@@ -104,12 +117,22 @@ def clean_orphans(client: ApiClient, max_age_days: float, now: float | None = No
             continue
         if now - touched > max_age_days * DAY:
             for p in (part, meta):
-                with contextlib.suppress(FileNotFoundError):
+                try:
                     p.unlink()
                     removed.append(p)
-    if cache.root.is_dir():
-        for directory in [cache.root, *(p for p in cache.root.rglob("*") if p.is_dir())]:
-            removed += remove_leftovers(directory, f"{TEMP_PREFIX}*{TEMP_SUFFIX}")
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:  # e.g. a folder by that name, or no permission: never fail the caller
+                    log.warning("could not remove %s, left by an interrupted download: %s", p, exc)
+    directories: list[Path] = []
+    for root in (cache.root, client.journals.dir):
+        try:
+            if root.is_dir():
+                directories += [root, *(p for p in root.rglob("*") if p.is_dir())]
+        except OSError as exc:  # a folder removed while it is walked (the cache being cleared)
+            log.warning("could not look for leftovers in %s: %s", root, exc)
+    for directory in directories:
+        removed += remove_leftovers(directory, temp_glob(f"{TEMP_PREFIX}*"))
     for path in removed:
         log.info("removed %s, left by an interrupted transfer", path)
     return removed

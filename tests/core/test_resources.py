@@ -40,6 +40,7 @@ def check_round_trip(sandbox, make_client, tmp_path, size: int) -> None:
     assert len(small) + len(big) == total
     assert report.small_size == len(small) and report.big_size == len(big)
     assert meta["sha256"] == hashlib.sha256(big).hexdigest()
+    assert meta["small-sha256"] == hashlib.sha256(small).hexdigest()  # binds the two parts
     assert decrypt_bytes(small + big, resource_key()) == data
     reader = make_client()  # another account, another machine, empty cache
     out = tmp_path / f"out-{size}"
@@ -179,3 +180,88 @@ def test_tampered_cdn_object_rejected(sandbox, make_client, tmp_path):
         reader.download_big_small_resource("tamper.bin", FOLDER, tmp_path / "o")
     assert not (tmp_path / "o").exists()
     assert reader.cache.lookup(FOLDER, "tamper.bin") is None and reader.cache.leftovers() == []
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_big_part_without_its_small_part_is_refused_not_mixed(sandbox, make_client, tmp_path):
+    """v2's upload dies after its big part reached the CDN (the API is unreachable for the small part): the API
+    still serves v1's small part. Old small + new big decrypts with valid padding (old first 3 KB, 16 bytes of
+    garbage, new rest); the big part's ``small-sha256`` makes the download refuse the pair, after retrying the
+    small part, from the CDN and from a cache alike: no output, no temp file, nothing committed to the cache."""
+    from core.errors import AzaionError, IntegrityError
+    from core.retry import RetryPolicy
+
+    fast = RetryPolicy(attempts=3, base=0.05, cap=0.1)
+    v1, v2 = data_of(9 * MiB, 11), data_of(9 * MiB, 12)  # multipart (threshold 8 MiB), split 3072
+    uploader = make_client(retry_policy=fast)
+    uploader.upload_big_small_resource(v1, "pair.bin", FOLDER)
+    cached_reader = make_client(retry_policy=fast)
+    cached_reader.download_big_small_resource("pair.bin", FOLDER, tmp_path / "warm.bin")
+    v1_cached = cached_reader.cache.lookup(FOLDER, "pair.bin")
+    assert v1_cached is not None and v1_cached.small_sha256 is not None
+
+    api = uploader.api_url
+    dead_api = f"http://127.0.0.1:{_closed_port()}"
+
+    def cut_api_at_finalizing(stage: str) -> None:
+        if stage == "finalizing":
+            uploader.api_url = dead_api  # a real refused connection, for the small part only
+
+    with pytest.raises(AzaionError, match="the big part of models/pair.bin was uploaded but the small part was not"):
+        uploader.upload_big_small_resource(v2, "pair.bin", FOLDER, on_stage=cut_api_at_finalizing)
+    uploader.api_url = api
+    small, big, meta = stored_parts(sandbox, "pair.bin")
+    assert meta["small-sha256"] != hashlib.sha256(small).hexdigest()
+    mixed = decrypt_bytes(small + big, resource_key())  # what a download gave before: "success"
+    assert mixed[:3056] == v1[:3056] and mixed[3072:] == v2[3072:]
+
+    fresh_reader = make_client(retry_policy=fast)
+    for reader, name in ((fresh_reader, "cdn"), (cached_reader, "cache")):
+        out_dir = tmp_path / f"out-{name}"
+        out_dir.mkdir()
+        retries = []
+        with pytest.raises(IntegrityError, match=(
+                "the two parts of models/pair.bin do not match: an upload of it is under way or did not finish; "
+                "try again later or upload it again")):
+            reader.download_big_small_resource("pair.bin", FOLDER, out_dir / "pair.bin",
+                                               on_retry=lambda *a, r=retries: r.append(a))
+        assert len(retries) == fast.attempts - 1  # the small part was asked again before giving up
+        assert list(out_dir.iterdir()) == []
+        assert reader.cache.leftovers() == [] and reader.cache.partials() == []
+    assert fresh_reader.cache.lookup(FOLDER, "pair.bin") is None
+    assert cached_reader.cache.lookup(FOLDER, "pair.bin") == v1_cached
+    with pytest.raises(AzaionError):
+        cached_reader.load_big_small_resource("pair.bin", FOLDER)
+
+    # Offline, the cached v1 big part does not take the API's small part on trust either (its sidecar records
+    # v1's): here the small part matches, so the cache serves v1; after v2 completes, it is stale.
+    _cut_off_cdn(cached_reader)
+    assert cached_reader.load_big_small_resource("pair.bin", FOLDER) == v1
+    uploader.upload_big_small_resource(v2, "pair.bin", FOLDER)  # the upload done again: the pair matches
+    with pytest.raises(IntegrityError, match="cached copy of models/pair.bin is stale and the CDN cannot be reached"):
+        cached_reader.load_big_small_resource("pair.bin", FOLDER)
+    assert fresh_reader.download_big_small_resource("pair.bin", FOLDER, tmp_path / "v2.bin").source == "cdn"
+    assert (tmp_path / "v2.bin").read_bytes() == v2
+
+
+def test_objects_uploaded_before_the_parts_were_bound_still_download(sandbox, make_client, tmp_path):
+    """No ``small-sha256`` in the metadata (an object uploaded by an earlier version): downloaded unchecked."""
+    data = data_of(40_000, 13)
+    make_client().upload_big_small_resource(data, "legacy.bin", FOLDER)
+    s3 = sandbox.s3_client()
+    obj = s3.get_object(Bucket=FOLDER, Key="legacy.bin.big")
+    old_meta = {"sha256": obj["Metadata"]["sha256"]}
+    s3.put_object(Bucket=FOLDER, Key="legacy.bin.big", Body=obj["Body"].read(), Metadata=old_meta)
+    reader = make_client()
+    assert reader.download_big_small_resource("legacy.bin", FOLDER, tmp_path / "o").source == "cdn"
+    assert (tmp_path / "o").read_bytes() == data
+    assert reader.cache.lookup(FOLDER, "legacy.bin").small_sha256 is None
+    assert reader.load_big_small_resource("legacy.bin", FOLDER) == data
+    assert reader.last_download_report.source == "cache"

@@ -68,10 +68,11 @@ def test_object_replaced_mid_stream_restarts_in_the_same_call(rig, field_client,
     def progress(done: int, total: int) -> None:
         if not replaced and stages[-1] == "downloading" and done > 6 * MiB:
             replaced.append(done)
-            rig.s3.rate = None
+            # The link goes first (the rate stays): while this thread re-uploads, the old stream cannot go on
+            # filling the socket buffers with the rest of the old object, which would end the download early.
+            rig.s3.drop_connections()
             src.write_bytes(content(4))
             uploader.upload_big_small_resource(src, "chg-b.bin", "models")
-            rig.s3.drop_connections()
 
     out = tmp_path / "out.bin"
     rig.s3.rate = 16 * MiB  # so the rest of the old object is not already in the socket buffers at the drop
@@ -87,6 +88,7 @@ def test_object_replaced_mid_stream_restarts_in_the_same_call(rig, field_client,
     cached = client.cache.lookup("models", "chg-b.bin")
     meta = rig.sandbox.s3_client().head_object(Bucket="models", Key="chg-b.bin.big")["Metadata"]
     assert cached is not None and cached.sha256 == meta["sha256"] == report.big_sha256
+    assert cached.small_sha256 == meta["small-sha256"]  # the new small part, checked against the new big part
     assert_clean(rig, client, "chg-b.bin", out)
     SUMMARY.append({"case": "object replaced mid-download", "faults": 1, "completed": True,
                     "resent": 0, "loss": 0})

@@ -186,14 +186,16 @@ def test_api_goes_away_mid_session(rig, field_client, tmp_path):
     client = field_client()
     client.upload_big_small_resource(b"api-away" * 1000, "api-away.bin", "models")
     rig.clear()
-    rig.api.refuse_for(3.0)
+    # Longer than urllib3's own tries of one request (waits 0, 1, 2 s: ~3 s): a 3 s outage could end just before
+    # its last try (a flake: no outer retry at all), 5 s always reaches the client's retry loop.
+    rig.api.refuse_for(5.0)
     rig.api.drop_connections()
     retries = []
     out = tmp_path / "o"
     client.download_big_small_resource("api-away.bin", "models", out, on_retry=lambda *a: retries.append(a))
     assert out.read_bytes() == b"api-away" * 1000
     assert rig.api.fired.get("refused", 0) >= 1 and retries, (rig.api.fired, retries)
-    SUMMARY.append({"case": "API unreachable for 3 s mid-session", "faults": rig.api.faults_fired,
+    SUMMARY.append({"case": "API unreachable for 5 s mid-session", "faults": rig.api.faults_fired,
                     "completed": True, "resent": 0, "loss": 0})
     assert_clean(rig, client, "api-away.bin", out)
 
