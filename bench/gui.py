@@ -88,7 +88,7 @@ def _cold_start(kind: str, base: Path) -> float:
 
 
 def _heartbeat(app, seconds: float | None = None, until=None, interval_ms: int = 5):  # noqa: ANN001
-    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
 
     gaps: list[float] = []
     clock = QElapsedTimer()
@@ -105,10 +105,21 @@ def _heartbeat(app, seconds: float | None = None, until=None, interval_ms: int =
 
     timer.timeout.connect(beat)
     timer.start()
+    # The app's own event loop (QEventLoop.exec, as QApplication.exec runs it), not a Python loop around
+    # processEvents(), which itself needs the interpreter every half millisecond.
+    loop = QEventLoop()
     end = time.monotonic() + (seconds or 1e9)
-    while time.monotonic() < end and not (until and until()):
-        app.processEvents()
-        time.sleep(0.0005)
+
+    def check() -> None:
+        if time.monotonic() >= end or (until and until()):
+            loop.quit()
+
+    checker = QTimer()
+    checker.setInterval(20)
+    checker.timeout.connect(check)
+    checker.start()
+    loop.exec()
+    checker.stop()
     timer.stop()
     return gaps
 
