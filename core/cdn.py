@@ -140,9 +140,7 @@ class CDNManager:
             resp = self.downloader.head_object(Bucket=bucket, Key=key)
         except TRANSPORT_ERRORS as exc:
             raise translate(exc, f"{bucket}/{key}") from exc
-        meta = {k.lower(): v for k, v in (resp.get("Metadata") or {}).items()}
-        return ObjectInfo(size=int(resp["ContentLength"]), etag=resp.get("ETag", ""), sha256=meta.get(SHA256_META),
-                          small_sha256=meta.get(SMALL_SHA256_META))
+        return _object_info(resp, int(resp["ContentLength"]))
 
     def exists(self, bucket: str, key: str) -> bool:
         try:
@@ -225,10 +223,8 @@ class CDNManager:
         except TRANSPORT_ERRORS as exc:
             raise translate(exc, f"{bucket}/{key}") from exc
         body = resp["Body"]
-        meta = {k.lower(): v for k, v in (resp.get("Metadata") or {}).items()}
         length = int(resp["ContentLength"])
-        info = ObjectInfo(size=start + length, etag=resp.get("ETag", ""), sha256=meta.get(SHA256_META),
-                          small_sha256=meta.get(SMALL_SHA256_META))
+        info = _object_info(resp, start + length)
         done = 0
         unhook = cancel.on_cancel(lambda: _close_quietly(body))
         try:
@@ -300,6 +296,13 @@ class CDNManager:
             return False
         log.info("downloaded %s from the %s", filename, folder)
         return True
+
+
+def _object_info(resp: dict, size: int) -> ObjectInfo:
+    """What a HEAD or GET answer says of the object (``size``: the whole object's, also for a ranged GET)."""
+    meta = {k.lower(): v for k, v in (resp.get("Metadata") or {}).items()}
+    return ObjectInfo(size=size, etag=resp.get("ETag", ""), sha256=meta.get(SHA256_META),
+                      small_sha256=meta.get(SMALL_SHA256_META))
 
 
 def _close_quietly(body) -> None:  # noqa: ANN001

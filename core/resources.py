@@ -35,6 +35,7 @@ from core.errors import (
     LocalIOError,
     NotFoundError,
     PausedError,
+    ServerError,
     UnreachableError,
 )
 from core.fileio import (
@@ -50,7 +51,7 @@ from core.fileio import (
 from core.journal import JournalStore, UploadJournal, source_fingerprint
 from core.names import validate_folder, validate_name
 from core.offload import OffloadedSink
-from core.retry import RetryCallback, describe_retry, is_transient, with_retries
+from core.retry import RetryCallback, is_transient, with_retries
 
 if TYPE_CHECKING:
     from core.api_client import ApiClient
@@ -58,7 +59,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("azaion.resources")
 
 SMALL_MAX = 3072
-READ_BLOCK = 1 << 20
 StageCallback = Callable[[str], None]
 EventCallback = Callable[[str], None]
 """``on_event(message)``: something the user should be told (stale cache replaced, resumed, started over)."""
@@ -381,6 +381,11 @@ def _small_matches(small: bytes, expected: str | None) -> bool:
     return not expected or hashlib.sha256(small).hexdigest() == expected.lower()
 
 
+class _PartsNotMatching(ServerError):
+    """A small part that does not belong to the big part (yet): worth another try, as a 5xx is, while the upload
+    that sent the big part may still be finishing."""
+
+
 def _matching_pair(
     client: ApiClient,
     name: str,
@@ -399,26 +404,27 @@ def _matching_pair(
     after the CDN) the API serves the previous small part: decrypted with the new big part it would give the
     old file's first bytes followed by the new rest, with valid padding. A mismatch is asked again with the
     client's retry policy (the upload may be finishing), then refused."""
-    policy = client.retry_policy
-    attempt = 1
-    while not _small_matches(small, info.small_sha256):
-        if attempt >= policy.attempts:
-            raise IntegrityError(
-                f"the two parts of {folder}/{name} do not match: an upload of it is under way or did not finish; "
-                "try again later or upload it again"
-            )
-        delay = policy.delay(attempt)
-        attempt += 1
-        error = IntegrityError(f"the small part of {folder}/{name} does not belong to its big part yet")
-        log.warning("%s; %s", error, describe_retry(attempt, policy.attempts, delay))
-        if on_retry is not None:
-            on_retry(attempt, policy.attempts, delay, error)
-        if cancel.wait(delay):
-            raise CancelledError("cancelled by the user") from None
-        small = load_small()
-        info = with_retries(head, policy=policy, cancel=cancel, on_retry=on_retry,
-                            what=f"reach the CDN for {folder}/{name}")
-    return small, info
+    pair = [small, info]
+
+    def check() -> tuple[bytes, ObjectInfo]:
+        if pair[0] is None:  # a retry: ask both again
+            pair[0] = load_small()
+            pair[1] = with_retries(head, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
+                                   what=f"reach the CDN for {folder}/{name}")
+        got_small, got_info = pair
+        if not _small_matches(got_small, got_info.small_sha256):
+            pair[0] = None
+            raise _PartsNotMatching(f"the small part of {folder}/{name} does not belong to its big part yet")
+        return got_small, got_info
+
+    try:
+        return with_retries(check, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
+                            what=f"match the parts of {folder}/{name}")
+    except _PartsNotMatching:
+        raise IntegrityError(
+            f"the two parts of {folder}/{name} do not match: an upload of it is under way or did not finish; "
+            "try again later or upload it again"
+        ) from None
 
 
 MAX_RESTARTS = 3
@@ -543,23 +549,6 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _file_sha256(fh: BinaryIO, cancel: CancelToken, progress: ProgressCallback = no_progress) -> str:
-    """SHA-256 of an open file from its current position, in 1 MiB reads (flat memory), stopping at a cancel."""
-    hasher = hashlib.sha256()
-    buf = bytearray(READ_BLOCK)
-    view = memoryview(buf)
-    done = 0
-    while True:
-        if cancel.cancelled:
-            raise cancel.error()
-        n = fh.readinto(buf)
-        if not n:
-            return hasher.hexdigest()
-        hasher.update(view[:n])
-        done += n
-        progress(done, 0)
-
-
 class _SinkFailed(Exception):  # noqa: N818 - a carrier, never shown
     def __init__(self, error: OSError) -> None:
         super().__init__(str(error))
@@ -598,8 +587,9 @@ def _decrypt_cached(
     size = cached.size
     try:
         with open(cached.path, "rb", buffering=0) as fh:
-            digest = _file_sha256(fh, cancel, lambda d, _t: progress(d, size))
-            if digest != cached.sha256:
+            hasher = hashlib.sha256()
+            pump(fh, hasher.update, total=size, progress=progress, cancel=cancel)
+            if hasher.hexdigest() != cached.sha256:
                 return "corrupt"
             on_stage("decrypting")
             fh.seek(0)

@@ -1,4 +1,4 @@
-"""Bounded retries with exponential backoff and full jitter for whole transfers (botocore and urllib3 already
+"""Bounded retries with exponential backoff and jitter for whole transfers (botocore and urllib3 already
 retry single requests; this outer loop survives a link that is down for minutes, resuming each time)."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class RetryPolicy:
     cap: float = 60.0
 
     def delay(self, attempt: int, rng: random.Random = random._inst) -> float:  # type: ignore[attr-defined]
-        """Full jitter: uniform in [base, min(cap, base * 2**attempt)]."""
+        """Jitter, not "full jitter": uniform in [base, min(cap, base * 2**attempt)] (docs/protocol.md, Retries)."""
         high = min(self.cap, self.base * (2 ** attempt))
         return rng.uniform(min(self.base, high), high)
 

@@ -94,16 +94,15 @@ def clean_orphans(client: ApiClient, max_age_days: float, now: float | None = No
     except OSError as exc:
         log.warning("could not look for staged uploads in %s: %s", staging, exc)
         staged = []
-    if staged:
-        for path in staged:
-            jid, _, kind = path.name.partition(".")
-            if kind not in ("big", "small") or client.journals.path(jid).exists():
-                continue
-            big = staging / f"{jid}.big"
-            if is_leftover(big if big.exists() else path, now):
-                with contextlib.suppress(OSError):
-                    path.unlink()
-                    removed.append(path)
+    for path in staged:
+        jid, _, kind = path.name.partition(".")
+        if kind not in ("big", "small") or client.journals.path(jid).exists():
+            continue
+        big = staging / f"{jid}.big"
+        if is_leftover(big if big.exists() else path, now):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
     try:
         partials = cache.partials()
     except OSError as exc:

@@ -123,12 +123,10 @@ def _retrying(attempt: int, attempts: int, delay: float, error: Exception) -> No
 
 def cmd_upload(args: argparse.Namespace) -> int:
     path: Path = args.file
-    if args.name is not None:
-        validate_name(args.name)  # bad names and folders fail before any I/O (no login either)
+    name = validate_name(args.name or path.name)  # bad names and folders fail before any I/O (no login either)
     validate_folder(args.folder)
     if not path.is_file():
         raise LocalIOError(f"no such file: {path}")
-    name = validate_name(args.name or path.name)
     session = open_session(args)
     from core.transfers import clean_stale_uploads
 

@@ -129,13 +129,14 @@ def test_cache_verification_honours_cancel(tmp_path):
     path = tmp_path / "f"
     path.write_bytes(b"x" * (3 * MiB))
     seen = []
-    with open(path, "rb") as fh:
-        digest = resources._file_sha256(fh, CancelToken(), lambda d, _t: seen.append(d))
-    assert digest == hashlib.sha256(b"x" * (3 * MiB)).hexdigest() and seen == [MiB, 2 * MiB, 3 * MiB]
+    hasher = hashlib.sha256()
+    with open(path, "rb") as fh:  # how _decrypt_cached hashes the cached part before decrypting it
+        resources.pump(fh, hasher.update, total=3 * MiB, progress=lambda d, _t: seen.append(d), cancel=CancelToken())
+    assert hasher.hexdigest() == hashlib.sha256(b"x" * (3 * MiB)).hexdigest() and seen == [MiB, 2 * MiB, 3 * MiB]
     token = CancelToken()
     token.cancel()
     with open(path, "rb") as fh, pytest.raises(CancelledError):
-        resources._file_sha256(fh, token)
+        resources.pump(fh, hashlib.sha256().update, cancel=token)
 
 
 # ---- orphans ---------------------------------------------------------------------------------------------
