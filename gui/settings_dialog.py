@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -54,7 +55,7 @@ def folder_size(path: Path) -> int:
                 st = os.lstat(os.path.join(root, name))
             except OSError:
                 continue
-            if not os.path.islink(os.path.join(root, name)):
+            if not stat.S_ISLNK(st.st_mode):  # the lstat above already says so: no second look-up
                 total += st.st_size
     return total
 

@@ -139,9 +139,9 @@ class SuiteBox(QGroupBox):
         if target_dir is None:
             return None
         title = self.tr("Stage installer") if self.stage else self.tr("Production installer")
-        job = installer_job(self.panel.window_.client, Path(target_dir), self.stage, title)
-        job.detail = (self.tr("stage installer → {0}") if self.stage
-                      else self.tr("production installer → {0}")).format(Path(target_dir))
+        detail = (self.tr("stage installer → {0}") if self.stage
+                  else self.tr("production installer → {0}")).format(Path(target_dir))
+        job = installer_job(self.panel.window_.client, Path(target_dir), self.stage, title, detail)
         job.on_done = lambda j: self.panel.installer_done(j, self)
         self.panel.window_.queue.add(job)
         text = self.tr("Downloading the stage installer…") if self.stage else self.tr(
@@ -259,5 +259,5 @@ class SuitesPanel(Panel):
         box.report(text)
 
 
-__all__ = ["SuiteBox", "SuitesPanel", "installer_job"]
+__all__ = ["SuiteBox", "SuitesPanel"]
 

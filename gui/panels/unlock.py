@@ -60,6 +60,12 @@ PROGRESS_STEPS = 1000  # QProgressBar holds an int: archives beyond 2 GiB are sh
 AUTO_IMAGE = Qt.ItemDataRole.UserRole + 1  # lock list items made from the settings' service list
 
 
+def _image(settings, service: str, version: str) -> str:  # noqa: ANN001 - core.settings.Settings
+    """``{prefix}{service}:{version}`` as typed so far (core.images.names.image_name also validates, which a
+    half-typed version would fail): the table, the lock list and the loaded-images match all name images so."""
+    return f"{settings.image_prefix}{service}:{version}"
+
+
 class ArchiveDropZone(DropZone):
     """The upload drop zone, saying what this panel takes: one archive (the window routes drops here too)."""
 
@@ -313,7 +319,7 @@ class UnlockPanel(Panel):
         self.services.setRowCount(len(settings.services))
         for row, service in enumerate(settings.services):
             self.services.setItem(row, 0, QTableWidgetItem(service))
-            self.services.setItem(row, 1, QTableWidgetItem(f"{settings.image_prefix}{service}:{version}"))
+            self.services.setItem(row, 1, QTableWidgetItem(_image(settings, service, version)))
             self.services.setItem(row, 2, QTableWidgetItem("—"))
 
     def show_presence(self, present: dict[str, bool], why: str = "") -> None:
@@ -342,7 +348,7 @@ class UnlockPanel(Panel):
                 self.lock_images.takeItem(row)
         if version:
             for index, service in enumerate(settings.services):
-                item = self._image_item(f"{settings.image_prefix}{service}:{version}", index not in unchecked)
+                item = self._image_item(_image(settings, service, version), index not in unchecked)
                 item.setData(AUTO_IMAGE, index)
                 self.lock_images.insertItem(index, item)
         self.lock_images.blockSignals(False)
@@ -508,7 +514,7 @@ class UnlockPanel(Panel):
         settings = self.window_.ctx.settings
         version = self.version_edit.text().strip()
         names = {normalize(n) for n in loaded}
-        return {s: True for s in settings.services if normalize(f"{settings.image_prefix}{s}:{version}") in names}
+        return {s: True for s in settings.services if normalize(_image(settings, s, version)) in names}
 
     def start_check(self, note: str = "") -> None:
         """Ask docker which service images of the version are present; the answer (or why there is none) is shown

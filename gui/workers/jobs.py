@@ -220,8 +220,9 @@ def upload_job(client, path: Path, folder: str, name: str | None = None) -> Job:
     return job
 
 
-def installer_job(client, target_dir: Path, stage: bool, title: str) -> Job:  # noqa: ANN001
-    """A queue job that saves the production (or stage) installer in ``target_dir`` under the server's name."""
+def installer_job(client, target_dir: Path, stage: bool, title: str, detail: str) -> Job:  # noqa: ANN001
+    """A queue job that saves the production (or stage) installer in ``target_dir`` under the server's name
+    (``title`` and ``detail`` in the interface language, from the panel that asks)."""
     directory = Path(target_dir)
 
     def work(cancel: CancelToken, probe: ProgressProbe) -> object:
@@ -230,8 +231,7 @@ def installer_job(client, target_dir: Path, stage: bool, title: str) -> Job:  # 
         probe.on_stage("downloading")
         return download_installer(client, directory, stage=stage, progress=probe.progress, cancel=cancel)
 
-    what = "stage" if stage else "production"
-    return Job(JobKind.DOWNLOAD, title, work, detail=f"{what} installer → {directory}", target=directory)
+    return Job(JobKind.DOWNLOAD, title, work, detail=detail, target=directory)
 
 
 def job_from_spec(client, spec: dict[str, Any]) -> Job:  # noqa: ANN001
