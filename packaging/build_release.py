@@ -118,14 +118,15 @@ def find_makensis() -> str:
     raise SystemExit("makensis not found: install NSIS (Debian: apt-get install nsis; Windows: choco install nsis)")
 
 
-def makensis(bundle: Path, out: Path, version: str, icon: Path) -> float:
+def makensis(bundle: Path, out: Path, version: str, icon: Path | None, timeout: float | None = None) -> float:
+    """Compile installer.nsi for ``bundle`` into ``out``; without ``icon`` the installer has NSIS's own."""
     out.parent.mkdir(parents=True, exist_ok=True)
     quad = ".".join(str(n) for n in pkgtools.version_quad(version))
     cmd = [find_makensis(), "-WX", "-V2", f"-DVERSION={version}", f"-DVERSION_QUAD={quad}",
-           f"-DBUNDLE_DIR={bundle.resolve()}", f"-DOUTFILE={out.resolve()}", f"-DAPP_ICON={icon.resolve()}",
-           str(NSI)]
+           f"-DBUNDLE_DIR={bundle.resolve()}", f"-DOUTFILE={out.resolve()}"]
+    cmd += [f"-DAPP_ICON={icon.resolve()}"] if icon is not None else []
     started = time.monotonic()
-    subprocess.run(cmd, check=True)
+    subprocess.run([*cmd, str(NSI)], check=True, timeout=timeout)
     seconds = time.monotonic() - started
     with open(out, "rb") as fh:
         if fh.read(2) != b"MZ":

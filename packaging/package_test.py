@@ -1,6 +1,7 @@
 """``make package-test``: build the bundle and the .deb, install the .deb, run the installed frozen app's smoke
 test, prove that a bundle missing its resources / translations / keyring backends / CA bundle / SVG plugins fails
-it, measure, remove the package; compile the NSIS installer script.
+it, measure, remove the package; compile the NSIS installer script and run it under Wine against a stub bundle
+(packaging/wine_test.py: install, upgrade, shortcut, registry, uninstall, per user and for all users).
 
 Run as root (it installs a package). Prints one line per check, a summary of sizes and timings, and ends with
 ``package-test: N passed, M failed``; the numbers also go to build/package-report.json.
@@ -23,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_release as build  # noqa: E402
 import pkgtools  # noqa: E402
+import wine_test  # noqa: E402
 from pkgtools import ROOT, mb  # noqa: E402
 
 INSTALLED = Path("/opt") / pkgtools.APP_ID
@@ -263,6 +265,18 @@ def main() -> int:
         r.check("bundle size", bundle_size)
         r.check("compile the NSIS installer script (makensis)", lambda: str(build.step_nsis(None).relative_to(ROOT)))
 
+        def wine_check(name: str, fn: Callable[[], str | None]) -> None:
+            def wrapped() -> str | None:
+                try:
+                    return fn()
+                except wine_test.CheckFailed as exc:
+                    raise CheckFailed(str(exc)) from exc
+
+            r.check(name, wrapped)
+
+        # the installer itself, run under Wine: install, upgrade, shortcut, registry, uninstall (wine_test.py)
+        wine_test.run_all(wine_check, report)
+
         def deb_contents() -> str:
             listing = run(["dpkg-deb", "-c", str(deb)], check=True).stdout
             for wanted in (f"./opt/{pkgtools.APP_ID}/{pkgtools.APP_ID}", f"./usr/bin/{pkgtools.APP_ID} -> ",
@@ -376,6 +390,9 @@ def summarize(rep: dict) -> None:
     if "bundle_build_s" in rep:
         print(f"build time: bundle {rep['bundle_build_s']} s (PyInstaller --clean), .deb {rep.get('deb_build_s')} s, "
               f"baseline {rep.get('bare_build_s')} s; whole package-test {rep.get('package_test_s')} s")
+    if rep.get("wine"):
+        steps = ", ".join(f"{k.removesuffix('_s')} {v} s" for k, v in rep["wine"].items() if k != "total_s")
+        print(f"Windows installer under Wine: {rep['wine'].get('total_s')} s ({steps})")
     for platform in ("offscreen", "xcb"):
         s = rep.get(f"start_{platform}")
         if s:
