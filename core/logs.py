@@ -190,10 +190,11 @@ def _release_at_exit(level: int) -> None:
 
 def setup_logging(level: int = logging.INFO, log_dir: Path | None = None, console: bool = False) -> Path:
     """Log the ``azaion`` hierarchy at ``level`` (and warnings of libraries) to ``log_dir/azaion-admin.log``,
-    rotated at midnight with 30 days kept; ``console`` adds a stderr handler. Calling it again replaces the
+    rotated at midnight with 30 days kept, shared safely with other processes (the GUI and CLI runs write the
+    same file: ``SharedTimedRotatingFileHandler``); ``console`` adds a stderr handler. Calling it again replaces the
     handlers it added before instead of adding more; records held by ``hold_records`` are written first.
     Returns the log file path."""
-    import logging.handlers  # not at import time: see hold_records
+    from core.logrotate import SharedTimedRotatingFileHandler  # not at import time: see hold_records
 
     directory = paths.ensure_private_dir(log_dir) if log_dir is not None else paths.log_dir()
     log_file = Path(directory) / LOG_FILE_NAME
@@ -202,7 +203,7 @@ def setup_logging(level: int = logging.INFO, log_dir: Path | None = None, consol
         held = [h for h in root.handlers if isinstance(h, _HeldRecords)]
         formatter = logging.Formatter(LOG_FORMAT)
         redactor = RedactingFilter()
-        file_handler = logging.handlers.TimedRotatingFileHandler(
+        file_handler = SharedTimedRotatingFileHandler(
             log_file, when="midnight", backupCount=BACKUP_DAYS, encoding="utf-8"
         )
         handlers: list[logging.Handler] = [file_handler]

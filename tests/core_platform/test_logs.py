@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import time
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,95 @@ def test_no_record_is_lost_or_reordered_while_the_log_file_opens(tmp_path: Path)
     numbers = [int(line.rsplit("n=", 1)[1]) for line in log_file.read_text(encoding="utf-8").splitlines()
                if "azaion.worker: n=" in line]
     assert numbers == list(range(len(numbers))) and len(numbers) >= 2000
+
+
+# -- one log file, several processes (the GUI and CLI runs) --------------------------------------------------
+
+
+def _emit(handler: logging.Handler, message: str) -> None:
+    handler.handle(logging.LogRecord("azaion.rotation", logging.INFO, __file__, 0, message, None, None))
+
+
+def _day(due: int) -> str:
+    return time.strftime("%Y-%m-%d", time.localtime(due - 1))  # the day a rotation due at ``due`` closes
+
+
+def test_two_processes_rotating_the_same_log_file_lose_nothing(tmp_path: Path) -> None:
+    # The GUI and a CLI run both write azaion-admin.log and both rotate it at midnight: the second one to rotate
+    # must not delete the first one's rotated file nor rename the new file over it. Two handlers on the same file
+    # are what two processes have: two open files (one per process), one name.
+    log_file = logs.setup_logging(log_dir=tmp_path)
+    (gui,) = own_handlers()
+    cli = type(gui)(log_file, when="midnight", backupCount=logs.BACKUP_DAYS, encoding="utf-8")
+    try:
+        _emit(gui, "gui before midnight")
+        _emit(cli, "cli before midnight")
+        due = int(time.time()) - 1  # midnight has just passed for both
+        gui.rolloverAt = cli.rolloverAt = due
+        _emit(gui, "gui after midnight")
+        _emit(cli, "cli after midnight")
+        gui.flush()
+        cli.flush()
+    finally:
+        cli.close()
+    rotated = sorted(tmp_path.glob("azaion-admin.log.*"))
+    assert [p.name for p in rotated] == [f"azaion-admin.log.{_day(due)}"]
+    old, new = rotated[0].read_text(), log_file.read_text()
+    assert "gui before midnight" in old and "cli before midnight" in old
+    assert "gui after midnight" in new and "cli after midnight" in new
+    everything = old + new
+    assert all(everything.count(m) == 1 for m in ("gui before", "cli before", "gui after", "cli after"))
+
+
+def test_a_rotation_refused_while_another_process_holds_the_file_keeps_logging_and_retries(tmp_path: Path) -> None:
+    # On Windows renaming a file another process has open fails (WinError 32, a sharing violation): no record may
+    # be lost, the rename is retried a minute later (not at every record) and the rotated file is named for the
+    # day it was due. The sharing violation cannot happen on Linux: the handler's rotator (the logging module's
+    # hook around os.rename) raises what Windows raises.
+    log_file = logs.setup_logging(log_dir=tmp_path)
+    (handler,) = own_handlers()
+    attempts: list[str] = []
+
+    def held_by_another_process(source: str, dest: str) -> None:
+        attempts.append(dest)
+        raise PermissionError(13, "The process cannot access the file because it is being used by another "
+                                  "process", source)
+
+    handler.rotator = held_by_another_process
+    _emit(handler, "record 1, before midnight")
+    due = int(time.time()) - 1
+    handler.rolloverAt = due
+    _emit(handler, "record 2, rotation refused")
+    _emit(handler, "record 3, within the retry minute")
+    handler.flush()
+    assert len(attempts) == 1
+    assert handler.rolloverAt >= time.time() + 30  # the retry waits about a minute (60 s; slack for a slow machine)
+    text = log_file.read_text()
+    assert all(f"record {n}" in text for n in (1, 2, 3))
+    assert text.count("in use by another process") == 1
+    assert list(tmp_path.glob("azaion-admin.log.*")) == []
+
+    handler.rotator = None  # the other process has closed the file; a minute later:
+    handler.rolloverAt = int(time.time()) - 1
+    _emit(handler, "record 4, after the rotation")
+    handler.flush()
+    rotated = tmp_path / f"azaion-admin.log.{_day(due)}"
+    assert rotated.is_file()
+    old = rotated.read_text()
+    assert all(f"record {n}" in old for n in (1, 2, 3)) and "record 4" not in old
+    assert "record 4" in log_file.read_text() and "record 1" not in log_file.read_text()
+
+
+def test_rotation_never_replaces_an_existing_rotated_file(tmp_path: Path) -> None:
+    log_file = logs.setup_logging(log_dir=tmp_path)
+    (handler,) = own_handlers()
+    due = int(time.time()) - 1
+    earlier = tmp_path / f"azaion-admin.log.{_day(due)}"
+    earlier.write_text("rotated earlier by another process\n")
+    _emit(handler, "today's record")
+    handler.rolloverAt = due
+    _emit(handler, "tomorrow's record")
+    handler.flush()
+    assert earlier.read_text() == "rotated earlier by another process\n"
+    assert "today's record" in (tmp_path / f"{earlier.name}.1").read_text()
+    assert "tomorrow's record" in log_file.read_text()
