@@ -2,7 +2,8 @@
 Windows, Keychain on macOS) through the ``keyring`` library.
 
 When no usable keyring exists (no backend, a locked or unreachable Secret Service, a plain-text file
-backend) the password is kept in this process's memory only and ``last_warning`` says so. A password is never
+backend) the password is kept in this process's memory only and ``last_warning`` says so. So is a password longer
+than Windows Credential Manager can hold (``MAX_SECRET_BYTES``), on every platform. A password is never
 written to a file by this module and never logged.
 """
 
@@ -21,6 +22,16 @@ from core.logs import register_secret
 log = logging.getLogger("azaion.credentials")
 
 _PROBE_USER = "azaion-keyring-probe"
+# Windows Credential Manager holds at most CRED_MAX_CREDENTIAL_BLOB_SIZE = 5 * 512 bytes per secret and keyring stores
+# a password there as UTF-16-LE: 1280 characters of the Basic Multilingual Plane (others count twice). CredWrite
+# refuses a longer one (ERROR_INVALID_PARAMETER). Longer passwords are kept out of every keyring, so one that is
+# remembered on Linux is remembered on Windows too, and the keyring is not marked unusable for the next one.
+MAX_SECRET_BYTES = 2560
+
+
+def secret_size(secret: str) -> int:
+    """Bytes ``secret`` takes in Windows Credential Manager (UTF-16-LE, as keyring's Windows backend writes it)."""
+    return len(secret.encode("utf-16-le", "surrogatepass"))
 
 
 def _describe(backend: KeyringBackend) -> str:
@@ -147,6 +158,16 @@ class CredentialStore:
         key = (profile_id, email)
         register_secret(password)
         with self._lock:
+            size = secret_size(password)
+            if size > MAX_SECRET_BYTES:
+                self._delete_stored(profile_id, email)  # an older remembered password must not come back
+                self._memory[key] = password
+                self.last_warning = (
+                    f"The password is too long for the system keyring ({size} bytes as UTF-16; Windows Credential "
+                    f"Manager holds at most {MAX_SECRET_BYTES}); it is kept in memory for this session only."
+                )
+                log.warning("%s", self.last_warning)
+                return False
             if not self.is_usable():
                 return self._fall_back(key, password, self._problem or "unknown reason")
             try:
@@ -180,9 +201,12 @@ class CredentialStore:
 
     def forget(self, profile_id: str, email: str) -> None:
         """Remove the password from memory and the keyring; missing entries are not an error."""
-        key = (profile_id, email)
         with self._lock:
-            self._memory.pop(key, None)
+            self._memory.pop((profile_id, email), None)
+            self._delete_stored(profile_id, email)
+
+    def _delete_stored(self, profile_id: str, email: str) -> None:
+        with self._lock:
             if not self.is_usable():
                 return
             try:

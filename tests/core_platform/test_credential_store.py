@@ -87,6 +87,28 @@ def test_secret_service_round_trip(tmp_path: Path) -> None:
     assert files_containing(session_home, password) == []
 
 
+def test_a_password_too_long_for_windows_credential_manager_is_not_stored(tmp_path: Path) -> None:
+    # Credential Manager holds 2560 bytes (UTF-16: 1280 characters): a longer password stays in memory, in every
+    # keyring (here the real Secret Service), with a clear warning; the older remembered one is removed so it
+    # cannot come back, and the keyring stays usable for the next password.
+    require_keyring_tools()
+    password = "long-" + "p" * 1276  # 1281 characters: 2562 bytes as UTF-16
+    session_home = tmp_path / "keyring-session"
+    result = run_child("toolong", password, {"KEYRING_SESSION_HOME": str(session_home)}, wrap=True)
+
+    assert "SecretService" in result["backend"]
+    assert result["short_saved"] is True
+    assert result["saved"] is False
+    assert "too long for the system keyring (2562 bytes" in result["last_warning"]
+    assert "at most 2560" in result["last_warning"] and "in memory for this session only" in result["last_warning"]
+    assert result["still_usable"] is True
+    assert result["loaded_matches"] is True
+    assert result["direct"] is None and result["fresh_store"] is None
+    assert result["edge_saved"] is True and result["edge_direct_matches"] is True
+    assert result["wide_saved"] is False and result["wide_direct"] is None
+    assert files_containing(session_home, password) == []
+
+
 # -- no usable backend -----------------------------------------------------------------------------------------
 
 
