@@ -63,7 +63,9 @@ def _decode(data: bytes) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             pass
-    return data.decode("utf-8", errors="replace")
+    # utf-8-sig: Windows PowerShell 5.1 may put a byte-order mark before the first line once the script sets
+    # [Console]::OutputEncoding to UTF-8 (that line's key would not be found, and its record would be lost)
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def normalize_field(value: object) -> str:
@@ -175,7 +177,7 @@ def parse_key_value_blocks(text: str) -> list[dict[str, str]]:
     queries of this module print that shape)."""
     blocks: list[dict[str, str]] = []
     current: dict[str, str] = {}
-    for raw in text.replace("\r", "").split("\n"):
+    for raw in text.replace("\r", "").replace("\ufeff", "").split("\n"):  # a stray byte-order mark too
         line = raw.strip()
         if not line:
             if current:

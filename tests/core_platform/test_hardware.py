@@ -251,6 +251,27 @@ def test_windows_decodes_utf16_wmic_output() -> None:
     assert hw._decode(text.encode("utf-16-le")) == text
 
 
+def test_windows_powershell_bytes_with_bom_and_crlf_without_wmic() -> None:
+    # What run_command reads from Windows PowerShell 5.1: CRLF line ends and, once the script sets
+    # [Console]::OutputEncoding to UTF-8, possibly a UTF-8 byte-order mark before the first line. Windows 11 24H2
+    # has no wmic to fall back on, so the first key must still be read; the string is the same as through wmic.
+    answers = {}
+    for argv, text in windows_answers("powershell").items():
+        answers[argv] = hw._decode(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    run = RecordedRunner(answers)
+    assert hw.collect_windows(run).to_string() == WINDOWS_EXPECTED
+    assert all(call[0] == "powershell.exe" for call in run.calls)  # no wmic asked for
+    assert hw.parse_windows_cpu("\ufeffName=Intel(R) Xeon(R) W-2245\r\n\r\n") == "Intel(R) Xeon(R) W-2245"
+
+
+def test_windows_powershell_and_wmic_give_the_same_string_for_non_ascii_names() -> None:
+    # The server binds the licence to the string: PowerShell (UTF-8) and wmic (UTF-16) must agree byte for byte.
+    name = "Radeon\u2122 RX 7600 \u00ae"
+    ps = hw._decode(f"Name={name}\r\nPNPDeviceID=PCI\\VEN_1002\r\n\r\n".encode())
+    wmic = hw._decode(b"\xff\xfe" + f"\r\r\nName={name}\r\r\nPNPDeviceID=PCI\\VEN_1002\r\r\n".encode("utf-16-le"))
+    assert hw.parse_windows_gpus(ps) == hw.parse_windows_gpus(wmic) == [name]
+
+
 # -- macOS (recorded outputs) --------------------------------------------------------------------------------
 
 
