@@ -229,6 +229,20 @@ def xvfb() -> Iterator[str]:
             proc.wait()
 
 
+def wine_checks(r: Runner, report: dict) -> None:
+    """The installer itself, run under Wine: install, upgrade, shortcut, registry, uninstall (wine_test.py)."""
+    def check(name: str, fn: Callable[[], str | None]) -> None:
+        def wrapped() -> str | None:
+            try:
+                return fn()
+            except wine_test.CheckFailed as exc:
+                raise CheckFailed(str(exc)) from exc
+
+        r.check(name, wrapped)
+
+    wine_test.run_all(check, report)
+
+
 # -- the test -----------------------------------------------------------------------------------------------
 
 
@@ -264,18 +278,7 @@ def main() -> int:
 
         r.check("bundle size", bundle_size)
         r.check("compile the NSIS installer script (makensis)", lambda: str(build.step_nsis(None).relative_to(ROOT)))
-
-        def wine_check(name: str, fn: Callable[[], str | None]) -> None:
-            def wrapped() -> str | None:
-                try:
-                    return fn()
-                except wine_test.CheckFailed as exc:
-                    raise CheckFailed(str(exc)) from exc
-
-            r.check(name, wrapped)
-
-        # the installer itself, run under Wine: install, upgrade, shortcut, registry, uninstall (wine_test.py)
-        wine_test.run_all(wine_check, report)
+        wine_checks(r, report)
 
         def deb_contents() -> str:
             listing = run(["dpkg-deb", "-c", str(deb)], check=True).stdout
