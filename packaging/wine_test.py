@@ -265,6 +265,9 @@ def run_all(check: Check, report: dict) -> None:
             lnk_path = start_menu / SHORTCUT
             if not lnk_path.is_file():
                 raise CheckFailed(f"no Start-menu shortcut {lnk_path}")
+            desktops = [profile / "Desktop" / SHORTCUT, wine.prefix / "drive_c/users/Public/Desktop" / SHORTCUT]
+            if any(p.exists() for p in desktops):
+                raise CheckFailed("a silent install made a desktop shortcut (it is off by default)")
             link = shelllink.parse(lnk_path.read_bytes())
             if link.target.lower() != f"{location}\\{EXE}".lower() or link.working_dir.lower() != location.lower():
                 raise CheckFailed(f"the shortcut starts {link.target!r} in {link.working_dir!r}, not {EXE} in "
@@ -302,24 +305,30 @@ def run_all(check: Check, report: dict) -> None:
         check(f"Wine: upgrade to {version} over {OLD_VERSION}, then the files, shortcut, key and program",
               timed("install_upgrade_s", upgrade))
 
-        def uninstall(hive: str) -> str:
+        def uninstall(hive: str, users_file: str | None = None) -> str:
+            """``users_file``: a file of the user's own put in the program folder first; the uninstaller removes
+            only what the installer put there, so it and the folder stay."""
+            folder: Path = state["folder"]
+            if users_file:
+                (folder / users_file).write_text("the user's own file\n", encoding="utf-8")
             program, args = split_command(state["uninstall"])
             wine.run([str(wine.unix(program)), *args, "/S"])
             wine.wait()
-            folder: Path = state["folder"]
-            left = [str(p) for p in (folder, state["lnk"]) if p.exists()]
-            if left:
-                raise CheckFailed(f"left behind by the uninstaller: {left}")
+            remaining = sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+            if remaining != ([users_file] if users_file else []) or state["lnk"].exists():
+                raise CheckFailed(f"left in {folder} by the uninstaller: {remaining} (expected only the user's "
+                                  f"{users_file}); shortcut still there: {state['lnk'].exists()}")
             for key in (UNINSTALL_KEY, SETTINGS_KEY):
                 if wine.reg_query(f"{hive}\\{key}"):
                     raise CheckFailed(f"{hive}\\{key} is still in the registry")
             lost = [str(p) for p in kept if not p.is_file()]
             if lost:
                 raise CheckFailed(f"the uninstaller removed the user's files: {lost}")
-            return f"{' '.join([program, *args, '/S'])}: program, shortcut and keys gone; settings, logs, cache kept"
+            detail = f"{' '.join([program, *args, '/S'])}: program, shortcut and keys gone; settings, logs, cache kept"
+            return detail + (f"; {users_file} in the program folder kept" if users_file else "")
 
         check("Wine: silent uninstall (the key's UninstallString + /S)",
-              timed("uninstall_s", lambda: uninstall("HKCU")))
+              timed("uninstall_s", lambda: uninstall("HKCU", users_file="my-notes.txt")))
 
         all_users_menu = wine.prefix / "drive_c/ProgramData/Microsoft/Windows/Start Menu/Programs"
 
