@@ -5,8 +5,8 @@ here with mingw-w64 from packaging/windows/stub_app.c stands in for azaion-admin
 where it runs from). In a throw-away WINEPREFIX, headless (no X display: Wine's silent NSIS installers need none),
 every step under a timeout:
 
-1. per-user silent install of an older version (``/S /CurrentUser``), then of this version over it: same folder, the
-   old version's files gone, one uninstall entry;
+1. per-user silent install of an older version (``/S /CurrentUser``), then of this version over it with ``/S`` alone
+   (the installer must find the per-user install): same folder, the old version's files gone, one uninstall entry;
 2. the installed files, the Start-menu shortcut (read with packaging/shelllink.py), the uninstall key under HKCU
    (DisplayName, DisplayVersion, Publisher, UninstallString, InstallLocation, EstimatedSize);
 3. the program started from the shortcut's target and working folder (its marker line);
@@ -222,8 +222,8 @@ def run_all(check: Check, report: dict) -> None:
         profile: Path = state["profile"]
         kept = user_data(wine, profile)
 
-        def install(ver: str, mode: str) -> None:
-            wine.run([str(state["setups"][ver]), "/S", f"/{mode}"])
+        def install(ver: str, mode: str | None) -> None:
+            wine.run([str(state["setups"][ver]), "/S", *([f"/{mode}"] if mode else [])])
             wine.wait()
 
         def entries(hive: str) -> dict[str, dict[str, str]]:
@@ -294,7 +294,9 @@ def run_all(check: Check, report: dict) -> None:
         first_location = state["location"]
 
         def upgrade() -> str:
-            install(version, "CurrentUser")
+            # plain /S: the installer must find the per-user install (InstallMode in HKCU) and upgrade it there,
+            # although Wine's user is an administrator, for whom the default would be all users
+            install(version, None)
             detail = installed("HKCU", "CurrentUser", version, per_user_menu)
             if state["location"] != first_location:
                 raise CheckFailed(f"the upgrade went to {state['location']}, not {first_location}")
@@ -302,7 +304,7 @@ def run_all(check: Check, report: dict) -> None:
                 raise CheckFailed("a per-user install wrote an uninstall entry under HKLM")
             return detail + "; same folder, one uninstall entry, old files gone"
 
-        check(f"Wine: upgrade to {version} over {OLD_VERSION}, then the files, shortcut, key and program",
+        check(f"Wine: upgrade to {version} over {OLD_VERSION} (/S alone), then the files, shortcut, key and program",
               timed("install_upgrade_s", upgrade))
 
         def uninstall(hive: str, users_file: str | None = None) -> str:
