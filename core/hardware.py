@@ -23,6 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.child_env import child_env
+
 log = logging.getLogger("azaion.hardware")
 
 UNKNOWN = "Unknown"
@@ -47,6 +49,7 @@ def run_command(argv: list[str]) -> str:
             capture_output=True,
             timeout=COMMAND_TIMEOUT_S,
             check=False,
+            env=child_env(),  # no secret of ours (AZAION_PASSWORD, tokens) reaches lscpu, nvidia-smi, wmic...
             **kwargs,
         )
     except (OSError, subprocess.SubprocessError) as exc:

@@ -1,4 +1,10 @@
-"""Turn HTTP responses into the client's typed errors (docs/protocol.md, "Errors")."""
+"""Turn HTTP responses into the client's typed errors (docs/protocol.md, "Errors").
+
+The server's words (a 409 ``Message``, a 4xx/5xx body, the status line's reason) end up on the user's terminal
+and in the GUI's labels, so they are taken through :func:`core.text.printable_message` here, where they enter
+the client: control and format characters made visible, passwords and tokens the server echoes masked as in the
+log, and at most ``core.text.MESSAGE_LIMIT`` characters kept.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from core.errors import (
     UserDisabledError,
     WrongCredentialsError,
 )
+from core.text import printable_message
 
 CONFLICT_TYPES: dict[int, type[ConflictError]] = {
     10: WrongCredentialsError,
@@ -28,20 +35,21 @@ CONFLICT_TYPES: dict[int, type[ConflictError]] = {
 
 
 def _error_body(resp: requests.Response) -> tuple[int | None, str]:
+    """(ErrorCode or None, the server's message made safe to show)."""
     text = resp.text or ""
     try:
         data: Any = json.loads(text)
     except ValueError:
-        return None, text.strip()
+        return None, printable_message(text.strip())
     if isinstance(data, dict):
         code = data.get("ErrorCode", data.get("errorCode"))
         message = data.get("Message", data.get("message", ""))
         try:
             code = int(code) if code is not None else None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             code = None
-        return code, str(message or "").strip()
-    return None, text.strip()
+        return code, printable_message(str(message or "").strip())
+    return None, printable_message(text.strip())
 
 
 def error_for_response(resp: requests.Response, what: str) -> AzaionError:
@@ -49,7 +57,7 @@ def error_for_response(resp: requests.Response, what: str) -> AzaionError:
     code, message = _error_body(resp)
     if status == 409:
         if code is None:
-            return ProtocolError(f"{what}: server refused (409) without an ErrorCode: {message[:200]}")
+            return ProtocolError(f"{what}: server refused (409) without an ErrorCode: {message}")
         return CONFLICT_TYPES.get(code, ConflictError)(code, message or f"refused (ErrorCode {code})")
     if status == 404:
         return NotFoundError(message or f"{what}: not found")
@@ -60,6 +68,6 @@ def error_for_response(resp: requests.Response, what: str) -> AzaionError:
     if status == 400:
         return ProtocolError(message or f"{what}: the server rejected the request as malformed")
     if status >= 500:
-        detail = message[:500] if message else resp.reason
+        detail = message or printable_message(resp.reason or "", 100)
         return ServerError(f"{what}: server error {status}: {detail}", status)
-    return ServerError(f"{what}: unexpected HTTP status {status}: {message[:200]}", status)
+    return ServerError(f"{what}: unexpected HTTP status {status}: {message}", status)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.errors import AzaionError, ProtocolError
 from core.models import RoleEnum, User
+from core.text import printable
 from core.urls import segment
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ def list_users(client: ApiClient, search: str = "") -> list[User]:
         try:
             users.append(User.from_json(item))
         except ProtocolError as exc:
-            log.warning("Skipping a malformed user record: %s", exc)
+            log.warning("Skipping a malformed user record: %s", printable(exc, 200))
     return users
 
 
@@ -128,7 +129,7 @@ def create_user(client: ApiClient, email: str, password: str, role: str | int | 
         user = User.from_json(data)
     else:  # a server that answers 200 without the record: the request succeeded, describe what we sent
         user = User(id="", email=email, role=role)
-    log.info("Created user %s (%s)", user.email, user.role.label)
+    log.info("Created user %s (%s)", printable(user.email), user.role.label)  # the server's words: one log line
     return user
 
 
@@ -227,9 +228,10 @@ class UserHardware:
 
 
 def _clean(value: Any) -> str | None:
+    """A field as shown (labels, chart slices): one line, no control or format character of the server's."""
     if value is None:
         return None
-    text = re.sub(r"\s+", " ", str(value)).strip(_TRAILING).strip()
+    text = printable(re.sub(r"\s+", " ", str(value)), 200).strip(_TRAILING).strip()
     return None if text.lower() in UNKNOWN_VALUES else text
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from core.cli.context import open_session
 from core.cli.interrupt import long_running
-from core.cli.main import out, path_arg, port_arg
+from core.cli.main import err, out, out_row, path_arg, port_arg, shown
 from core.errors import AzaionError, LocalIOError
 from core.names import validate_folder, validate_name
 from core.retry import describe_retry
+from core.text import printable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -74,10 +74,10 @@ def cmd_login(args: argparse.Namespace) -> int:
     if not args.no_store and session.password_source != "keyring":
         store = CredentialStore()
         if not store.save(session.profile_id, session.email, session.client.credentials.password):
-            print(f"warning: {store.last_warning}", file=sys.stderr)
+            err(f"warning: {store.last_warning}")
         _remember_email(session)
         save_settings(session.settings)
-    out(f"logged in as {user.email} ({user.role.label})")
+    out(f"logged in as {printable(user.email)} ({user.role.label})")
     return 0
 
 
@@ -94,7 +94,7 @@ def _remember_email(session) -> None:  # noqa: ANN001
 
 def cmd_whoami(args: argparse.Namespace) -> int:
     user = open_session(args).client.get_user()
-    out(f"{user.email}\t{user.role.label}\t{'enabled' if user.is_enabled else 'disabled'}")
+    out_row(user.email, user.role.label, "enabled" if user.is_enabled else "disabled")
     return 0
 
 
@@ -109,16 +109,16 @@ def cmd_ls(args: argparse.Namespace) -> int:
 
     validate_folder(args.folder)
     for name in listing_names(open_session(args).client.list_files(args.folder, args.search)):
-        out(name)
+        out(printable(name))  # a listed name is the server's: it must not carry a tab or a line of its own
     return 0
 
 
 def _note(message: str) -> None:
-    print(f"note: {message}", file=sys.stderr, flush=True)
+    err(f"note: {message}")
 
 
 def _retrying(attempt: int, attempts: int, delay: float, error: Exception) -> None:
-    print(f"warning: {error}; {describe_retry(attempt, attempts, delay)}", file=sys.stderr, flush=True)
+    err(f"warning: {shown(error)}; {describe_retry(attempt, attempts, delay)}")
 
 
 def cmd_upload(args: argparse.Namespace) -> int:
@@ -171,10 +171,10 @@ def cmd_transfers(args: argparse.Namespace) -> int:
         pending.require_uploader(client)  # before printing anything: a clear error, not half a listing
     if args.action == "ls":
         for u in transfers.incomplete_uploads(client):
-            out(f"local\t{u.id}\t{u.folder}/{u.name}\t{u.parts_done}/{u.parts_total} parts\t{u.source}")
+            out_row("local", u.id, f"{u.folder}/{u.name}", f"{u.parts_done}/{u.parts_total} parts", u.source)
         if use_cdn:
             for p in pending.pending_uploads(client, args.folder):
-                out(f"cdn\t{p.folder}/{p.key}\t{p.upload_id}\t{p.initiated_text}\t{p.journal_id or 'orphan'}")
+                out_row("cdn", f"{p.folder}/{p.key}", p.upload_id, p.initiated_text, p.journal_id or "orphan")
     elif args.action == "abort":
         _abort(client, args.id, args.folder if use_cdn else None, use_cdn)
     else:
@@ -185,10 +185,10 @@ def cmd_transfers(args: argparse.Namespace) -> int:
             if pending.may_manage(client):
                 result = pending.clean_orphans(client, days, args.folder)
                 for p in result.cleaned:
-                    out(f"cleaned {p.folder}/{p.key} (upload {p.upload_id}, no journal)")
+                    out(f"cleaned {p.folder}/{printable(p.key)} (upload {printable(p.upload_id)}, no journal)")
                 for p, exc in result.failed:  # still on the CDN, keeping its parts: a script must see it
-                    print(f"warning: could not abort {p.folder}/{p.key} (upload {p.upload_id}): {exc}",
-                          file=sys.stderr, flush=True)
+                    err(f"warning: could not abort {p.folder}/{printable(p.key)} (upload {printable(p.upload_id)}): "
+                        f"{shown(exc)}")
                 if result.failed:
                     return 1
             else:
@@ -221,7 +221,7 @@ def _abort(client, ident: str, folders: list[str] | None, use_cdn: bool) -> None
         raise AzaionError(f"{ident!r} matches {len(matches)} incomplete uploads; give more of the upload id")
     for p in matches:
         pending.abort(client, p)
-        out(f"aborted {p.folder}/{p.key} (upload {p.upload_id})")
+        out(f"aborted {p.folder}/{printable(p.key)} (upload {printable(p.upload_id)})")
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:

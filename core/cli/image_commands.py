@@ -7,10 +7,9 @@ name (``ok      azaion/loader:1.0.0``); the exit status is 1 when any service is
 from __future__ import annotations
 
 import argparse
-import sys
 
 from core.cli.interrupt import long_running
-from core.cli.main import out, path_arg
+from core.cli.main import err, out, path_arg
 from core.errors import LocalIOError
 
 MISSING_EXIT = 1
@@ -84,7 +83,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
             on_stage=progress.on_stage,
             cancel=token,
         )
-    print(f"loaded {len(report.loaded)} image(s) from {report.archive}", file=sys.stderr)
+    err(f"loaded {len(report.loaded)} image(s) from {report.archive}")
     return _print_statuses(report.services)
 
 

@@ -1,4 +1,10 @@
-"""``azaion``: the scripting CLI over the same core as the GUI. One line ``error: <message>`` on failure."""
+"""``azaion``: the scripting CLI over the same core as the GUI. One line ``error: <message>`` on failure.
+
+Everything the CLI prints goes through :func:`out` (stdout) or :func:`err` (stderr), the last guard before the
+terminal: no control or format character of a server's text (or of anything else) reaches it as such
+(``core.text.printable``), and what goes to stderr (errors, warnings, notes: the lines that carry exception
+texts, which may echo a server's answer) is redacted like the log (``core.logs.redact``).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from typing import NoReturn
 
 from core import __version__
 from core.errors import AzaionError, CancelledError
+from core.text import printable, printable_message
 
 log = logging.getLogger("azaion.cli")
 
@@ -21,6 +28,7 @@ FAILURE_EXIT = 1  # the command failed for a reason it names (AzaionError): serv
 USAGE_EXIT = 2  # the command line itself is wrong (argparse)
 UNEXPECTED_EXIT = 3  # a bug or an unforeseen failure: details in the log; scripts must not read it as usage
 INTERRUPTED_EXIT = 130
+ERROR_LIMIT = 2000  # characters of an exception's text on the error line (server messages are capped before)
 
 
 class CliParser(argparse.ArgumentParser):
@@ -28,7 +36,7 @@ class CliParser(argparse.ArgumentParser):
     of argparse's usage block and ``azaion download: error: ...``. Subparsers inherit this class."""
 
     def error(self, message: str) -> NoReturn:
-        text = " ".join(message.split())  # argparse messages are one line, but never let one span two
+        text = printable(" ".join(message.split()), ERROR_LIMIT)  # one line, whatever argv held
         self.exit(USAGE_EXIT, f"error: {text} (see '{self.prog} --help')\n")
 
 
@@ -60,29 +68,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         setup_logging(logging.DEBUG if args.verbose else logging.INFO, console=args.verbose)
     except OSError as exc:
-        print(f"warning: cannot write the log file: {exc}", file=sys.stderr)
+        err(f"warning: cannot write the log file: {exc}")
     func: Command = args.func
     try:
         return func(args)
     except CancelledError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        err(f"error: {shown(exc)}")
         return INTERRUPTED_EXIT
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+        err("error: interrupted")
         return INTERRUPTED_EXIT
     except AzaionError as exc:
         log.debug("command failed", exc_info=True)
-        print(f"error: {exc}", file=sys.stderr)
+        err(f"error: {shown(exc)}")
         return FAILURE_EXIT
     except Exception as exc:  # noqa: BLE001 - the CLI promises no tracebacks; they go to the log
         log.exception("unexpected failure in %s", args.command)
-        print(f"error: unexpected {type(exc).__name__}: {exc} (details in the log)", file=sys.stderr)
+        err(f"error: unexpected {type(exc).__name__}: {shown(exc)} (details in the log)")
         return UNEXPECTED_EXIT
 
 
+def shown(value: object) -> str:
+    """An exception's (or any) text as the CLI shows it: redacted, one line, control characters visible, at most
+    ``ERROR_LIMIT`` characters."""
+    return printable_message(value, ERROR_LIMIT)
+
+
 def out(line: str) -> None:
-    sys.stdout.write(line + "\n")
+    """One line on stdout. Tabs separate the fields of a listing and are kept; any other control character is
+    made visible. Callers pass server-given fields through ``printable`` first, so they cannot carry a tab."""
+    sys.stdout.write("\t".join(printable(field) for field in line.split("\t")) + "\n")
     sys.stdout.flush()
+
+
+def out_row(*fields: object) -> None:
+    """One tab-separated line on stdout; each field is made printable first, so none can carry a tab (a forged
+    column) or a line break (a forged line)."""
+    sys.stdout.write("\t".join(printable(field) for field in fields) + "\n")
+    sys.stdout.flush()
+
+
+def err(line: str) -> None:
+    """One line on stderr (errors, warnings, notes), redacted like the log and made printable."""
+    sys.stderr.write(printable_message(line, None) + "\n")
+    sys.stderr.flush()
 
 
 def path_arg(value: str) -> Path:

@@ -6,20 +6,21 @@ import sys
 from typing import TextIO
 
 from core.progress import RateMeter, Throttle, human_bytes, human_duration
+from core.text import printable
 
 
 class TerminalProgress:
     def __init__(self, label: str, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty()
-        self.label = label
+        self.label = printable(label)
         self.stage = ""
         self.meter = RateMeter()
         self.throttle = Throttle(10)
         self._shown = False
 
     def on_stage(self, stage: str) -> None:
-        self.stage = stage
+        self.stage = printable(stage)
 
     def __call__(self, done: int, total: int | None) -> None:
         if not self.enabled:

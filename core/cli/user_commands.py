@@ -16,9 +16,10 @@ import sys
 from datetime import UTC
 
 from core.cli.context import open_session, read_password
-from core.cli.main import out, path_arg
+from core.cli.main import out, out_row, path_arg
 from core.errors import AzaionError, CancelledError
 from core.models import User
+from core.text import printable
 
 NEVER_LOGGED_IN = "never"
 
@@ -62,16 +63,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_installer)
 
 
-def user_line(user: User) -> str:
+def user_fields(user: User) -> tuple[str, str, str, str]:
     last = user.last_login.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if user.last_login else NEVER_LOGGED_IN
-    return "\t".join((user.email, user.role.label, "enabled" if user.is_enabled else "disabled", last))
+    return user.email, user.role.label, "enabled" if user.is_enabled else "disabled", last
 
 
 def cmd_users_ls(args: argparse.Namespace) -> int:
     from core.users import list_users
 
     for user in list_users(open_session(args).client, args.search):
-        out(user_line(user))
+        out_row(*user_fields(user))  # each field printable: an email cannot forge a column or a line
     return 0
 
 
@@ -105,7 +106,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     password = read_new_password(args)
     register_secret(password)
     user = create_user(open_session(args).client, email, password, role)
-    out(f"created {user.email} ({user.role.label})")
+    out(f"created {printable(user.email)} ({user.role.label})")
     return 0
 
 
@@ -113,7 +114,7 @@ def _confirm(question: str) -> bool:
     """Ask on a terminal only; scripts (stdin not a terminal) are never asked."""
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
         return True
-    sys.stderr.write(f"{question} [y/N] ")
+    sys.stderr.write(f"{printable(question)} [y/N] ")
     sys.stderr.flush()
     return sys.stdin.readline().strip().lower() in ("y", "yes")
 
@@ -162,5 +163,5 @@ def cmd_installer(args: argparse.Namespace) -> int:
     label = "stage installer" if args.stage else "installer"
     with long_running(label) as (progress, token):
         result = download_installer(session.client, args.output, stage=args.stage, progress=progress, cancel=token)
-    out(f"downloaded the {label} to {result.path} ({result.size} bytes)")
+    out(f"downloaded the {label} to {printable(result.path)} ({result.size} bytes)")  # the name is the server's
     return 0

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
+from core.child_env import child_env
 from core.errors import DockerError, DockerNotFoundError
 from core.images.names import normalize, parse_loaded, validate_image
 
@@ -312,10 +313,11 @@ class DockerCli:
         self._env = env
 
     def env(self, tmpdir: Path | None = None) -> dict[str, str]:
-        env = dict(os.environ if self._env is None else self._env)
-        if tmpdir is not None:
-            env["TMPDIR"] = str(tmpdir)
-        return env
+        """The tool's environment: the allowlist of :func:`core.child_env.child_env` (no password, token or
+        other secret of ours reaches docker/podman), with ``TMPDIR`` pointing at the call's private folder."""
+        if tmpdir is None:
+            return child_env(self._env)
+        return child_env(self._env, TMPDIR=str(tmpdir))
 
     @property
     def kind(self) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.cancel import CancelToken
+from core.child_env import child_env
 from core.errors import DockerError
 from gui.workers.jobs import Job, JobKind
 from gui.workers.progress import ProgressProbe
@@ -40,7 +41,9 @@ def docker_info(command: str) -> DockerInfo:
     if not path:
         return DockerInfo(None, None)
     try:
-        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10, check=False)
+        out = subprocess.run(
+            [path, "--version"], capture_output=True, text=True, timeout=10, check=False, env=child_env()
+        )
         said = (out.stdout or out.stderr).strip()
         version = said.splitlines()[0] if said else None
     except (OSError, subprocess.SubprocessError):
