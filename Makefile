@@ -23,8 +23,11 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[dev,sandbox]'
 	touch $@ $(RUN_STAMP)
 
-$(PKG_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install -q -e '.[sandbox,package]'
+# The release bundle's dependencies come from the hashed lock (docs/development.md, "Dependencies and the lock file").
+$(PKG_STAMP): pyproject.toml packaging/requirements.lock | $(PY)
+	@$(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "packaging/requirements.lock is for CPython 3.11")'
+	$(PY) -m pip install -q --require-hashes -r packaging/requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
 system-deps:

@@ -53,8 +53,8 @@ def _make_archive(work: Path, size_mib: int) -> dict[str, Any]:
     """One image with one random layer of ``size_mib``; the archive (IV + ciphertext) and, for openssl, the same
     ciphertext without its IV."""
     from core.crypto import IV_SIZE, StreamEncryptor
-    from core.images.tarball import ImageSpec, write_docker_archive
     from core.keys import fragment_key
+    from sandbox.tarball import ImageSpec, write_docker_archive
 
     fragment = os.urandom(32)
     key = fragment_key(fragment)

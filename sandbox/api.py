@@ -15,11 +15,9 @@ from typing import Any, NoReturn
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from core.crypto import ciphertext_size, decrypt_bytes, encrypt_bytes
-from core.errors import IntegrityError, InvalidNameError
-from core.keys import user_key
-from core.models import UPLOAD_ROLES, USER_ADMIN_ROLES, RoleEnum
-from core.names import validate_folder, validate_name
+from sandbox.crypto import DecryptError, ciphertext_size, decrypt, encrypt, user_key
+from sandbox.names import InvalidNameError, validate_folder, validate_name
+from sandbox.roles import UPLOAD_ROLES, USER_ADMIN_ROLES, RoleEnum
 from sandbox.state import SandboxState, UserRecord, utc_now
 from sandbox.tokens import TokenRejected, issue_token, read_token
 
@@ -116,8 +114,8 @@ def _garbage(length: int, key: bytes) -> bytes:
     while True:
         blob = os.urandom(length)
         try:
-            decrypt_bytes(blob, key)
-        except IntegrityError:
+            decrypt(blob, key)
+        except DecryptError:
             return blob
 
 
@@ -338,7 +336,7 @@ def create_app(state: SandboxState, secret: str, token_lifetime_s: int, cdn_yaml
         if state.take_garbage():
             payload = _garbage(ciphertext_size(len(content)), key)
         else:
-            payload = encrypt_bytes(content, key)
+            payload = encrypt(content, key)
         return Response(payload, status=200, mimetype="application/octet-stream")
 
     @app.post("/resources/<path:folder>")

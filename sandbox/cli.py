@@ -8,9 +8,19 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from core.cli.main import port_arg
 from sandbox.server import Sandbox
 from sandbox.state import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+
+def port_arg(value: str) -> int:
+    """A TCP port (0: any free one), checked here so a wrong one is a usage error, not a failure of bind()."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is outside 0..65535")
+    return port
 
 
 def run(host: str = "127.0.0.1", api_port: int = 0, s3_port: int = 0, cdn_url: str | None = None) -> int:

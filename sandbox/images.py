@@ -12,29 +12,27 @@ import functools
 import hashlib
 from typing import TYPE_CHECKING
 
-from core.crypto import encrypt_bytes
-from core.images.archive import ARCHIVE_BUCKET, archive_key
-from core.images.tarball import docker_archive_bytes, service_images
-from core.keys import fragment_key
-from core.settings import DEFAULT_SERVICES, Settings
+from sandbox.crypto import encrypt, fragment_key
+from sandbox.tarball import docker_archive_bytes, service_images
 
 if TYPE_CHECKING:
     from sandbox.server import Sandbox
 
+ARCHIVE_BUCKET = "images"
+ARCHIVE_SUFFIX = ".tar.enc"
+# The client's defaults (docs/protocol.md, "Services and image names"): with default settings, the sample unlocks.
+SAMPLE_SERVICES = ("annotations", "detections", "loader", "gps-denied")
+SAMPLE_PREFIX = "azaion/"
 SAMPLE_VERSION = "1.0.0-sandbox"
 SAMPLE_FRAGMENT = hashlib.sha256(b"Azaion sandbox sample image key fragment").digest()
 _SAMPLE_IV = hashlib.sha256(b"Azaion sandbox sample image IV").digest()[:16]
 
 
-def sample_prefix() -> str:
-    return Settings().image_prefix
-
-
 @functools.lru_cache(maxsize=4)
 def sample_archive(version: str = SAMPLE_VERSION) -> bytes:
     """The encrypted archive of ``{prefix}{service}:{version}`` for every default service (a few KiB)."""
-    tar = docker_archive_bytes(service_images(DEFAULT_SERVICES, sample_prefix(), version))
-    return encrypt_bytes(tar, fragment_key(SAMPLE_FRAGMENT), iv=_SAMPLE_IV)
+    tar = docker_archive_bytes(service_images(SAMPLE_SERVICES, SAMPLE_PREFIX, version))
+    return encrypt(tar, fragment_key(SAMPLE_FRAGMENT), iv=_SAMPLE_IV)
 
 
 def seed_sample_images(sandbox: Sandbox, version: str = SAMPLE_VERSION) -> None:
@@ -42,6 +40,6 @@ def seed_sample_images(sandbox: Sandbox, version: str = SAMPLE_VERSION) -> None:
     data = sample_archive(version)
     digest = hashlib.sha256(data).hexdigest()
     sandbox.s3_client().put_object(
-        Bucket=ARCHIVE_BUCKET, Key=archive_key(version), Body=data, Metadata={"sha256": digest}
+        Bucket=ARCHIVE_BUCKET, Key=version + ARCHIVE_SUFFIX, Body=data, Metadata={"sha256": digest}
     )
     sandbox.state.put_fragment(version, SAMPLE_FRAGMENT, digest)

@@ -1,23 +1,25 @@
-"""Seed a sample big/small resource through the real client path, so a fresh sandbox already holds a resource
-whose parts (API small part, S3 big part with sha256 metadata) were produced exactly as a client produces them."""
+"""Seed a sample big/small resource, made by the sandbox's own implementation of docs/protocol.md ("Big/small
+resources"): encrypted with the shared resource key, split, the big part on S3 with its ``sha256`` and
+``small-sha256`` metadata, the small part in the API's store. The client's download of it is then a check of the
+client against an independent implementation, not of the client against itself."""
 
 from __future__ import annotations
 
+import hashlib
 import random
-import shutil
-import tempfile
 from typing import TYPE_CHECKING
 
-from sandbox.state import DEMO_PASSWORD
+from sandbox.crypto import encrypt, resource_key, split
 
 if TYPE_CHECKING:
     from sandbox.server import Sandbox
 
 SEED_ACCOUNT = "uploader@sandbox.local"
-SEED_HARDWARE = "sandbox-seed"
+"""The account a sandbox's sample is credited to (it stays unbound and never logged in)."""
 SAMPLE_NAME = "sample-model.bin"
 SAMPLE_FOLDER = "models"
 SAMPLE_SIZE = 200 * 1024
+_SAMPLE_IV = hashlib.sha256(b"Azaion sandbox sample resource IV").digest()[:16]
 
 
 def sample_bytes() -> bytes:
@@ -26,20 +28,15 @@ def sample_bytes() -> bytes:
     return header + random.Random(42).randbytes(SAMPLE_SIZE - len(header))
 
 
-def seed_sample_resource(sandbox: Sandbox) -> None:
-    """Upload ``models/sample-model.bin`` as the uploader, then put that account back as it was: unbound, with its
-    previous last login (the seeding is not a user's login)."""
-    from core.api_client import ApiClient
+def sample_parts() -> tuple[bytes, bytes]:
+    """(small part, big part) of the sample. A fixed IV: moto's buckets are shared by every sandbox in one process,
+    so each writes the same big part and none makes another's small part stale."""
+    return split(encrypt(sample_bytes(), resource_key(), iv=_SAMPLE_IV))
 
-    before = sandbox.state.get_user(SEED_ACCOUNT)
-    last_login = before.last_login if before is not None else None
-    cache = tempfile.mkdtemp(prefix="azaion-sandbox-seed-")
-    try:
-        client = ApiClient(sandbox.api_url, cache_dir=cache, hardware=SEED_HARDWARE)
-        client.set_credentials_from_dict(SEED_ACCOUNT, DEMO_PASSWORD)
-        client.login()
-        client.upload_big_small_resource(sample_bytes(), SAMPLE_NAME, SAMPLE_FOLDER)
-    finally:
-        shutil.rmtree(cache, ignore_errors=True)
-        sandbox.state.set_hardware(SEED_ACCOUNT, None)
-        sandbox.state.set_last_login(SEED_ACCOUNT, last_login)
+
+def seed_sample_resource(sandbox: Sandbox) -> None:
+    """Put ``models/sample-model.bin`` on the CDN (big part) and the API (small part, the commit point: last)."""
+    small, big = sample_parts()
+    metadata = {"sha256": hashlib.sha256(big).hexdigest(), "small-sha256": hashlib.sha256(small).hexdigest()}
+    sandbox.s3_client().put_object(Bucket=SAMPLE_FOLDER, Key=f"{SAMPLE_NAME}.big", Body=big, Metadata=metadata)
+    sandbox.state.put_file(SAMPLE_FOLDER, f"{SAMPLE_NAME}.small", small)

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from core.models import RoleEnum
+from sandbox.roles import RoleEnum
 
 DEMO_DOMAIN = "sandbox.local"
 DEMO_PASSWORD = "sandbox"  # noqa: S105 - documented demo password of a loopback-only test server

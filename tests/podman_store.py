@@ -18,8 +18,8 @@ import pytest
 
 from core.crypto import StreamEncryptor
 from core.images.docker_cli import DockerCli
-from core.images.tarball import ImageSpec, docker_archive_bytes, write_docker_archive
 from core.keys import fragment_key
+from sandbox.tarball import ImageSpec, docker_archive_bytes, write_docker_archive
 
 
 @pytest.fixture(scope="session")

@@ -48,7 +48,7 @@ def test_users_add_reads_the_password_from_stdin(sandbox, admin):
     res = run(sandbox, admin, "users", "add", email, "--role", "validator", stdin="pw-new-user-1\n")
     assert res.returncode == 0, res.stderr
     assert res.stdout == f"created {email} (Validator)\n"
-    assert sandbox.state.get_user(email).role is RoleEnum.Validator
+    assert sandbox.state.get_user(email).role == RoleEnum.Validator
     assert sandbox.state.check_password(email, "pw-new-user-1") is not None
 
 
@@ -57,7 +57,7 @@ def test_users_add_with_password_stdin_takes_two_lines(sandbox, admin):
     res = azaion(sandbox, "--email", admin.email, "--password-stdin", "users", "add", email, "--role", "50",
                  stdin=f"{admin.password}\npw-second-line\n")
     assert res.returncode == 0, res.stderr
-    assert sandbox.state.get_user(email).role is RoleEnum.ResourceUploader
+    assert sandbox.state.get_user(email).role == RoleEnum.ResourceUploader
     assert sandbox.state.check_password(email, "pw-second-line") is not None
     missing = azaion(sandbox, "--email", admin.email, "--password-stdin", "users", "add", _email(), "--role",
                      "Operator", stdin=f"{admin.password}\n")
@@ -81,10 +81,10 @@ def test_enable_disable_role_reset_rm(sandbox, admin, add_users):
         (("users", "disable", email), f"disabled {email}", lambda u: not u.is_enabled),
         (("users", "enable", email), f"enabled {email}", lambda u: u.is_enabled),
         (("users", "role", email, "CompanionPC"), f"{email} is now CompanionPC",
-         lambda u: u.role is RoleEnum.CompanionPC),
-        (("users", "role", email, "20"), f"{email} is now Validator", lambda u: u.role is RoleEnum.Validator),
+         lambda u: u.role == RoleEnum.CompanionPC),
+        (("users", "role", email, "20"), f"{email} is now Validator", lambda u: u.role == RoleEnum.Validator),
         (("users", "role", email, "resourceuploader"), f"{email} is now ResourceUploader",
-         lambda u: u.role is RoleEnum.ResourceUploader),
+         lambda u: u.role == RoleEnum.ResourceUploader),
         (("users", "reset-hw", email), f"reset the hardware binding of {email}", lambda u: u.hardware is None),
     ]
     for args, line, check in steps:
@@ -113,8 +113,8 @@ def test_refusals_print_the_servers_message(sandbox, admin, args, message):
     assert res.returncode == 1
     assert res.stderr == f"error: {message.format(me=admin.email)}\n"
     me = sandbox.state.get_user(admin.email)
-    assert me.role is RoleEnum.Admin and me.is_enabled
-    assert sandbox.state.get_user("apiadmin@sandbox.local").role is RoleEnum.ApiAdmin
+    assert me.role == RoleEnum.Admin and me.is_enabled
+    assert sandbox.state.get_user("apiadmin@sandbox.local").role == RoleEnum.ApiAdmin
 
 
 def test_an_operator_may_not_manage_users(sandbox, make_account):

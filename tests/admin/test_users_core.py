@@ -44,7 +44,7 @@ def test_create_enable_disable_role_reset_delete(sandbox, make_client):
     created = users.create_user(admin, email, "pw-123456", "validator")
     assert created.email == email and created.role is RoleEnum.Validator and created.is_enabled
     record = sandbox.state.get_user(email)
-    assert record is not None and record.role is RoleEnum.Validator and record.last_login is None
+    assert record is not None and record.role == RoleEnum.Validator and record.last_login is None
 
     users.disable_user(admin, email)
     assert sandbox.state.get_user(email).is_enabled is False
@@ -52,7 +52,7 @@ def test_create_enable_disable_role_reset_delete(sandbox, make_client):
     assert sandbox.state.get_user(email).is_enabled is True
 
     assert users.set_role(admin, email, "50") is RoleEnum.ResourceUploader
-    assert sandbox.state.get_user(email).role is RoleEnum.ResourceUploader
+    assert sandbox.state.get_user(email).role == RoleEnum.ResourceUploader
 
     sandbox.state.set_hardware(email, "CPU: X. GPU: Y. Memory: 1. DriveSerial: Z")
     users.reset_hardware(admin, email)
@@ -72,13 +72,13 @@ def test_refusals_carry_the_servers_message(sandbox, make_client):
         with pytest.raises(ConflictError) as info:
             call()
         assert info.value.error_code == 60 and info.value.message == MSG_SELF
-    assert sandbox.state.get_user(me).role is RoleEnum.Admin and sandbox.state.get_user(me).is_enabled
+    assert sandbox.state.get_user(me).role == RoleEnum.Admin and sandbox.state.get_user(me).is_enabled
     users.set_role(admin, me, RoleEnum.Admin)  # setting one's own current role again is a no-op
 
     with pytest.raises(ConflictError) as info:
         users.set_role(admin, "apiadmin@sandbox.local", RoleEnum.Operator)
     assert info.value.error_code == 70 and info.value.message == MSG_APIADMIN
-    assert sandbox.state.get_user("apiadmin@sandbox.local").role is RoleEnum.ApiAdmin
+    assert sandbox.state.get_user("apiadmin@sandbox.local").role == RoleEnum.ApiAdmin
     with pytest.raises(ConflictError) as info:
         users.create_user(admin, _email(), "pw-123456", RoleEnum.ApiAdmin)
     assert info.value.error_code == 70
@@ -92,7 +92,7 @@ def test_apiadmin_may_change_an_apiadmin(sandbox, make_client):
     email = _email("api")
     users.create_user(boss, email, "pw-123456", RoleEnum.ApiAdmin)
     users.set_role(boss, email, RoleEnum.Operator)
-    assert sandbox.state.get_user(email).role is RoleEnum.Operator
+    assert sandbox.state.get_user(email).role == RoleEnum.Operator
 
 
 def test_operator_is_refused_with_403(sandbox, make_client):

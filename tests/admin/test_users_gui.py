@@ -102,7 +102,7 @@ def test_create_user_through_the_dialog(qtbot, logged_in, sandbox):
     qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: sandbox.state.get_user(email) is not None, timeout=20000)
     qtbot.waitUntil(lambda: not dialog.isVisible() and panel.model.find(email) >= 0, timeout=20000)
-    assert sandbox.state.get_user(email).role is RoleEnum.Validator
+    assert sandbox.state.get_user(email).role == RoleEnum.Validator
     assert sandbox.state.check_password(email, "pw-secret-1") is not None
     assert panel.selected_emails() == [email]
     assert status(window) == f"Created {email} (Validator)"
@@ -160,7 +160,7 @@ def test_change_role_by_dialog_and_in_the_table(qtbot, logged_in, add_users, san
     dialog = panel.findChildren(ChangeRoleDialog)[-1]
     dialog.combo.setCurrentIndex(dialog.combo.findData(int(RoleEnum.ResourceUploader)))
     dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
-    qtbot.waitUntil(lambda: sandbox.state.get_user(email).role is RoleEnum.ResourceUploader, timeout=20000)
+    qtbot.waitUntil(lambda: sandbox.state.get_user(email).role == RoleEnum.ResourceUploader, timeout=20000)
     wait_message(qtbot, panel, lambda m: m == f"{email} is now ResourceUploader")
     qtbot.waitUntil(lambda: panel.model.index(panel.model.find(email), UsersTableModel.ROLE).data()
                     == "ResourceUploader", timeout=20000)
@@ -169,7 +169,7 @@ def test_change_role_by_dialog_and_in_the_table(qtbot, logged_in, add_users, san
     index = panel.proxy.index(panel.table.currentIndex().row(), UsersTableModel.ROLE)
     assert panel.proxy.flags(index) & Qt.ItemFlag.ItemIsEditable
     panel.proxy.setData(index, int(RoleEnum.Validator), Qt.ItemDataRole.EditRole)
-    qtbot.waitUntil(lambda: sandbox.state.get_user(email).role is RoleEnum.Validator, timeout=20000)
+    qtbot.waitUntil(lambda: sandbox.state.get_user(email).role == RoleEnum.Validator, timeout=20000)
     wait_message(qtbot, panel, lambda m: m == f"{email} is now Validator")
 
 
@@ -218,7 +218,7 @@ def test_refusals_show_the_servers_message(qtbot, logged_in, sandbox):
 
     panel.change_role("apiadmin@sandbox.local", RoleEnum.Operator)
     wait_message(qtbot, panel, lambda m: m == MSG_APIADMIN)
-    assert sandbox.state.get_user("apiadmin@sandbox.local").role is RoleEnum.ApiAdmin
+    assert sandbox.state.get_user("apiadmin@sandbox.local").role == RoleEnum.ApiAdmin
 
 
 def test_an_account_demoted_meanwhile_is_refused(qtbot, logged_in, add_users, sandbox):

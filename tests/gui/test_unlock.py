@@ -21,11 +21,11 @@ from PySide6.QtWidgets import QApplication
 
 from core.images import decrypt_archive, fetch_key_fragment
 from core.images.names import normalize
-from core.images.tarball import service_images
 from core.models import RoleEnum
 from gui.models import TransfersModel
 from gui.workers.jobs import JobKind, JobState
 from sandbox.images import SAMPLE_VERSION, sample_archive
+from sandbox.tarball import service_images
 from tests.gui.conftest import gate_probes, wait_jobs, write_random
 from tests.podman_store import encrypt_file
 

@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from core.images.names import normalize
-from core.images.tarball import ImageSpec, service_images
+from sandbox.tarball import ImageSpec, service_images
 from tests.podman_store import Store, encrypt_file, podman, store  # noqa: F401 - shared with tests/gui
 
 SERVICES = ("annotations", "detections", "loader", "gps-denied")

@@ -68,7 +68,7 @@ def test_overrides_and_missing_service_exit_status(sandbox, store, tmp_path):
 
 
 def test_lock_then_unlock_via_cli(sandbox, store, tmp_path, make_account):
-    from core.images.tarball import service_images
+    from sandbox.tarball import service_images
 
     version = new_version()
     store.load(service_images(["loader", "annotations"], PREFIX, version))

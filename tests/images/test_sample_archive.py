@@ -14,10 +14,10 @@ from core.errors import InvalidNameError
 from core.images import KeyFragment, decrypt_archive, fetch_key_fragment
 from core.images.archive import is_tar_header
 from core.images.names import normalize, parse_loaded, validate_version
-from core.images.tarball import ImageSpec, docker_archive_bytes, service_images
 from core.models import RoleEnum
 from core.settings import DEFAULT_SERVICES, Settings
 from sandbox.images import SAMPLE_VERSION, sample_archive
+from sandbox.tarball import ImageSpec, docker_archive_bytes, service_images
 
 
 def test_sandbox_publishes_the_sample_fragment(sandbox, make_client, tmp_path):

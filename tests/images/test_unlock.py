@@ -34,8 +34,8 @@ from core.images import (
     publish_key_fragment,
     unlock_archive,
 )
-from core.images.tarball import ImageSpec, docker_archive_bytes, service_images
 from core.models import RoleEnum
+from sandbox.tarball import ImageSpec, docker_archive_bytes, service_images
 from tests.images.conftest import (
     PREFIX,
     SERVICES,

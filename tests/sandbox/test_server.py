@@ -17,6 +17,7 @@ from botocore.config import Config
 
 from core.crypto import decrypt_bytes
 from core.keys import resource_key, user_key
+from core.resources import split_point
 from sandbox.s3 import BUCKETS
 from sandbox.server import Sandbox
 from sandbox.state import DEMO_ACCOUNTS
@@ -80,6 +81,8 @@ def test_seeded_sample_resource_matches_the_wire_format() -> None:
         import hashlib
 
         assert obj["Metadata"]["sha256"] == hashlib.sha256(big).hexdigest()
+        assert obj["Metadata"]["small-sha256"] == hashlib.sha256(small).hexdigest()
+        assert len(small) == split_point(len(small) + len(big)) == 3072
         assert decrypt_bytes(small + big, resource_key()) == sample_bytes()
         assert 190_000 < len(sample_bytes()) < 210_000
         seeder = seeded.state.get_user(SEED_ACCOUNT)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.models import RoleEnum
 from sandbox.api import MSG_APIADMIN, MSG_EXISTS, MSG_ROLE, MSG_SELF
+from sandbox.roles import RoleEnum
 from sandbox.server import Sandbox
 from tests.sandbox.conftest import login
 
