@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import requests
 
+from core import safejson
 from core.errors import (
     AuthError,
     AzaionError,
@@ -30,7 +30,7 @@ CONFLICT_TYPES: dict[int, type[ConflictError]] = {
 def _error_body(resp: requests.Response) -> tuple[int | None, str]:
     text = resp.text or ""
     try:
-        data: Any = json.loads(text)
+        data: Any = safejson.loads(text)
     except ValueError:
         return None, text.strip()
     if isinstance(data, dict):
