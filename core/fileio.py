@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import logging
 import os
 import stat
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from core.errors import LocalIOError
+from core.names import MAX_NAME_BYTES, name_bytes
 
 log = logging.getLogger("azaion.fileio")
 
@@ -55,14 +57,152 @@ def describe_os_error(exc: OSError, path: Path | str) -> LocalIOError:
     return LocalIOError(f"{exc.strerror or exc} ({path})")
 
 
+class OutputExistsError(LocalIOError):
+    """The output already exists and the caller did not allow replacing it (the CLI's ``--force``)."""
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _kind(mode: int) -> str:
+    for test, kind in _KINDS:
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def check_output(path: Path | str, *, replace: bool = True) -> Path:
+    """Where a user-named output may be written, checked before anything is downloaded.
+
+    Only a new name or an existing regular file (when ``replace``) may be replaced by the rename that ends an
+    ``atomic_write``: a device (``/dev/full``), a FIFO, a socket or a folder is refused, as is a symbolic link
+    to one of them or to nothing (``/proc/self/fd/1``, a dangling link: writing through it would create a file
+    where the user did not say). A link to a regular file stands for that file: the file it points to is the
+    one replaced (the link stays). Returns that path; LocalIOError (OutputExistsError) says why not."""
+    target = Path(path)
+    if name_bytes(target.name) > MAX_NAME_BYTES:
+        raise LocalIOError(
+            f"the output file name {target.name[:40]!r}... is {name_bytes(target.name)} bytes long; "
+            f"file systems allow at most {MAX_NAME_BYTES} bytes"
+        )
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        return target
+    except OSError as exc:
+        raise describe_os_error(exc, target) from None
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            real = Path(os.path.realpath(target, strict=True))
+            st = os.lstat(real)
+        except OSError:
+            raise LocalIOError(
+                f"refusing to write to {target}: it is a symbolic link to nothing (or to a loop); "
+                "give a regular file or a new name"
+            ) from None
+        if not stat.S_ISREG(st.st_mode):
+            raise LocalIOError(
+                f"refusing to write to {target}: it is a symbolic link to {real}, which is {_kind(st.st_mode)}, "
+                "not a regular file"
+            )
+        target = real
+    elif not stat.S_ISREG(st.st_mode):
+        raise LocalIOError(
+            f"refusing to write to {target}: it is {_kind(st.st_mode)}, not a regular file "
+            "(only a regular file or a new name can be replaced)"
+        )
+    if not replace:
+        raise OutputExistsError(f"{target} already exists")
+    return target
+
+
+def require_file(path: Path | str, what: str = "file") -> Path:
+    """``path`` if it is (or links to) a regular file the user gave as input; else LocalIOError saying what it is
+    (``Path.is_file`` raises on a name too long to look up, which reached the CLI as "unexpected OSError")."""
+    target = Path(path)
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        raise LocalIOError(f"no such {what}: {target}") from None
+    except OSError as exc:
+        raise describe_os_error(exc, target) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise LocalIOError(f"{target} is {_kind(st.st_mode)}, not a regular file")
+    return target
+
+
+def is_folder_target(output: Path | str) -> bool:
+    """``output`` names a folder to save into: an existing one (or a link to one), or a path written with a
+    trailing separator. Never raises (a name too long to look up is no folder; ``check_output`` says why)."""
+    text = os.fspath(output)
+    return text.endswith(("/", os.sep)) or os.path.isdir(text)
+
+
+def output_target(output: Path | str, name: str, *, replace: bool = True) -> Path:
+    """The file a download into ``output`` writes: ``output/name`` for a folder (``is_folder_target``), else
+    ``output`` itself; checked by ``check_output`` (``name`` must already be validated)."""
+    target = Path(output) / name if is_folder_target(output) else Path(output)
+    return check_output(target, replace=replace)
+
+
+def _recheck_output(target: Path, replace: bool) -> int | None:
+    """Right before the rename: the name must still be absent or a regular file (lstat: a link, device or FIFO
+    swapped in since ``check_output`` is refused). Returns the permission bits of the file being replaced."""
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise describe_os_error(exc, target) from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a symbolic link" if stat.S_ISLNK(st.st_mode) else _kind(st.st_mode)
+        raise LocalIOError(f"refusing to replace {target}: it became {kind} during the download")
+    if not replace:
+        raise OutputExistsError(f"{target} already exists (it appeared during the download)")
+    return st.st_mode & 0o777
+
+
+class _TargetFile(io.FileIO):
+    """The temp file of an ``atomic_write``: every ``write`` writes all of its bytes (a short write, as on a
+    nearly full disk, is continued instead of silently dropping the rest) and an OSError names the TARGET (a
+    caller that also writes other files, as the cache's ``.big.part``, cannot mistake whose disk is full)."""
+
+    target: Path
+
+    def write(self, data) -> int:  # noqa: ANN001 - bytes-like
+        view = memoryview(data).cast("B")
+        done = 0
+        try:
+            while done < len(view):
+                written = super().write(view[done:])
+                if not written:
+                    raise OSError(errno.EIO, "the write made no progress")
+                done += written
+        except OSError as exc:
+            raise describe_os_error(exc, self.target) from exc
+        return done
+
+
 @contextlib.contextmanager
-def atomic_write(path: Path | str, *, private: bool = False) -> Iterator[BinaryIO]:
-    """Yield an unbuffered binary file; on clean exit it replaces ``path``, on any exception it is removed.
+def atomic_write(
+    path: Path | str, *, private: bool = False, output: bool = False, replace: bool = True
+) -> Iterator[BinaryIO]:
+    """Yield an unbuffered binary file (0600 while it is written); on clean exit it replaces ``path``, on any
+    exception it is removed. A failed write raises LocalIOError naming ``path``.
 
     ``private`` keeps the final file 0600 (cache, secrets-adjacent data); otherwise it gets the usual
-    umask-derived mode of a new file.
+    umask-derived mode of a new file. ``output`` marks a path the USER named (a download's ``-o``): it is
+    checked by ``check_output`` before anything is written and again (lstat) right before the rename, and an
+    existing file replaced keeps its permission bits. With ``replace=False`` an existing output is refused, also
+    one that appears meanwhile (the final step links the temp file to the name, which fails if it exists).
     """
-    target = Path(path)
+    target = check_output(path, replace=replace) if output else Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target), suffix=TEMP_SUFFIX, dir=target.parent)
@@ -71,17 +211,59 @@ def atomic_write(path: Path | str, *, private: bool = False) -> Iterator[BinaryI
     tmp_path = Path(tmp)
     lock_shared(fd)
     try:
-        with os.fdopen(fd, "wb", buffering=0) as fh:
+        fh = _TargetFile(fd, "wb", closefd=True)
+        fh.target = target
+        with fh:
             try:
                 yield fh
             except OSError as exc:
                 raise describe_os_error(exc, target) from exc
-        os.chmod(tmp_path, 0o600 if private else 0o666 & ~_umask())  # also undoes a LOCK_FAILED_MODE
-        os.replace(tmp_path, target)
+        mode = 0o600 if private else 0o666 & ~_umask()
+        if output:
+            kept = _recheck_output(target, replace)
+            mode = kept if kept is not None and not private else mode
+        os.chmod(tmp_path, mode)  # also undoes a LOCK_FAILED_MODE
+        if output and not replace:
+            _link_into_place(tmp_path, target)
+        else:
+            os.replace(tmp_path, target)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
         raise
+
+
+def _link_into_place(tmp_path: Path, target: Path) -> None:
+    """Give the finished temp file the target's name only if that name is still free (link(2) never replaces);
+    where hard links are not supported, the lstat recheck just made is all there is."""
+    try:
+        os.link(tmp_path, target)
+    except FileExistsError:
+        raise OutputExistsError(f"{target} already exists (it appeared during the download)") from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS):
+            raise describe_os_error(exc, target) from None
+        os.replace(tmp_path, target)
+        return
+    with contextlib.suppress(OSError):
+        tmp_path.unlink()
+
+
+def write_stream(write, what: str):  # noqa: ANN001, ANN201 - a file's write method; a sink
+    """A sink for a stream that is not a file we rename (``-o -``: standard output): writes everything, and an
+    OSError (a closed pipe, a full disk behind a redirect) becomes LocalIOError naming ``what``."""
+
+    def sink(data) -> None:  # noqa: ANN001
+        view = memoryview(data).cast("B")
+        done = 0
+        try:
+            while done < len(view):
+                written = write(view[done:])
+                done += len(view) - done if written is None else written
+        except OSError as exc:
+            raise LocalIOError(f"cannot write to {what}: {exc.strerror or exc}") from exc
+
+    return sink
 
 
 def temp_prefix(target: Path) -> str:

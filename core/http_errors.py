@@ -8,11 +8,11 @@ log, and at most ``core.text.MESSAGE_LIMIT`` characters kept.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import requests
 
+from core import safejson
 from core.errors import (
     AuthError,
     AzaionError,
@@ -38,7 +38,7 @@ def _error_body(resp: requests.Response) -> tuple[int | None, str]:
     """(ErrorCode or None, the server's message made safe to show)."""
     text = resp.text or ""
     try:
-        data: Any = json.loads(text)
+        data: Any = safejson.loads(text)
     except ValueError:
         return None, printable_message(text.strip())
     if isinstance(data, dict):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +19,8 @@ import requests
 
 from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
 from core.errors import IntegrityError, InvalidNameError, ProtocolError, UnreachableError
-from core.fileio import atomic_write
-from core.names import validate_name
+from core.fileio import atomic_write, check_output, is_folder_target
+from core.names import validate_server_file_name
 
 if TYPE_CHECKING:
     from core.api_client import ApiClient
@@ -71,19 +70,16 @@ def filename_from_disposition(header: str | None) -> str | None:
 
 
 def server_filename(header: str | None) -> str:
-    """The validated file name from ``Content-Disposition``; ProtocolError when missing or unsafe."""
+    """The validated file name from ``Content-Disposition``; ProtocolError when missing or unsafe: the server
+    chooses a name in a folder of the user's, so no hidden name (``.bashrc``), no invisible or bidi characters
+    (U+202E), no separators, controls, Windows device names or overlong names (core/names.py)."""
     name = filename_from_disposition(header)
     if name is None:
         raise ProtocolError("the installer answer names no file (Content-Disposition without a filename)")
     try:
-        return validate_name(name, "installer file name")
+        return validate_server_file_name(name, "installer file name")
     except InvalidNameError as exc:
         raise ProtocolError(f"the server sent an unsafe installer file name: {exc}") from None
-
-
-def _is_directory_target(output: Path | str) -> bool:
-    text = str(output)
-    return Path(output).is_dir() or text.endswith(("/", os.sep))
 
 
 def download_installer(
@@ -93,18 +89,25 @@ def download_installer(
     stage: bool = False,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken = NEVER,
+    replace: bool = False,
 ) -> InstallerDownload:
     """Save the production (or ``stage``) installer. ``output`` is a file path, or a folder (existing, or
-    written with a trailing separator) to save under the server's file name."""
+    written with a trailing separator) to save under the server's file name.
+
+    An existing file is replaced only when the user said so: an explicit file path, or ``replace`` (the CLI's
+    ``--force``) for a name the server chose; never a device, FIFO or link to one (core/fileio.py
+    ``check_output``, also checked before the request for an explicit path)."""
     what = "download the stage installer" if stage else "download the installer"
-    as_directory = _is_directory_target(output)
+    as_directory = is_folder_target(output)
+    if not as_directory:
+        check_output(output)
     cancel.raise_if_cancelled()
     resp = client.request("GET", installer_path(stage), what=what, stream=True)
     with resp:
         header = resp.headers.get("Content-Disposition")
         if as_directory:
             filename = server_filename(header)
-            target = Path(output) / filename
+            target = check_output(Path(output) / filename, replace=replace)
         else:
             target = Path(output)
             try:
@@ -115,7 +118,7 @@ def download_installer(
         digest = hashlib.sha256()
         done = 0
         progress(0, total)
-        with atomic_write(target) as fh:
+        with atomic_write(target, output=True, replace=replace or not as_directory) as fh:
             try:
                 for chunk in resp.iter_content(CHUNK):
                     cancel.raise_if_cancelled()

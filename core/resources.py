@@ -42,6 +42,7 @@ from core.fileio import (
     atomic_write,
     describe_os_error,
     hold,
+    output_target,
     release,
     remove_leftovers,
     temp_glob,
@@ -49,7 +50,7 @@ from core.fileio import (
     write_bytes_atomic,
 )
 from core.journal import JournalStore, UploadJournal, source_fingerprint
-from core.names import validate_folder, validate_name
+from core.names import validate_folder, validate_resource_name
 from core.offload import OffloadedSink
 from core.retry import RetryCallback, is_transient, with_retries
 
@@ -197,7 +198,7 @@ def upload(
     A file source is journaled: after a dropped link, a pause, or a killed process, uploading the same file to
     the same place again resumes; if the file changed meanwhile it starts over and says so. Cancel (not pause)
     aborts the multipart upload and removes the staged files."""
-    validate_name(name)
+    validate_resource_name(name)
     validate_folder(folder)
     reader, size, path = _open_source(source)
     try:
@@ -302,7 +303,7 @@ def download(
     """Decrypt the resource into ``sink``. If a cached part turns out corrupt after some plaintext was already
     written, ``discard_output`` resets the sink before the CDN copy is streamed. An interrupted CDN download
     keeps its ``.part`` file and continues with one ranged GET pinned to the object's ETag."""
-    validate_name(name)
+    validate_resource_name(name)
     validate_folder(folder)
     policy = client.retry_policy
     on_stage("connecting")
@@ -618,17 +619,18 @@ def download_to_path(
     on_retry: RetryCallback | None = None,
     on_event: EventCallback = _no_event,
     cancel: CancelToken = NEVER,
+    replace: bool = True,
 ) -> DownloadReport:
-    """Download into ``output`` atomically: a temp file beside it, renamed only when everything checked out."""
-    target = Path(output)
-    if target.is_dir():
-        target = target / validate_name(name)
+    """Download into ``output`` atomically: a temp file beside it, renamed only when everything checked out.
+    ``output`` must be a new name, a regular file (``replace=False`` refuses that too) or a folder to save
+    ``name`` in (core/fileio.py ``check_output``: a device, FIFO or link to one is refused before the download)."""
+    target = output_target(output, validate_resource_name(name), replace=replace)
     # A download of this target killed mid-way left its partly decrypted temp file here: remove it (only our
     # own temp-name shape and owner/mode, only when no live process holds it: core/fileio.py remove_leftovers).
     for stale in remove_leftovers(target.parent, temp_glob(glob.escape(temp_prefix(target)))):
         log.info("removed %s, left by an interrupted download", stale)
     try:
-        with atomic_write(target) as fh:
+        with atomic_write(target, output=True, replace=replace) as fh:
 
             def reset() -> None:
                 fh.seek(0)

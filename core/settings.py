@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import stat
 import types
 import typing
 from dataclasses import asdict, dataclass, field, fields
@@ -40,7 +42,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from core import paths
+from core import paths, safejson
 from core.errors import ConfigError
 from core.fileio import write_bytes_atomic
 
@@ -329,7 +331,7 @@ def load_settings(path: Path | None = None) -> Settings:
     """Read the settings file (default: ``config_dir()/settings.json``); a missing file gives the defaults."""
     target = Path(path) if path is not None else default_settings_path()
     try:
-        text = target.read_text(encoding="utf-8")
+        text = _read_settings_text(target)
     except FileNotFoundError:
         return Settings()
     except UnicodeDecodeError as exc:
@@ -337,13 +339,32 @@ def load_settings(path: Path | None = None) -> Settings:
     except OSError as exc:
         raise ConfigError(f"{target}: cannot read the settings file ({exc.strerror or exc})") from None
     try:
-        data = json.loads(text)
+        data = safejson.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"{target}: the settings file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "fix or remove it"
         ) from None
     return settings_from_dict(data, target)
+
+
+MAX_SETTINGS_BYTES = 1 << 20
+"""Real settings files are a few KiB; a bigger one is not ours (and would only cost memory to parse)."""
+
+
+def _read_settings_text(target: Path) -> str:
+    """The file's text, refusing what is not a regular file (a FIFO would block the start for ever) or is far
+    larger than settings ever are. Opened once (O_NONBLOCK: opening a FIFO does not wait for a writer), then
+    checked with fstat, so what is checked is what is read."""
+    fd = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ConfigError(f"{target}: the settings file is not a regular file; fix or remove it")
+        data = fh.read(MAX_SETTINGS_BYTES + 1)
+    if len(data) > MAX_SETTINGS_BYTES:
+        raise ConfigError(f"{target}: the settings file is larger than {MAX_SETTINGS_BYTES} bytes; fix or remove it")
+    return data.decode("utf-8")
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:

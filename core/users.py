@@ -11,7 +11,6 @@ forms seen in real deployments) into fields, and memory values into gigabytes th
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections import Counter
@@ -19,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from core import safejson
 from core.errors import AzaionError, ProtocolError
 from core.models import RoleEnum, User
 from core.text import printable
@@ -251,7 +251,7 @@ def parse_hardware(text: str | None) -> UserHardware | None:
     stripped = raw.strip()
     if stripped.startswith("{"):
         try:
-            data = json.loads(stripped)
+            data = safejson.loads(stripped)
         except ValueError:
             data = None
         if isinstance(data, dict):

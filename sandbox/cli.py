@@ -8,7 +8,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from sandbox.server import Sandbox
+from sandbox.server import Sandbox, is_loopback
 from sandbox.state import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 
@@ -21,6 +21,16 @@ def port_arg(value: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port {port} is outside 0..65535")
     return port
+
+
+def loopback_host(value: str) -> str:
+    """argparse type for ``--host``: the sandbox serves test accounts with a known password, so it listens on
+    loopback only; anything else is a usage error instead of a failure once it starts."""
+    if not is_loopback(value):
+        raise argparse.ArgumentTypeError(
+            f"the sandbox only listens on loopback addresses (127.0.0.1, ::1, localhost), not {value!r}"
+        )
+    return value
 
 
 def run(host: str = "127.0.0.1", api_port: int = 0, s3_port: int = 0, cdn_url: str | None = None) -> int:
@@ -54,7 +64,7 @@ def run(host: str = "127.0.0.1", api_port: int = 0, s3_port: int = 0, cdn_url: s
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox", description="Azaion reference server (loopback only)")
-    parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
+    parser.add_argument("--host", default="127.0.0.1", type=loopback_host, help="loopback address to listen on")
     parser.add_argument("--api-port", type=port_arg, default=0, help="API port (0: any free port)")
     parser.add_argument("--s3-port", type=port_arg, default=0, help="S3 port (0: any free port)")
     parser.add_argument("--cdn-url", default=None, help="host advertised in cdn.yaml (default: the S3 URL)")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import sys
 from pathlib import Path
 
 from core.cli.context import open_session
 from core.cli.interrupt import long_running
 from core.cli.main import err, out, out_row, path_arg, port_arg, shown
 from core.errors import AzaionError, LocalIOError
-from core.names import validate_folder, validate_name
+from core.names import validate_folder, validate_resource_name
 from core.retry import describe_retry
 from core.text import printable
 
@@ -39,7 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("download", help="download and decrypt a big/small resource")
     p.add_argument("name")
     p.add_argument("--folder", required=True)
-    p.add_argument("-o", "--output", required=True, type=path_arg, metavar="PATH")
+    p.add_argument("-o", "--output", required=True, type=path_arg, metavar="PATH",
+                   help="a new file, an existing folder (saved under NAME), or - for standard output")
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.set_defaults(func=cmd_download)
 
     p = sub.add_parser(
@@ -58,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_transfers)
 
     p = sub.add_parser("sandbox", help="run the reference server (API + S3) on loopback in the foreground")
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--host", default="127.0.0.1", type=_loopback_host, help="a loopback address to listen on")
     p.add_argument("--api-port", type=port_arg, default=0)
     p.add_argument("--s3-port", type=port_arg, default=0)
     p.add_argument("--cdn-url", help="advertise this S3 URL in cdn.yaml (e.g. a proxy in front of the S3 port)")
@@ -122,11 +127,12 @@ def _retrying(attempt: int, attempts: int, delay: float, error: Exception) -> No
 
 
 def cmd_upload(args: argparse.Namespace) -> int:
+    from core.fileio import require_file
+
     path: Path = args.file
-    name = validate_name(args.name or path.name)  # bad names and folders fail before any I/O (no login either)
+    name = validate_resource_name(args.name or path.name)  # bad names and folders fail before any I/O (no login either)
     validate_folder(args.folder)
-    if not path.is_file():
-        raise LocalIOError(f"no such file: {path}")
+    require_file(path)
     session = open_session(args)
     from core.transfers import clean_stale_uploads
 
@@ -141,16 +147,76 @@ def cmd_upload(args: argparse.Namespace) -> int:
     return 0
 
 
+STDOUT = "-"
+
+
+def checked_output(output: Path, name: str, force: bool) -> Path:
+    """The file ``-o`` names (``output/name`` for a folder), checked before any login or download: a device,
+    FIFO, socket or a link to one is refused, and an existing file unless ``--force``."""
+    from core.fileio import OutputExistsError, output_target
+
+    try:
+        return output_target(output, name, replace=force)
+    except OutputExistsError as exc:
+        raise LocalIOError(f"{exc}; use --force to replace it") from None
+
+
 def cmd_download(args: argparse.Namespace) -> int:
-    validate_name(args.name)  # bad names and folders fail before any I/O (no login either)
+    from core import resources
+    from core.fileio import OutputExistsError
+
+    name = validate_resource_name(args.name)  # bad names, folders and outputs fail before any I/O (no login)
     validate_folder(args.folder)
+    if str(args.output) == STDOUT:
+        return _download_to_stdout(args, name)
+    checked_output(args.output, name, args.force)
     session = open_session(args)
-    with long_running(f"download {args.name}") as (progress, token):
-        report = session.client.download_big_small_resource(
-            args.name, args.folder, args.output, progress=progress, on_stage=progress.on_stage, on_event=_note,
-            on_retry=_retrying, cancel=token,
+    with long_running(f"download {name}") as (progress, token):
+        try:
+            report = resources.download_to_path(
+                session.client, name, args.folder, args.output, progress=progress, on_stage=progress.on_stage,
+                on_event=_note, on_retry=_retrying, cancel=token, replace=args.force,
+            )
+        except OutputExistsError as exc:  # appeared during the download
+            raise LocalIOError(f"{exc}; use --force to replace it") from None
+    out(f"downloaded {args.folder}/{name} to {report.output} ({report.source})")
+    return 0
+
+
+def _download_to_stdout(args: argparse.Namespace, name: str) -> int:
+    """``-o -``: the plaintext streams to standard output as it is decrypted (for a pipe), everything else goes
+    to stderr. The checks still run, but only at the end: when one fails, the exit status is non-zero and what
+    was written must be thrown away (a file output is never renamed into place in that case)."""
+    from core import resources
+    from core.errors import IntegrityError
+    from core.fileio import write_stream
+
+    if sys.stdout.isatty():
+        raise LocalIOError("refusing to write binary data to a terminal: redirect or pipe standard output")
+    session = open_session(args)
+
+    def cannot_discard() -> None:
+        raise IntegrityError(
+            f"{args.folder}/{name} had to be fetched again after part of it was written to standard output; "
+            "discard that output and run the download again"
         )
-    out(f"downloaded {args.folder}/{args.name} to {report.output} ({report.source})")
+
+    stdout = sys.stdout.buffer
+    try:
+        with long_running(f"download {name}") as (progress, token):
+            report = resources.download(
+                session.client, name, args.folder, write_stream(stdout.write, "standard output"),
+                progress=progress, on_stage=progress.on_stage, on_event=_note, on_retry=_retrying, cancel=token,
+                discard_output=cannot_discard,
+            )
+            try:
+                stdout.flush()
+            except OSError as exc:
+                raise LocalIOError(f"cannot write to standard output: {exc.strerror or exc}") from None
+    except LocalIOError:
+        _drop_stdout()  # a closed pipe: no second complaint when Python flushes it at exit
+        raise
+    err(f"downloaded {args.folder}/{name} to standard output ({report.size} bytes, {report.source})")
     return 0
 
 
@@ -222,6 +288,20 @@ def _abort(client, ident: str, folders: list[str] | None, use_cdn: bool) -> None
     for p in matches:
         pending.abort(client, p)
         out(f"aborted {p.folder}/{printable(p.key)} (upload {printable(p.upload_id)})")
+
+
+def _drop_stdout() -> None:
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _loopback_host(value: str) -> str:
+    """The sandbox listens on loopback only: any other address is a usage error (exit 2), before anything starts."""
+    from sandbox.cli import loopback_host
+
+    return loopback_host(value)
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:

@@ -51,7 +51,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("fetch-archive", help="download a version's encrypted image archive from the CDN")
     p.add_argument("archive_version", metavar="VERSION")
-    p.add_argument("-o", "--output", required=True, type=path_arg, metavar="PATH")
+    p.add_argument("-o", "--output", required=True, type=path_arg, metavar="PATH",
+                   help="a new file, or an existing folder (saved as VERSION.tar.enc)")
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.set_defaults(func=cmd_fetch_archive)
 
 
@@ -65,10 +67,10 @@ def _print_statuses(statuses) -> int:  # noqa: ANN001 - Sequence[ServiceStatus]
 
 def cmd_unlock(args: argparse.Namespace) -> int:
     from core.cli.context import open_session
+    from core.fileio import require_file
     from core.images import unlock_archive
 
-    if not args.archive.is_file():
-        raise LocalIOError(f"no such archive: {args.archive}")
+    require_file(args.archive, "archive")
     session = open_session(args)
     with long_running(f"unlock {args.image_version}") as (progress, token):
         report = unlock_archive(
@@ -89,8 +91,10 @@ def cmd_unlock(args: argparse.Namespace) -> int:
 
 def cmd_lock(args: argparse.Namespace) -> int:
     from core.cli.context import open_session
+    from core.fileio import check_output
     from core.images import expected_images, image_config, lock_images
 
+    check_output(args.output)  # a device, FIFO or link to one is refused before docker runs (core/fileio.py)
     session = open_session(args)
     images = args.images
     if not images:
@@ -121,11 +125,19 @@ def cmd_images(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch_archive(args: argparse.Namespace) -> int:
+    from core.cli.commands import checked_output
     from core.cli.context import open_session
+    from core.fileio import OutputExistsError
     from core.images import fetch_archive
+    from core.images.archive import archive_key
 
+    checked_output(args.output, archive_key(args.archive_version), args.force)  # before any login or download
     session = open_session(args)
     with long_running(f"fetch {args.archive_version}") as (progress, token):
-        path = fetch_archive(session.client, args.archive_version, args.output, progress=progress, cancel=token)
+        try:
+            path = fetch_archive(session.client, args.archive_version, args.output, progress=progress,
+                                 cancel=token, replace=args.force)
+        except OutputExistsError as exc:  # appeared during the download
+            raise LocalIOError(f"{exc}; use --force to replace it") from None
     out(f"downloaded the image archive of version {args.archive_version} to {path}")
     return 0

@@ -60,6 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "-o", "--output", required=True, type=path_arg, metavar="PATH",
         help="a file, or a folder to save under the server's file name",
     )
+    p.add_argument("--force", action="store_true", help="replace an existing file of the server's name in the folder")
     p.set_defaults(func=cmd_installer)
 
 
@@ -157,11 +158,17 @@ def cmd_users_role(args: argparse.Namespace) -> int:
 
 def cmd_installer(args: argparse.Namespace) -> int:
     from core.cli.interrupt import long_running
+    from core.errors import LocalIOError
+    from core.fileio import OutputExistsError
     from core.installers import download_installer
 
     session = open_session(args)
     label = "stage installer" if args.stage else "installer"
     with long_running(label) as (progress, token):
-        result = download_installer(session.client, args.output, stage=args.stage, progress=progress, cancel=token)
+        try:
+            result = download_installer(session.client, args.output, stage=args.stage, progress=progress,
+                                        cancel=token, replace=args.force)
+        except OutputExistsError as exc:
+            raise LocalIOError(f"{exc}; use --force to replace it") from None
     out(f"downloaded the {label} to {printable(result.path)} ({result.size} bytes)")  # the name is the server's
     return 0

@@ -41,7 +41,7 @@ from core.errors import (
     IntegrityError,
     LocalIOError,
 )
-from core.fileio import atomic_write, describe_os_error
+from core.fileio import atomic_write, describe_os_error, output_target
 from core.images.docker_cli import FINISH_TIMEOUT, STALL_TIMEOUT, DockerCli, private_tmpdir
 from core.images.fragments import (
     KeyFragment,
@@ -496,7 +496,7 @@ def lock_images(
     written = 0
     plain = 0
     on_stage("saving")
-    with private_tmpdir(tmp_parent) as tmp, atomic_write(out) as dst:
+    with private_tmpdir(tmp_parent) as tmp, atomic_write(out, output=True) as dst:
 
         def sink(data: memoryview) -> None:
             nonlocal written
@@ -569,7 +569,7 @@ def decrypt_archive(
         expected_sha256 = key_fragment.sha256
     fh, size = _open_archive(src_path)
     try:
-        with atomic_write(output_path, private=True) as dst:
+        with atomic_write(output_path, private=True, output=True) as dst:
 
             def write(data: memoryview) -> None:
                 pos = 0
@@ -607,19 +607,29 @@ def fetch_archive(
     bucket: str = ARCHIVE_BUCKET,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken = NEVER,
+    replace: bool = True,
 ) -> Path:
-    """Download ``{bucket}/{version}.tar.enc`` from the CDN to ``output`` (one streamed GET, hash-checked
-    against the object's sha256 metadata, temp file renamed into place). The archive stays encrypted."""
-    out = Path(output)
+    """Download ``{bucket}/{version}.tar.enc`` from the CDN to ``output`` (a file, or a folder to save it in under
+    that name): one streamed GET into a temp file, checked against the object's ``sha256`` metadata, renamed into
+    place only when it matches (else IntegrityError and nothing is left; an archive published without that
+    metadata cannot be checked and is refused too). The archive stays encrypted. ``replace=False`` refuses an
+    existing file; a device, FIFO or link to one is always refused (core/fileio.py ``check_output``)."""
     key = archive_key(version)
-    with atomic_write(out) as dst:
+    out = output_target(output, key, replace=replace)
+    hasher = hashlib.sha256()
+    with atomic_write(out, output=True, replace=replace) as dst:
 
-        def sink(data: memoryview) -> None:
-            pos = 0
-            while pos < len(data):
-                pos += dst.write(data[pos:]) or 0
+        def sink(view: memoryview) -> None:
+            hasher.update(view)
+            dst.write(view)
 
-        client.cdn.stream(bucket, key, sink, progress=progress, cancel=cancel)
+        info = client.cdn.stream(bucket, key, sink, progress=progress, cancel=cancel)
+        if not info.sha256:
+            raise IntegrityError(f"CDN object {bucket}/{key} has no sha256 metadata: it cannot be checked, not saved")
+        if hasher.hexdigest() != info.sha256.strip().lower():
+            raise IntegrityError(
+                f"CDN object {bucket}/{key} does not match its recorded SHA-256: corrupt or tampered; not saved"
+            )
     return out
 
 

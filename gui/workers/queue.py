@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from core import safejson
 from core.errors import AzaionError
 from core.fileio import write_bytes_atomic
 from core.paths import data_dir
@@ -202,7 +203,7 @@ class TransferQueue(QObject):
         if self._store is None:
             return []
         try:
-            data = json.loads(self._store.read_text("utf-8"))
+            data = safejson.loads(self._store.read_text("utf-8"))
         except (OSError, ValueError):
             return []
         return [d for d in data if isinstance(d, dict)] if isinstance(data, list) else []
