@@ -13,7 +13,8 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FIRST_PARTY = {"core", "gui", "cli", "sandbox", "tests", "bench", "pkgtools", "build_release", "package_test"}
+# The project's packages, and packaging/'s scripts, which its tests import as top-level modules.
+FIRST_PARTY = {"core", "gui", "cli", "sandbox", "tests", "bench"} | {p.stem for p in (ROOT / "packaging").glob("*.py")}
 
 
 def _name(requirement: str) -> str:
