@@ -12,15 +12,12 @@ import yaml
 from botocore.client import BaseClient
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
+from core.models import UPLOAD_ROLES, RoleEnum
 from sandbox.api import create_app
 from sandbox.state import SandboxState
 from sandbox.wsgi import make_threaded_server
 
 REGION = "us-east-1"
-# moto accepts any credentials; the pairs differ so the client's choice of key can be seen in tests.
-DOWNLOADER_KEY = ("SANDBOXDOWNLOADER0001", "sandbox-downloader-secret")
-UPLOADER_KEY = ("SANDBOXUPLOADER00001", "sandbox-uploader-secret")
-S3_CLIENT_KEY = ("SANDBOXSERVER0000001", "sandbox-server-secret")
 README = b"Azaion sandbox: sample folder. Files here come from the sandbox seed, not from a real deployment.\n"
 
 
@@ -73,6 +70,7 @@ class Sandbox:
         self._api_server: BaseWSGIServer | None = None
         self._api_thread: threading.Thread | None = None
         self._moto = None
+        self.s3_users = None  # sandbox.s3.S3Users once started: fresh IAM keys per sandbox
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
 
@@ -106,6 +104,12 @@ class Sandbox:
         moto, self._moto = self._moto, None
         if moto is not None:
             moto.stop()
+        users, self.s3_users = self.s3_users, None
+        if users is not None:
+            from sandbox.s3 import delete_users, release_authentication
+
+            delete_users(users)
+            release_authentication()
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -118,8 +122,10 @@ class Sandbox:
     # ---- parts -------------------------------------------------------------------------------------------
 
     def _start_s3(self) -> None:
-        from sandbox.s3 import QuietMotoServer  # imports moto: only when a sandbox really starts
+        from sandbox.s3 import QuietMotoServer, create_users, require_authentication  # imports moto: only now
 
+        require_authentication()
+        self.s3_users = create_users()
         self._moto = QuietMotoServer(ip_address=self.host, port=self._s3_port, verbose=False)
         self._moto.start()
         _, port = self._moto.get_host_and_port()
@@ -135,11 +141,16 @@ class Sandbox:
         )
         self._api_thread.start()
 
-    def s3_client(self, access: tuple[str, str] = S3_CLIENT_KEY) -> BaseClient:
-        """A boto3 S3 client for this sandbox's moto endpoint (credentials passed here, never via env)."""
+    def s3_client(self, access: tuple[str, str] | None = None) -> BaseClient:
+        """A boto3 S3 client for this sandbox's moto endpoint (credentials passed here, never via env); by default
+        with the sandbox's admin key, which may do anything and is never served in cdn.yaml."""
         import boto3
         from botocore.config import Config
 
+        if access is None:
+            if self.s3_users is None:
+                raise RuntimeError("the sandbox is not running")
+            access = tuple(self.s3_users.admin)
         return boto3.client(
             "s3",
             endpoint_url=self.s3_url,
@@ -158,16 +169,14 @@ class Sandbox:
         for folder in ("suite", "suite-stage"):
             self.state.put_file(folder, "readme.txt", README)
 
-    def cdn_yaml(self) -> str:
-        """cdn.yaml as served under config/: the S3 endpoint (or ``cdn_url``) with two distinct key pairs."""
-        return yaml.safe_dump(
-            {
-                "host": self.cdn_url,
-                "region": REGION,
-                "downloader_access_key": DOWNLOADER_KEY[0],
-                "downloader_access_secret": DOWNLOADER_KEY[1],
-                "uploader_access_key": UPLOADER_KEY[0],
-                "uploader_access_secret": UPLOADER_KEY[1],
-            },
-            sort_keys=False,
-        )
+    def cdn_yaml(self, role: RoleEnum | None = None) -> str:
+        """cdn.yaml as served under config/ to an account of ``role``: the S3 endpoint (or ``cdn_url``) with the
+        downloader keys, and the uploader keys only for the roles that may upload (docs/protocol.md). Keys are
+        there once the sandbox runs."""
+        data = {"host": self.cdn_url, "region": REGION}
+        users = self.s3_users
+        if users is not None:
+            data["downloader_access_key"], data["downloader_access_secret"] = users.downloader
+            if role in UPLOAD_ROLES:
+                data["uploader_access_key"], data["uploader_access_secret"] = users.uploader
+        return yaml.safe_dump(data, sort_keys=False)
