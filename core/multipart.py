@@ -7,9 +7,10 @@ hashes them), with negative progress when botocore rewinds a body to retry it.
 Uploads are created with ``ChecksumAlgorithm=CRC32``, as boto3's own ``upload_file`` does, and each part carries
 its CRC32, computed here from the staged file and sent as a plain ``x-amz-checksum-crc32`` header (never
 ``ChecksumAlgorithm`` on the part: botocore then sends the body as ``aws-chunked`` with a trailer and no
-Content-Length over https, which Ceph RGW 16 and other servers of that age refuse with 411). Servers that check
-checksums (AWS S3, moto) refuse a part that does not match; others (RGW 16) ignore the values, so integrity rests
-on SigV4 and the protocol's SHA-256 of the whole big part. Without an algorithm, S3 (and moto) derive a
+Content-Length over https, which Ceph RGW 16 and other servers of that age refuse with 411). AWS S3 refuses a
+part whose body does not match its checksum; other servers accept any value (RGW 16 ignores them, and so does
+moto on PutObject), so integrity does not rest on them: it rests on SigV4 and the protocol's SHA-256 of the whole
+big part, checked by every download. Without an algorithm, S3 (and moto) derive a
 full-object CRC64 at completion instead; moto does that in pure Python, 4-5 s per GiB (measured here)."""
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from pathlib import Path
 from core.cli.context import open_session
 from core.cli.interrupt import long_running
 from core.cli.main import out, path_arg, port_arg
-from core.errors import AzaionError, LocalIOError
+from core.errors import AzaionError, LocalIOError, PermissionDeniedError
 from core.names import validate_folder, validate_name
 from core.retry import describe_retry
 
@@ -128,6 +128,11 @@ def cmd_upload(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise LocalIOError(f"no such file: {path}")
     session = open_session(args)
+    role = session.client.role
+    if not role.can_upload():  # before any work: the server gives this role no uploader keys for the CDN
+        raise PermissionDeniedError(
+            f"a {role.label} account cannot upload: uploading needs a ResourceUploader, Admin or ApiAdmin account"
+        )
     from core.transfers import clean_stale_uploads
 
     for stale in clean_stale_uploads(session.client, session.settings.stale_upload_days):
