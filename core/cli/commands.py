@@ -131,7 +131,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
     role = session.client.role
     if not role.can_upload():  # before any work: the server gives this role no uploader keys for the CDN
         raise PermissionDeniedError(
-            f"a {role.label} account cannot upload: uploading needs a ResourceUploader, Admin or ApiAdmin account"
+            f"this account ({role.label}) cannot upload: uploading needs a ResourceUploader, Admin or ApiAdmin account"
         )
     from core.transfers import clean_stale_uploads
 
