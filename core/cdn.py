@@ -31,6 +31,7 @@ from botocore.exceptions import (
     ConnectTimeoutError,
     EndpointConnectionError,
     ReadTimeoutError,
+    SSLError,
 )
 from s3transfer.utils import signal_not_transferring, signal_transferring
 
@@ -38,6 +39,7 @@ from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
 from core.cdn_config import CdnConfig
 from core.errors import (
     AzaionError,
+    ConfigError,
     IntegrityError,
     NotFoundError,
     PermissionDeniedError,
@@ -86,6 +88,9 @@ def translate(exc: Exception, what: str, *, reading: bool = False) -> AzaionErro
     GetObject-only policy), so the message cannot claim which of the two it is."""
     if isinstance(exc, AzaionError):
         return exc
+    if isinstance(exc, SSLError) and "certificate" in str(exc).lower():
+        # Not transient: asking again cannot make the certificate trusted (no retries, a clear reason).
+        return ConfigError(f"the CDN's TLS certificate is not trusted ({what}): {exc}")
     if isinstance(exc, _UNREACHABLE):
         return UnreachableError(f"cannot reach the CDN ({what}): {exc}")
     if isinstance(exc, ClientError):

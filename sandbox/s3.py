@@ -171,11 +171,14 @@ class QuietMotoServer(ThreadedMotoServer):
     Note: moto keeps its backends process-wide, so every sandbox in one process shares the same buckets."""
 
     _bind_error: BaseException | None = None
+    ssl_context: tuple[str, str] | None = None
+    """(certificate, key) files to serve https with; None: http."""
 
     def _server_entry(self) -> None:
         try:
             app = refuse_control_api(DomainDispatcherApplication(create_backend_app))
-            self._server = make_threaded_server(self._ip_address, self._port, app, _QuietMotoHandler)
+            self._server = make_threaded_server(self._ip_address, self._port, app, _QuietMotoHandler,
+                                                ssl_context=self.ssl_context)
         except BaseException as exc:  # moto's own entry would leave start() waiting forever
             self._bind_error = exc
             self._server_ready_event.set()

@@ -35,7 +35,8 @@ def seed_sample_resource(sandbox: Sandbox) -> None:
     last_login = before.last_login if before is not None else None
     cache = tempfile.mkdtemp(prefix="azaion-sandbox-seed-")
     try:
-        client = ApiClient(sandbox.api_url, cache_dir=cache, hardware=SEED_HARDWARE)
+        options = {"ca_bundle": sandbox.ca_bundle} if sandbox.ca_bundle else {}
+        client = ApiClient(sandbox.api_url, cache_dir=cache, hardware=SEED_HARDWARE, cdn_options=options)
         client.set_credentials_from_dict(SEED_ACCOUNT, DEMO_PASSWORD)
         client.login()
         client.upload_big_small_resource(sample_bytes(), SAMPLE_NAME, SAMPLE_FOLDER)

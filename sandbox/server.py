@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+import shutil
+import tempfile
 import threading
+from pathlib import Path
 from types import TracebackType
 
 import yaml
@@ -30,9 +33,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _url(host: str, port: int) -> str:
+def _url(host: str, port: int, scheme: str = "http") -> str:
     bare = host.strip("[]")
-    return f"http://[{bare}]:{port}" if ":" in bare else f"http://{bare}:{port}"
+    return f"{scheme}://[{bare}]:{port}" if ":" in bare else f"{scheme}://{bare}:{port}"
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -53,7 +56,10 @@ class Sandbox:
         cdn_url: str | None = None,
         token_lifetime: int = 3600,
         seed: bool = True,
+        tls: bool = False,
     ) -> None:
+        """``tls``: serve S3 over https with a private CA made at start (``ca_bundle`` names its PEM file, for
+        clients to trust; production CDNs are https)."""
         if not is_loopback(host):
             raise ValueError(f"the sandbox only listens on loopback hosts, not {host!r}")
         self.host = host.strip("[]")
@@ -62,6 +68,9 @@ class Sandbox:
         self._cdn_url_override = cdn_url.rstrip("/") if cdn_url else None
         self.token_lifetime = token_lifetime
         self.seed = seed
+        self.tls = tls
+        self.ca_bundle: str | None = None
+        self._tls_dir: str | None = None
         self.state = SandboxState()
         self.secret = secrets.token_hex(32)
         self.api_url = ""
@@ -104,6 +113,9 @@ class Sandbox:
         moto, self._moto = self._moto, None
         if moto is not None:
             moto.stop()
+        tls_dir, self._tls_dir, self.ca_bundle = self._tls_dir, None, None
+        if tls_dir is not None:
+            shutil.rmtree(tls_dir, ignore_errors=True)
         users, self.s3_users = self.s3_users, None
         if users is not None:
             from sandbox.s3 import delete_users, release_authentication
@@ -122,14 +134,30 @@ class Sandbox:
     # ---- parts -------------------------------------------------------------------------------------------
 
     def _start_s3(self) -> None:
-        from sandbox.s3 import QuietMotoServer, create_users, require_authentication  # imports moto: only now
+        from sandbox.s3 import (  # imports moto: only when a sandbox really starts
+            QuietMotoServer,
+            create_users,
+            release_authentication,
+            require_authentication,
+        )
 
         require_authentication()
-        self.s3_users = create_users()
+        try:
+            self.s3_users = create_users()  # stop() releases the authentication from here on
+        except BaseException:
+            release_authentication()
+            raise
         self._moto = QuietMotoServer(ip_address=self.host, port=self._s3_port, verbose=False)
+        if self.tls:
+            from sandbox.tls import make_private_ca
+
+            self._tls_dir = tempfile.mkdtemp(prefix="azaion-sandbox-tls-")
+            ca, cert, key = make_private_ca(Path(self._tls_dir), self.host)
+            self.ca_bundle = str(ca)
+            self._moto.ssl_context = (str(cert), str(key))
         self._moto.start()
         _, port = self._moto.get_host_and_port()
-        self.s3_url = _url(self.host, port)
+        self.s3_url = _url(self.host, port, "https" if self.tls else "http")
         self.cdn_url = self._cdn_url_override or self.s3_url
 
     def _start_api(self) -> None:
@@ -158,6 +186,7 @@ class Sandbox:
             aws_access_key_id=access[0],
             aws_secret_access_key=access[1],
             config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}),
+            verify=self.ca_bundle,
         )
 
     def _create_buckets(self) -> None:
