@@ -1,12 +1,20 @@
-"""CDN (S3-compatible) transfers over boto3: separate read-only and read/write clients, multipart uploads
-through boto3's transfer manager, and downloads as ONE streamed GET (boto3's download_file issues many ranged
-GETs, which crawl against moto and suit a flaky field link worse than a single stream)."""
+"""CDN (S3-compatible) transfers over boto3: separate read-only and read/write clients (the read/write one only
+when the server gave this account the uploader keys), resumable multipart uploads (core/multipart.py), and
+downloads as ONE streamed GET (boto3's download_file issues many ranged GETs, which crawl against moto and suit a
+flaky field link worse than a single stream).
+
+Request bodies go out plain, with a Content-Length: botocore >= 1.36 would otherwise send PutObject/UploadPart over
+https as ``aws-chunked`` with a checksum trailer and no Content-Length, which S3-compatible servers of that age
+(Ceph RGW 16 ...) refuse with 411 MissingContentLength. Checksums are computed here and sent as plain headers
+(``x-amz-checksum-crc32``); integrity rests on SigV4 and the protocol's SHA-256 in any case."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import logging
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +22,7 @@ from pathlib import Path
 import boto3
 import urllib3.exceptions
 from boto3.s3.transfer import TransferConfig
+from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -22,6 +31,7 @@ from botocore.exceptions import (
     ConnectTimeoutError,
     EndpointConnectionError,
     ReadTimeoutError,
+    SSLError,
 )
 from s3transfer.utils import signal_not_transferring, signal_transferring
 
@@ -29,9 +39,11 @@ from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
 from core.cdn_config import CdnConfig
 from core.errors import (
     AzaionError,
+    ConfigError,
     IntegrityError,
     NotFoundError,
     PermissionDeniedError,
+    ProtocolError,
     ServerError,
     UnreachableError,
 )
@@ -48,6 +60,16 @@ TRANSPORT_ERRORS = (BotoCoreError, ClientError, OSError, urllib3.exceptions.HTTP
 """What a CDN call can raise that is about the CDN or the link; anything else is a bug and propagates as is."""
 
 
+class UploadNotAllowedError(PermissionDeniedError):
+    """The cdn.yaml this account was served has no uploader keys: its role may not write to the CDN."""
+
+
+NO_UPLOADER_KEYS = (
+    "this account cannot upload to the CDN: the server's cdn.yaml gives it no uploader keys (only ResourceUploader, "
+    "Admin and ApiAdmin accounts get them)"
+)
+
+
 class ObjectChangedError(ServerError):
     """The object's ETag no longer matches the one a resumed download is pinned to."""
 
@@ -60,10 +82,15 @@ class ObjectInfo:
     small_sha256: str | None = None  # absent on objects uploaded before the parts were bound
 
 
-def translate(exc: Exception, what: str) -> AzaionError:
-    """Map boto errors to the client's error types with a sentence for the user."""
+def translate(exc: Exception, what: str, *, reading: bool = False) -> AzaionError:
+    """Map boto errors to the client's error types with a sentence for the user. ``reading``: a GET/HEAD of an
+    object, where S3 answers 403 instead of 404 for a missing object when the key may not list the bucket (a
+    GetObject-only policy), so the message cannot claim which of the two it is."""
     if isinstance(exc, AzaionError):
         return exc
+    if isinstance(exc, SSLError) and "certificate" in str(exc).lower():
+        # Not transient: asking again cannot make the certificate trusted (no retries, a clear reason).
+        return ConfigError(f"the CDN's TLS certificate is not trusted ({what}): {exc}")
     if isinstance(exc, _UNREACHABLE):
         return UnreachableError(f"cannot reach the CDN ({what}): {exc}")
     if isinstance(exc, ClientError):
@@ -72,9 +99,16 @@ def translate(exc: Exception, what: str) -> AzaionError:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if code in ("NoSuchKey", "NoSuchBucket", "404", "NotFound") or status == 404:
             return NotFoundError(f"not found on the CDN: {what}")
+        if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch"):
+            return PermissionDeniedError(f"the CDN does not accept the keys in cdn.yaml ({code}) for {what}")
         if code == "PreconditionFailed" or status == 412:
             return ObjectChangedError(f"{what} changed on the CDN while it was being downloaded")
         if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403") or status == 403:
+            if reading:
+                return PermissionDeniedError(
+                    f"{what} is not on the CDN (not uploaded), or this account's keys may not read it "
+                    f"(the CDN answered {code or status}: not found or no access)"
+                )
             return PermissionDeniedError(f"the CDN refused access to {what} ({code})")
         return ServerError(f"CDN error on {what}: {code} {err.get('Message', '')}".strip(), status)
     if isinstance(exc, BotoCoreError | OSError | urllib3.exceptions.HTTPError):
@@ -95,7 +129,10 @@ class CDNManager:
         connect_timeout: float = 10,
         read_timeout: float = 60,
         max_attempts: int = 5,
+        ca_bundle: str | None = None,
     ) -> None:
+        """``ca_bundle``: a PEM file of CAs to trust for the CDN's TLS (a private CA) instead of the system's;
+        verification itself is never turned off."""
         self.config = config
         botocfg = Config(
             signature_version="s3v4",
@@ -104,8 +141,12 @@ class CDNManager:
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             max_pool_connections=max(10, max_concurrency + 2),
+            # Plain bodies with a Content-Length, no aws-chunked trailer (see the module docstring).
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
         )
         session = boto3.session.Session()
+        verify = ca_bundle or None  # None: botocore's default, which verifies (and honours AWS_CA_BUNDLE)
         self.downloader = session.client(
             "s3",
             endpoint_url=config.host,
@@ -113,19 +154,23 @@ class CDNManager:
             aws_access_key_id=config.downloader_access_key,
             aws_secret_access_key=config.downloader_access_secret,
             config=botocfg,
+            verify=verify,
         )
-        self.uploader = session.client(
-            "s3",
-            endpoint_url=config.host,
-            region_name=config.region,
-            aws_access_key_id=config.uploader_access_key,
-            aws_secret_access_key=config.uploader_access_secret,
-            config=botocfg,
-        )
-        # Progress only while a part body is really being sent, not while botocore reads it to sign or hash it.
-        events = self.uploader.meta.events
-        events.register_first("request-created.s3", signal_not_transferring, unique_id="azaion-not-transferring")
-        events.register_last("request-created.s3", signal_transferring, unique_id="azaion-transferring")
+        self._uploader: BaseClient | None = None
+        if config.can_upload:
+            self._uploader = session.client(
+                "s3",
+                endpoint_url=config.host,
+                region_name=config.region,
+                aws_access_key_id=config.uploader_access_key,
+                aws_secret_access_key=config.uploader_access_secret,
+                config=botocfg,
+                verify=verify,
+            )
+            # Progress only while a part body is really being sent, not while botocore reads it to sign or hash it.
+            events = self._uploader.meta.events
+            events.register_first("request-created.s3", signal_not_transferring, unique_id="azaion-not-transferring")
+            events.register_last("request-created.s3", signal_transferring, unique_id="azaion-transferring")
         self.transfer_config = TransferConfig(
             multipart_threshold=multipart_threshold,
             multipart_chunksize=part_size,
@@ -133,14 +178,32 @@ class CDNManager:
             use_threads=True,
         )
 
+    @property
+    def can_upload(self) -> bool:
+        return self._uploader is not None
+
+    @property
+    def uploader(self) -> BaseClient:
+        """The read/write client; UploadNotAllowedError when cdn.yaml has no uploader keys for this account."""
+        if self._uploader is None:
+            raise UploadNotAllowedError(NO_UPLOADER_KEYS)
+        return self._uploader
+
+    def require_uploader(self) -> None:
+        """Fail with a clear UploadNotAllowedError before any work when this account cannot write to the CDN."""
+        self.uploader  # noqa: B018
+
     # ---- metadata -------------------------------------------------------------------------------------------
 
     def head(self, bucket: str, key: str) -> ObjectInfo:
         try:
             resp = self.downloader.head_object(Bucket=bucket, Key=key)
         except TRANSPORT_ERRORS as exc:
-            raise translate(exc, f"{bucket}/{key}") from exc
-        return _object_info(resp, int(resp["ContentLength"]))
+            raise translate(exc, f"{bucket}/{key}", reading=True) from exc
+        length = resp.get("ContentLength")
+        if length is None:
+            raise ProtocolError(f"the CDN answered HEAD {bucket}/{key} without a Content-Length: its size is unknown")
+        return _object_info(resp, int(length))
 
     def exists(self, bucket: str, key: str) -> bool:
         try:
@@ -192,8 +255,10 @@ class CDNManager:
         meta = {"Metadata": {SHA256_META: sha256 or hashlib.sha256(data).hexdigest()}}
         if small_sha256:
             meta["Metadata"][SMALL_SHA256_META] = small_sha256
+        uploader = self.uploader
         try:
-            self.uploader.put_object(Bucket=bucket, Key=key, Body=data, **meta)
+            # The CRC32 as a plain header (computed here), never ChecksumAlgorithm: that asks for a trailer.
+            uploader.put_object(Bucket=bucket, Key=key, Body=data, ChecksumCRC32=crc32_base64(data), **meta)
         except TRANSPORT_ERRORS as exc:
             raise translate(exc, f"{bucket}/{key}") from exc
 
@@ -221,10 +286,12 @@ class CDNManager:
         try:
             resp = self.downloader.get_object(**args)
         except TRANSPORT_ERRORS as exc:
-            raise translate(exc, f"{bucket}/{key}") from exc
+            raise translate(exc, f"{bucket}/{key}", reading=True) from exc
         body = resp["Body"]
-        length = int(resp["ContentLength"])
-        info = _object_info(resp, start + length)
+        # HTTP allows an answer without Content-Length (chunked, or until the connection closes): then it is
+        # streamed to its end and its size is what arrived (callers check the bytes against the SHA-256).
+        length = int(resp["ContentLength"]) if resp.get("ContentLength") is not None else None
+        info = _object_info(resp, start + length) if length is not None else None
         done = 0
         unhook = cancel.on_cancel(lambda: _close_quietly(body))
         try:
@@ -241,10 +308,12 @@ class CDNManager:
                     break
                 sink(memoryview(data))
                 done += len(data)
-                progress(start + done, info.size)
+                progress(start + done, info.size if info is not None else start + done)
         finally:
             unhook()
             _close_quietly(body)
+        if info is None:
+            return _object_info(resp, start + done)
         if done != length:
             raise UnreachableError(f"CDN object {bucket}/{key} ended after {start + done} of {info.size} bytes")
         return info
@@ -296,6 +365,11 @@ class CDNManager:
             return False
         log.info("downloaded %s from the %s", filename, folder)
         return True
+
+
+def crc32_base64(data: bytes | memoryview, crc: int = 0) -> str:
+    """CRC32 as S3's ``x-amz-checksum-crc32`` header carries it: base64 of the 4 big-endian bytes."""
+    return base64.b64encode(zlib.crc32(data, crc).to_bytes(4, "big")).decode("ascii")
 
 
 def _object_info(resp: dict, size: int) -> ObjectInfo:

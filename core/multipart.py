@@ -4,13 +4,17 @@ resume asks the server (``list_parts``) what it already has. Bodies are s3transf
 disk lazily (flat memory) and reporting progress only while bytes are really on the wire (not while botocore
 hashes them), with negative progress when botocore rewinds a body to retry it.
 
-Uploads are created with ``ChecksumAlgorithm=CRC32``, as boto3's own ``upload_file`` does: the server checks every
-part against its CRC32 and the completion lists each part's checksum. Without an algorithm, S3 (and moto) derive
-a full-object CRC64 at completion instead; moto does that in pure Python, 4-5 s per GiB (measured here)."""
+Uploads are created with ``ChecksumAlgorithm=CRC32``, as boto3's own ``upload_file`` does, and each part carries
+its CRC32, computed here from the staged file and sent as a plain ``x-amz-checksum-crc32`` header (never
+``ChecksumAlgorithm`` on the part: botocore then sends the body as ``aws-chunked`` with a trailer and no
+Content-Length over https, which Ceph RGW 16 and other servers of that age refuse with 411). AWS S3 refuses a
+part whose body does not match its checksum; other servers accept any value (RGW 16 ignores them, and so does
+moto on PutObject), so integrity does not rest on them: it rests on SigV4 and the protocol's SHA-256 of the whole
+big part, checked by every download. Without an algorithm, S3 (and moto) derive a
+full-object CRC64 at completion instead; moto does that in pure Python, 4-5 s per GiB (measured here)."""
 
 from __future__ import annotations
 
-import base64
 import math
 import threading
 import zlib
@@ -21,7 +25,7 @@ from pathlib import Path
 from s3transfer.utils import ReadFileChunk
 
 from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
-from core.cdn import SHA256_META, SMALL_SHA256_META, TRANSPORT_ERRORS, CDNManager, translate
+from core.cdn import SHA256_META, SMALL_SHA256_META, TRANSPORT_ERRORS, CDNManager, crc32_base64, translate
 from core.errors import CancelledError, LocalIOError, NotFoundError
 from core.fileio import describe_os_error
 from core.journal import JournalStore, UploadJournal
@@ -56,7 +60,7 @@ def part_crc32(path: Path, start: int, length: int) -> str:
                 left -= len(data)
     except OSError as exc:
         raise describe_os_error(exc, path) from None
-    return base64.b64encode(crc.to_bytes(4, "big")).decode("ascii")
+    return crc32_base64(b"", crc)
 
 
 def iter_parts(cdn: CDNManager, bucket: str, key: str, upload_id: str) -> Iterator[dict]:
@@ -98,6 +102,7 @@ def upload_staged(
     bucket, key = journal.folder, f"{journal.name}.big"
     path = Path(journal.staged_big)
     size = journal.staged_size
+    cdn.require_uploader()
     cancel.raise_if_cancelled()
     if size < cdn.transfer_config.multipart_threshold:
         cdn.upload_bytes(bucket, key, path.read_bytes(), sha256=journal.staged_sha256, small_sha256=small_sha256)
@@ -160,9 +165,10 @@ def upload_staged(
         if cancel.cancelled:
             raise _Cancelled()
         start = (n - 1) * journal.part_size
+        sent_crc = part_crc32(path, start, part_len(n)) if checked else None
         body = ReadFileChunk.from_filename(str(path), start, part_len(n), callbacks=[on_bytes])
         try:
-            extra = {"ChecksumAlgorithm": CHECKSUM_ALGORITHM} if checked else {}
+            extra = {CHECKSUM_FIELD: sent_crc} if sent_crc is not None else {}
             with body:
                 resp = cdn.uploader.upload_part(
                     Bucket=bucket, Key=key, UploadId=journal.upload_id, PartNumber=n, Body=body, **extra
@@ -173,7 +179,7 @@ def upload_staged(
             if cancel.cancelled:
                 raise _Cancelled() from None
             raise translate(exc, f"{bucket}/{key} part {n}") from exc
-        crc = (resp.get(CHECKSUM_FIELD) or part_crc32(path, start, part_len(n))) if checked else None
+        crc = (resp.get(CHECKSUM_FIELD) or sent_crc) if checked else None
         with journal_lock:
             journal.parts[str(n)] = resp["ETag"]
             if crc is not None:

@@ -60,18 +60,25 @@ def _journals(client: ApiClient) -> list[UploadJournal]:
 
 
 def cdn_folders(client: ApiClient, folders: Iterable[str] | None = None) -> list[str]:
-    """The folders to look in: those given, else every bucket the uploader key can list, else the usual folders
-    and those of local journals (a real CDN may refuse ListBuckets to the uploader key)."""
+    """The folders to look in: those given, else every bucket the uploader key can list together with the buckets
+    cdn.yaml names and those of local journals. When ListBuckets is refused or answers an empty list (a real CDN
+    may refuse it, and Ceph RGW lists only the buckets the key's user owns, so buckets owned by another user are
+    not listed) the usual folders are searched too, so the search never silently finds nothing."""
     if folders:
         return list(dict.fromkeys(validate_folder(f) for f in folders))
+    cdn = client.cdn
+    listed: list[str] = []
     try:
-        return [b["Name"] for b in client.cdn.uploader.list_buckets().get("Buckets", [])]
+        listed = [b["Name"] for b in cdn.uploader.list_buckets().get("Buckets", [])]
     except TRANSPORT_ERRORS as exc:
         err = translate(exc, "list buckets")
         if not isinstance(err, PermissionDeniedError):
             raise err from exc
         log.info("the uploader key may not list buckets; searching the usual folders")
-    return list(dict.fromkeys([*DEFAULT_FOLDERS, *(j.folder for j in _journals(client))]))
+    if not listed:
+        log.info("the CDN lists no buckets for the uploader key; searching cdn.yaml's and the usual folders")
+    guessed = [] if listed else list(DEFAULT_FOLDERS)
+    return list(dict.fromkeys([*listed, *cdn.config.buckets, *guessed, *(j.folder for j in _journals(client))]))
 
 
 def pending_uploads(client: ApiClient, folders: Iterable[str] | None = None) -> list[PendingUpload]:

@@ -34,7 +34,8 @@ MSG_ROLE = "Unknown role."
 MSG_SELF = "You cannot delete, disable or demote your own account."
 MSG_APIADMIN = "Only an ApiAdmin can change an ApiAdmin."
 
-CdnYamlProvider = Callable[[], str | bytes]
+CdnYamlProvider = Callable[[RoleEnum], str | bytes]
+"""cdn.yaml for an account of the given role: the uploader keys only for UPLOAD_ROLES (docs/protocol.md)."""
 
 
 class ApiError(Exception):
@@ -125,8 +126,8 @@ def create_app(state: SandboxState, secret: str, token_lifetime_s: int, cdn_yaml
     app = Flask("sandbox.api")
     started = utc_now()
 
-    def cdn_yaml() -> bytes:
-        text = cdn_yaml_provider()
+    def cdn_yaml(role: RoleEnum) -> bytes:
+        text = cdn_yaml_provider(role)
         return text.encode("utf-8") if isinstance(text, str) else bytes(text)
 
     def authenticate() -> UserRecord:
@@ -302,14 +303,15 @@ def create_app(state: SandboxState, secret: str, token_lifetime_s: int, cdn_yaml
 
     @app.get("/resources/list/<path:folder>")
     def list_folder(folder: str) -> Response:
-        _require(authenticate(), READ_ROLES, "list resources")
+        user = authenticate()
+        _require(user, READ_ROLES, "list resources")
         _name(folder, "folder")
         search = request.args.get("search", "")
         rows = [
             {"name": name, "size": f.size, "modified": _iso(f.modified)} for name, f in state.list_files(folder, search)
         ]
         if folder == CONFIG_FOLDER and search.lower() in CDN_YAML and state.get_file(folder, CDN_YAML) is None:
-            rows.append({"name": CDN_YAML, "size": len(cdn_yaml()), "modified": _iso(started)})
+            rows.append({"name": CDN_YAML, "size": len(cdn_yaml(user.role)), "modified": _iso(started)})
             rows.sort(key=lambda row: row["name"])
         return jsonify(rows)
 
@@ -329,7 +331,7 @@ def create_app(state: SandboxState, secret: str, token_lifetime_s: int, cdn_yaml
             _fail(409, 30, MSG_HARDWARE)
         content = state.get_file(folder, name)
         if content is None and is_cdn_yaml:
-            content = cdn_yaml()
+            content = cdn_yaml(user.role)
         if content is None:
             _fail(404, 404, f"No file {name} in {folder}.")
         key = user_key(user.email, password, hardware)

@@ -5,22 +5,22 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+import shutil
+import tempfile
 import threading
+from pathlib import Path
 from types import TracebackType
 
 import yaml
 from botocore.client import BaseClient
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
+from core.models import UPLOAD_ROLES, RoleEnum
 from sandbox.api import create_app
 from sandbox.state import SandboxState
 from sandbox.wsgi import make_threaded_server
 
 REGION = "us-east-1"
-# moto accepts any credentials; the pairs differ so the client's choice of key can be seen in tests.
-DOWNLOADER_KEY = ("SANDBOXDOWNLOADER0001", "sandbox-downloader-secret")
-UPLOADER_KEY = ("SANDBOXUPLOADER00001", "sandbox-uploader-secret")
-S3_CLIENT_KEY = ("SANDBOXSERVER0000001", "sandbox-server-secret")
 README = b"Azaion sandbox: sample folder. Files here come from the sandbox seed, not from a real deployment.\n"
 
 
@@ -33,9 +33,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _url(host: str, port: int) -> str:
+def _url(host: str, port: int, scheme: str = "http") -> str:
     bare = host.strip("[]")
-    return f"http://[{bare}]:{port}" if ":" in bare else f"http://{bare}:{port}"
+    return f"{scheme}://[{bare}]:{port}" if ":" in bare else f"{scheme}://{bare}:{port}"
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -56,7 +56,10 @@ class Sandbox:
         cdn_url: str | None = None,
         token_lifetime: int = 3600,
         seed: bool = True,
+        tls: bool = False,
     ) -> None:
+        """``tls``: serve S3 over https with a private CA made at start (``ca_bundle`` names its PEM file, for
+        clients to trust; production CDNs are https)."""
         if not is_loopback(host):
             raise ValueError(f"the sandbox only listens on loopback hosts, not {host!r}")
         self.host = host.strip("[]")
@@ -65,6 +68,9 @@ class Sandbox:
         self._cdn_url_override = cdn_url.rstrip("/") if cdn_url else None
         self.token_lifetime = token_lifetime
         self.seed = seed
+        self.tls = tls
+        self.ca_bundle: str | None = None
+        self._tls_dir: str | None = None
         self.state = SandboxState()
         self.secret = secrets.token_hex(32)
         self.api_url = ""
@@ -73,6 +79,7 @@ class Sandbox:
         self._api_server: BaseWSGIServer | None = None
         self._api_thread: threading.Thread | None = None
         self._moto = None
+        self.s3_users = None  # sandbox.s3.S3Users once started: fresh IAM keys per sandbox
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
 
@@ -106,6 +113,15 @@ class Sandbox:
         moto, self._moto = self._moto, None
         if moto is not None:
             moto.stop()
+        tls_dir, self._tls_dir, self.ca_bundle = self._tls_dir, None, None
+        if tls_dir is not None:
+            shutil.rmtree(tls_dir, ignore_errors=True)
+        users, self.s3_users = self.s3_users, None
+        if users is not None:
+            from sandbox.s3 import delete_users, release_authentication
+
+            delete_users(users)
+            release_authentication()
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -118,12 +134,30 @@ class Sandbox:
     # ---- parts -------------------------------------------------------------------------------------------
 
     def _start_s3(self) -> None:
-        from sandbox.s3 import QuietMotoServer  # imports moto: only when a sandbox really starts
+        from sandbox.s3 import (  # imports moto: only when a sandbox really starts
+            QuietMotoServer,
+            create_users,
+            release_authentication,
+            require_authentication,
+        )
 
+        require_authentication()
+        try:
+            self.s3_users = create_users()  # stop() releases the authentication from here on
+        except BaseException:
+            release_authentication()
+            raise
         self._moto = QuietMotoServer(ip_address=self.host, port=self._s3_port, verbose=False)
+        if self.tls:
+            from sandbox.tls import make_private_ca
+
+            self._tls_dir = tempfile.mkdtemp(prefix="azaion-sandbox-tls-")
+            ca, cert, key = make_private_ca(Path(self._tls_dir), self.host)
+            self.ca_bundle = str(ca)
+            self._moto.ssl_context = (str(cert), str(key))
         self._moto.start()
         _, port = self._moto.get_host_and_port()
-        self.s3_url = _url(self.host, port)
+        self.s3_url = _url(self.host, port, "https" if self.tls else "http")
         self.cdn_url = self._cdn_url_override or self.s3_url
 
     def _start_api(self) -> None:
@@ -135,11 +169,16 @@ class Sandbox:
         )
         self._api_thread.start()
 
-    def s3_client(self, access: tuple[str, str] = S3_CLIENT_KEY) -> BaseClient:
-        """A boto3 S3 client for this sandbox's moto endpoint (credentials passed here, never via env)."""
+    def s3_client(self, access: tuple[str, str] | None = None) -> BaseClient:
+        """A boto3 S3 client for this sandbox's moto endpoint (credentials passed here, never via env); by default
+        with the sandbox's admin key, which may do anything and is never served in cdn.yaml."""
         import boto3
         from botocore.config import Config
 
+        if access is None:
+            if self.s3_users is None:
+                raise RuntimeError("the sandbox is not running")
+            access = tuple(self.s3_users.admin)
         return boto3.client(
             "s3",
             endpoint_url=self.s3_url,
@@ -147,6 +186,7 @@ class Sandbox:
             aws_access_key_id=access[0],
             aws_secret_access_key=access[1],
             config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}),
+            verify=self.ca_bundle,
         )
 
     def _create_buckets(self) -> None:
@@ -158,16 +198,14 @@ class Sandbox:
         for folder in ("suite", "suite-stage"):
             self.state.put_file(folder, "readme.txt", README)
 
-    def cdn_yaml(self) -> str:
-        """cdn.yaml as served under config/: the S3 endpoint (or ``cdn_url``) with two distinct key pairs."""
-        return yaml.safe_dump(
-            {
-                "host": self.cdn_url,
-                "region": REGION,
-                "downloader_access_key": DOWNLOADER_KEY[0],
-                "downloader_access_secret": DOWNLOADER_KEY[1],
-                "uploader_access_key": UPLOADER_KEY[0],
-                "uploader_access_secret": UPLOADER_KEY[1],
-            },
-            sort_keys=False,
-        )
+    def cdn_yaml(self, role: RoleEnum | None = None) -> str:
+        """cdn.yaml as served under config/ to an account of ``role``: the S3 endpoint (or ``cdn_url``) with the
+        downloader keys, and the uploader keys only for the roles that may upload (docs/protocol.md). Keys are
+        there once the sandbox runs."""
+        data = {"host": self.cdn_url, "region": REGION}
+        users = self.s3_users
+        if users is not None:
+            data["downloader_access_key"], data["downloader_access_secret"] = users.downloader
+            if role in UPLOAD_ROLES:
+                data["uploader_access_key"], data["uploader_access_secret"] = users.uploader
+        return yaml.safe_dump(data, sort_keys=False)

@@ -19,10 +19,13 @@ def _probe(host: str, port: int) -> None:
         probe.bind((host, port))
 
 
-def make_threaded_server(host: str, port: int, app: Any, request_handler: type[WSGIRequestHandler]) -> BaseWSGIServer:
-    """A threaded WSGI server bound to (host, port); port 0 picks a free one (read ``server_port``)."""
+def make_threaded_server(
+    host: str, port: int, app: Any, request_handler: type[WSGIRequestHandler], ssl_context: Any = None
+) -> BaseWSGIServer:
+    """A threaded WSGI server bound to (host, port); port 0 picks a free one (read ``server_port``).
+    ``ssl_context``: werkzeug's (certificate file, key file) tuple or an SSLContext, for https."""
     _probe(host, port)
     try:
-        return make_server(host, port, app, threaded=True, request_handler=request_handler)
+        return make_server(host, port, app, threaded=True, request_handler=request_handler, ssl_context=ssl_context)
     except SystemExit:  # lost a race with another program after the probe
         raise OSError(errno.EADDRINUSE, f"port {port} on {host} is in use") from None

@@ -11,7 +11,7 @@ from pathlib import Path
 from core.cli.context import open_session
 from core.cli.interrupt import long_running
 from core.cli.main import err, out, out_row, path_arg, port_arg, shown
-from core.errors import AzaionError, LocalIOError
+from core.errors import AzaionError, LocalIOError, PermissionDeniedError
 from core.names import validate_folder, validate_resource_name
 from core.retry import describe_retry
 from core.text import printable
@@ -134,6 +134,11 @@ def cmd_upload(args: argparse.Namespace) -> int:
     validate_folder(args.folder)
     require_file(path)
     session = open_session(args)
+    role = session.client.role
+    if not role.can_upload():  # before any work: the server gives this role no uploader keys for the CDN
+        raise PermissionDeniedError(
+            f"this account ({role.label}) cannot upload: uploading needs a ResourceUploader, Admin or ApiAdmin account"
+        )
     from core.transfers import clean_stale_uploads
 
     for stale in clean_stale_uploads(session.client, session.settings.stale_upload_days):

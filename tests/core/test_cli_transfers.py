@@ -174,7 +174,9 @@ class _S3Front:
     * AbortMultipartUpload of a key containing ``deny_abort`` is refused with 403 AccessDenied, as by a CDN whose
       policy lets the key list uploads but not abort them."""
 
-    def __init__(self, upstream: str, *, deny_abort: str | None = None) -> None:
+    def __init__(self, upstream: str, *, admin: tuple[str, str], deny_abort: str | None = None) -> None:
+        """``admin``: the sandbox's admin key pair, to sign the whole-listing request the front makes in place
+        of a client's page request (the client's signature covers the query the front drops)."""
         import http.client
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -210,7 +212,10 @@ class _S3Front:
                 path = url.path + "?uploads" if listing else self.path  # prefix and paging: done here
                 length = int(self.headers.get("Content-Length") or 0)
                 data = self.rfile.read(length) if length else None
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                # The Host header is kept: the client's SigV4 signature covers it.
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
+                if listing:
+                    headers = _signed_headers("GET", upstream.rstrip("/") + path, admin)
                 conn = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
                 try:
                     conn.request(self.command, path, body=data, headers=headers)
@@ -234,6 +239,17 @@ class _S3Front:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)
+
+
+def _signed_headers(method: str, url: str, key: tuple[str, str]) -> dict[str, str]:
+    """SigV4 headers for a body-less request with ``key`` (the sandbox's S3 checks every signature)."""
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method=method, url=url)
+    S3SigV4Auth(Credentials(*key), "s3", "us-east-1").add_auth(request)
+    return dict(request.headers.items())
 
 
 def _page_uploads(xml: bytes, query: dict[str, list[str]]) -> bytes:
@@ -287,7 +303,7 @@ def s3_front(sandbox, monkeypatch):
     made: list[_S3Front] = []
 
     def make(**options) -> _S3Front:  # noqa: ANN003
-        front = _S3Front(sandbox.s3_url, **options)
+        front = _S3Front(sandbox.s3_url, admin=tuple(sandbox.s3_users.admin), **options)
         made.append(front)
         monkeypatch.setattr(sandbox, "cdn_url", front.url)
         return front

@@ -26,6 +26,7 @@ CDN_KEYS = {
     "uploader_access_key",
     "uploader_access_secret",
 }
+UPLOADER_KEYS = {"uploader_access_key", "uploader_access_secret"}
 
 
 def folder() -> str:
@@ -187,17 +188,22 @@ def test_key_fragments(sb: Sandbox) -> None:
     assert bad.status_code == 400
 
 
-def test_cdn_yaml_decrypts_and_parses(sb: Sandbox, new_account) -> None:
-    email, password = new_account(RoleEnum.CompanionPC)
+@pytest.mark.parametrize("role", [RoleEnum.ResourceUploader, RoleEnum.CompanionPC])
+def test_cdn_yaml_decrypts_and_parses(sb: Sandbox, new_account, role: RoleEnum) -> None:
+    email, password = new_account(role)
     api = login(sb, email, password)
     resp = api.post("/resources/get/config", json=get_body(password, "cdn.yaml"))
     assert resp.status_code == 200
     config = yaml.safe_load(decrypt_bytes(resp.content, user_key(email, password, HW)))
-    assert set(config) == CDN_KEYS and all(isinstance(v, str) and v for v in config.values())
+    uploads = role is RoleEnum.ResourceUploader  # only upload roles get the uploader keys (test_s3_auth.py)
+    assert set(config) == (CDN_KEYS if uploads else CDN_KEYS - UPLOADER_KEYS)
+    assert all(isinstance(v, str) and v for v in config.values())
     assert config["host"] == sb.s3_url == sb.cdn_url and config["region"] == "us-east-1"
-    assert config["downloader_access_key"] != config["uploader_access_key"]
-    assert config["downloader_access_secret"] != config["uploader_access_secret"]
-    assert "cdn.yaml" in [r["name"] for r in api.get("/resources/list/config").json()]
+    if uploads:
+        assert config["downloader_access_key"] != config["uploader_access_key"]
+        assert config["downloader_access_secret"] != config["uploader_access_secret"]
+    listed = {r["name"]: r["size"] for r in api.get("/resources/list/config").json()}
+    assert listed["cdn.yaml"] == len(decrypt_bytes(resp.content, user_key(email, password, HW)))
 
 
 def test_stored_cdn_yaml_overrides_the_generated_one(sb: Sandbox, new_account) -> None:
