@@ -56,7 +56,7 @@ def require_uploader(client: ApiClient) -> None:
 
 
 def _journals(client: ApiClient) -> list[UploadJournal]:
-    return [j for j in client.journals.all() if j.api_url == client.api_url]
+    return transfers.journals(client)
 
 
 def cdn_folders(client: ApiClient, folders: Iterable[str] | None = None) -> list[str]:

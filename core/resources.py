@@ -19,12 +19,12 @@ import os
 import sys
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from core import multipart
+from core import locks, multipart
 from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
 from core.cdn import ObjectChangedError, ObjectInfo
 from core.crypto import StreamDecryptor, StreamEncryptor, ciphertext_size, pump
@@ -41,7 +41,7 @@ from core.errors import (
 from core.fileio import (
     atomic_write,
     describe_os_error,
-    hold,
+    lock_shared,
     output_target,
     release,
     remove_leftovers,
@@ -56,6 +56,7 @@ from core.retry import RetryCallback, is_transient, with_retries
 
 if TYPE_CHECKING:
     from core.api_client import ApiClient
+    from core.cdn import CDNManager
 
 log = logging.getLogger("azaion.resources")
 
@@ -148,16 +149,17 @@ def _stage(
     reader: BinaryIO,
     size: int,
     journal: UploadJournal,
+    staged_fd: int,
     *,
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> None:
-    """Encrypt the source once into the staged big part (and small part) that every resume reuses. The big part
-    is hashed and written in a second thread while the next chunk is encrypted."""
+    """Encrypt the source once into the staged big part (``staged_fd``, opened by ``_open_staged``) and small part
+    that every resume reuses. The big part is hashed and written in a second thread while the next chunk is
+    encrypted."""
     split = split_point(ciphertext_size(size))
     hasher = hashlib.sha256()
-    fd = os.open(journal.staged_big, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with reader, os.fdopen(fd, "wb", buffering=0) as big_file:
+    with reader, os.fdopen(os.dup(staged_fd), "wb", buffering=0) as big_file:
 
         def hash_and_write(view: memoryview) -> None:
             hasher.update(view)
@@ -204,12 +206,63 @@ def upload(
     try:
         cdn = with_retries(lambda: client.cdn, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
                            what="fetch cdn.yaml")  # fail before encrypting gigabytes
+        # One upload of a name at a time on this machine (the GUI's and the CLI's too): two would drive one
+        # journal and staged file, or pair one's big part with the other's small part on the server.
+        name_lock = client.journals.name_lock(
+            client.api_url, folder, name, cancel=cancel,
+            on_wait=lambda: on_event(f"another upload of {folder}/{name} is running on this machine; "
+                                     "waiting for it to finish"))
     except BaseException:
         reader.close()
         raise
+    try:
+        return _upload_locked(client, cdn, reader, size, path, name, folder, progress=progress, on_stage=on_stage,
+                              on_retry=on_retry, on_event=on_event, cancel=cancel)
+    finally:
+        reader.close()
+        name_lock.release()
+
+
+def _open_staged(journal: UploadJournal, *, fresh: bool) -> int:
+    """The staged big part, opened without following links (its folder is checked to be ours): a new file for a
+    fresh staging (whatever had the name is removed first, never written through), else the existing one for a
+    resume. Locked shared (core/fileio.py), which tells the orphan cleanup (core/transfers.py) it is in use."""
+    locks.check_private_dir(Path(journal.staged_big).parent)  # a resume may use another cache folder's
+    if fresh:
+        for p in (journal.staged_big, journal.staged_small):
+            with suppress(FileNotFoundError):
+                os.unlink(p)
+        fd = locks.open_nofollow(journal.staged_big, os.O_RDWR | os.O_CREAT | os.O_EXCL)
+    else:
+        fd = locks.open_nofollow(journal.staged_big, os.O_RDONLY)
+    lock_shared(fd)
+    return fd
+
+
+def _upload_locked(
+    client: ApiClient,
+    cdn: CDNManager,
+    reader: BinaryIO,
+    size: int,
+    path: Path | None,
+    name: str,
+    folder: str,
+    *,
+    progress: ProgressCallback,
+    on_stage: StageCallback,
+    on_retry: RetryCallback | None,
+    on_event: EventCallback,
+    cancel: CancelToken,
+) -> UploadReport:
+    """``upload`` once it holds the name's lock."""
     store = client.journals
+    staging = client.cache.staging_dir()
+    client.cache.folder_dir(folder)  # the uploaded big part becomes its cache entry: refuse a folder not ours now
     jid = JournalStore.upload_id(client.api_url, folder, name, path) if path else uuid.uuid4().hex[:24]
+    aside = len(store.set_aside)
     journal = store.load(jid)
+    for invalid in store.set_aside[aside:]:
+        on_event(f"the journal of an earlier upload was not valid and was set aside as {invalid}; starting over")
     big_total = ciphertext_size(size) - split_point(ciphertext_size(size))
     resumed = False
     if journal is not None:
@@ -225,7 +278,6 @@ def upload(
             store.delete(journal)
             journal = None
     if journal is None:
-        staging = client.cache.staging_dir()
         journal = UploadJournal(
             id=jid, api_url=client.api_url, folder=folder, name=name, source=str(path or ""),
             source_size=size, source_mtime_ns=path.stat().st_mtime_ns if path else 0,
@@ -235,16 +287,16 @@ def upload(
     keep_for_resume = False
     held = None
     try:
-        held = hold(journal.staged_big)  # tells the orphan cleanup (core/transfers.py) the staged file is in use
+        held = _open_staged(journal, fresh=not resumed)
         if not resumed:
             on_stage("encrypting")
-            _stage(client, reader, size, journal, progress=progress, cancel=cancel)
+            _stage(client, reader, size, journal, held, progress=progress, cancel=cancel)
             if path is not None:
                 store.save(journal)
         on_stage("uploading")
         # The small part's SHA-256 travels in the big part's metadata: a download that meets this big part with
         # another small part (this upload still finalizing, or failed after the CDN) refuses the pair.
-        small = Path(journal.staged_small).read_bytes()
+        small = locks.read_nofollow(journal.staged_small, SMALL_MAX)
         small_digest = hashlib.sha256(small).hexdigest()
         tries = [0]
 
@@ -268,7 +320,7 @@ def upload(
                 f"{exc} (the big part of {folder}/{name} was uploaded but the small part was not; "
                 "upload the resource again)"
             ) from exc
-        client.cache.commit(folder, name, Path(journal.staged_big), journal.staged_sha256, small_digest)
+        _cache_uploaded(client, folder, name, journal, small_digest)
         log.info("Uploaded %s to %s: %d bytes (small %d, big %d)", name, folder, size, len(small), big_total)
         return UploadReport(name, folder, size, len(small), big_total, journal.staged_sha256, resumed, sent)
     except CancelledError as exc:
@@ -285,6 +337,18 @@ def upload(
             if sys.exc_info()[0] is not None:
                 multipart.abort(cdn, journal)
             store.delete(journal)
+
+
+def _cache_uploaded(client: ApiClient, folder: str, name: str, journal: UploadJournal, small_digest: str) -> None:
+    """Keep the uploaded big part as the cache entry, unless another process is reading or fetching that entry
+    right now (then the next download fetches it: the cache is an optimisation, never worth a wait here)."""
+    try:
+        entry = client.cache.entry_lock(folder, name, wait=False)
+    except locks.InUseError:
+        log.info("did not cache the uploaded %s/%s: another process is using its cache entry", folder, name)
+        return
+    with entry:
+        client.cache.commit(folder, name, Path(journal.staged_big), journal.staged_sha256, small_digest)
 
 
 def download(
@@ -335,46 +399,53 @@ def download(
     if info is not None:
         small, info = matched(small, info)
     cache = client.cache
-    cached = cache.lookup(folder, name)
-    event: str | None = None
-    if cached is not None and info is not None and info.sha256 and info.sha256.lower() != cached.sha256:
-        event = "stale"
-    elif cached is not None and not _small_matches(small, cached.small_sha256):
-        event = "stale"  # CDN unreachable: the small part on the API is not the one this cached big part has
-    elif cached is not None:
-        total = len(small) + cached.size
-        result = _decrypt_cached(client, small, cached, sink, total, progress, cancel, on_stage)
-        if result is None:
-            log.info("checking on existence for %s/%s.big: served from cache", folder, name)
-            return DownloadReport(name, folder, total, "cache")
-        event = result
-        discard_output()
-    if info is None:
+    # One process at a time reads, fetches or commits this cache entry (and its .big.part): the second download
+    # waits, then finds the first's result in the cache.
+    entry = cache.entry_lock(folder, name, cancel=cancel, on_wait=lambda: on_event(
+        f"another download of {folder}/{name} is running on this machine; waiting for it to finish"))
+    try:
+        cached = cache.lookup(folder, name)
+        event: str | None = None
+        if cached is not None and info is not None and info.sha256 and info.sha256.lower() != cached.sha256:
+            event = "stale"
+        elif cached is not None and not _small_matches(small, cached.small_sha256):
+            event = "stale"  # CDN unreachable: the small part on the API is not the one this cached big part has
+        elif cached is not None:
+            total = len(small) + cached.size
+            result = _decrypt_cached(client, small, cached, sink, total, progress, cancel, on_stage)
+            if result is None:
+                log.info("checking on existence for %s/%s.big: served from cache", folder, name)
+                return DownloadReport(name, folder, total, "cache")
+            event = result
+            discard_output()
+        if info is None:
+            if event:
+                raise IntegrityError(
+                    f"the cached copy of {folder}/{name} is {event} and the CDN cannot be reached: {cdn_error}"
+                )
+            try:
+                info = with_retries(head, policy=policy, cancel=cancel, on_retry=on_retry,
+                                    what=f"reach the CDN for {folder}/{name}")
+            except UnreachableError as exc:
+                raise UnreachableError(f"{exc}; {folder}/{name} is not in the local cache") from None
+            small, info = matched(small, info)
+        message = None
         if event:
-            raise IntegrityError(
-                f"the cached copy of {folder}/{name} is {event} and the CDN cannot be reached: {cdn_error}"
-            )
-        try:
-            info = with_retries(head, policy=policy, cancel=cancel, on_retry=on_retry,
-                                what=f"reach the CDN for {folder}/{name}")
-        except UnreachableError as exc:
-            raise UnreachableError(f"{exc}; {folder}/{name} is not in the local cache") from None
-        small, info = matched(small, info)
-    message = None
-    if event:
-        message = f"cached copy of {folder}/{name} was {event}; replaced from the CDN"
-        log.warning(message)
-        on_event(message)
-        cache.discard(folder, name)
-    on_stage("downloading")
-    digest, small, info = _fetch_big(
-        client, name, folder, small, info, sink, refetch=lambda: matched(load_small(), with_retries(
-            head, policy=policy, cancel=cancel, on_retry=on_retry, what=f"reach the CDN for {folder}/{name}")),
-        progress=progress, on_retry=on_retry,
-        on_event=on_event, cancel=cancel, discard_output=discard_output,
-    )
-    log.info("downloaded %s.big from the %s", name, folder)
-    return DownloadReport(name, folder, len(small) + info.size, "cdn", event, message, big_sha256=digest)
+            message = f"cached copy of {folder}/{name} was {event}; replaced from the CDN"
+            log.warning(message)
+            on_event(message)
+            cache.discard(folder, name)
+        on_stage("downloading")
+        digest, small, info = _fetch_big(
+            client, name, folder, small, info, sink, refetch=lambda: matched(load_small(), with_retries(
+                head, policy=policy, cancel=cancel, on_retry=on_retry, what=f"reach the CDN for {folder}/{name}")),
+            progress=progress, on_retry=on_retry,
+            on_event=on_event, cancel=cancel, discard_output=discard_output,
+        )
+        log.info("downloaded %s.big from the %s", name, folder)
+        return DownloadReport(name, folder, len(small) + info.size, "cdn", event, message, big_sha256=digest)
+    finally:
+        entry.release()
 
 
 def _small_matches(small: bytes, expected: str | None) -> bool:
@@ -472,7 +543,8 @@ def _fetch_big(
             dec.update(small)
             tries = [0]
             try:
-                with open(part, "ab", buffering=0) as fh, _hashing(hasher.update) as hash_update:
+                with os.fdopen(cache.open_partial(folder, name), "ab", buffering=0) as fh, \
+                        _hashing(hasher.update) as hash_update:
 
                     def feed(view: memoryview, hash_update=hash_update, dec=dec) -> None:
                         hash_update(view)
@@ -484,7 +556,7 @@ def _fetch_big(
 
                     base = len(small)
                     if fh.tell():  # bytes left by an earlier process: replay them from disk
-                        with open(part, "rb", buffering=0) as old:
+                        with os.fdopen(locks.open_nofollow(part, os.O_RDONLY), "rb", buffering=0) as old:
                             pump(old, feed, total=total, progress=lambda d, t, b=base: progress(b + d, t),
                                  cancel=cancel)
 
@@ -545,7 +617,7 @@ def _hashing(update: Callable[[memoryview], object]) -> Iterator[Callable[[memor
 
 def _size(path: Path) -> int:
     try:
-        return path.stat().st_size
+        return path.lstat().st_size
     except OSError:
         return 0
 
@@ -587,7 +659,7 @@ def _decrypt_cached(
     on_stage("verifying")
     size = cached.size
     try:
-        with open(cached.path, "rb", buffering=0) as fh:
+        with os.fdopen(locks.open_nofollow(cached.path, os.O_RDONLY), "rb", buffering=0) as fh:
             hasher = hashlib.sha256()
             pump(fh, hasher.update, total=size, progress=progress, cancel=cancel)
             if hasher.hexdigest() != cached.sha256:
@@ -599,8 +671,8 @@ def _decrypt_cached(
             pump(fh, dec.update, total=total, progress=lambda d, t: progress(len(small) + d, t), cancel=cancel)
     except _SinkFailed as exc:
         raise exc.error from None  # the output's (e.g. disk full), reported as such by the caller
-    except OSError:
-        return "corrupt"  # the cache entry vanished or could not be read: the CDN copy replaces it
+    except (OSError, LocalIOError):
+        return "corrupt"  # the cache entry vanished, could not be read or is a link: the CDN copy replaces it
     try:
         dec.finalize()
     except IntegrityError:

@@ -15,8 +15,8 @@ import yaml
 from botocore.client import BaseClient
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
-from core.models import UPLOAD_ROLES, RoleEnum
 from sandbox.api import create_app
+from sandbox.roles import UPLOAD_ROLES, RoleEnum
 from sandbox.state import SandboxState
 from sandbox.wsgi import make_threaded_server
 

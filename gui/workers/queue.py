@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -12,12 +13,34 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from core import safejson
-from core.errors import AzaionError
+from core.errors import AzaionError, InvalidNameError
 from core.fileio import write_bytes_atomic
+from core.names import validate_folder, validate_name
 from core.paths import data_dir
 from gui.workers.jobs import Job, JobKind, JobState, JobWorker, discard_resumable_state, job_from_spec
 
 log = logging.getLogger("azaion.gui.queue")
+
+QUEUE_MAX = 4 << 20
+"""The saved queue holds a few hundred short entries at most; a larger file is not ours."""
+_SPEC_FIELDS = {"upload": {"kind", "path", "folder", "name"}, "download": {"kind", "folder", "name", "target_dir"}}
+
+
+def valid_spec(spec: object) -> bool:
+    """A saved transfer as ``_persist`` writes it: kind, its fields as text (folder and name valid names, paths
+    absolute) and the server's URL, nothing else."""
+    if not isinstance(spec, dict) or spec.get("kind") not in _SPEC_FIELDS:
+        return False
+    fields = _SPEC_FIELDS[spec["kind"]] | {"api_url"}
+    if set(spec) != fields or not all(isinstance(spec[k], str) and len(spec[k]) <= 4096 for k in fields):
+        return False
+    try:
+        validate_folder(spec["folder"])
+        validate_name(spec["name"])
+    except InvalidNameError:
+        return False
+    where = spec.get("path") or spec.get("target_dir")
+    return "\x00" not in where and Path(where).is_absolute()
 
 TICK_MS = 100
 CACHE_KINDS = (JobKind.UPLOAD, JobKind.DOWNLOAD)
@@ -200,13 +223,32 @@ class TransferQueue(QObject):
         return restored
 
     def _load_specs(self) -> list[dict]:
+        """The saved transfers that are valid (``valid_spec``). A file that is not a list of them (another shape,
+        JSON nested too deep, an invalid entry) is set aside as ``queue.json.invalid`` with a warning, kept for
+        a look and never read again; its valid entries are still used (and saved again by ``_persist``)."""
         if self._store is None:
             return []
         try:
-            data = safejson.loads(self._store.read_text("utf-8"))
-        except (OSError, ValueError):
+            raw = self._store.read_bytes()
+        except FileNotFoundError:
             return []
-        return [d for d in data if isinstance(d, dict)] if isinstance(data, list) else []
+        except OSError as exc:
+            log.warning("Could not read the saved transfers %s: %s", self._store, exc)
+            return []
+        try:
+            data = safejson.loads(raw.decode("utf-8")) if len(raw) <= QUEUE_MAX else None
+        except (ValueError, RecursionError):
+            data = None
+        specs = [d for d in data if valid_spec(d)] if isinstance(data, list) else []
+        if not isinstance(data, list) or len(specs) != len(data):
+            aside = self._store.with_name(self._store.name + ".invalid")
+            try:
+                os.replace(self._store, aside)
+                log.warning("Set aside the saved transfers %s as %s: not a list of valid transfers", self._store,
+                            aside.name)
+            except OSError as exc:
+                log.warning("Ignoring invalid saved transfers in %s: %s", self._store, exc)
+        return specs
 
     def _persist(self) -> None:
         if self._store is None or self._client is None:

@@ -30,6 +30,7 @@ def cli(sandbox, tmp_path):
                               capture_output=True, text=True, env=env, timeout=120)
 
     run.journal_dir = xdg["XDG_DATA_HOME"] / "azaion-admin" / "transfers"
+    run.xdg = xdg
     return run
 
 
@@ -132,6 +133,60 @@ def test_abort_by_journal_id_and_unknown_ids(sandbox, make_account, make_client,
     res = cli(creds, "transfers", "abort", journal.id[:10])
     assert res.returncode == 0 and res.stdout == f"aborted {folder}/j.bin (journal {journal.id})\n", res.stderr
     assert pending_keys(sandbox, folder) == {} and client.journals.all() == []
+
+
+def test_the_gui_and_the_cli_never_drive_one_journal_at_once(sandbox, make_account, make_client, cli, folder,
+                                                             tmp_path):
+    """A paused upload is being resumed (here by core in this process, as the GUI does) when the CLI is asked to
+    abort it and to upload the same file again. The abort is refused clearly (nothing is touched); the upload
+    says it waits for the other, then runs once the resume is done (last writer wins). Both end well."""
+    import threading
+
+    creds = make_account(RoleEnum.ResourceUploader)
+    client, journal = paused_upload(make_client, creds, cli, tmp_path, folder, "both.bin")
+    src = tmp_path / "both.bin"
+    driving, go_on = threading.Event(), threading.Event()
+    result: dict = {}
+
+    def on_event(message: str) -> None:
+        if message.startswith("resuming the interrupted upload"):
+            driving.set()
+            go_on.wait(60)
+
+    def resume() -> None:
+        try:
+            result["report"] = client.upload_big_small_resource(src, "both.bin", folder, on_event=on_event)
+        except Exception as exc:  # noqa: BLE001 - reported by the assert below
+            result["error"] = exc
+
+    gui = threading.Thread(target=resume)
+    gui.start()
+    try:
+        assert driving.wait(60)
+        res = cli(creds, "transfers", "abort", journal.id, "--local")
+        assert "is running in another process" in one_error_line(res)
+        assert pending_keys(sandbox, folder) == {journal.upload_id: "both.bin.big"} and client.journals.all()
+        env = {**os.environ, **{k: str(v) for k, v in cli.xdg.items()},
+               "AZAION_EMAIL": creds.email, "AZAION_PASSWORD": creds.password}
+        second = subprocess.Popen([sys.executable, "-m", "core.cli.main", "--api", sandbox.api_url, "upload",
+                                   str(src), "--folder", folder], stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  text=True, env=env)
+        first_line = second.stderr.readline()
+        assert "another upload of" in first_line and "waiting for it to finish" in first_line, first_line
+        assert second.poll() is None  # it waits: it does not drive the journal too
+    finally:
+        go_on.set()
+        gui.join(120)
+    out, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
+    assert "error" not in result and result["report"].resumed is True
+    assert client.journals.all() == [] and pending_keys(sandbox, folder) == {}
+    back = tmp_path / "back.bin"
+    from core.hardware import get_hardware_string
+
+    checker = make_client(creds, cache_dir=tmp_path / "checker", hardware=get_hardware_string())
+    checker.download_big_small_resource("both.bin", folder, back)
+    assert back.read_bytes() == src.read_bytes()
 
 
 def test_clean_aborts_old_orphans_only(sandbox, make_account, cli, folder):
