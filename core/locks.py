@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import stat
 import time
@@ -29,6 +30,8 @@ from pathlib import Path
 from core.cancel import NEVER, CancelToken
 from core.errors import AzaionError, LocalIOError
 from core.fileio import LOCKED_MIN_AGE_S, describe_os_error, fcntl
+
+log = logging.getLogger("azaion.locks")
 
 POLL_S = 0.05
 """How often a waiter tries the lock again (and looks at its cancel token): cancel takes effect within this."""
@@ -59,12 +62,35 @@ def check_private_dir(path: Path) -> Path:
         raise LocalIOError(f"refusing to use {path}: it is not a folder")
     if not owned(st):
         raise LocalIOError(f"refusing to use {path}: the folder belongs to another user (uid {st.st_uid})")
-    if os.name == "posix" and st.st_mode & 0o022:
+    if os.name == "posix" and st.st_mode & 0o002:
         raise LocalIOError(
             f"refusing to use {path}: the folder is writable by other users (mode {stat.S_IMODE(st.st_mode):o}); "
             "make it private (chmod 700) or choose another folder"
         )
+    if os.name == "posix" and st.st_mode & 0o020:
+        _make_private(path, st)
     return path
+
+
+def _make_private(path: Path, st: os.stat_result) -> None:
+    """Our own folder, writable by our group: earlier versions created the cache's and the journals' parents
+    with the umask's mode (0775 under the umask 002 of many desktops), so refusing them would break every upgrade
+    there. Made 0700 through a descriptor opened without following links (the folder checked above, not whatever
+    a link swapped in meanwhile points at)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | NOFOLLOW)
+    except OSError as exc:
+        raise describe_os_error(exc, path) from None
+    try:
+        now = os.fstat(fd)
+        if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino) or not owned(now):
+            raise LocalIOError(f"refusing to use {path}: the folder changed while it was checked")
+        os.fchmod(fd, stat.S_IMODE(now.st_mode) & 0o700)
+    except OSError as exc:
+        raise describe_os_error(exc, path) from None
+    finally:
+        os.close(fd)
+    log.warning("Made %s private (mode 700): it was writable by the group (mode %o)", path, stat.S_IMODE(st.st_mode))
 
 
 def private_dir(path: Path | str, *, below: Path | None = None) -> Path:

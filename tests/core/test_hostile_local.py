@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import random
+import stat
 from pathlib import Path
 
 import pytest
@@ -176,7 +177,7 @@ def _not_ours(path: Path, how: str, elsewhere: Path) -> None:
         os.chown(path, 12345, 12345)
 
 
-@pytest.mark.parametrize("how", ["link", "world-writable", "group-writable", "other-user"])
+@pytest.mark.parametrize("how", ["link", "world-writable", "other-user"])
 @pytest.mark.parametrize("which", ["cache-root", "cache-folder", "staging", "journals"])
 def test_a_folder_that_is_not_ours_is_refused_clearly(make_client, tmp_path, how, which):
     """Refused before anything is sent or written: the upload's folder checks come first, and a download
@@ -206,6 +207,26 @@ def test_a_folder_that_is_not_ours_is_refused_clearly(make_client, tmp_path, how
         assert out.read_bytes() == data
     if how == "link":
         assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("which", ["cache-root", "cache-folder", "staging", "journals"])
+def test_our_group_writable_folder_is_made_private_and_used(make_client, tmp_path, which):
+    """Earlier versions made these folders with the umask's mode (0775 under umask 002): an upgrade there must
+    work, with the folder tightened to 0700 instead of refused."""
+    data = data_of(MiB, 8)
+    cache, journals = tmp_path / "cache", tmp_path / "journals"
+    target = {"cache-root": cache, "cache-folder": cache / FOLDER, "staging": cache / ".staging",
+              "journals": journals / "uploads"}[which]
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _not_ours(target, "group-writable", tmp_path / "elsewhere")
+    client = make_client(cache_dir=cache, journal_dir=journals)
+    src = tmp_path / "up.bin"
+    src.write_bytes(data)
+    client.upload_big_small_resource(src, "g.bin", FOLDER)
+    out = tmp_path / "out.bin"
+    client.download_big_small_resource("g.bin", FOLDER, out)
+    assert out.read_bytes() == data
+    assert stat.S_IMODE(target.stat().st_mode) == 0o700
 
 
 # ---- journals, sidecars and records that are not what they claim -----------------------------------------
