@@ -206,6 +206,7 @@ def upload(
     try:
         cdn = with_retries(lambda: client.cdn, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
                            what="fetch cdn.yaml")  # fail before encrypting gigabytes
+        cdn.require_uploader()  # a role the server gave no uploader keys: say so before any work
         # One upload of a name at a time on this machine (the GUI's and the CLI's too): two would drive one
         # journal and staged file, or pair one's big part with the other's small part on the server.
         name_lock = client.journals.name_lock(

@@ -44,11 +44,14 @@ def test_an_operator_reads_the_cdn_but_its_served_keys_cannot_write(sandbox, mak
 
 
 def test_core_upload_without_uploader_keys_is_a_clear_error_leaving_nothing(sandbox, make_client):
-    """Through core (as the GUI calls it): a clear UploadNotAllowedError; nothing on the CDN, no staged files."""
+    """Through core (as the GUI calls it): a clear UploadNotAllowedError before any stage starts (no encrypting
+    of what may be gigabytes); nothing on the CDN, no staged files."""
     name = f"roles-{uuid.uuid4().hex[:8]}.bin"
     operator = make_client(role=RoleEnum.Operator)
+    stages: list[str] = []
     with pytest.raises(PermissionDeniedError, match="cannot upload"):
-        operator.upload_big_small_resource(b"payload" * 1000, name, "models")
+        operator.upload_big_small_resource(b"payload" * 1000, name, "models", on_stage=stages.append)
+    assert stages == []
     with pytest.raises(ClientError):
         sandbox.s3_client().head_object(Bucket="models", Key=f"{name}.big")
     assert operator.cache.staged() == [] and operator.cache.leftovers() == []
