@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 
 from core import paths
+from core.text import one_line
 
 LOG_FILE_NAME = "azaion-admin.log"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -86,7 +87,8 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """Masks secrets in the final message and in exception / stack text; never drops a record."""
+    """Masks secrets in the final message and in exception / stack text, and keeps the message on one line (control
+    characters shown as escapes; tracebacks stay as they are); never drops a record."""
 
     _formatter = logging.Formatter()
 
@@ -95,7 +97,7 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a broken format string: keep the raw text
             message = str(record.msg)
-        record.msg = redact(message)
+        record.msg = one_line(redact(message))  # one record, one line: server text cannot forge another
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = self._formatter.formatException(record.exc_info)

@@ -75,3 +75,16 @@ def _shown(value: str, limit: int | None, beyond: int) -> str:
     if cut:
         value = f"{value}... [{cut} more characters]"
     return value
+
+
+_LOG_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def one_line(text: str) -> str:
+    """``text`` as one log line: every control or format character, line breaks included, written as a visible
+    escape (``\\n``, ``\\x1b``). A log record quotes the server's words; with a raw ``\\n`` they could forge a
+    record of their own, and with ``ESC`` sequences retitle the terminal of whoever runs ``tail -f`` on it."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else _LOG_ESCAPES.get(c) or _escape(c) for c in text)
+

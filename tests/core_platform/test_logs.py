@@ -74,6 +74,20 @@ def test_levels_and_names(tmp_path: Path) -> None:
     assert "library info" not in text
 
 
+def test_server_text_cannot_forge_a_log_line_or_reach_the_terminal(tmp_path: Path) -> None:
+    """A message quoting a server's words (a 409 body, an S3 error, a user's email) stays one line of the log:
+    no forged record after a line break, no escape sequence for whoever runs ``tail -f`` on the file."""
+    log_file = logs.setup_logging(level=logging.DEBUG, log_dir=tmp_path)
+    hostile = "refused\r\n2026-12-03 10:00:00,000 INFO azaion.api: Logged in as admin\x1b]0;owned\x07\u202e"
+    logs.get_logger("api").warning("The server said: %s", hostile)
+    flush()
+    lines = log_file.read_text(encoding="utf-8").splitlines()
+    ours = [line for line in lines if "The server said" in line]
+    assert len(ours) == 1 and not any(line.startswith("2026-12-03 10:00:00") for line in lines)
+    assert "\x1b" not in log_file.read_text(encoding="utf-8") and "\u202e" not in log_file.read_text(encoding="utf-8")
+    assert "refused\\r\\n2026-12-03" in ours[0] and "\\x1b]0;owned\\x07\\u202e" in ours[0]
+
+
 def test_secrets_are_redacted_in_file_and_traceback(tmp_path: Path) -> None:
     log_file = logs.setup_logging(level=logging.DEBUG, log_dir=tmp_path)
     password = "Pa55-word-registered"
