@@ -30,6 +30,7 @@ from core.errors import (
 )
 from core.settings import BUILTIN_PROFILE_IDS
 from gui.assets import icon
+from gui.dialogs import set_primary
 from gui.profile_names import profile_display_name
 from gui.session import CUSTOM_PROFILE, AppContext, LoginResult
 from gui.theme import ensure_language
@@ -107,7 +108,6 @@ class LoginDialog(QDialog):
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.login_button = self.buttons.addButton(self.tr("Log in"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.login_button.setObjectName("loginButton")
-        self.login_button.setDefault(True)
         self.buttons.accepted.connect(self.start_login)
         self.buttons.rejected.connect(self.reject)
 
@@ -120,6 +120,7 @@ class LoginDialog(QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(self.busy)
         layout.addWidget(self.buttons)
+        set_primary(self.buttons, self.login_button)  # Enter logs in, also after a failed attempt
 
         self._fill_profiles()
         self.profile_combo.currentIndexChanged.connect(self._on_profile_changed)
@@ -131,6 +132,13 @@ class LoginDialog(QDialog):
                 self.email_edit.setText(next(e for e, r in DEMO_ACCOUNTS if r.name == "Admin"))
             self.password_edit.setText(DEMO_PASSWORD)
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 60)
+        # The first field still to fill has the focus (Qt would give it to the first in the tab chain).
+        if not self.url_edit.text() or self.url_edit.hasFocus():
+            self.url_edit.setFocus()
+        elif not self.email_edit.text():
+            self.email_edit.setFocus()
+        else:
+            self.focus_password()
 
     # -- profiles -------------------------------------------------------------------------------------------
 
@@ -229,5 +237,11 @@ class LoginDialog(QDialog):
         self.set_busy(False)
         log.warning("Login failed: %s", exc)
         self.show_error(login_error_text(exc))
+        self.login_button.setDefault(True)
+        self.password_edit.setFocus()
+        self.password_edit.selectAll()
+
+    def focus_password(self) -> None:
+        """After log out: the server and email are kept, the password is what the user types next."""
         self.password_edit.setFocus()
         self.password_edit.selectAll()

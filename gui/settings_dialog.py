@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from core.errors import ConfigError
 from core.progress import human_bytes
 from core.settings import BUILTIN_PROFILE_IDS, Profile
+from gui.dialogs import set_primary
 from gui.session import AppContext
 from gui.theme import apply_theme
 from gui.workers.jobs import JobState
@@ -165,6 +166,8 @@ class SettingsDialog(QDialog):
         layout.addWidget(tabs)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        set_primary(buttons)
+        self.buttons = buttons
         self.tabs = tabs
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
         self.update_cache_size()

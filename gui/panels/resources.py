@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from core.names import validate_folder
 from gui.assets import icon
+from gui.dialogs import set_primary
 from gui.models import ResourceFilterProxy, ResourceRow, ResourceTableModel, rows_from_listing
 from gui.panels.base import Panel
 from gui.workers.jobs import download_job
@@ -79,6 +80,7 @@ class ClearFolderDialog(QDialog):
         layout.addWidget(text)
         layout.addWidget(self.edit)
         layout.addWidget(self.buttons)
+        set_primary(self.buttons, self.ok)
 
     def confirmed(self) -> bool:
         return self.edit.text().strip() == CONFIRM_WORD

@@ -34,6 +34,7 @@ from core import users as users_api
 from core.logs import register_secret
 from core.models import RoleEnum, User
 from gui.assets import icon
+from gui.dialogs import set_primary
 from gui.panels.admin import BatchOutcome, combo_role, fill_role_combo, refusal_text, role_text, run_batch
 from gui.panels.base import Panel
 from gui.panels.users_model import RoleDelegate, UserRow, UsersFilterProxy, UsersTableModel, make_rows
@@ -94,7 +95,6 @@ class CreateUserDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.create_button = self.buttons.addButton(self.tr("&Create"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.create_button.setObjectName("createButton")
-        self.create_button.setDefault(True)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -102,6 +102,7 @@ class CreateUserDialog(QDialog):
         layout.addWidget(self.hint)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        set_primary(self.buttons, self.create_button)
         for edit in (self.email_edit, self.password_edit, self.repeat_edit):
             edit.textChanged.connect(self.validate)
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 60)
@@ -185,6 +186,8 @@ class ChangeRoleDialog(QDialog):
         layout.addWidget(label)
         layout.addWidget(self.combo)
         layout.addWidget(buttons)
+        set_primary(buttons)
+        self.buttons = buttons
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 50)
 
     def role(self) -> RoleEnum:

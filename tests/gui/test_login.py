@@ -113,3 +113,57 @@ def test_remember_me_keyring_and_logout(qtbot, app_factory, make_account):
     third = app_factory()
     qtbot.waitUntil(lambda: third.login_dialog is not None, timeout=10000)
     assert third.window is None
+
+
+def test_enter_after_failed_login_logs_in(qtbot, app_factory, make_account):
+    """Defect: after "Wrong email or password." Cancel had become the default button, so retyping the password
+    and pressing Enter closed the dialog (and the app). Log in stays the default, the password is focused with
+    its text selected, and Enter logs in."""
+    from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+    creds = make_account(RoleEnum.Operator)
+    controller = app_factory()
+    dialog = controller.login_dialog
+    dialog.activateWindow()
+    type_login(qtbot, dialog, creds.email, creds.password + "-wrong")
+    qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=20000)
+    cancel = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+    assert dialog.login_button.isDefault() and not cancel.isDefault()
+    assert not cancel.autoDefault()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.password_edit, timeout=5000)
+    assert dialog.password_edit.selectedText() == dialog.password_edit.text() != ""
+    qtbot.keyClicks(dialog.password_edit, creds.password)  # replaces the selected text
+    assert dialog.password_edit.text() == creds.password
+    qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: controller.window is not None, timeout=20000)
+    controller.window.confirm_close = lambda _n: True
+    assert dialog.result() == dialog.DialogCode.Accepted
+
+
+def test_every_dialog_keeps_its_primary_button_default(qtbot, app_factory):
+    """The class of the defect above: in every dialog box of the app (login, settings, clear folder, new user,
+    change role) only the primary button is auto-default, so Cancel can never become the default."""
+    from PySide6.QtWidgets import QDialogButtonBox, QPushButton
+
+    from gui.panels.resources import ClearFolderDialog
+    from gui.panels.users import ChangeRoleDialog, CreateUserDialog
+    from gui.panels.users_model import UserRow
+    from gui.settings_dialog import SettingsDialog
+
+    controller = app_factory(sandbox_mode=True)
+    dialog = controller.login_dialog
+    login_box = dialog.buttons
+    qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: controller.window is not None, timeout=20000)
+    window = controller.window
+    window.confirm_close = lambda _n: True
+    panel = window.users_panel
+    row = UserRow(window.session.user, None)
+    dialogs = [SettingsDialog(window.ctx, window.client, window), ClearFolderDialog("demo", window),
+               CreateUserDialog(panel), ChangeRoleDialog(panel, row)]
+    for box in [login_box, *(d.buttons for d in dialogs)]:
+        primary = [b for b in box.buttons() if isinstance(b, QPushButton) and b.autoDefault()]
+        assert len(primary) == 1, f"{box.window().windowTitle()}: auto-default buttons {[b.text() for b in primary]}"
+        assert box.buttonRole(primary[0]) == QDialogButtonBox.ButtonRole.AcceptRole and primary[0].isDefault()
+    for d in dialogs:
+        d.deleteLater()
