@@ -31,6 +31,7 @@ from core.errors import (
 from core.settings import BUILTIN_PROFILE_IDS
 from gui.assets import icon
 from gui.dialogs import set_primary
+from gui.fit import StatusLabel
 from gui.profile_names import profile_display_name
 from gui.session import CUSTOM_PROFILE, AppContext, LoginResult
 from gui.theme import ensure_language
@@ -85,7 +86,7 @@ class LoginDialog(QDialog):
         self.remember_box = QCheckBox(self.tr("Remember me on this computer"))
         self.remember_box.setObjectName("remember")
         self.remember_box.setToolTip(self.tr("Keep the password in the system keyring"))
-        self.error_label = QLabel()
+        self.error_label = StatusLabel()
         self.error_label.setObjectName("errorLabel")
         self.error_label.setWordWrap(True)
         self.error_label.hide()

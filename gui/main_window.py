@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from core.errors import AuthError, UnreachableError
 from core.models import RoleEnum
 from gui.assets import icon
+from gui.fit import StatusLabel, hold_size
 from gui.logview import QtLogHandler
 from gui.panels.admin import role_text
 from gui.panels.base import Panel
@@ -129,6 +130,7 @@ class MainWindow(QMainWindow):
         self.notifier = Notifier(self)
         self._retranslate_pending = False
         self._build_ui()
+        hold_size(self)  # the window's size is the user's: no text may widen it
         self._update_title()
         self._restore_state()
         restored = self.queue.attach(self.client)  # unfinished transfers of this server come back as Paused
@@ -149,7 +151,7 @@ class MainWindow(QMainWindow):
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.ensurePolished()  # item sizes must include the style sheet's padding, also when rebuilt
         self.stack = QStackedWidget()
-        self.banner = QLabel()
+        self.banner = StatusLabel()
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
         self.banner.hide()
@@ -288,10 +290,10 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.user_label = QLabel(self.session.user.email)
-        self.role_label = QLabel(role_text(self.role))
-        self.server_label = QLabel(self.server_text())
-        self.connection_label = QLabel()
+        self.user_label = StatusLabel(self.session.user.email, single_line=True, chars=30)
+        self.role_label = StatusLabel(role_text(self.role), single_line=True, chars=20)
+        self.server_label = StatusLabel(self.server_text(), single_line=True, chars=40)
+        self.connection_label = StatusLabel(single_line=True, chars=20)
         for widget in (self.user_label, self.role_label, self.server_label, self.connection_label):
             bar.addPermanentWidget(widget)
         self.set_connection(True)

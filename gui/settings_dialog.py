@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -39,6 +38,7 @@ from core.errors import ConfigError
 from core.progress import human_bytes
 from core.settings import BUILTIN_PROFILE_IDS, Profile
 from gui.dialogs import set_primary
+from gui.fit import StatusLabel
 from gui.session import AppContext
 from gui.theme import apply_theme
 from gui.workers.jobs import JobState
@@ -113,7 +113,7 @@ class SettingsDialog(QDialog):
         self.cache_edit.setPlaceholderText(str(ctx.cache_root()))
         browse = QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self._browse_cache)
-        self.cache_size = QLabel()
+        self.cache_size = StatusLabel()
         self.cache_size.setObjectName("cacheSize")
         clear = QPushButton(self.tr("Clear cache"))
         clear.setObjectName("clearCache")
@@ -156,7 +156,7 @@ class SettingsDialog(QDialog):
         iform.addRow(self.tr("Image prefix"), self.prefix)
         tabs.addTab(images, self.tr("Images"))
 
-        self.error = QLabel()
+        self.error = StatusLabel()
         self.error.setObjectName("errorLabel")
         self.error.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

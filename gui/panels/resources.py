@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from core.names import validate_folder
 from gui.assets import icon
 from gui.dialogs import set_primary
+from gui.fit import StatusLabel
 from gui.models import ResourceFilterProxy, ResourceRow, ResourceTableModel, rows_from_listing
 from gui.panels.base import Panel
 from gui.workers.jobs import download_job
@@ -117,7 +118,7 @@ class ResourcesPanel(Panel):
         self.download_button.setObjectName("downloadButton")
         self.clear_button = QPushButton(icon("clear"), self.tr("C&lear folder…"))
         self.clear_button.setObjectName("clearButton")
-        self.status_label = QLabel()
+        self.status_label = StatusLabel()
         self.status_label.setObjectName("resourcesStatus")
 
         top = QHBoxLayout()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.assets import icon
+from gui.fit import StatusLabel
 from gui.models import FRACTION_ROLE, JOB_ROLE, TransfersModel
 from gui.panels.base import Panel
 from gui.workers.jobs import JobState
@@ -86,7 +87,7 @@ class TransfersPanel(Panel):
         self.concurrency.setRange(1, 16)
         self.concurrency.setValue(self.queue.concurrency)
         self.concurrency.setToolTip(self.tr("How many transfers run at the same time"))
-        self.summary = QLabel()
+        self.summary = StatusLabel()
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.pause_button.clicked.connect(lambda: self._each_selected(self.queue.pause))
         self.resume_button.clicked.connect(lambda: self._each_selected(self.queue.resume))

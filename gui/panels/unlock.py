@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from core.progress import human_bytes
 from gui.assets import icon
+from gui.fit import StatusLabel
 from gui.panels.base import Panel
 from gui.panels.upload import DropZone
 from gui.workers import images as image_jobs
@@ -92,9 +93,9 @@ class UnlockPanel(Panel):
         self.version_edit = QLineEdit()
         self.version_edit.setObjectName("versionEdit")
         self.version_edit.textChanged.connect(self._on_version_changed)
-        self.docker_label = QLabel()
+        self.docker_label = StatusLabel()
         self.docker_label.setObjectName("dockerLabel")
-        self.availability = QLabel()
+        self.availability = StatusLabel()
         self.availability.setObjectName("unlockAvailability")
         self.availability.setWordWrap(True)
         self.drop_zone = ArchiveDropZone()
@@ -112,7 +113,7 @@ class UnlockPanel(Panel):
         self.progress.setRange(0, PROGRESS_STEPS)
         self.progress.setValue(0)
         self.progress.setTextVisible(False)
-        self.progress_label = QLabel()
+        self.progress_label = StatusLabel()
         self.progress_label.setObjectName("unlockProgressLabel")
         self.progress_done = 0
         self.progress_total: int | None = None

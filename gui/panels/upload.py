@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from core.errors import AzaionError
 from core.names import validate_folder, validate_name
 from gui.assets import icon
+from gui.fit import StatusLabel
 from gui.panels.base import Panel
 from gui.panels.resources import DEFAULT_FOLDERS
 from gui.workers.jobs import upload_job
@@ -122,7 +123,7 @@ class UploadPanel(Panel):
         self.add_folder_button.clicked.connect(self._pick_folder)
         self.recent = QListWidget()
         self.recent.setObjectName("recentUploads")
-        self.status_label = QLabel()
+        self.status_label = StatusLabel()
         self.status_label.setWordWrap(True)
 
         top = QHBoxLayout()

@@ -35,6 +35,7 @@ from core.logs import register_secret
 from core.models import RoleEnum, User
 from gui.assets import icon
 from gui.dialogs import set_primary
+from gui.fit import StatusLabel
 from gui.panels.admin import BatchOutcome, combo_role, fill_role_combo, refusal_text, role_text, run_batch
 from gui.panels.base import Panel
 from gui.panels.users_model import RoleDelegate, UserRow, UsersFilterProxy, UsersTableModel, make_rows
@@ -68,10 +69,10 @@ class CreateUserDialog(QDialog):
         self.role_combo = QComboBox()
         self.role_combo.setObjectName("newRole")
         fill_role_combo(self.role_combo, panel.actor_role(), RoleEnum.Operator)
-        self.hint = QLabel()
+        self.hint = StatusLabel()
         self.hint.setObjectName("createHint")
         self.hint.setWordWrap(True)
-        self.error = QLabel()
+        self.error = StatusLabel()
         self.error.setObjectName("errorLabel")
         self.error.setWordWrap(True)
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -225,11 +226,11 @@ class UsersPanel(Panel):
         self.search_timer.setSingleShot(True)
         self.search_timer.setInterval(SEARCH_DEBOUNCE_MS)
         self.search_timer.timeout.connect(self.refresh)
-        self.me_label = QLabel()
+        self.me_label = StatusLabel()
         self.me_label.setObjectName("meLabel")
-        self.count_label = QLabel()
+        self.count_label = StatusLabel()
         self.count_label.setObjectName("usersCount")
-        self.message_label = QLabel()
+        self.message_label = StatusLabel()
         self.message_label.setObjectName("usersMessage")
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
