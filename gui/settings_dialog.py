@@ -141,7 +141,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Cache folder"), crow)
         form.addRow("", srow)
         form.addRow(self.tr("Transfers at once"), self.concurrency)
-        form.addRow(self.tr("Language"), self.language)
+        form.addRow(self.tr("&Language"), self.language)  # Alt+L (the created label's buddy)
         form.addRow(self.tr("Theme"), self.theme)
         tabs.addTab(general, self.tr("General"))
 
