@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from core.errors import AuthError, UnreachableError
 from core.models import RoleEnum
 from gui.assets import icon
+from gui.connection import ConnectionWatch
 from gui.fit import StatusLabel, hold_size
 from gui.logview import QtLogHandler
 from gui.panels.admin import role_text
@@ -129,6 +130,9 @@ class MainWindow(QMainWindow):
         ensure_language(ctx.settings.language)
         self.notifier = Notifier(self)
         self._retranslate_pending = False
+        self.connection_watch = ConnectionWatch(self.client, self)
+        self.connection_watch.answered.connect(lambda: self.set_connection(True))
+        self.runner.failed.connect(self.note_error)
         self._build_ui()
         hold_size(self)  # the window's size is the user's: no text may widen it
         self._update_title()
@@ -399,9 +403,11 @@ class MainWindow(QMainWindow):
         self.connection_label.setToolTip(detail)
 
     def note_error(self, exc: BaseException) -> None:
-        if isinstance(exc, UnreachableError):
-            self.set_connection(False, str(exc))
-        elif isinstance(exc, AuthError):
+        """A request failed: the indicator says Offline when the server could not be reached (or refused the
+        session); any answer from the server (ConnectionWatch) says Connected again."""
+        if self._closed:
+            return
+        if isinstance(exc, UnreachableError | AuthError):
             self.set_connection(False, str(exc))
 
     def show_banner(self, text: str) -> None:
@@ -448,6 +454,8 @@ class MainWindow(QMainWindow):
     def _on_job_finished(self, job: Job) -> None:
         if job.state is JobState.DONE:
             self.set_connection(True)
+        elif job.state is JobState.FAILED and job.error is not None:
+            self.note_error(job.error)
         if job.state in (JobState.DONE, JobState.FAILED) and not self.isActiveWindow():
             ran = (job.finished_at or 0) - (job.started_at or job.finished_at or 0)
             if ran >= LONG_JOB_SECONDS or job.kind in (JobKind.UNLOCK, JobKind.LOCK):
@@ -565,6 +573,11 @@ class MainWindow(QMainWindow):
         self.qsettings.setValue("window/geometry", self.saveGeometry())
         self.qsettings.setValue("window/last_panel", self.current_panel().key)
         self.qsettings.sync()
+        try:
+            self.runner.failed.disconnect(self.note_error)
+        except (RuntimeError, TypeError):
+            pass
+        self.connection_watch.detach()
         self.queue.shutdown()
         self.unlock_panel.shutdown()
         self.notifier.close()

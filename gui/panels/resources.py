@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
 
 from core.names import validate_folder
 from gui.assets import icon
+from gui.details import DetailsButton, show_error
 from gui.dialogs import set_primary
 from gui.fit import StatusLabel
 from gui.models import ResourceFilterProxy, ResourceRow, ResourceTableModel, rows_from_listing
 from gui.panels.base import Panel
 from gui.workers.jobs import download_job
-from gui.workers.task import describe_exception
 
 log = logging.getLogger("azaion.gui.resources")
 
@@ -120,6 +120,7 @@ class ResourcesPanel(Panel):
         self.clear_button.setObjectName("clearButton")
         self.status_label = StatusLabel()
         self.status_label.setObjectName("resourcesStatus")
+        self.details_button = DetailsButton()
 
         top = QHBoxLayout()
         folder_label = QLabel(self.tr("F&older"))
@@ -131,6 +132,7 @@ class ResourcesPanel(Panel):
         top.addWidget(self.search_edit, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status_label, 1)
+        bottom.addWidget(self.details_button)
         bottom.addWidget(self.clear_button)
         bottom.addWidget(self.download_button)
         layout = QVBoxLayout(self)
@@ -206,11 +208,12 @@ class ResourcesPanel(Panel):
         try:
             validate_folder(folder)
         except Exception as exc:
-            self.status_label.setText(describe_exception(exc))
+            show_error(self.status_label, self.details_button, exc)
             return
         self.loading = True
         self.refresh_button.setEnabled(False)
         self.status_label.setText(self.tr("Loading {0}…").format(folder))
+        self.details_button.set_details()
         client = self.window_.client
 
         def work() -> list[ResourceRow]:
@@ -235,11 +238,11 @@ class ResourcesPanel(Panel):
         self.loading = False
         self.refresh_button.setEnabled(True)
         self.window_.note_error(exc)
-        self.status_label.setText(self.tr("Could not list {0}: {1}").format(folder, describe_exception(exc)))
+        show_error(self.status_label, self.details_button, exc, self.tr("Could not list {0}:").format(folder))
 
     def _on_clear_failed(self, folder: str, exc: BaseException) -> None:
         self.window_.note_error(exc)
-        self.status_label.setText(self.tr("Could not clear {0}: {1}").format(folder, describe_exception(exc)))
+        show_error(self.status_label, self.details_button, exc, self.tr("Could not clear {0}:").format(folder))
 
     def set_rows(self, rows: list[ResourceRow], folder: str = "") -> None:
         """Show these rows (benchmarks, tests) without asking the server."""
@@ -256,10 +259,11 @@ class ResourcesPanel(Panel):
         total = self.model.rowCount()
         shown = self.proxy.rowCount()
         folder = self.loaded_folder or self.folder()
+        self.details_button.set_details()
         if shown == total:
-            self.status_label.setText(self.tr("{0}: {1} items").format(folder, total))
+            self.status_label.setText(self.tr("{0}: %n item(s)", "", total).format(folder))
         else:
-            self.status_label.setText(self.tr("{0}: {1} of {2} items").format(folder, shown, total))
+            self.status_label.setText(self.tr("{0}: {1} of %n item(s)", "", total).format(folder, shown))
 
     # -- download -------------------------------------------------------------------------------------------
 

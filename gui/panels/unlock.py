@@ -106,7 +106,7 @@ class UnlockPanel(Panel):
         self.unlock_button.setObjectName("unlockButton")
         self.unlock_button.clicked.connect(self.start_unlock)
         self.check_button = QPushButton(icon("refresh"), self.tr("Chec&k images"))
-        self.check_button.clicked.connect(self.start_check)
+        self.check_button.clicked.connect(lambda: self.start_check())  # not clicked(bool): "False Checked: …"
 
         self.progress = QProgressBar()
         self.progress.setObjectName("unlockProgress")

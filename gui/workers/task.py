@@ -48,6 +48,7 @@ class _TaskThread(QThread):
 
 class TaskRunner(QObject):
     busy_changed = Signal(int)
+    failed = Signal(object)  # every call's exception, before its own callback (the connection indicator)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +103,8 @@ class TaskRunner(QObject):
         thread.wait()
         thread.deleteLater()
         self.busy_changed.emit(len(self._callbacks))
+        if not ok:
+            self.failed.emit(value)
         try:
             if ok and on_success is not None:
                 on_success(value)

@@ -146,6 +146,7 @@ def test_every_error_headline_and_documented_refusal_is_translated(ukrainian):
 
     sources = [text for _kind, text in errors_text._HEADLINES] + list(errors_text.CONFLICT_MESSAGES.values())
     sources += list(errors_text._OS_HEADLINES.values()) + ["The server refused the request"]
+    sources += [text for _kind, text in errors_text._ADVICE] + [errors_text._UNEXPECTED]
     untranslated = [s for s in sources if QCoreApplication.translate(errors_text.CONTEXT, s) == s]
     assert untranslated == []
 

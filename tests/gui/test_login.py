@@ -65,7 +65,16 @@ def test_unreachable_server_message(qtbot, app_factory, make_account):
     dialog.url_edit.setText("http://127.0.0.1:9")
     type_login(qtbot, dialog, creds.email, creds.password)
     qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=30000)
-    assert dialog.error_label.text().startswith("Cannot reach the server.")
+    # One sentence saying what happened and what to do; the technical text only behind Details (it was "Cannot
+    # reach the server. cannot reach the server … HTTPConnectionPool(host=…) … NewConnectionError", cut off).
+    text = dialog.error_label.text()
+    assert text == ("Cannot reach the server. Check the server address and the network connection, then try "
+                    "again."), text
+    assert dialog.details_button.isVisibleTo(dialog)
+    assert "127.0.0.1:9" in dialog.details_button.details and "UnreachableError" in dialog.details_button.details
+    box = dialog.details_button.show_details()
+    assert box.detailedText() == dialog.details_button.details
+    box.close()
 
 
 def test_sandbox_mode_prefills_and_marks_sandbox(qtbot, app_factory):

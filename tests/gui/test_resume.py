@@ -85,7 +85,7 @@ def test_retry_wait_is_visible_in_the_state_column():
     job = Job(JobKind.DOWNLOAD, "x", lambda c, p: None)
     job.state = JobState.RUNNING
     job.probe.on_retry(3, 6, 8.0, UnreachableError("link down"))
-    assert job.state_text() == "Retrying: retrying in 8 s, attempt 3/6"
+    assert job.state_text() == "Retrying in 8 s (attempt 3 of 6)"  # was "Retrying: retrying in 8 s, …", cut
     job.probe.retry = (3, 6, 0.0, "old")  # the wait is over: back to the normal text
     assert job.state_text() == "Running"
 

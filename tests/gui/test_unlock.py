@@ -437,3 +437,17 @@ def test_role_none_gets_only_a_message(qtbot, logged_in):
     assert not any(action.isEnabled() for action in window.panel_actions)
     assert window.stack.currentWidget() is window.no_role_page
     assert window.nav.currentRow() == -1
+
+
+def test_check_images_button_does_not_show_false(qtbot, logged_in, tmp_path):
+    """Defect: the Check button's clicked(bool) reached start_check(note) as note=False, and the panel said
+    "False Checked: …" or "False Could not check …"."""
+    controller, _ = logged_in(RoleEnum.Operator)
+    window = controller.window
+    window.ctx.settings.docker_command = str(tmp_path / "no-such-docker")
+    window.show_panel("unlock")
+    panel = window.unlock_panel
+    panel.version_edit.setText("1.0.0")
+    qtbot.mouseClick(panel.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "check" in panel.availability.text().lower(), timeout=30000)
+    assert "False" not in panel.availability.text(), panel.availability.text()
