@@ -59,7 +59,7 @@ QCheckBox::indicator:disabled {{ border-color: #5a5e66; }}
 def _dark_qss() -> str:
     from gui.assets import resource_path
 
-    check = resource_path("icons", "check-dark.svg").as_posix()
+    check = resource_path("styles", "check-dark.svg")  # dark only: not among the icons.as_posix()
     return _DARK_QSS + _DARK_INPUTS_QSS.format(border=DARK_BORDER, check=check)
 
 
