@@ -17,9 +17,9 @@ import re
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QLabel, QLayout, QMainWindow, QSizePolicy, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QLayout, QMainWindow, QSizePolicy, QWidget
 
-MAX_WORD = 60
+MAX_WORD = 100
 """Longer words (URLs, hashes, paths, a run of one character) are shortened in the middle: no place to wrap."""
 MAX_CHARS = 400
 """Longer texts are cut (the whole text stays in the tooltip and, for errors, in Details and the log)."""
@@ -41,6 +41,7 @@ class StatusLabel(QLabel):
                  chars: int = 40) -> None:
         super().__init__(parent)
         self._full = ""
+        self._own_tip = False
         self._chars = chars
         self._single = single_line
         self.setWordWrap(not single_line)
@@ -53,11 +54,21 @@ class StatusLabel(QLabel):
         self._full = text or ""
         shown = shorten(self._full, max_chars=MAX_CHARS if not self._single else 2 * MAX_CHARS)
         super().setText(shown)
-        self.setToolTip(self._full if shown != self._full or self._single else "")
+        # The whole text as the tooltip when it is cut (or may be elided); a tooltip the caller set stays.
+        tip = self._full if shown != self._full or self._single else ""
+        if tip or self._own_tip:
+            self.setToolTip(tip)
+        self._own_tip = bool(tip)
+
+    def text(self) -> str:
+        """The text as set (what is drawn may be shortened: ``shown_text``)."""
+        return self._full
 
     def full_text(self) -> str:
-        """The text as set (``text()`` is what is shown, possibly shortened)."""
         return self._full
+
+    def shown_text(self) -> str:
+        return super().text()
 
     def sizeHint(self) -> QSize:  # noqa: N802
         hint = super().sizeHint()
@@ -72,11 +83,20 @@ class StatusLabel(QLabel):
             super().paintEvent(event)
             return
         rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(super().text(), Qt.TextElideMode.ElideRight, rect.width())
+        text = self.fontMetrics().elidedText(self.shown_text(), Qt.TextElideMode.ElideRight, rect.width())
         painter = QPainter(self)
         self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), text,
                                   self.foregroundRole())
         painter.end()
+
+
+def fit_sections(header: QHeaderView, widths: dict[int, int]) -> None:
+    """Interactive columns ``{column: average characters}``, each at least as wide as its header's text (in
+    Ukrainian "Cached locally" is "В локальному кеші" and was cut)."""
+    char = header.fontMetrics().averageCharWidth()
+    for col, chars in widths.items():
+        header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(col, max(char * chars, header.sectionSizeHint(col)))
 
 
 def hold_size(window: QMainWindow, min_chars: int = 90, min_lines: int = 24) -> None:

@@ -33,7 +33,7 @@ from gui.assets import icon
 from gui.details import DetailsButton
 from gui.dialogs import set_primary
 from gui.fit import StatusLabel
-from gui.profile_names import profile_display_name
+from gui.profile_names import CUSTOM_NAME, profile_display_name
 from gui.session import CUSTOM_PROFILE, AppContext, LoginResult
 from gui.theme import ensure_language
 from gui.workers.task import TaskRunner
@@ -224,7 +224,7 @@ class LoginDialog(QDialog):
             exists = any(p.id == profile_id for p in self.ctx.settings.profiles)
             try:
                 self.ctx.settings.add_or_update_profile(
-                    profile_id, name=None if exists else self.tr("Custom"), api_url=url
+                    profile_id, name=None if exists else CUSTOM_NAME, api_url=url  # shown translated
                 )
             except ConfigError as exc:
                 self.show_error(str(exc))

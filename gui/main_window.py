@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStackedWidget,
     QSystemTrayIcon,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -54,6 +55,11 @@ from gui.workers.queue import TransferQueue
 from gui.workers.task import TaskRunner
 
 log = logging.getLogger("azaion.gui.window")
+
+PANEL_SHORTCUTS = {"resources": 1, "upload": 2, "unlock": 3, "suites": 4, "transfers": 5, "log": 6, "users": 7,
+                   "hardware": 8}
+"""Ctrl+<n> per panel, the same for every role (by position, Ctrl+5 was Transfers for an operator but Users for an
+administrator); the administrators' panels come last so the others' numbers are the same in every role."""
 
 LONG_JOB_SECONDS = 10.0
 """Finished or failed jobs that ran at least this long raise a notification when the window is not active."""
@@ -140,8 +146,8 @@ class MainWindow(QMainWindow):
         restored = self.queue.attach(self.client)  # unfinished transfers of this server come back as Paused
         if restored:
             self.statusBar().showMessage(
-                self.tr("{0} interrupted transfer(s) restored as paused: resume or discard them in Transfers")
-                .format(len(restored)), 15000)
+                self.tr("%n interrupted transfer(s) restored as paused: resume or discard them in Transfers", "",
+                        len(restored)), 15000)
 
     # -- construction ---------------------------------------------------------------------------------------
 
@@ -158,7 +164,19 @@ class MainWindow(QMainWindow):
         self.banner = StatusLabel()
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
-        self.banner.hide()
+        self.banner_close = QToolButton()
+        self.banner_close.setObjectName("bannerClose")
+        self.banner_close.setText("✕")
+        self.banner_close.setAutoRaise(True)
+        self.banner_close.setToolTip(self.tr("Dismiss this message"))
+        self.banner_close.setAccessibleName(self.tr("Dismiss this message"))
+        self.banner_close.clicked.connect(lambda: self.show_banner(""))
+        self.banner_row = QWidget()
+        banner_layout = QHBoxLayout(self.banner_row)
+        banner_layout.setContentsMargins(0, 0, 0, 0)
+        banner_layout.addWidget(self.banner, 1)
+        banner_layout.addWidget(self.banner_close)
+        self.banner_row.hide()
 
         admin = self.role.can_manage_users()
         self.resources_panel = ResourcesPanel(self)
@@ -200,7 +218,7 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(min(char * 34, max(char * 20, widest + self.nav.iconSize().width() + char * 5)))
 
         right = QVBoxLayout()
-        right.addWidget(self.banner)
+        right.addWidget(self.banner_row)
         right.addWidget(self.stack, 1)
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -235,7 +253,7 @@ class MainWindow(QMainWindow):
 
         actions = bar.addMenu(self.tr("&Actions"))
         self.refresh_action = QAction(icon("refresh"), self.tr("&Refresh"), self)
-        self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.refresh_action.setShortcuts([QKeySequence(Qt.Key.Key_F5), QKeySequence("Ctrl+R")])  # as in browsers
         self.refresh_action.triggered.connect(self.refresh_current)
         self.upload_action = QAction(icon("upload"), self.tr("&Upload files…"), self)
         self.upload_action.setShortcut(QKeySequence("Ctrl+U"))
@@ -250,9 +268,10 @@ class MainWindow(QMainWindow):
 
         view = bar.addMenu(self.tr("&View"))
         self.panel_actions: list[QAction] = []
-        for number, panel in enumerate(self.panels, start=1):
+        for panel in self.panels:
             action = QAction(icon(panel.icon_name), panel.title(), self)
-            if number <= 9:
+            number = PANEL_SHORTCUTS.get(panel.key)
+            if number is not None:
                 action.setShortcut(QKeySequence(f"Ctrl+{number}"))
             action.setEnabled(self.panel_allowed(panel)[0])
             action.triggered.connect(lambda _checked=False, key=panel.key: self.show_panel(key))
@@ -411,8 +430,10 @@ class MainWindow(QMainWindow):
             self.set_connection(False, str(exc))
 
     def show_banner(self, text: str) -> None:
+        """A message above the panels (keyring, settings file) until the user dismisses it (✕)."""
         self.banner.setText(text)
         self.banner.setVisible(bool(text))
+        self.banner_row.setVisible(bool(text))
 
     # -- drag and drop anywhere on the window ---------------------------------------------------------------
 
@@ -510,7 +531,7 @@ class MainWindow(QMainWindow):
         queue (and its finished items), the window geometry and the current panel are kept."""
         self._retranslate_pending = False
         key = self.current_panel().key
-        banner = self.banner.text() if self.banner.isVisible() else ""
+        banner = self.banner.full_text() if not self.banner_row.isHidden() else ""
         for panel in self.panels:
             shutdown = getattr(panel, "shutdown", None)
             if callable(shutdown):
@@ -543,6 +564,7 @@ class MainWindow(QMainWindow):
         # thread the garbage collector happens to run in.)
         self._build_ui()
         self._update_title()
+        self.statusBar().clearMessage()  # "The language changes when …": it has changed now
         self.show_banner(banner)
         self.show_panel(key) or self.show_panel("resources")
         self._on_active_changed(len(self.queue.active_jobs()))
@@ -552,7 +574,7 @@ class MainWindow(QMainWindow):
         answer = QMessageBox.question(
             self,
             self.tr("Azaion Admin — Work in progress"),
-            self.tr("{0} transfer(s) are still running or queued. Stop them and continue? Uploads and downloads are paused and can be resumed after the next login; other work is cancelled.").format(count),  # noqa: E501
+            self.tr("%n transfer(s) are still running or queued. Stop them and continue? Uploads and downloads are paused and can be resumed after the next login; other work is cancelled.", "", count),  # noqa: E501
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )

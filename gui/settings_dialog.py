@@ -226,8 +226,8 @@ class SettingsDialog(QDialog):
             size_text, root)
         if interrupted:
             text += "\n\n" + self.tr(
-                "{0} paused or failed transfer(s) keep their partial data in the cache: it is deleted too, so they "
-                "will start again from the beginning when resumed or retried.").format(interrupted)
+                "%n paused or failed transfer(s) keep their partial data in the cache: it is deleted too, so they "
+                "will start again from the beginning when resumed or retried.", "", interrupted)
         return text
 
     def _ask_clear(self, question: str) -> bool:
@@ -243,8 +243,8 @@ class SettingsDialog(QDialog):
     def _refuse_while_running(self) -> bool:
         running = self._running_transfers()
         if running:
-            self.error.setText(self.tr("The cache cannot be cleared while {0} transfer(s) are running or queued: "
-                                       "wait for them or cancel them in Transfers first.").format(running))
+            self.error.setText(self.tr("The cache cannot be cleared while %n transfer(s) are running or queued: "
+                                       "wait for them or cancel them in Transfers first.", "", running))
         return bool(running)
 
     def clear_cache(self) -> bool:

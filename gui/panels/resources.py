@@ -26,7 +26,7 @@ from core.names import validate_folder
 from gui.assets import icon
 from gui.details import DetailsButton, show_error
 from gui.dialogs import set_primary
-from gui.fit import StatusLabel
+from gui.fit import StatusLabel, fit_sections
 from gui.models import ResourceFilterProxy, ResourceRow, ResourceTableModel, rows_from_listing
 from gui.panels.base import Panel
 from gui.workers.jobs import download_job
@@ -109,9 +109,7 @@ class ResourcesPanel(Panel):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         char = self.fontMetrics().averageCharWidth()
-        for col, chars in ((1, 12), (2, 20), (3, 17)):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(col, char * chars)
+        fit_sections(header, {1: 12, 2: 20, 3: 17})
         self.table.doubleClicked.connect(self._on_double_click)
 
         self.download_button = QPushButton(icon("download"), self.tr("&Download…"))
@@ -311,7 +309,7 @@ class ResourcesPanel(Panel):
             job = download_job(self.window_.client, folder, row.name, Path(target_dir), plain=row.plain)
             job.on_done = lambda _j: QTimer.singleShot(0, self._refresh_if_idle)
             jobs.append(self.window_.queue.add(job))
-        self.window_.statusBar().showMessage(self.tr("Queued {0} download(s)").format(len(jobs)), 5000)
+        self.window_.statusBar().showMessage(self.tr("Queued %n download(s)", "", len(jobs)), 5000)
         return jobs
 
     def _refresh_if_idle(self) -> None:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.assets import icon
-from gui.fit import StatusLabel
+from gui.fit import StatusLabel, fit_sections
 from gui.models import FRACTION_ROLE, JOB_ROLE, TransfersModel
 from gui.panels.base import Panel
 from gui.workers.jobs import JobState
@@ -63,13 +63,10 @@ class TransfersPanel(Panel):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        char = self.fontMetrics().averageCharWidth()
         header.setSectionResizeMode(TransfersModel.ITEM, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(TransfersModel.PROGRESS, QHeaderView.ResizeMode.Stretch)
-        for col, chars in ((TransfersModel.DIRECTION, 10), (TransfersModel.SPEED, 13),
-                           (TransfersModel.ETA, 9), (TransfersModel.STATE, 13)):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(col, char * chars)
+        fit_sections(header, {TransfersModel.DIRECTION: 13, TransfersModel.SPEED: 13, TransfersModel.ETA: 9,
+                              TransfersModel.STATE: 18})
 
         self.cancel_button = QPushButton(icon("cancel"), self.tr("Cancel"))
         self.cancel_button.setObjectName("cancelButton")

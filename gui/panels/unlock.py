@@ -436,10 +436,10 @@ class UnlockPanel(Panel):
             self.progress.setValue(0)
         loaded = len(self.images_loaded)
         if total:
-            text = self.tr("{0} of {1} decrypted · {2} image(s) loaded").format(
-                human_bytes(done), human_bytes(total), loaded)
+            text = self.tr("{0} of {1} decrypted · %n image(s) loaded", "", loaded).format(
+                human_bytes(done), human_bytes(total))
         elif loaded:
-            text = self.tr("{0} image(s) loaded").format(loaded)
+            text = self.tr("%n image(s) loaded", "", loaded)
         else:
             text = ""
         self.progress_label.setText(text)
@@ -490,8 +490,8 @@ class UnlockPanel(Panel):
             # docker load had finished (the check after it failed), or docker reported images before it
             # stopped: something was loaded. Mark what it reported, then ask docker again for every service.
             self.show_presence(self._presence_from_loaded(feed.images()))
-            said = self.tr("{0}: {1} — {2} image(s) were loaded.").format(
-                job.state_text(), job.message, len(feed.images()))
+            said = self.tr("{0}: {1} — %n image(s) were loaded.", "", len(feed.images())).format(
+                job.state_text(), job.message)
             self.status_text = said + " " + self.tr("Checking the service images again…")
             if job.message:
                 self._append(job.message)
@@ -565,7 +565,7 @@ class UnlockPanel(Panel):
         job.on_done = lambda j: self._on_lock_done(j, feed)
         self.lock_job = job
         self.output.clear()
-        self.status_text = self.tr("Locking {0} image(s) into {1}…").format(len(images), target.name)
+        self.status_text = self.tr("Locking %n image(s) into {0}…", "", len(images)).format(target.name)
         feed.start()
         self.window_.queue.add(job)
         self._update_buttons()
@@ -576,8 +576,8 @@ class UnlockPanel(Panel):
         if job.state is JobState.DONE:
             report = job.result
             count = len(getattr(report, "images", ()) or ())
-            self.status_text = self.tr("Locked {0} image(s) into {1}; key fragment published for {2}").format(
-                count, getattr(report, "output", job.target), getattr(report, "version", ""))
+            self.status_text = self.tr("Locked %n image(s) into {0}; key fragment published for {1}", "", count).format(
+                getattr(report, "output", job.target), getattr(report, "version", ""))
         else:
             self.status_text = self.tr("Lock: {0}: {1} — no archive written, no fragment published").format(
                 job.state_text(), job.message)

@@ -129,6 +129,7 @@ class UploadPanel(Panel):
         top = QHBoxLayout()
         target_label = QLabel(self.tr("&Target folder"))
         target_label.setBuddy(self.folder_combo)
+        target_label.setMinimumWidth(target_label.sizeHint().width())  # never cut, however narrow the window
         top.addWidget(target_label)
         top.addWidget(self.folder_combo)
         top.addStretch(1)
@@ -191,7 +192,7 @@ class UploadPanel(Panel):
             jobs.append(self.window_.queue.add(job))
             self.recent.insertItem(0, f"{path.name} → {folder}")
         self.window_.qsettings.setValue("upload/last_folder", folder)
-        text = self.tr("Queued {0} file(s) for upload to {1}.").format(len(jobs), folder)
+        text = self.tr("Queued %n file(s) for upload to {0}.", "", len(jobs)).format(folder)
         if skipped:
             text += " " + self.tr("Skipped names that cannot be uploaded: {0}").format(", ".join(skipped))
         if not files:

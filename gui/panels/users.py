@@ -326,7 +326,7 @@ class UsersPanel(Panel):
                                            self.tr("Disable the selected users: they cannot log in"),
                                            lambda: self.set_enabled_selected(False), "Ctrl+D")
         self.role_action = self._action("role", self.tr("Change &role…"), self.tr("Change the selected user's role"),
-                                        self.change_role_selected, "Ctrl+R")
+                                        self.change_role_selected, "F2")  # Ctrl+R is Reload (the window's)
         self.reset_action = self._action("hardware-reset", self.tr("Reset &hardware…"),
                                          self.tr("Unbind the selected user's machine; their next login binds the "
                                                  "machine they use"),
