@@ -132,6 +132,11 @@ def settings_error_text(error: str) -> str:
     return _notice(_SETTINGS_UNREADABLE, error)
 
 
+def conflict_message(code: int) -> str:
+    """The documented Message of a 409 code, translated (for refusing an action before asking the server)."""
+    return _tr(CONFLICT_MESSAGES[code])
+
+
 def conflict_text(exc: ConflictError) -> str:
     """A 409 refusal: the server's Message (translated when it is a documented one, see the module docstring)."""
     message = (exc.message or str(exc)).strip()
@@ -211,5 +216,5 @@ def error_summary(exc: BaseException) -> tuple[str, str]:
     return _tr(_UNEXPECTED), detail
 
 
-__all__ = ["CONFLICT_MESSAGES", "conflict_text", "error_summary", "error_text", "keyring_warning_text",
-           "settings_error_text", "technical_detail"]
+__all__ = ["CONFLICT_MESSAGES", "conflict_message", "conflict_text", "error_summary", "error_text",
+           "keyring_warning_text", "settings_error_text", "technical_detail"]

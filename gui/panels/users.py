@@ -449,14 +449,34 @@ class UsersPanel(Panel):
                 found += 1
         return found
 
+    def refusal(self, row: UserRow, own_account_too: bool = True) -> str:
+        """Why the server would refuse to change ``row`` (docs/protocol.md, 409/60 and 409/70), or "": actions
+        are enabled by these rules instead of failing after the click. ``own_account_too``: the rule "not on your
+        own account" applies (disable, change role, delete; not enable or reset hardware)."""
+        from gui.errors_text import conflict_message
+
+        if own_account_too and row.is_self:
+            return conflict_message(60)  # the server's own wording, translated (gui/errors_text.py)
+        if row.user.role is RoleEnum.ApiAdmin and self.actor_role() is not RoleEnum.ApiAdmin:
+            return conflict_message(70)
+        return ""
+
+    def _gate(self, action: QAction, allowed: bool, why: str = "") -> None:
+        action.setEnabled(allowed)
+        base = action.statusTip()
+        action.setToolTip(f"{base} — {why}" if why and not allowed else base)
+
     def _update_actions(self) -> None:
         rows = self.selected_rows()
-        one = len(rows) == 1
-        self.enable_action.setEnabled(any(not r.user.is_enabled for r in rows))
-        self.disable_action.setEnabled(any(r.user.is_enabled for r in rows))
-        self.role_action.setEnabled(one)
-        self.reset_action.setEnabled(one and rows[0].user.hardware is not None)
-        self.delete_action.setEnabled(one)
+        one = rows[0] if len(rows) == 1 else None
+        why = self.refusal(one) if one is not None else ""
+        self._gate(self.enable_action, any(not r.user.is_enabled and not self.refusal(r, False) for r in rows),
+                   self.refusal(one, False) if one is not None else "")
+        self._gate(self.disable_action, any(r.user.is_enabled and not self.refusal(r) for r in rows), why)
+        self._gate(self.role_action, one is not None and not why, why)
+        self._gate(self.reset_action, one is not None and one.user.hardware is not None
+                   and not self.refusal(one, False), self.refusal(one, False) if one is not None else "")
+        self._gate(self.delete_action, one is not None and not why, why)
 
     def _context_menu(self, pos: QPoint) -> None:
         viewport = self.table.viewport()
@@ -511,7 +531,16 @@ class UsersPanel(Panel):
         ), True
 
     def set_enabled_selected(self, enabled: bool) -> None:
-        rows = [r for r in self.selected_rows() if r.user.is_enabled != enabled]
+        rows = [r for r in self.selected_rows()
+                if r.user.is_enabled != enabled and not self.refusal(r, own_account_too=not enabled)]
+        if not rows:
+            return
+        if not enabled:
+            question = (self.tr("Disable the user “{0}”? They cannot log in until enabled again.").format(rows[0].email)
+                        if len(rows) == 1 else
+                        self.tr("Disable %n users? They cannot log in until enabled again.", "", len(rows)))
+            if not self.confirm(self.tr("Disable users"), question):
+                return
         self.set_enabled([r.email for r in rows], enabled)
 
     def set_enabled(self, emails: list[str], enabled: bool) -> None:

@@ -158,6 +158,13 @@
         </translation>
     </message>
     <message numerus="yes">
+        <source>Disable %n users? They cannot log in until enabled again.</source>
+        <translation>
+            <numerusform>Disable %n user? They cannot log in until enabled again.</numerusform>
+            <numerusform>Disable %n users? They cannot log in until enabled again.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>Enabled %n user(s)</source>
         <translation>
             <numerusform>Enabled %n user</numerusform>

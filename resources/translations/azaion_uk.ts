@@ -1658,6 +1658,22 @@
         <source>{0} of {1} done; {2}: {3}</source>
         <translation>Виконано {0} з {1}; {2}: {3}</translation>
     </message>
+    <message>
+        <source>Disable the user “{0}”? They cannot log in until enabled again.</source>
+        <translation>Вимкнути користувача «{0}»? Він не зможе увійти, доки його знову не ввімкнуть.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Disable %n users? They cannot log in until enabled again.</source>
+        <translation>
+            <numerusform>Вимкнути %n користувача? Він не зможе увійти, доки його знову не ввімкнуть.</numerusform>
+            <numerusform>Вимкнути %n користувачів? Вони не зможуть увійти, доки їх знову не ввімкнуть.</numerusform>
+            <numerusform>Вимкнути %n користувачів? Вони не зможуть увійти, доки їх знову не ввімкнуть.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Disable users</source>
+        <translation>Вимкнення користувачів</translation>
+    </message>
     <message numerus="yes">
         <source>Enabled %n user(s)</source>
         <translation>
