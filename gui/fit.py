@@ -60,6 +60,9 @@ class StatusLabel(QLabel):
             self.setToolTip(tip)
         self._own_tip = bool(tip)
 
+    def clear(self) -> None:
+        self.setText("")
+
     def text(self) -> str:
         """The text as set (what is drawn may be shortened: ``shown_text``)."""
         return self._full

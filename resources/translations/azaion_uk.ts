@@ -1064,6 +1064,10 @@
         <translation>Розшифрування</translation>
     </message>
     <message>
+        <source>Destination</source>
+        <translation>Призначення</translation>
+    </message>
+    <message>
         <source>Direction</source>
         <translation>Напрямок</translation>
     </message>
@@ -1193,6 +1197,14 @@
     <message>
         <source>Forget the selected paused or failed transfers and what they kept</source>
         <translation>Забути вибрані призупинені або невдалі передавання та збережені ними дані</translation>
+    </message>
+    <message>
+        <source>Show in folder</source>
+        <translation>Показати в теці</translation>
+    </message>
+    <message>
+        <source>Open the folder of the selected finished download</source>
+        <translation>Відкрити теку вибраного завершеного завантаження</translation>
     </message>
     <message>
         <source>Retry failed</source>
