@@ -176,6 +176,7 @@ class MainWindow(QMainWindow):
         banner_layout.setContentsMargins(0, 0, 0, 0)
         banner_layout.addWidget(self.banner, 1)
         banner_layout.addWidget(self.banner_close)
+        self.banner.hide()
         self.banner_row.hide()
 
         admin = self.role.can_manage_users()

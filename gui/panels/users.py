@@ -259,7 +259,10 @@ class UsersPanel(Panel):
         for col, chars in widths.items():
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, max(char * chars, header.sectionSizeHint(col)))
-        header.setStretchLastSection(True)
+        # The last column (Drive) took the spare width while email, last login, CPU and GPU were cut: the columns
+        # fit their contents once the users are listed (_fit_columns), the spare width goes to nobody.
+        header.setStretchLastSection(False)
+        self._fitted = False
 
         self._build_actions()
         self.toolbar = QToolBar()
@@ -401,6 +404,7 @@ class UsersPanel(Panel):
         if self._select_after_refresh:
             selected, self._select_after_refresh = {self._select_after_refresh}, None
         self.model.set_rows(make_rows(users, me.email))
+        self._fit_columns()
         self.select_emails(selected)
         self.window_.set_connection(True)
         self._update_count()
@@ -448,6 +452,21 @@ class UsersPanel(Panel):
                     selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
                 found += 1
         return found
+
+    MAX_COLUMN_CHARS = 48
+    """A column fitted to its contents is at most this many average characters wide (long CPU names elide)."""
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its header and contents (at most MAX_COLUMN_CHARS), on the first listing only:
+        after that the widths are the user's."""
+        if self._fitted or self.model.rowCount() == 0:
+            return
+        self._fitted = True
+        cap = self.fontMetrics().averageCharWidth() * self.MAX_COLUMN_CHARS
+        header = self.table.horizontalHeader()
+        for col in range(self.model.columnCount()):
+            self.table.resizeColumnToContents(col)
+            header.resizeSection(col, min(cap, max(header.sectionSize(col), header.sectionSizeHint(col))))
 
     def refusal(self, row: UserRow, own_account_too: bool = True) -> str:
         """Why the server would refuse to change ``row`` (docs/protocol.md, 409/60 and 409/70), or "": actions

@@ -713,7 +713,7 @@
 <context>
     <name>Roles</name>
     <message>
-        <source>None</source>
+        <source>No role</source>
         <translation>Немає</translation>
     </message>
     <message>
@@ -725,19 +725,19 @@
         <translation>Валідатор</translation>
     </message>
     <message>
-        <source>CompanionPC</source>
+        <source>Companion PC</source>
         <translation>Компаньйон-ПК</translation>
     </message>
     <message>
-        <source>Admin</source>
+        <source>Administrator</source>
         <translation>Адміністратор</translation>
     </message>
     <message>
-        <source>ResourceUploader</source>
+        <source>Resource uploader</source>
         <translation>Завантажувач ресурсів</translation>
     </message>
     <message>
-        <source>ApiAdmin</source>
+        <source>API administrator</source>
         <translation>API-адміністратор</translation>
     </message>
 </context>

@@ -51,7 +51,7 @@ def test_table_search_and_look(qtbot, logged_in, add_users, sandbox):
     domain, emails = add_users([HW, None, "legacy-free-text-hardware"])
     sandbox.state.set_enabled(emails[1], False)
     window, panel, creds = open_users(qtbot, logged_in)
-    assert panel.me_label.text().startswith(f"Signed in as {creds.email} (Admin)")
+    assert panel.me_label.text().startswith(f"Signed in as {creds.email} (Administrator)")
     total = panel.model.rowCount()
     assert total >= 8
 
@@ -164,9 +164,9 @@ def test_change_role_by_dialog_and_in_the_table(qtbot, logged_in, add_users, san
     dialog.combo.setCurrentIndex(dialog.combo.findData(int(RoleEnum.ResourceUploader)))
     dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
     qtbot.waitUntil(lambda: sandbox.state.get_user(email).role is RoleEnum.ResourceUploader, timeout=20000)
-    wait_message(qtbot, panel, lambda m: m == f"{email} is now ResourceUploader")
+    wait_message(qtbot, panel, lambda m: m == f"{email} is now Resource uploader")
     qtbot.waitUntil(lambda: panel.model.index(panel.model.find(email), UsersTableModel.ROLE).data()
-                    == "ResourceUploader", timeout=20000)
+                    == "Resource uploader", timeout=20000)
 
     # The Role column edits with a combo box (delegate) and runs the same action.
     index = panel.proxy.index(panel.table.currentIndex().row(), UsersTableModel.ROLE)

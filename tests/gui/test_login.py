@@ -20,7 +20,7 @@ def test_login_through_dialog_shows_main_window(qtbot, app_factory, make_account
     assert window.windowTitle().startswith("Azaion Admin")
     assert "Test sandbox" in window.windowTitle()
     assert window.user_label.text() == creds.email
-    assert window.role_label.text() == "ResourceUploader"
+    assert window.role_label.text() == "Resource uploader"  # a human name, not the protocol's identifier
     assert "Test sandbox" in window.server_label.text()
     assert window.connection_label.text() == "Connected"
     assert not dialog.isVisible()
@@ -88,7 +88,7 @@ def test_sandbox_mode_prefills_and_marks_sandbox(qtbot, app_factory):
     window.confirm_close = lambda _n: True
     assert window.windowTitle().startswith("Azaion Admin") and "SANDBOX" in window.windowTitle()
     assert "SANDBOX" in window.server_label.text()
-    assert window.role_label.text() == "Admin"
+    assert window.role_label.text() == "Administrator"
 
 
 def test_remember_me_keyring_and_logout(qtbot, app_factory, make_account):
