@@ -340,7 +340,11 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             char = self.fontMetrics().averageCharWidth()
-            self.resize(char * 140, self.fontMetrics().height() * 40)
+            size = QSize(char * 165, self.fontMetrics().height() * 42)  # every panel's row of buttons fits
+            screen = self.screen().availableGeometry() if self.screen() is not None else None
+            if screen is not None:  # never larger than the screen (90 % of it at most)
+                size = size.boundedTo(QSize(screen.width() * 9 // 10, screen.height() * 9 // 10))
+            self.resize(size)
         last = str(self.qsettings.value("window/last_panel", "resources"))
         self.show_panel(last) or self.show_panel("resources")
 

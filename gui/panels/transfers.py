@@ -70,10 +70,10 @@ class TransfersPanel(Panel):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(TransfersModel.ITEM, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(TransfersModel.LOCATION, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(TransfersModel.PROGRESS, QHeaderView.ResizeMode.Stretch)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # paths: both ends matter
-        fit_sections(header, {TransfersModel.DIRECTION: 13, TransfersModel.SPEED: 13, TransfersModel.ETA: 9,
-                              TransfersModel.STATE: 18})
+        self.table.setWordWrap(False)
+        fit_sections(header, {TransfersModel.DIRECTION: 13, TransfersModel.PROGRESS: 26, TransfersModel.SPEED: 13,
+                              TransfersModel.ETA: 9, TransfersModel.STATE: 18})
 
         self.cancel_button = QPushButton(icon("cancel"), self.tr("Cancel"))
         self.cancel_button.setObjectName("cancelButton")
@@ -113,8 +113,7 @@ class TransfersPanel(Panel):
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         self.table.doubleClicked.connect(lambda _i: self.show_in_folder())
 
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.summary, 1)
+        buttons = QHBoxLayout()  # the summary has its own line: beside seven buttons it was squeezed to a word a line
         buttons.addWidget(QLabel(self.tr("At once")))
         buttons.addWidget(self.concurrency)
         buttons.addWidget(self.pause_button)
@@ -123,9 +122,11 @@ class TransfersPanel(Panel):
         buttons.addWidget(self.discard_button)
         buttons.addWidget(self.show_button)
         buttons.addWidget(self.retry_button)
+        buttons.addStretch(1)
         buttons.addWidget(self.clear_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.summary)
         layout.addLayout(buttons)
         self._update_summary()
         self._update_buttons()

@@ -41,10 +41,11 @@ def xsession():
 
 @pytest.fixture
 def shot(xsession):
-    """``shot(name)``: a screenshot of the whole screen, kept in SHOTS; returns its path (look at it)."""
+    """``shot(name, window="root")``: a screenshot of the screen (or of one window), kept in SHOTS; returns its
+    path (look at it)."""
 
-    def take(name: str) -> Path:
-        return xsession.screenshot(SHOTS / f"{name}.png")
+    def take(name: str, window: str = "root") -> Path:
+        return xsession.screenshot(SHOTS / f"{name}.png", window)
 
     return take
 

@@ -147,9 +147,10 @@ class XSession:
     def click(self, window: str, x: int, y: int) -> None:
         self.xdotool("mousemove", "--window", window, str(x), str(y), "click", "1")
 
-    def screenshot(self, path: Path) -> Path:
+    def screenshot(self, path: Path, window: str = "root") -> Path:
+        """The whole screen, or one window (its client area) by id."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["import", "-window", "root", str(path)], env=self.env, check=True, timeout=30,
+        subprocess.run(["import", "-window", window, str(path)], env=self.env, check=True, timeout=30,
                        capture_output=True)
         return path
 
