@@ -286,6 +286,9 @@ class MainWindow(QMainWindow):
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
         help_menu.addAction(self.shortcuts_action)
         self.addAction(self.shortcuts_action)
+        self.about_action = QAction(icon("app"), self.tr("&About Azaion Admin"), self)
+        self.about_action.triggered.connect(lambda: self.show_about())
+        help_menu.addAction(self.about_action)
 
     def shortcuts_text(self) -> str:
         """Every menu action with a shortcut, one a line (the Help → Keyboard shortcuts list)."""
@@ -311,6 +314,14 @@ class MainWindow(QMainWindow):
         box.setWindowTitle(self.tr("Azaion Admin — Keyboard shortcuts"))
         box.setText(self.shortcuts_text().replace("\t", " — "))
         box.open()
+
+    def show_about(self):  # noqa: ANN201 - a QMessageBox
+        from core.paths import log_dir
+        from core.settings import default_settings_path
+        from gui.about import show_about
+
+        return show_about(self, self.server_text(), str(default_settings_path()), str(log_dir()),
+                          str(self.ctx.cache_root()))
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()

@@ -2,6 +2,45 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="uk" sourcelanguage="en">
 <context>
+    <name>About</name>
+    <message>
+        <source>About Azaion Admin</source>
+        <translation>Про Azaion Admin</translation>
+    </message>
+    <message>
+        <source>Bundled parts and their licences</source>
+        <translation>Вбудовані складові та їхні ліцензії</translation>
+    </message>
+    <message>
+        <source>Cache folder</source>
+        <translation>Тека кешу</translation>
+    </message>
+    <message>
+        <source>Desktop client of the Azaion platform.</source>
+        <translation>Настільний клієнт платформи Azaion.</translation>
+    </message>
+    <message>
+        <source>Log folder</source>
+        <translation>Тека журналу</translation>
+    </message>
+    <message>
+        <source>Runtime</source>
+        <translation>Середовище</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>Сервер</translation>
+    </message>
+    <message>
+        <source>Settings file</source>
+        <translation>Файл налаштувань</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Версія</translation>
+    </message>
+</context>
+<context>
     <name>Admin</name>
     <message>
         <source>Only an ApiAdmin can grant ApiAdmin</source>
@@ -45,6 +84,25 @@
     <message>
         <source>Clear folder</source>
         <translation>Очистити теку</translation>
+    </message>
+</context>
+<context>
+    <name>Crash</name>
+    <message>
+        <source>Azaion Admin — Unexpected error</source>
+        <translation>Azaion Admin — Неочікувана помилка</translation>
+    </message>
+    <message>
+        <source>Copy details</source>
+        <translation>Копіювати подробиці</translation>
+    </message>
+    <message>
+        <source>Open log folder</source>
+        <translation>Відкрити теку журналу</translation>
+    </message>
+    <message>
+        <source>Something went wrong inside the app. It keeps running, but the last action may not have finished. Please report the details (they are in the log too).</source>
+        <translation>У застосунку сталася помилка. Він працює далі, але остання дія могла не завершитися. Будь ласка, повідомте подробиці (вони є і в журналі).</translation>
     </message>
 </context>
 <context>
@@ -523,6 +581,10 @@
     <message>
         <source>&amp;Keyboard shortcuts</source>
         <translation>&amp;Клавіатурні скорочення</translation>
+    </message>
+    <message>
+        <source>&amp;About Azaion Admin</source>
+        <translation>&amp;Про Azaion Admin</translation>
     </message>
     <message>
         <source>Tab / Shift+Tab	move between controls; Menu key: context menu</source>
