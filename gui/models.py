@@ -294,7 +294,8 @@ class TransfersModel(QAbstractTableModel):
                 eta = job.eta()
                 return human_duration(eta) if eta is not None else "…"
             if col == self.STATE:
-                if job.state is JobState.QUEUED and job.message:  # why it waits (the cache is being cleared)
+                if job.state in (JobState.QUEUED, JobState.FAILED) and job.message:
+                    # why it waits (the cache is being cleared) or why it failed: in the row, not only a tooltip
                     return f"{job.state_text()}: {job.message}"
                 return job.state_text()
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -236,3 +236,16 @@ def test_transfer_actions_follow_the_selection_and_show_in_folder(new_folder, qt
     assert panel.opened_folders == [target] and opened[0].toLocalFile() == str(target)
     for col in (TransfersModel.SPEED, TransfersModel.ETA):  # a finished transfer shows no "?"
         assert model.index(window.queue.row_of(download), col).data() == "—"
+
+
+def test_failed_transfer_says_why_in_its_row(qtbot, logged_in, tmp_path):
+    """A failed transfer gave its reason only in a tooltip."""
+    from gui.workers.jobs import download_job
+
+    controller, _ = logged_in(RoleEnum.Operator)
+    window = controller.window
+    job = window.queue.add(download_job(window.client, "models", "no-such-resource.bin", tmp_path))
+    wait_jobs(qtbot, [job])
+    assert job.state is JobState.FAILED and job.message
+    text = window.transfers_panel.model.index(window.queue.row_of(job), TransfersModel.STATE).data()
+    assert text == f"Failed: {job.message}", text
