@@ -299,6 +299,10 @@ class TransfersModel(QAbstractTableModel):
                     return f"{job.state_text()}: {job.message}"
                 return job.state_text()
         if role == Qt.ItemDataRole.ToolTipRole:
+            if job.state is JobState.FAILED and job.error is not None:  # the sentence, then the technical text
+                from gui.errors_text import technical_detail
+
+                return f"{job.message}\n\n{technical_detail(job.error)}"
             if job.message and job.state in (JobState.FAILED, JobState.QUEUED):
                 return job.message
             return job.detail or job.title
