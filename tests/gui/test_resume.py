@@ -40,6 +40,8 @@ def test_quit_pauses_and_restart_restores_paused_then_resume_completes(qtbot, lo
     (again,) = restarted.attach(client, store)
     assert again.state is JobState.PAUSED and again.title == "resume.bin"
     assert again.state_text() == "Paused"
+    # where it stopped, not an empty bar (the summary counting it: test_transfer_actions_follow_the_selection…)
+    assert again.total == job.total and 0 < again.done == job.done <= again.total and again.fraction > 0
     restarted.resume(again)
     wait_jobs(qtbot, [again], timeout=120000)
     assert again.state is JobState.DONE, again.message
