@@ -176,3 +176,19 @@ def test_every_dialog_keeps_its_primary_button_default(qtbot, app_factory):
         assert box.buttonRole(primary[0]) == QDialogButtonBox.ButtonRole.AcceptRole and primary[0].isDefault()
     for d in dialogs:
         d.deleteLater()
+
+
+def test_after_log_out_the_password_has_the_focus(qtbot, app_factory, make_account):
+    """After Log out the server and email are kept: the focus is on Password (it was on URL)."""
+    from PySide6.QtWidgets import QApplication
+
+    creds = make_account(RoleEnum.Operator)
+    controller = app_factory()
+    type_login(qtbot, controller.login_dialog, creds.email, creds.password)
+    qtbot.waitUntil(lambda: controller.window is not None, timeout=20000)
+    controller.window.confirm_close = lambda _n: True
+    controller.logout()
+    dialog = controller.login_dialog
+    assert dialog is not None and dialog.email_edit.text() == creds.email and dialog.url_edit.text()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.password_edit, timeout=5000)
