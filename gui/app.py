@@ -43,6 +43,9 @@ class AppController(QObject):
         self.window: MainWindow | None = None
         self.auto_login_running = False
         self._closed = False
+        from gui import crash
+
+        crash.install()  # an uncaught error in a slot: logged and shown, the app keeps running
 
     # -- flow -----------------------------------------------------------------------------------------------
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtCharts import QChart, QChartView, QPieSeries, QPieSlice
 from PySide6.QtCore import QEvent, QMargins, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QToolTip, QWidget
 
 from gui.theme import is_dark
 
@@ -39,7 +39,7 @@ class PieChart(QChartView):
         chart.setMargins(QMargins(4, 4, 4, 4))
         chart.setBackgroundRoundness(0)
         legend = chart.legend()
-        legend.setAlignment(Qt.AlignmentFlag.AlignRight)
+        legend.setAlignment(Qt.AlignmentFlag.AlignBottom)  # the full width for "3 × Intel(R) Xeon(R) …" lines
         legend.setShowToolTips(True)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setMinimumSize(self.fontMetrics().averageCharWidth() * 40, self.fontMetrics().height() * 14)
@@ -80,13 +80,17 @@ class PieChart(QChartView):
     def legend_texts(self) -> list[str]:
         return [marker.label() for marker in self.chart_.legend().markers(self.series)]
 
+    def hover_text(self, piece: QPieSlice, share: float) -> str:
+        return f"{legend_text(str(piece.property('azaionLabel')), int(piece.value()))} ({share:.0f}%)"
+
     def _hover(self, piece: QPieSlice, on: bool, share: float) -> None:
+        """The slice's name, count and share in a tooltip at the pointer: a slice label is drawn inside the plot
+        area and was cut to "3 × A…" near its edge."""
         piece.setExploded(on)
-        piece.setLabelVisible(on)
         if on:
-            piece.setLabel(f"{legend_text(str(piece.property('azaionLabel')), int(piece.value()))} ({share:.0f}%)")
+            QToolTip.showText(QCursor.pos(), self.hover_text(piece, share), self)
         else:
-            piece.setLabel(legend_text(str(piece.property("azaionLabel")), int(piece.value())))
+            QToolTip.hideText()
 
     # -- colours --------------------------------------------------------------------------------------------
 

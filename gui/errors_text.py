@@ -132,6 +132,11 @@ def settings_error_text(error: str) -> str:
     return _notice(_SETTINGS_UNREADABLE, error)
 
 
+def conflict_message(code: int) -> str:
+    """The documented Message of a 409 code, translated (for refusing an action before asking the server)."""
+    return _tr(CONFLICT_MESSAGES[code])
+
+
 def conflict_text(exc: ConflictError) -> str:
     """A 409 refusal: the server's Message (translated when it is a documented one, see the module docstring)."""
     message = (exc.message or str(exc)).strip()
@@ -162,4 +167,54 @@ def error_text(exc: BaseException) -> str:
     return f"{headline} ({plain})"
 
 
-__all__ = ["CONFLICT_MESSAGES", "conflict_text", "error_text", "keyring_warning_text", "settings_error_text"]
+# One sentence per kind of failure: what happened and what to do. The technical text goes behind "Details".
+_ADVICE: tuple[tuple[type[BaseException], str], ...] = (
+    (UnreachableError, QT_TRANSLATE_NOOP(
+        "Errors", "Cannot reach the server. Check the server address and the network connection, then try again.")),
+    (PermissionDeniedError, QT_TRANSLATE_NOOP(
+        "Errors", "Your role may not do this. Ask an administrator if you need it.")),
+    (AuthError, QT_TRANSLATE_NOOP("Errors", "The server no longer accepts this session. Log out and log in again.")),
+    (NotFoundError, QT_TRANSLATE_NOOP("Errors", "The server does not have it. Refresh the list and try again.")),
+    (ServerError, QT_TRANSLATE_NOOP(
+        "Errors", "The server could not complete the request. Try again later; if it keeps failing, tell its "
+                  "administrator.")),
+    (ProtocolError, QT_TRANSLATE_NOOP(
+        "Errors", "The server's answer was not understood. Check that the address is an Azaion server.")),
+    (IntegrityError, QT_TRANSLATE_NOOP(
+        "Errors", "The data failed its integrity check and was not kept. Try again.")),
+)
+_UNEXPECTED = QT_TRANSLATE_NOOP("Errors", "Something went wrong. The details are in the log; please report them.")
+
+
+def technical_detail(exc: BaseException) -> str:
+    """The exception and its causes, one a line, as a developer reads them (for Details and the log)."""
+    lines: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen and len(lines) < 8:
+        seen.add(id(current))
+        text = str(current)
+        lines.append(f"{type(current).__name__}: {text}" if text else type(current).__name__)
+        current = current.__cause__ or current.__context__
+    return "\n".join(lines)
+
+
+def error_summary(exc: BaseException) -> tuple[str, str]:
+    """(one translated sentence saying what happened and what to do, the technical detail for "Details").
+
+    The sentence never carries the exception's own text when that is technical (a connection pool's repr, a
+    stack of causes); the kinds whose text is written for users (a refusal's Message, a local file's path, a
+    cancel) keep error_text's wording."""
+    detail = technical_detail(exc)
+    if isinstance(exc, ConflictError):
+        return conflict_text(exc), detail
+    advice = next((text for kind, text in _ADVICE if isinstance(exc, kind)), None)
+    if advice is not None:
+        return _tr(advice), detail
+    if isinstance(exc, AzaionError | OSError):
+        return error_text(exc), detail
+    return _tr(_UNEXPECTED), detail
+
+
+__all__ = ["CONFLICT_MESSAGES", "conflict_message", "conflict_text", "error_summary", "error_text",
+           "keyring_warning_text", "settings_error_text", "technical_detail"]

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -24,29 +25,29 @@ from PySide6.QtWidgets import (
 from core.errors import (
     ConfigError,
     HardwareMismatchError,
-    UnreachableError,
     UserDisabledError,
     WrongCredentialsError,
 )
 from core.settings import BUILTIN_PROFILE_IDS
 from gui.assets import icon
-from gui.profile_names import profile_display_name
+from gui.details import DetailsButton
+from gui.dialogs import set_primary
+from gui.fit import StatusLabel
+from gui.profile_names import CUSTOM_NAME, profile_display_name
 from gui.session import CUSTOM_PROFILE, AppContext, LoginResult
 from gui.theme import ensure_language
-from gui.workers.task import TaskRunner, describe_exception
+from gui.workers.task import TaskRunner
 
 log = logging.getLogger("azaion.gui.login")
 
 
 def login_error_text(exc: BaseException) -> str:
     """The text the dialog shows for a failed login."""
-    if isinstance(exc, UnreachableError):
-        return QCoreApplication.translate("LoginDialog", "Cannot reach the server.") + "\n" + str(exc)
-    if isinstance(exc, HardwareMismatchError | UserDisabledError | WrongCredentialsError):
-        from gui.errors_text import conflict_text  # only on a failed login: not part of the start
+    from gui.errors_text import conflict_text, error_summary  # only on a failed login: not part of the start
 
+    if isinstance(exc, HardwareMismatchError | UserDisabledError | WrongCredentialsError):
         return conflict_text(exc)  # the server's Message (translated when it is the documented one)
-    return describe_exception(exc)
+    return error_summary(exc)[0]  # one sentence; the technical text is behind Details
 
 
 class LoginDialog(QDialog):
@@ -54,7 +55,6 @@ class LoginDialog(QDialog):
 
     @staticmethod
     def tr_static(text: str) -> str:
-        from PySide6.QtCore import QCoreApplication
 
         return QCoreApplication.translate("LoginDialog", text)
 
@@ -84,10 +84,11 @@ class LoginDialog(QDialog):
         self.remember_box = QCheckBox(self.tr("Remember me on this computer"))
         self.remember_box.setObjectName("remember")
         self.remember_box.setToolTip(self.tr("Keep the password in the system keyring"))
-        self.error_label = QLabel()
+        self.error_label = StatusLabel()
         self.error_label.setObjectName("errorLabel")
         self.error_label.setWordWrap(True)
         self.error_label.hide()
+        self.details_button = DetailsButton()
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setTextVisible(False)
@@ -107,7 +108,6 @@ class LoginDialog(QDialog):
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.login_button = self.buttons.addButton(self.tr("Log in"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.login_button.setObjectName("loginButton")
-        self.login_button.setDefault(True)
         self.buttons.accepted.connect(self.start_login)
         self.buttons.rejected.connect(self.reject)
 
@@ -117,9 +117,13 @@ class LoginDialog(QDialog):
             badge.setObjectName("sandboxBadge")
             layout.addWidget(badge)
         layout.addLayout(form)
-        layout.addWidget(self.error_label)
+        error_row = QHBoxLayout()
+        error_row.addWidget(self.error_label, 1)
+        error_row.addWidget(self.details_button)
+        layout.addLayout(error_row)
         layout.addWidget(self.busy)
         layout.addWidget(self.buttons)
+        set_primary(self.buttons, self.login_button)  # Enter logs in, also after a failed attempt
 
         self._fill_profiles()
         self.profile_combo.currentIndexChanged.connect(self._on_profile_changed)
@@ -131,6 +135,13 @@ class LoginDialog(QDialog):
                 self.email_edit.setText(next(e for e, r in DEMO_ACCOUNTS if r.name == "Admin"))
             self.password_edit.setText(DEMO_PASSWORD)
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 60)
+        # The first field still to fill has the focus (Qt would give it to the first in the tab chain).
+        if not self.url_edit.text() or self.url_edit.hasFocus():
+            self.url_edit.setFocus()
+        elif not self.email_edit.text():
+            self.email_edit.setFocus()
+        else:
+            self.focus_password()
 
     # -- profiles -------------------------------------------------------------------------------------------
 
@@ -168,7 +179,8 @@ class LoginDialog(QDialog):
 
     # -- login ----------------------------------------------------------------------------------------------
 
-    def show_error(self, text: str) -> None:
+    def show_error(self, text: str, details: str = "") -> None:
+        self.details_button.set_details(text, details)
         if text:
             # Selectable so the message can be copied into a report. Set here, not in __init__: the first use of
             # the Qt namespace builds all of its enums (~15 ms), which would delay the dialog's first appearance.
@@ -177,6 +189,16 @@ class LoginDialog(QDialog):
             self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label.setText(text)
         self.error_label.setVisible(bool(text))
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow (or shrink) to the height the contents need at the current width: the error line wraps instead
+        of squashing the fields or widening the dialog."""
+        layout = self.layout()
+        layout.activate()
+        need = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else layout.sizeHint().height()
+        if need > 0 and need != self.height():
+            self.resize(self.width(), max(need, layout.minimumSize().height()))
 
     def set_busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)
@@ -202,7 +224,7 @@ class LoginDialog(QDialog):
             exists = any(p.id == profile_id for p in self.ctx.settings.profiles)
             try:
                 self.ctx.settings.add_or_update_profile(
-                    profile_id, name=None if exists else self.tr("Custom"), api_url=url
+                    profile_id, name=None if exists else CUSTOM_NAME, api_url=url  # shown translated
                 )
             except ConfigError as exc:
                 self.show_error(str(exc))
@@ -227,7 +249,17 @@ class LoginDialog(QDialog):
 
     def _on_failure(self, exc: BaseException) -> None:
         self.set_busy(False)
-        log.warning("Login failed: %s", exc)
-        self.show_error(login_error_text(exc))
+        from gui.errors_text import technical_detail
+
+        details = technical_detail(exc)
+        log.warning("Login failed: %s", details.replace("\n", " | "))
+        text = login_error_text(exc)
+        self.show_error(text, "" if text == str(exc) else details)
+        self.login_button.setDefault(True)
+        self.password_edit.setFocus()
+        self.password_edit.selectAll()
+
+    def focus_password(self) -> None:
+        """After log out: the server and email are kept, the password is what the user types next."""
         self.password_edit.setFocus()
         self.password_edit.selectAll()

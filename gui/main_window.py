@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStackedWidget,
     QSystemTrayIcon,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +35,8 @@ from PySide6.QtWidgets import (
 from core.errors import AuthError, UnreachableError
 from core.models import RoleEnum
 from gui.assets import icon
+from gui.connection import ConnectionWatch
+from gui.fit import StatusLabel, hold_size
 from gui.logview import QtLogHandler
 from gui.panels.admin import role_text
 from gui.panels.base import Panel
@@ -52,6 +55,11 @@ from gui.workers.queue import TransferQueue
 from gui.workers.task import TaskRunner
 
 log = logging.getLogger("azaion.gui.window")
+
+PANEL_SHORTCUTS = {"resources": 1, "upload": 2, "unlock": 3, "suites": 4, "transfers": 5, "log": 6, "users": 7,
+                   "hardware": 8}
+"""Ctrl+<n> per panel, the same for every role (by position, Ctrl+5 was Transfers for an operator but Users for an
+administrator); the administrators' panels come last so the others' numbers are the same in every role."""
 
 LONG_JOB_SECONDS = 10.0
 """Finished or failed jobs that ran at least this long raise a notification when the window is not active."""
@@ -128,14 +136,18 @@ class MainWindow(QMainWindow):
         ensure_language(ctx.settings.language)
         self.notifier = Notifier(self)
         self._retranslate_pending = False
+        self.connection_watch = ConnectionWatch(self.client, self)
+        self.connection_watch.answered.connect(lambda: self.set_connection(True))
+        self.runner.failed.connect(self.note_error)
         self._build_ui()
+        hold_size(self)  # the window's size is the user's: no text may widen it
         self._update_title()
         self._restore_state()
         restored = self.queue.attach(self.client)  # unfinished transfers of this server come back as Paused
         if restored:
             self.statusBar().showMessage(
-                self.tr("{0} interrupted transfer(s) restored as paused: resume or discard them in Transfers")
-                .format(len(restored)), 15000)
+                self.tr("%n interrupted transfer(s) restored as paused: resume or discard them in Transfers", "",
+                        len(restored)), 15000)
 
     # -- construction ---------------------------------------------------------------------------------------
 
@@ -149,10 +161,23 @@ class MainWindow(QMainWindow):
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.ensurePolished()  # item sizes must include the style sheet's padding, also when rebuilt
         self.stack = QStackedWidget()
-        self.banner = QLabel()
+        self.banner = StatusLabel()
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
+        self.banner_close = QToolButton()
+        self.banner_close.setObjectName("bannerClose")
+        self.banner_close.setText("✕")
+        self.banner_close.setAutoRaise(True)
+        self.banner_close.setToolTip(self.tr("Dismiss this message"))
+        self.banner_close.setAccessibleName(self.tr("Dismiss this message"))
+        self.banner_close.clicked.connect(lambda: self.show_banner(""))
+        self.banner_row = QWidget()
+        banner_layout = QHBoxLayout(self.banner_row)
+        banner_layout.setContentsMargins(0, 0, 0, 0)
+        banner_layout.addWidget(self.banner, 1)
+        banner_layout.addWidget(self.banner_close)
         self.banner.hide()
+        self.banner_row.hide()
 
         admin = self.role.can_manage_users()
         self.resources_panel = ResourcesPanel(self)
@@ -194,7 +219,7 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(min(char * 34, max(char * 20, widest + self.nav.iconSize().width() + char * 5)))
 
         right = QVBoxLayout()
-        right.addWidget(self.banner)
+        right.addWidget(self.banner_row)
         right.addWidget(self.stack, 1)
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -229,7 +254,7 @@ class MainWindow(QMainWindow):
 
         actions = bar.addMenu(self.tr("&Actions"))
         self.refresh_action = QAction(icon("refresh"), self.tr("&Refresh"), self)
-        self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.refresh_action.setShortcuts([QKeySequence(Qt.Key.Key_F5), QKeySequence("Ctrl+R")])  # as in browsers
         self.refresh_action.triggered.connect(self.refresh_current)
         self.upload_action = QAction(icon("upload"), self.tr("&Upload files…"), self)
         self.upload_action.setShortcut(QKeySequence("Ctrl+U"))
@@ -244,9 +269,10 @@ class MainWindow(QMainWindow):
 
         view = bar.addMenu(self.tr("&View"))
         self.panel_actions: list[QAction] = []
-        for number, panel in enumerate(self.panels, start=1):
+        for panel in self.panels:
             action = QAction(icon(panel.icon_name), panel.title(), self)
-            if number <= 9:
+            number = PANEL_SHORTCUTS.get(panel.key)
+            if number is not None:
                 action.setShortcut(QKeySequence(f"Ctrl+{number}"))
             action.setEnabled(self.panel_allowed(panel)[0])
             action.triggered.connect(lambda _checked=False, key=panel.key: self.show_panel(key))
@@ -260,6 +286,9 @@ class MainWindow(QMainWindow):
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
         help_menu.addAction(self.shortcuts_action)
         self.addAction(self.shortcuts_action)
+        self.about_action = QAction(icon("app"), self.tr("&About Azaion Admin"), self)
+        self.about_action.triggered.connect(lambda: self.show_about())
+        help_menu.addAction(self.about_action)
 
     def shortcuts_text(self) -> str:
         """Every menu action with a shortcut, one a line (the Help → Keyboard shortcuts list)."""
@@ -286,12 +315,20 @@ class MainWindow(QMainWindow):
         box.setText(self.shortcuts_text().replace("\t", " — "))
         box.open()
 
+    def show_about(self):  # noqa: ANN201 - a QMessageBox
+        from core.paths import log_dir
+        from core.settings import default_settings_path
+        from gui.about import show_about
+
+        return show_about(self, self.server_text(), str(default_settings_path()), str(log_dir()),
+                          str(self.ctx.cache_root()))
+
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.user_label = QLabel(self.session.user.email)
-        self.role_label = QLabel(role_text(self.role))
-        self.server_label = QLabel(self.server_text())
-        self.connection_label = QLabel()
+        self.user_label = StatusLabel(self.session.user.email, single_line=True, chars=30)
+        self.role_label = StatusLabel(role_text(self.role), single_line=True, chars=20)
+        self.server_label = StatusLabel(self.server_text(), single_line=True, chars=40)
+        self.connection_label = StatusLabel(single_line=True, chars=20)
         for widget in (self.user_label, self.role_label, self.server_label, self.connection_label):
             bar.addPermanentWidget(widget)
         self.set_connection(True)
@@ -314,7 +351,11 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             char = self.fontMetrics().averageCharWidth()
-            self.resize(char * 140, self.fontMetrics().height() * 40)
+            size = QSize(char * 165, self.fontMetrics().height() * 42)  # every panel's row of buttons fits
+            screen = self.screen().availableGeometry() if self.screen() is not None else None
+            if screen is not None:  # never larger than the screen (90 % of it at most)
+                size = size.boundedTo(QSize(screen.width() * 9 // 10, screen.height() * 9 // 10))
+            self.resize(size)
         last = str(self.qsettings.value("window/last_panel", "resources"))
         self.show_panel(last) or self.show_panel("resources")
 
@@ -397,14 +438,18 @@ class MainWindow(QMainWindow):
         self.connection_label.setToolTip(detail)
 
     def note_error(self, exc: BaseException) -> None:
-        if isinstance(exc, UnreachableError):
-            self.set_connection(False, str(exc))
-        elif isinstance(exc, AuthError):
+        """A request failed: the indicator says Offline when the server could not be reached (or refused the
+        session); any answer from the server (ConnectionWatch) says Connected again."""
+        if self._closed:
+            return
+        if isinstance(exc, UnreachableError | AuthError):
             self.set_connection(False, str(exc))
 
     def show_banner(self, text: str) -> None:
+        """A message above the panels (keyring, settings file) until the user dismisses it (✕)."""
         self.banner.setText(text)
         self.banner.setVisible(bool(text))
+        self.banner_row.setVisible(bool(text))
 
     # -- drag and drop anywhere on the window ---------------------------------------------------------------
 
@@ -446,6 +491,8 @@ class MainWindow(QMainWindow):
     def _on_job_finished(self, job: Job) -> None:
         if job.state is JobState.DONE:
             self.set_connection(True)
+        elif job.state is JobState.FAILED and job.error is not None:
+            self.note_error(job.error)
         if job.state in (JobState.DONE, JobState.FAILED) and not self.isActiveWindow():
             ran = (job.finished_at or 0) - (job.started_at or job.finished_at or 0)
             if ran >= LONG_JOB_SECONDS or job.kind in (JobKind.UNLOCK, JobKind.LOCK):
@@ -500,7 +547,7 @@ class MainWindow(QMainWindow):
         queue (and its finished items), the window geometry and the current panel are kept."""
         self._retranslate_pending = False
         key = self.current_panel().key
-        banner = self.banner.text() if self.banner.isVisible() else ""
+        banner = self.banner.full_text() if not self.banner_row.isHidden() else ""
         for panel in self.panels:
             shutdown = getattr(panel, "shutdown", None)
             if callable(shutdown):
@@ -533,6 +580,7 @@ class MainWindow(QMainWindow):
         # thread the garbage collector happens to run in.)
         self._build_ui()
         self._update_title()
+        self.statusBar().clearMessage()  # "The language changes when …": it has changed now
         self.show_banner(banner)
         self.show_panel(key) or self.show_panel("resources")
         self._on_active_changed(len(self.queue.active_jobs()))
@@ -542,7 +590,7 @@ class MainWindow(QMainWindow):
         answer = QMessageBox.question(
             self,
             self.tr("Azaion Admin — Work in progress"),
-            self.tr("{0} transfer(s) are still running or queued. Stop them and continue? Uploads and downloads are paused and can be resumed after the next login; other work is cancelled.").format(count),  # noqa: E501
+            self.tr("%n transfer(s) are still running or queued. Stop them and continue? Uploads and downloads are paused and can be resumed after the next login; other work is cancelled.", "", count),  # noqa: E501
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
@@ -563,6 +611,11 @@ class MainWindow(QMainWindow):
         self.qsettings.setValue("window/geometry", self.saveGeometry())
         self.qsettings.setValue("window/last_panel", self.current_panel().key)
         self.qsettings.sync()
+        try:
+            self.runner.failed.disconnect(self.note_error)
+        except (RuntimeError, TypeError):
+            pass
+        self.connection_watch.detach()
         self.queue.shutdown()
         self.unlock_panel.shutdown()
         self.notifier.close()

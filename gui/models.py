@@ -209,14 +209,22 @@ class ResourceFilterProxy(QSortFilterProxyModel):
         return accepted is None or source_row in accepted
 
 
+def job_destination(job: Job) -> str:
+    """Where the transfer goes: the download's folder on this computer, the upload's folder on the server (two
+    uploads of one file name to two folders looked identical)."""
+    _source, arrow, destination = job.detail.partition(" → ")
+    return destination if arrow else ""
+
+
 class TransfersModel(QAbstractTableModel):
-    ITEM, DIRECTION, PROGRESS, SPEED, ETA, STATE = range(6)
+    ITEM, LOCATION, DIRECTION, PROGRESS, SPEED, ETA, STATE = range(7)
 
     def __init__(self, queue: TransferQueue, parent=None) -> None:  # noqa: ANN001
         super().__init__(parent)
         self.queue = queue
         self._headers = [
             _tr("Transfers", "Item"),
+            _tr("Transfers", "Destination"),
             _tr("Transfers", "Direction"),
             _tr("Transfers", "Progress"),
             _tr("Transfers", "Speed"),
@@ -248,7 +256,7 @@ class TransfersModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.queue.jobs)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else 6
+        return 0 if parent.isValid() else 7
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
@@ -267,6 +275,8 @@ class TransfersModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if col == self.ITEM:
                 return job.title
+            if col == self.LOCATION:
+                return job_destination(job)
             if col == self.DIRECTION:
                 return job.direction_text()
             if col == self.PROGRESS:
@@ -275,16 +285,24 @@ class TransfersModel(QAbstractTableModel):
                 return ""
             if col == self.SPEED:
                 speed = job.speed()
-                return f"{human_bytes(speed)}/s" if speed is not None else ("—" if job.state.finished else "?")
+                if speed is not None:
+                    return f"{human_bytes(speed)}/s"
+                return "…" if job.state is JobState.RUNNING else "—"  # measuring / not moving (was "?")
             if col == self.ETA:
-                if job.state.finished:
+                if job.state is not JobState.RUNNING:
                     return "—"
-                return human_duration(job.eta())
+                eta = job.eta()
+                return human_duration(eta) if eta is not None else "…"
             if col == self.STATE:
-                if job.state is JobState.QUEUED and job.message:  # why it waits (the cache is being cleared)
+                if job.state in (JobState.QUEUED, JobState.FAILED) and job.message:
+                    # why it waits (the cache is being cleared) or why it failed: in the row, not only a tooltip
                     return f"{job.state_text()}: {job.message}"
                 return job.state_text()
         if role == Qt.ItemDataRole.ToolTipRole:
+            if job.state is JobState.FAILED and job.error is not None:  # the sentence, then the technical text
+                from gui.errors_text import technical_detail
+
+                return f"{job.message}\n\n{technical_detail(job.error)}"
             if job.message and job.state in (JobState.FAILED, JobState.QUEUED):
                 return job.message
             return job.detail or job.title

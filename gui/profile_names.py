@@ -13,6 +13,8 @@ _BUILTIN_NAMES = {
     "sandbox": QT_TRANSLATE_NOOP("Profiles", "Sandbox"),
 }
 _DEFAULT_NAMES = {p.id: p.name for p in builtin_profiles()}
+CUSTOM_NAME = QT_TRANSLATE_NOOP("Profiles", "Custom")
+"""The name a profile made from the login dialog's custom URL gets: stored in English, shown translated."""
 
 
 def profile_display_name(profile: Profile) -> str:
@@ -20,4 +22,6 @@ def profile_display_name(profile: Profile) -> str:
     source = _BUILTIN_NAMES.get(profile.id)
     if source is not None and profile.name == _DEFAULT_NAMES.get(profile.id):
         return QCoreApplication.translate("Profiles", source)
+    if profile.name == CUSTOM_NAME:
+        return QCoreApplication.translate("Profiles", CUSTOM_NAME)
     return profile.name

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -38,6 +37,8 @@ from PySide6.QtWidgets import (
 from core.errors import ConfigError
 from core.progress import human_bytes
 from core.settings import BUILTIN_PROFILE_IDS, Profile
+from gui.dialogs import set_primary
+from gui.fit import StatusLabel
 from gui.session import AppContext
 from gui.theme import apply_theme
 from gui.workers.jobs import JobState
@@ -112,7 +113,7 @@ class SettingsDialog(QDialog):
         self.cache_edit.setPlaceholderText(str(ctx.cache_root()))
         browse = QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self._browse_cache)
-        self.cache_size = QLabel()
+        self.cache_size = StatusLabel()
         self.cache_size.setObjectName("cacheSize")
         clear = QPushButton(self.tr("Clear cache"))
         clear.setObjectName("clearCache")
@@ -140,7 +141,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Cache folder"), crow)
         form.addRow("", srow)
         form.addRow(self.tr("Transfers at once"), self.concurrency)
-        form.addRow(self.tr("Language"), self.language)
+        form.addRow(self.tr("&Language"), self.language)  # Alt+L (the created label's buddy)
         form.addRow(self.tr("Theme"), self.theme)
         tabs.addTab(general, self.tr("General"))
 
@@ -155,7 +156,7 @@ class SettingsDialog(QDialog):
         iform.addRow(self.tr("Image prefix"), self.prefix)
         tabs.addTab(images, self.tr("Images"))
 
-        self.error = QLabel()
+        self.error = StatusLabel()
         self.error.setObjectName("errorLabel")
         self.error.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -165,6 +166,8 @@ class SettingsDialog(QDialog):
         layout.addWidget(tabs)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        set_primary(buttons)
+        self.buttons = buttons
         self.tabs = tabs
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
         self.update_cache_size()
@@ -223,8 +226,8 @@ class SettingsDialog(QDialog):
             size_text, root)
         if interrupted:
             text += "\n\n" + self.tr(
-                "{0} paused or failed transfer(s) keep their partial data in the cache: it is deleted too, so they "
-                "will start again from the beginning when resumed or retried.").format(interrupted)
+                "%n paused or failed transfer(s) keep their partial data in the cache: it is deleted too, so they "
+                "will start again from the beginning when resumed or retried.", "", interrupted)
         return text
 
     def _ask_clear(self, question: str) -> bool:
@@ -240,8 +243,8 @@ class SettingsDialog(QDialog):
     def _refuse_while_running(self) -> bool:
         running = self._running_transfers()
         if running:
-            self.error.setText(self.tr("The cache cannot be cleared while {0} transfer(s) are running or queued: "
-                                       "wait for them or cancel them in Transfers first.").format(running))
+            self.error.setText(self.tr("The cache cannot be cleared while %n transfer(s) are running or queued: "
+                                       "wait for them or cancel them in Transfers first.", "", running))
         return bool(running)
 
     def clear_cache(self) -> bool:

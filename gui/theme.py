@@ -39,6 +39,30 @@ _DARK_QSS = """
 QLabel#errorLabel, QLabel[error="true"] { color: #ff8a80; }
 QLabel[ok="true"] { color: #7bd88f; }
 """
+# Fusion draws input frames and check boxes in the window colour darkened by 40 %: on the dark palette that is
+# the colour of the field itself (contrast about 1.1:1), so borders and the login's check box vanished. These
+# borders have 3:1 against the window and the fields (WCAG 2.1 "non-text contrast"); a check box given a border
+# by a style sheet loses Fusion's check mark, hence the image.
+DARK_BORDER = "#8a8f98"
+_DARK_INPUTS_QSS = """
+QLineEdit, QAbstractSpinBox, QPlainTextEdit, QTextEdit {{ border: 1px solid {border}; border-radius: 3px;
+    padding: 1px 2px; }}
+QLineEdit:focus, QAbstractSpinBox:focus, QPlainTextEdit:focus, QTextEdit:focus {{ border-color: palette(highlight); }}
+QLineEdit:disabled, QAbstractSpinBox:disabled {{ border-color: #5a5e66; }}
+QCheckBox::indicator {{ border: 1px solid {border}; border-radius: 2px; background: palette(base); width: 13px;
+    height: 13px; }}
+QCheckBox::indicator:checked {{ image: url({check}); }}
+QCheckBox::indicator:disabled {{ border-color: #5a5e66; }}
+"""
+
+
+def _dark_qss() -> str:
+    from gui.assets import resource_path
+
+    check = resource_path("styles", "check-dark.svg")  # dark only: not among the icons.as_posix()
+    return _DARK_QSS + _DARK_INPUTS_QSS.format(border=DARK_BORDER, check=check)
+
+
 _LIGHT_QSS = """
 QLabel[error="true"] { color: #c0392b; }
 QLabel[ok="true"] { color: #2e7d4f; }
@@ -165,7 +189,7 @@ def apply_theme(app: QApplication, theme: str) -> None:
                 from PySide6.QtCore import Qt
 
                 hints.setColorScheme(Qt.ColorScheme.Light)
-        extra = _DARK_QSS if is_dark(app.palette()) else _LIGHT_QSS
+        extra = _dark_qss() if is_dark(app.palette()) else _LIGHT_QSS
         app.setStyleSheet(style_sheet() + _COMMON_QSS + extra)
         _watch_system(app)
     finally:

@@ -17,14 +17,15 @@ from gui.workers.task import describe_exception
 
 log = logging.getLogger("azaion.gui.admin")
 
+# Human names (the protocol's identifiers, "ResourceUploader", "CompanionPC", are for the wire and the CLI).
 _ROLE_NAMES = {
-    RoleEnum.NONE: QT_TRANSLATE_NOOP("Roles", "None"),
+    RoleEnum.NONE: QT_TRANSLATE_NOOP("Roles", "No role"),
     RoleEnum.Operator: QT_TRANSLATE_NOOP("Roles", "Operator"),
     RoleEnum.Validator: QT_TRANSLATE_NOOP("Roles", "Validator"),
-    RoleEnum.CompanionPC: QT_TRANSLATE_NOOP("Roles", "CompanionPC"),
-    RoleEnum.Admin: QT_TRANSLATE_NOOP("Roles", "Admin"),
-    RoleEnum.ResourceUploader: QT_TRANSLATE_NOOP("Roles", "ResourceUploader"),
-    RoleEnum.ApiAdmin: QT_TRANSLATE_NOOP("Roles", "ApiAdmin"),
+    RoleEnum.CompanionPC: QT_TRANSLATE_NOOP("Roles", "Companion PC"),
+    RoleEnum.Admin: QT_TRANSLATE_NOOP("Roles", "Administrator"),
+    RoleEnum.ResourceUploader: QT_TRANSLATE_NOOP("Roles", "Resource uploader"),
+    RoleEnum.ApiAdmin: QT_TRANSLATE_NOOP("Roles", "API administrator"),
 }
 
 

@@ -23,6 +23,7 @@ from core import users as users_api
 from core.models import User
 from gui.assets import icon
 from gui.charts import PieChart
+from gui.fit import StatusLabel
 from gui.panels.admin import refusal_text
 from gui.panels.base import Panel
 
@@ -53,7 +54,7 @@ class HardwarePanel(Panel):
         self.search_edit.textChanged.connect(lambda _t: self.search_timer.start())
         self.refresh_button = QPushButton(icon("refresh"), self.tr("&Refresh"))
         self.refresh_button.clicked.connect(self.refresh)
-        self.summary = QLabel()
+        self.summary = StatusLabel()
         self.summary.setObjectName("hardwareSummary")
 
         self.other = self.tr("Other")

@@ -24,10 +24,12 @@ from PySide6.QtWidgets import (
 
 from core.names import validate_folder
 from gui.assets import icon
+from gui.details import DetailsButton, show_error
+from gui.dialogs import set_primary
+from gui.fit import StatusLabel, fit_sections
 from gui.models import ResourceFilterProxy, ResourceRow, ResourceTableModel, rows_from_listing
 from gui.panels.base import Panel
 from gui.workers.jobs import download_job
-from gui.workers.task import describe_exception
 
 log = logging.getLogger("azaion.gui.resources")
 
@@ -79,6 +81,7 @@ class ClearFolderDialog(QDialog):
         layout.addWidget(text)
         layout.addWidget(self.edit)
         layout.addWidget(self.buttons)
+        set_primary(self.buttons, self.ok)
 
     def confirmed(self) -> bool:
         return self.edit.text().strip() == CONFIRM_WORD
@@ -106,17 +109,16 @@ class ResourcesPanel(Panel):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         char = self.fontMetrics().averageCharWidth()
-        for col, chars in ((1, 12), (2, 20), (3, 17)):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(col, char * chars)
+        fit_sections(header, {1: 12, 2: 20, 3: 17})
         self.table.doubleClicked.connect(self._on_double_click)
 
         self.download_button = QPushButton(icon("download"), self.tr("&Download…"))
         self.download_button.setObjectName("downloadButton")
         self.clear_button = QPushButton(icon("clear"), self.tr("C&lear folder…"))
         self.clear_button.setObjectName("clearButton")
-        self.status_label = QLabel()
+        self.status_label = StatusLabel()
         self.status_label.setObjectName("resourcesStatus")
+        self.details_button = DetailsButton()
 
         top = QHBoxLayout()
         folder_label = QLabel(self.tr("F&older"))
@@ -128,6 +130,7 @@ class ResourcesPanel(Panel):
         top.addWidget(self.search_edit, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status_label, 1)
+        bottom.addWidget(self.details_button)
         bottom.addWidget(self.clear_button)
         bottom.addWidget(self.download_button)
         layout = QVBoxLayout(self)
@@ -203,11 +206,12 @@ class ResourcesPanel(Panel):
         try:
             validate_folder(folder)
         except Exception as exc:
-            self.status_label.setText(describe_exception(exc))
+            show_error(self.status_label, self.details_button, exc)
             return
         self.loading = True
         self.refresh_button.setEnabled(False)
         self.status_label.setText(self.tr("Loading {0}…").format(folder))
+        self.details_button.set_details()
         client = self.window_.client
 
         def work() -> list[ResourceRow]:
@@ -232,11 +236,11 @@ class ResourcesPanel(Panel):
         self.loading = False
         self.refresh_button.setEnabled(True)
         self.window_.note_error(exc)
-        self.status_label.setText(self.tr("Could not list {0}: {1}").format(folder, describe_exception(exc)))
+        show_error(self.status_label, self.details_button, exc, self.tr("Could not list {0}:").format(folder))
 
     def _on_clear_failed(self, folder: str, exc: BaseException) -> None:
         self.window_.note_error(exc)
-        self.status_label.setText(self.tr("Could not clear {0}: {1}").format(folder, describe_exception(exc)))
+        show_error(self.status_label, self.details_button, exc, self.tr("Could not clear {0}:").format(folder))
 
     def set_rows(self, rows: list[ResourceRow], folder: str = "") -> None:
         """Show these rows (benchmarks, tests) without asking the server."""
@@ -253,10 +257,11 @@ class ResourcesPanel(Panel):
         total = self.model.rowCount()
         shown = self.proxy.rowCount()
         folder = self.loaded_folder or self.folder()
+        self.details_button.set_details()
         if shown == total:
-            self.status_label.setText(self.tr("{0}: {1} items").format(folder, total))
+            self.status_label.setText(self.tr("{0}: %n item(s)", "", total).format(folder))
         else:
-            self.status_label.setText(self.tr("{0}: {1} of {2} items").format(folder, shown, total))
+            self.status_label.setText(self.tr("{0}: {1} of %n item(s)", "", total).format(folder, shown))
 
     # -- download -------------------------------------------------------------------------------------------
 
@@ -304,7 +309,7 @@ class ResourcesPanel(Panel):
             job = download_job(self.window_.client, folder, row.name, Path(target_dir), plain=row.plain)
             job.on_done = lambda _j: QTimer.singleShot(0, self._refresh_if_idle)
             jobs.append(self.window_.queue.add(job))
-        self.window_.statusBar().showMessage(self.tr("Queued {0} download(s)").format(len(jobs)), 5000)
+        self.window_.statusBar().showMessage(self.tr("Queued %n download(s)", "", len(jobs)), 5000)
         return jobs
 
     def _refresh_if_idle(self) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from core.progress import human_bytes
 from gui.assets import icon
+from gui.fit import StatusLabel
 from gui.models import ResourceRow, ResourceTableModel, rows_from_listing
 from gui.panels.admin import refusal_text
 from gui.panels.base import Panel
@@ -51,7 +52,7 @@ class SuiteBox(QGroupBox):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.hideColumn(ResourceTableModel.CACHED)
         self.table.doubleClicked.connect(lambda _i: self.download_selected())
-        self.status = QLabel()
+        self.status = StatusLabel()
         self.status.setObjectName(f"status-{folder}")
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # long paths elide
 

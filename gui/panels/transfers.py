@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QRect
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, QRect, Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -20,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.assets import icon
+from gui.fit import StatusLabel, fit_sections
 from gui.models import FRACTION_ROLE, JOB_ROLE, TransfersModel
 from gui.panels.base import Panel
 from gui.workers.jobs import JobState
@@ -53,6 +57,8 @@ class TransfersPanel(Panel):
     def __init__(self, window) -> None:  # noqa: ANN001
         super().__init__(window)
         self.queue = window.queue
+        self.opened_folders: list[Path] = []  # what Show in folder opened
+        self.open_url = QDesktopServices.openUrl  # tests replace it: no file manager in a test run
         self.model = TransfersModel(self.queue, self)
         self.table = QTableView()
         self.table.setObjectName("transfersTable")
@@ -62,13 +68,12 @@ class TransfersPanel(Panel):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        char = self.fontMetrics().averageCharWidth()
         header.setSectionResizeMode(TransfersModel.ITEM, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(TransfersModel.PROGRESS, QHeaderView.ResizeMode.Stretch)
-        for col, chars in ((TransfersModel.DIRECTION, 10), (TransfersModel.SPEED, 13),
-                           (TransfersModel.ETA, 9), (TransfersModel.STATE, 13)):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(col, char * chars)
+        header.setSectionResizeMode(TransfersModel.LOCATION, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # paths: both ends matter
+        self.table.setWordWrap(False)
+        fit_sections(header, {TransfersModel.DIRECTION: 13, TransfersModel.PROGRESS: 26, TransfersModel.SPEED: 13,
+                              TransfersModel.ETA: 9, TransfersModel.STATE: 18})
 
         self.cancel_button = QPushButton(icon("cancel"), self.tr("Cancel"))
         self.cancel_button.setObjectName("cancelButton")
@@ -80,13 +85,17 @@ class TransfersPanel(Panel):
         self.discard_button = QPushButton(self.tr("Discard"))
         self.discard_button.setObjectName("discardButton")
         self.discard_button.setToolTip(self.tr("Forget the selected paused or failed transfers and what they kept"))
+        self.show_button = QPushButton(icon("open-folder"), self.tr("Show in folder"))
+        self.show_button.setObjectName("showInFolderButton")
+        self.show_button.setToolTip(self.tr("Open the folder of the selected finished download"))
+        self.show_button.clicked.connect(lambda: self.show_in_folder())
         self.retry_button = QPushButton(icon("retry"), self.tr("Retry failed"))
         self.clear_button = QPushButton(icon("clear"), self.tr("Clear finished"))
         self.concurrency = QSpinBox()
         self.concurrency.setRange(1, 16)
         self.concurrency.setValue(self.queue.concurrency)
         self.concurrency.setToolTip(self.tr("How many transfers run at the same time"))
-        self.summary = QLabel()
+        self.summary = StatusLabel()
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.pause_button.clicked.connect(lambda: self._each_selected(self.queue.pause))
         self.resume_button.clicked.connect(lambda: self._each_selected(self.queue.resume))
@@ -96,21 +105,31 @@ class TransfersPanel(Panel):
         self.concurrency.valueChanged.connect(self._on_concurrency)
         self.queue.active_changed.connect(self._update_summary)
         self.queue.job_finished.connect(lambda _j: self._update_summary())
+        # Restored (paused) transfers arrive through job_added before anything runs: count them too.
+        self.queue.job_added.connect(lambda _j: self._update_summary())
+        self.queue.jobs_removed.connect(self._update_summary)
+        self.queue.job_changed.connect(lambda _j: self._update_buttons())
+        self.queue.jobs_removed.connect(self._update_buttons)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
+        self.table.doubleClicked.connect(lambda _i: self.show_in_folder())
 
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.summary, 1)
+        buttons = QHBoxLayout()  # the summary has its own line: beside seven buttons it was squeezed to a word a line
         buttons.addWidget(QLabel(self.tr("At once")))
         buttons.addWidget(self.concurrency)
         buttons.addWidget(self.pause_button)
         buttons.addWidget(self.resume_button)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.discard_button)
+        buttons.addWidget(self.show_button)
         buttons.addWidget(self.retry_button)
+        buttons.addStretch(1)
         buttons.addWidget(self.clear_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.summary)
         layout.addLayout(buttons)
         self._update_summary()
+        self._update_buttons()
 
     def title(self) -> str:
         return self.tr("Transfers")
@@ -122,11 +141,38 @@ class TransfersPanel(Panel):
 
     def selected_jobs(self) -> list:
         rows = {i.row() for i in self.table.selectionModel().selectedRows()}
-        return [self.model.job_at(row) for row in sorted(rows)]
+        return [self.model.job_at(row) for row in sorted(rows) if row < len(self.queue.jobs)]
 
     def _each_selected(self, action) -> None:  # noqa: ANN001
         for job in self.selected_jobs():
             action(job)
+
+    def _update_buttons(self) -> None:
+        """Pause, Resume, Cancel, Discard and Show in folder act on the selection: enabled only when one of the
+        selected transfers can take them (they were enabled with nothing selected and silently did nothing)."""
+        jobs = self.selected_jobs()
+        self.pause_button.setEnabled(any(j.resumable and j.state.active for j in jobs))
+        self.resume_button.setEnabled(any(j.state is JobState.PAUSED for j in jobs))
+        self.cancel_button.setEnabled(any(j.state.active for j in jobs))
+        self.discard_button.setEnabled(any(j.state in (JobState.PAUSED, JobState.FAILED) for j in jobs))
+        self.show_button.setEnabled(self._folder_of(jobs) is not None)
+
+    @staticmethod
+    def _folder_of(jobs: list) -> Path | None:  # noqa: ANN001
+        """The local folder of a single selected finished download (or lock), else None."""
+        if len(jobs) != 1 or jobs[0].state is not JobState.DONE or jobs[0].target is None:
+            return None
+        target = Path(jobs[0].target)
+        folder = target if target.is_dir() else target.parent
+        return folder if folder.is_dir() else None
+
+    def show_in_folder(self) -> Path | None:
+        """Open the selected finished download's folder in the file manager."""
+        folder = self._folder_of(self.selected_jobs())
+        if folder is not None:
+            self.opened_folders.append(folder)
+            self.open_url(QUrl.fromLocalFile(str(folder)))
+        return folder
 
     def cancel_selected(self) -> None:
         self._each_selected(self.queue.cancel)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from core.progress import human_bytes
 from gui.assets import icon
+from gui.fit import StatusLabel
 from gui.panels.base import Panel
 from gui.panels.upload import DropZone
 from gui.workers import images as image_jobs
@@ -92,9 +93,9 @@ class UnlockPanel(Panel):
         self.version_edit = QLineEdit()
         self.version_edit.setObjectName("versionEdit")
         self.version_edit.textChanged.connect(self._on_version_changed)
-        self.docker_label = QLabel()
+        self.docker_label = StatusLabel()
         self.docker_label.setObjectName("dockerLabel")
-        self.availability = QLabel()
+        self.availability = StatusLabel()
         self.availability.setObjectName("unlockAvailability")
         self.availability.setWordWrap(True)
         self.drop_zone = ArchiveDropZone()
@@ -105,14 +106,14 @@ class UnlockPanel(Panel):
         self.unlock_button.setObjectName("unlockButton")
         self.unlock_button.clicked.connect(self.start_unlock)
         self.check_button = QPushButton(icon("refresh"), self.tr("Chec&k images"))
-        self.check_button.clicked.connect(self.start_check)
+        self.check_button.clicked.connect(lambda: self.start_check())  # not clicked(bool): "False Checked: …"
 
         self.progress = QProgressBar()
         self.progress.setObjectName("unlockProgress")
         self.progress.setRange(0, PROGRESS_STEPS)
         self.progress.setValue(0)
         self.progress.setTextVisible(False)
-        self.progress_label = QLabel()
+        self.progress_label = StatusLabel()
         self.progress_label.setObjectName("unlockProgressLabel")
         self.progress_done = 0
         self.progress_total: int | None = None
@@ -435,10 +436,10 @@ class UnlockPanel(Panel):
             self.progress.setValue(0)
         loaded = len(self.images_loaded)
         if total:
-            text = self.tr("{0} of {1} decrypted · {2} image(s) loaded").format(
-                human_bytes(done), human_bytes(total), loaded)
+            text = self.tr("{0} of {1} decrypted · %n image(s) loaded", "", loaded).format(
+                human_bytes(done), human_bytes(total))
         elif loaded:
-            text = self.tr("{0} image(s) loaded").format(loaded)
+            text = self.tr("%n image(s) loaded", "", loaded)
         else:
             text = ""
         self.progress_label.setText(text)
@@ -489,8 +490,8 @@ class UnlockPanel(Panel):
             # docker load had finished (the check after it failed), or docker reported images before it
             # stopped: something was loaded. Mark what it reported, then ask docker again for every service.
             self.show_presence(self._presence_from_loaded(feed.images()))
-            said = self.tr("{0}: {1} — {2} image(s) were loaded.").format(
-                job.state_text(), job.message, len(feed.images()))
+            said = self.tr("{0}: {1} — %n image(s) were loaded.", "", len(feed.images())).format(
+                job.state_text(), job.message)
             self.status_text = said + " " + self.tr("Checking the service images again…")
             if job.message:
                 self._append(job.message)
@@ -564,7 +565,7 @@ class UnlockPanel(Panel):
         job.on_done = lambda j: self._on_lock_done(j, feed)
         self.lock_job = job
         self.output.clear()
-        self.status_text = self.tr("Locking {0} image(s) into {1}…").format(len(images), target.name)
+        self.status_text = self.tr("Locking %n image(s) into {0}…", "", len(images)).format(target.name)
         feed.start()
         self.window_.queue.add(job)
         self._update_buttons()
@@ -575,8 +576,8 @@ class UnlockPanel(Panel):
         if job.state is JobState.DONE:
             report = job.result
             count = len(getattr(report, "images", ()) or ())
-            self.status_text = self.tr("Locked {0} image(s) into {1}; key fragment published for {2}").format(
-                count, getattr(report, "output", job.target), getattr(report, "version", ""))
+            self.status_text = self.tr("Locked %n image(s) into {0}; key fragment published for {1}", "", count).format(
+                getattr(report, "output", job.target), getattr(report, "version", ""))
         else:
             self.status_text = self.tr("Lock: {0}: {1} — no archive written, no fragment published").format(
                 job.state_text(), job.message)

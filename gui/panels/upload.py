@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from core.errors import AzaionError
 from core.names import validate_folder, validate_name
 from gui.assets import icon
+from gui.fit import StatusLabel
 from gui.panels.base import Panel
 from gui.panels.resources import DEFAULT_FOLDERS
 from gui.workers.jobs import upload_job
@@ -122,12 +123,13 @@ class UploadPanel(Panel):
         self.add_folder_button.clicked.connect(self._pick_folder)
         self.recent = QListWidget()
         self.recent.setObjectName("recentUploads")
-        self.status_label = QLabel()
+        self.status_label = StatusLabel()
         self.status_label.setWordWrap(True)
 
         top = QHBoxLayout()
         target_label = QLabel(self.tr("&Target folder"))
         target_label.setBuddy(self.folder_combo)
+        target_label.setMinimumWidth(target_label.sizeHint().width())  # never cut, however narrow the window
         top.addWidget(target_label)
         top.addWidget(self.folder_combo)
         top.addStretch(1)
@@ -190,7 +192,7 @@ class UploadPanel(Panel):
             jobs.append(self.window_.queue.add(job))
             self.recent.insertItem(0, f"{path.name} → {folder}")
         self.window_.qsettings.setValue("upload/last_folder", folder)
-        text = self.tr("Queued {0} file(s) for upload to {1}.").format(len(jobs), folder)
+        text = self.tr("Queued %n file(s) for upload to {0}.", "", len(jobs)).format(folder)
         if skipped:
             text += " " + self.tr("Skipped names that cannot be uploaded: {0}").format(", ".join(skipped))
         if not files:

@@ -34,6 +34,8 @@ from core import users as users_api
 from core.logs import register_secret
 from core.models import RoleEnum, User
 from gui.assets import icon
+from gui.dialogs import set_primary
+from gui.fit import StatusLabel
 from gui.panels.admin import BatchOutcome, combo_role, fill_role_combo, refusal_text, role_text, run_batch
 from gui.panels.base import Panel
 from gui.panels.users_model import RoleDelegate, UserRow, UsersFilterProxy, UsersTableModel, make_rows
@@ -67,10 +69,10 @@ class CreateUserDialog(QDialog):
         self.role_combo = QComboBox()
         self.role_combo.setObjectName("newRole")
         fill_role_combo(self.role_combo, panel.actor_role(), RoleEnum.Operator)
-        self.hint = QLabel()
+        self.hint = StatusLabel()
         self.hint.setObjectName("createHint")
         self.hint.setWordWrap(True)
-        self.error = QLabel()
+        self.error = StatusLabel()
         self.error.setObjectName("errorLabel")
         self.error.setWordWrap(True)
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -94,7 +96,6 @@ class CreateUserDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.create_button = self.buttons.addButton(self.tr("&Create"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.create_button.setObjectName("createButton")
-        self.create_button.setDefault(True)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -102,6 +103,7 @@ class CreateUserDialog(QDialog):
         layout.addWidget(self.hint)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        set_primary(self.buttons, self.create_button)
         for edit in (self.email_edit, self.password_edit, self.repeat_edit):
             edit.textChanged.connect(self.validate)
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 60)
@@ -185,6 +187,8 @@ class ChangeRoleDialog(QDialog):
         layout.addWidget(label)
         layout.addWidget(self.combo)
         layout.addWidget(buttons)
+        set_primary(buttons)
+        self.buttons = buttons
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 50)
 
     def role(self) -> RoleEnum:
@@ -222,11 +226,11 @@ class UsersPanel(Panel):
         self.search_timer.setSingleShot(True)
         self.search_timer.setInterval(SEARCH_DEBOUNCE_MS)
         self.search_timer.timeout.connect(self.refresh)
-        self.me_label = QLabel()
+        self.me_label = StatusLabel()
         self.me_label.setObjectName("meLabel")
-        self.count_label = QLabel()
+        self.count_label = StatusLabel()
         self.count_label.setObjectName("usersCount")
-        self.message_label = QLabel()
+        self.message_label = StatusLabel()
         self.message_label.setObjectName("usersMessage")
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -255,7 +259,10 @@ class UsersPanel(Panel):
         for col, chars in widths.items():
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, max(char * chars, header.sectionSizeHint(col)))
-        header.setStretchLastSection(True)
+        # The last column (Drive) took the spare width while email, last login, CPU and GPU were cut: the columns
+        # fit their contents once the users are listed (_fit_columns), the spare width goes to nobody.
+        header.setStretchLastSection(False)
+        self._fitted = False
 
         self._build_actions()
         self.toolbar = QToolBar()
@@ -322,7 +329,7 @@ class UsersPanel(Panel):
                                            self.tr("Disable the selected users: they cannot log in"),
                                            lambda: self.set_enabled_selected(False), "Ctrl+D")
         self.role_action = self._action("role", self.tr("Change &role…"), self.tr("Change the selected user's role"),
-                                        self.change_role_selected, "Ctrl+R")
+                                        self.change_role_selected, "F2")  # Ctrl+R is Reload (the window's)
         self.reset_action = self._action("hardware-reset", self.tr("Reset &hardware…"),
                                          self.tr("Unbind the selected user's machine; their next login binds the "
                                                  "machine they use"),
@@ -397,6 +404,7 @@ class UsersPanel(Panel):
         if self._select_after_refresh:
             selected, self._select_after_refresh = {self._select_after_refresh}, None
         self.model.set_rows(make_rows(users, me.email))
+        self._fit_columns()
         self.select_emails(selected)
         self.window_.set_connection(True)
         self._update_count()
@@ -445,14 +453,49 @@ class UsersPanel(Panel):
                 found += 1
         return found
 
+    MAX_COLUMN_CHARS = 48
+    """A column fitted to its contents is at most this many average characters wide (long CPU names elide)."""
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its header and contents (at most MAX_COLUMN_CHARS), on the first listing only:
+        after that the widths are the user's."""
+        if self._fitted or self.model.rowCount() == 0:
+            return
+        self._fitted = True
+        cap = self.fontMetrics().averageCharWidth() * self.MAX_COLUMN_CHARS
+        header = self.table.horizontalHeader()
+        for col in range(self.model.columnCount()):
+            self.table.resizeColumnToContents(col)
+            header.resizeSection(col, min(cap, max(header.sectionSize(col), header.sectionSizeHint(col))))
+
+    def refusal(self, row: UserRow, own_account_too: bool = True) -> str:
+        """Why the server would refuse to change ``row`` (docs/protocol.md, 409/60 and 409/70), or "": actions
+        are enabled by these rules instead of failing after the click. ``own_account_too``: the rule "not on your
+        own account" applies (disable, change role, delete; not enable or reset hardware)."""
+        from gui.errors_text import conflict_message
+
+        if own_account_too and row.is_self:
+            return conflict_message(60)  # the server's own wording, translated (gui/errors_text.py)
+        if row.user.role is RoleEnum.ApiAdmin and self.actor_role() is not RoleEnum.ApiAdmin:
+            return conflict_message(70)
+        return ""
+
+    def _gate(self, action: QAction, allowed: bool, why: str = "") -> None:
+        action.setEnabled(allowed)
+        base = action.statusTip()
+        action.setToolTip(f"{base} — {why}" if why and not allowed else base)
+
     def _update_actions(self) -> None:
         rows = self.selected_rows()
-        one = len(rows) == 1
-        self.enable_action.setEnabled(any(not r.user.is_enabled for r in rows))
-        self.disable_action.setEnabled(any(r.user.is_enabled for r in rows))
-        self.role_action.setEnabled(one)
-        self.reset_action.setEnabled(one and rows[0].user.hardware is not None)
-        self.delete_action.setEnabled(one)
+        one = rows[0] if len(rows) == 1 else None
+        why = self.refusal(one) if one is not None else ""
+        self._gate(self.enable_action, any(not r.user.is_enabled and not self.refusal(r, False) for r in rows),
+                   self.refusal(one, False) if one is not None else "")
+        self._gate(self.disable_action, any(r.user.is_enabled and not self.refusal(r) for r in rows), why)
+        self._gate(self.role_action, one is not None and not why, why)
+        self._gate(self.reset_action, one is not None and one.user.hardware is not None
+                   and not self.refusal(one, False), self.refusal(one, False) if one is not None else "")
+        self._gate(self.delete_action, one is not None and not why, why)
 
     def _context_menu(self, pos: QPoint) -> None:
         viewport = self.table.viewport()
@@ -507,7 +550,16 @@ class UsersPanel(Panel):
         ), True
 
     def set_enabled_selected(self, enabled: bool) -> None:
-        rows = [r for r in self.selected_rows() if r.user.is_enabled != enabled]
+        rows = [r for r in self.selected_rows()
+                if r.user.is_enabled != enabled and not self.refusal(r, own_account_too=not enabled)]
+        if not rows:
+            return
+        if not enabled:
+            question = (self.tr("Disable the user “{0}”? They cannot log in until enabled again.").format(rows[0].email)
+                        if len(rows) == 1 else
+                        self.tr("Disable %n users? They cannot log in until enabled again.", "", len(rows)))
+            if not self.confirm(self.tr("Disable users"), question):
+                return
         self.set_enabled([r.email for r in rows], enabled)
 
     def set_enabled(self, emails: list[str], enabled: bool) -> None:

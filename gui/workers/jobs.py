@@ -17,8 +17,8 @@ from PySide6.QtCore import QCoreApplication, QThread, Signal
 
 from core.cancel import CancelToken
 from core.errors import AzaionError, CancelledError, PausedError
-from core.progress import RateMeter
 from gui.workers.progress import ProgressProbe
+from gui.workers.rate import TransferRate
 from gui.workers.task import describe_exception
 
 log = logging.getLogger("azaion.gui.jobs")
@@ -67,10 +67,11 @@ class Job:
         self.work = work
         self.state = JobState.QUEUED
         self.message = ""
+        self.error: BaseException | None = None  # why it failed (set before the outcome is sent)
         self.result: Any = None
         self.cancel_token = CancelToken()
         self.probe = ProgressProbe()
-        self.meter = RateMeter()
+        self.meter = TransferRate()
         self.done = 0
         self.total: int | None = None
         self.stage = ""
@@ -103,7 +104,7 @@ class Job:
         if self.state is JobState.RUNNING:
             retrying = self.probe.retry_text()
             if retrying:
-                return _tr("Retrying") + ": " + retrying
+                return retrying
             if self.stage == "finalizing":
                 return _tr("Finalizing…")
             if self.stage:
@@ -131,7 +132,7 @@ class Job:
         self.result = None
         self.cancel_token = CancelToken()
         self.probe = ProgressProbe()
-        self.meter = RateMeter()
+        self.meter = TransferRate()
         self.done, self.total, self.stage = 0, None, ""
         self.started_at = self.finished_at = None
 
@@ -162,6 +163,7 @@ class JobWorker(QThread):
                 self.outcome.emit(job, JobState.CANCELLED.value, _tr("Cancelled"), None)
                 return
             log.warning("%s %s failed: %s", job.kind.value, job.title, exc)
+            job.error = exc
             self.outcome.emit(job, JobState.FAILED.value, describe_exception(exc), None)
         except BaseException as exc:  # unhandled: a failed job with a readable message, traceback to the log
             log.error("%s %s failed unexpectedly", job.kind.value, job.title, exc_info=exc)

@@ -12,8 +12,6 @@ import math
 import threading
 import time
 
-from core.retry import describe_retry
-
 
 class ProgressProbe:
     __slots__ = ("_lock", "done", "total", "stage", "calls", "version", "retry", "note")
@@ -52,7 +50,9 @@ class ProgressProbe:
             self.version += 1
 
     def retry_text(self, now: float | None = None) -> str | None:
-        """"retrying in 8 s, attempt 3/6" while a retry wait is running, else None."""
+        """"Retrying in 8 s (attempt 3 of 6)" (in the interface language) while a retry wait is running, else None.
+        One short phrase for the State column: it was "Retrying: retrying in 8 s, attempt 3/6", cut to
+        "Retrying: retrying i…"."""
         with self._lock:
             retry = self.retry
         if retry is None:
@@ -61,7 +61,10 @@ class ProgressProbe:
         left = deadline - (time.monotonic() if now is None else now)
         if left <= 0:
             return None
-        return describe_retry(attempt, attempts, math.ceil(left))
+        from PySide6.QtCore import QCoreApplication
+
+        return QCoreApplication.translate("Transfers", "Retrying in {0} s (attempt {1} of {2})").format(
+            math.ceil(left), attempt, attempts)
 
     def reset(self) -> None:
         with self._lock:

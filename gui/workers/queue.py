@@ -214,6 +214,11 @@ class TransferQueue(QObject):
                 continue
             job.state = JobState.PAUSED
             job.message = self.tr("Interrupted; resume or discard")
+            progress = spec.get("progress")  # where it stopped: the bar is not empty after a restart
+            if isinstance(progress, list) and len(progress) == 2 and all(
+                    isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in progress) \
+                    and progress[0] <= progress[1]:
+                job.done, job.total = progress[0], progress[1] or None
             self.jobs.append(job)
             self.job_added.emit(job)
             restored.append(job)
@@ -255,7 +260,7 @@ class TransferQueue(QObject):
             return
         others = [s for s in self._load_specs() if s.get("api_url") != self._client.api_url]
         mine = [
-            {**j.spec, "api_url": self._client.api_url}
+            {**j.spec, "api_url": self._client.api_url, "progress": [int(j.done), int(j.total or 0)]}
             for j in self.jobs
             if j.spec is not None and (j.state.active or j.state in (JobState.PAUSED, JobState.FAILED))
         ]

@@ -21,9 +21,18 @@ _LINGERING: list[QThread] = []
 
 
 def describe_exception(exc: BaseException) -> str:
-    """The message a user sees, in the interface language (the known kinds of failure: gui/errors_text.py)."""
-    from gui.errors_text import error_text
+    """The message a user sees, in the interface language (the known kinds of failure: gui/errors_text.py).
 
+    A failure whose own text is technical (the server unreachable: a connection pool's repr; a 5xx; an answer not
+    understood) is one sentence saying what happened and what to do; its technical text goes to the log here (and
+    behind Details where the panel has one, gui/details.py)."""
+    from core.errors import ProtocolError, ServerError, UnreachableError
+    from gui.errors_text import error_summary, error_text
+
+    if isinstance(exc, UnreachableError | ServerError | ProtocolError):
+        summary, details = error_summary(exc)
+        log.info("%s (details: %s)", summary, details.replace("\n", " | "))
+        return summary
     return error_text(exc)
 
 
@@ -48,6 +57,7 @@ class _TaskThread(QThread):
 
 class TaskRunner(QObject):
     busy_changed = Signal(int)
+    failed = Signal(object)  # every call's exception, before its own callback (the connection indicator)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +112,8 @@ class TaskRunner(QObject):
         thread.wait()
         thread.deleteLater()
         self.busy_changed.emit(len(self._callbacks))
+        if not ok:
+            self.failed.emit(value)
         try:
             if ok and on_success is not None:
                 on_success(value)

@@ -26,6 +26,64 @@
     </message>
 </context>
 <context>
+    <name>MainWindow</name>
+    <message numerus="yes">
+        <source>%n interrupted transfer(s) restored as paused: resume or discard them in Transfers</source>
+        <translation>
+            <numerusform>%n interrupted transfer restored as paused: resume or discard it in Transfers</numerusform>
+            <numerusform>%n interrupted transfers restored as paused: resume or discard them in Transfers</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n transfer(s) are still running or queued. Stop them and continue? Uploads and downloads are paused and can be resumed after the next login; other work is cancelled.</source>
+        <translation>
+            <numerusform>%n transfer is still running or queued. Stop it and continue? Uploads and downloads are paused and can be resumed after the next login; other work is cancelled.</numerusform>
+            <numerusform>%n transfers are still running or queued. Stop them and continue? Uploads and downloads are paused and can be resumed after the next login; other work is cancelled.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ResourcesPanel</name>
+    <message numerus="yes">
+        <source>{0}: %n item(s)</source>
+        <translation>
+            <numerusform>{0}: %n item</numerusform>
+            <numerusform>{0}: %n items</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{0}: {1} of %n item(s)</source>
+        <translation>
+            <numerusform>{0}: {1} of %n item</numerusform>
+            <numerusform>{0}: {1} of %n items</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Queued %n download(s)</source>
+        <translation>
+            <numerusform>Queued %n download</numerusform>
+            <numerusform>Queued %n downloads</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message numerus="yes">
+        <source>%n paused or failed transfer(s) keep their partial data in the cache: it is deleted too, so they will start again from the beginning when resumed or retried.</source>
+        <translation>
+            <numerusform>%n paused or failed transfer keeps its partial data in the cache: it is deleted too, so it will start again from the beginning when resumed or retried.</numerusform>
+            <numerusform>%n paused or failed transfers keep their partial data in the cache: it is deleted too, so they will start again from the beginning when resumed or retried.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The cache cannot be cleared while %n transfer(s) are running or queued: wait for them or cancel them in Transfers first.</source>
+        <translation>
+            <numerusform>The cache cannot be cleared while %n transfer is running or queued: wait for it or cancel it in Transfers first.</numerusform>
+            <numerusform>The cache cannot be cleared while %n transfers are running or queued: wait for them or cancel them in Transfers first.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>SuiteBox</name>
     <message numerus="yes">
         <source>{0}: %n item(s)</source>
@@ -43,12 +101,67 @@
     </message>
 </context>
 <context>
+    <name>UnlockPanel</name>
+    <message numerus="yes">
+        <source>{0} of {1} decrypted · %n image(s) loaded</source>
+        <translation>
+            <numerusform>{0} of {1} decrypted · %n image loaded</numerusform>
+            <numerusform>{0} of {1} decrypted · %n images loaded</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n image(s) loaded</source>
+        <translation>
+            <numerusform>%n image loaded</numerusform>
+            <numerusform>%n images loaded</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{0}: {1} — %n image(s) were loaded.</source>
+        <translation>
+            <numerusform>{0}: {1} — %n image was loaded.</numerusform>
+            <numerusform>{0}: {1} — %n images were loaded.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Locking %n image(s) into {0}…</source>
+        <translation>
+            <numerusform>Locking %n image into {0}…</numerusform>
+            <numerusform>Locking %n images into {0}…</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Locked %n image(s) into {0}; key fragment published for {1}</source>
+        <translation>
+            <numerusform>Locked %n image into {0}; key fragment published for {1}</numerusform>
+            <numerusform>Locked %n images into {0}; key fragment published for {1}</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>UploadPanel</name>
+    <message numerus="yes">
+        <source>Queued %n file(s) for upload to {0}.</source>
+        <translation>
+            <numerusform>Queued %n file for upload to {0}.</numerusform>
+            <numerusform>Queued %n files for upload to {0}.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>UsersPanel</name>
     <message numerus="yes">
         <source>%n user(s)</source>
         <translation>
             <numerusform>%n user</numerusform>
             <numerusform>%n users</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Disable %n users? They cannot log in until enabled again.</source>
+        <translation>
+            <numerusform>Disable %n user? They cannot log in until enabled again.</numerusform>
+            <numerusform>Disable %n users? They cannot log in until enabled again.</numerusform>
         </translation>
     </message>
     <message numerus="yes">

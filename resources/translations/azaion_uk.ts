@@ -2,6 +2,45 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="uk" sourcelanguage="en">
 <context>
+    <name>About</name>
+    <message>
+        <source>About Azaion Admin</source>
+        <translation>Про Azaion Admin</translation>
+    </message>
+    <message>
+        <source>Bundled parts and their licences</source>
+        <translation>Вбудовані складові та їхні ліцензії</translation>
+    </message>
+    <message>
+        <source>Cache folder</source>
+        <translation>Тека кешу</translation>
+    </message>
+    <message>
+        <source>Desktop client of the Azaion platform.</source>
+        <translation>Настільний клієнт платформи Azaion.</translation>
+    </message>
+    <message>
+        <source>Log folder</source>
+        <translation>Тека журналу</translation>
+    </message>
+    <message>
+        <source>Runtime</source>
+        <translation>Середовище</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>Сервер</translation>
+    </message>
+    <message>
+        <source>Settings file</source>
+        <translation>Файл налаштувань</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Версія</translation>
+    </message>
+</context>
+<context>
     <name>Admin</name>
     <message>
         <source>Only an ApiAdmin can grant ApiAdmin</source>
@@ -45,6 +84,25 @@
     <message>
         <source>Clear folder</source>
         <translation>Очистити теку</translation>
+    </message>
+</context>
+<context>
+    <name>Crash</name>
+    <message>
+        <source>Azaion Admin — Unexpected error</source>
+        <translation>Azaion Admin — Неочікувана помилка</translation>
+    </message>
+    <message>
+        <source>Copy details</source>
+        <translation>Копіювати подробиці</translation>
+    </message>
+    <message>
+        <source>Open log folder</source>
+        <translation>Відкрити теку журналу</translation>
+    </message>
+    <message>
+        <source>Something went wrong inside the app. It keeps running, but the last action may not have finished. Please report the details (they are in the log too).</source>
+        <translation>У застосунку сталася помилка. Він працює далі, але остання дія могла не завершитися. Будь ласка, повідомте подробиці (вони є і в журналі).</translation>
     </message>
 </context>
 <context>
@@ -100,6 +158,21 @@
     <message>
         <source>A password of at least {0} characters is safer.</source>
         <translation>Пароль щонайменше з {0} символів надійніший.</translation>
+    </message>
+</context>
+<context>
+    <name>DetailsButton</name>
+    <message>
+        <source>Details…</source>
+        <translation>Подробиці…</translation>
+    </message>
+    <message>
+        <source>Show the technical details of this error</source>
+        <translation>Показати технічні подробиці цієї помилки</translation>
+    </message>
+    <message>
+        <source>Azaion Admin — Error details</source>
+        <translation>Azaion Admin — Подробиці помилки</translation>
     </message>
 </context>
 <context>
@@ -220,6 +293,38 @@
     <message>
         <source>The settings file could not be read: defaults are used, nothing is saved until it is fixed or removed</source>
         <translation>Не вдалося прочитати файл налаштувань: використано типові налаштування; нічого не зберігатиметься, доки файл не виправлено або не видалено</translation>
+    </message>
+    <message>
+        <source>Cannot reach the server. Check the server address and the network connection, then try again.</source>
+        <translation>Не вдається зв&apos;язатися із сервером. Перевірте адресу сервера й мережеве з&apos;єднання, потім спробуйте ще раз.</translation>
+    </message>
+    <message>
+        <source>Your role may not do this. Ask an administrator if you need it.</source>
+        <translation>Ваша роль не дозволяє цього. Якщо це потрібно, зверніться до адміністратора.</translation>
+    </message>
+    <message>
+        <source>The server no longer accepts this session. Log out and log in again.</source>
+        <translation>Сервер більше не приймає цей сеанс. Вийдіть і увійдіть знову.</translation>
+    </message>
+    <message>
+        <source>The server does not have it. Refresh the list and try again.</source>
+        <translation>На сервері цього немає. Оновіть список і спробуйте ще раз.</translation>
+    </message>
+    <message>
+        <source>The server could not complete the request. Try again later; if it keeps failing, tell its administrator.</source>
+        <translation>Сервер не зміг виконати запит. Спробуйте пізніше; якщо помилка повторюється, повідомте його адміністратора.</translation>
+    </message>
+    <message>
+        <source>The server&apos;s answer was not understood. Check that the address is an Azaion server.</source>
+        <translation>Відповідь сервера незрозуміла. Перевірте, що за цією адресою сервер Azaion.</translation>
+    </message>
+    <message>
+        <source>The data failed its integrity check and was not kept. Try again.</source>
+        <translation>Дані не пройшли перевірку цілісності й не збережені. Спробуйте ще раз.</translation>
+    </message>
+    <message>
+        <source>Something went wrong. The details are in the log; please report them.</source>
+        <translation>Щось пішло не так. Подробиці в журналі; будь ласка, повідомте про них.</translation>
     </message>
     <message>
         <source>The server refused the request</source>
@@ -351,10 +456,6 @@
 <context>
     <name>LoginDialog</name>
     <message>
-        <source>Cannot reach the server.</source>
-        <translation>Не вдається з&apos;єднатися із сервером.</translation>
-    </message>
-    <message>
         <source>Azaion Admin — Log in</source>
         <translation>Azaion Admin — Вхід</translation>
     </message>
@@ -418,20 +519,24 @@
         <source>Enter your password.</source>
         <translation>Введіть свій пароль.</translation>
     </message>
-    <message>
-        <source>Custom</source>
-        <translation>Власний</translation>
-    </message>
 </context>
 <context>
     <name>MainWindow</name>
-    <message>
-        <source>{0} interrupted transfer(s) restored as paused: resume or discard them in Transfers</source>
-        <translation>Відновлено перервані передачі ({0}) як призупинені: продовжте або відкиньте їх у розділі «Передачі»</translation>
+    <message numerus="yes">
+        <source>%n interrupted transfer(s) restored as paused: resume or discard them in Transfers</source>
+        <translation>
+            <numerusform>%n перерване передавання відновлено як призупинене: продовжте або відкиньте його в «Передаваннях»</numerusform>
+            <numerusform>%n перервані передавання відновлено як призупинені: продовжте або відкиньте їх у «Передаваннях»</numerusform>
+            <numerusform>%n перерваних передавань відновлено як призупинені: продовжте або відкиньте їх у «Передаваннях»</numerusform>
+        </translation>
     </message>
     <message>
         <source>Panels</source>
         <translation>Панелі</translation>
+    </message>
+    <message>
+        <source>Dismiss this message</source>
+        <translation>Закрити це повідомлення</translation>
     </message>
     <message>
         <source>&amp;File</source>
@@ -478,6 +583,10 @@
         <translation>&amp;Клавіатурні скорочення</translation>
     </message>
     <message>
+        <source>&amp;About Azaion Admin</source>
+        <translation>&amp;Про Azaion Admin</translation>
+    </message>
+    <message>
         <source>Tab / Shift+Tab	move between controls; Menu key: context menu</source>
         <translation>Tab / Shift+Tab	перехід між елементами; клавіша Menu: контекстне меню</translation>
     </message>
@@ -521,9 +630,13 @@
         <source>Azaion Admin — Work in progress</source>
         <translation>Azaion Admin — Робота триває</translation>
     </message>
-    <message>
-        <source>{0} transfer(s) are still running or queued. Stop them and continue? Uploads and downloads are paused and can be resumed after the next login; other work is cancelled.</source>
-        <translation>Передачі ({0}) ще виконуються або чекають у черзі. Зупинити їх і продовжити? Вивантаження та завантаження буде призупинено, їх можна продовжити після наступного входу; решту роботи буде скасовано.</translation>
+    <message numerus="yes">
+        <source>%n transfer(s) are still running or queued. Stop them and continue? Uploads and downloads are paused and can be resumed after the next login; other work is cancelled.</source>
+        <translation>
+            <numerusform>%n передавання ще виконується або в черзі. Зупинити й продовжити? Вивантаження й завантаження буде призупинено, їх можна продовжити після наступного входу; іншу роботу буде скасовано.</numerusform>
+            <numerusform>%n передавання ще виконуються або в черзі. Зупинити їх і продовжити? Вивантаження й завантаження буде призупинено, їх можна продовжити після наступного входу; іншу роботу буде скасовано.</numerusform>
+            <numerusform>%n передавань ще виконуються або в черзі. Зупинити їх і продовжити? Вивантаження й завантаження буде призупинено, їх можна продовжити після наступного входу; іншу роботу буде скасовано.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -539,6 +652,10 @@
     <message>
         <source>Sandbox</source>
         <translation>Пісочниця</translation>
+    </message>
+    <message>
+        <source>Custom</source>
+        <translation>Власний</translation>
     </message>
 </context>
 <context>
@@ -615,20 +732,36 @@
         <translation>Завантаження {0}…</translation>
     </message>
     <message>
-        <source>Could not list {0}: {1}</source>
-        <translation>Не вдалося отримати вміст {0}: {1}</translation>
+        <source>Could not list {0}:</source>
+        <translation>Не вдалося отримати список {0}:</translation>
     </message>
     <message>
-        <source>Could not clear {0}: {1}</source>
-        <translation>Не вдалося очистити {0}: {1}</translation>
+        <source>Could not clear {0}:</source>
+        <translation>Не вдалося очистити {0}:</translation>
     </message>
-    <message>
-        <source>{0}: {1} items</source>
-        <translation>{0}: елементів — {1}</translation>
+    <message numerus="yes">
+        <source>{0}: %n item(s)</source>
+        <translation>
+            <numerusform>{0}: %n елемент</numerusform>
+            <numerusform>{0}: %n елементи</numerusform>
+            <numerusform>{0}: %n елементів</numerusform>
+        </translation>
     </message>
-    <message>
-        <source>{0}: {1} of {2} items</source>
-        <translation>{0}: {1} з {2} елементів</translation>
+    <message numerus="yes">
+        <source>{0}: {1} of %n item(s)</source>
+        <translation>
+            <numerusform>{0}: {1} з %n елемента</numerusform>
+            <numerusform>{0}: {1} з %n елементів</numerusform>
+            <numerusform>{0}: {1} з %n елементів</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Queued %n download(s)</source>
+        <translation>
+            <numerusform>У черзі %n завантаження</numerusform>
+            <numerusform>У черзі %n завантаження</numerusform>
+            <numerusform>У черзі %n завантажень</numerusform>
+        </translation>
     </message>
     <message>
         <source>Download to</source>
@@ -638,15 +771,11 @@
         <source>Select one or more resources to download.</source>
         <translation>Виберіть один або кілька ресурсів для завантаження.</translation>
     </message>
-    <message>
-        <source>Queued {0} download(s)</source>
-        <translation>Завантажень додано до черги: {0}</translation>
-    </message>
 </context>
 <context>
     <name>Roles</name>
     <message>
-        <source>None</source>
+        <source>No role</source>
         <translation>Немає</translation>
     </message>
     <message>
@@ -658,19 +787,19 @@
         <translation>Валідатор</translation>
     </message>
     <message>
-        <source>CompanionPC</source>
+        <source>Companion PC</source>
         <translation>Компаньйон-ПК</translation>
     </message>
     <message>
-        <source>Admin</source>
+        <source>Administrator</source>
         <translation>Адміністратор</translation>
     </message>
     <message>
-        <source>ResourceUploader</source>
+        <source>Resource uploader</source>
         <translation>Завантажувач ресурсів</translation>
     </message>
     <message>
-        <source>ApiAdmin</source>
+        <source>API administrator</source>
         <translation>API-адміністратор</translation>
     </message>
 </context>
@@ -737,8 +866,24 @@
         <translation>Одночасних передавань</translation>
     </message>
     <message>
-        <source>Language</source>
-        <translation>Мова</translation>
+        <source>&amp;Language</source>
+        <translation>&amp;Мова</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n paused or failed transfer(s) keep their partial data in the cache: it is deleted too, so they will start again from the beginning when resumed or retried.</source>
+        <translation>
+            <numerusform>%n призупинене або невдале передавання зберігає часткові дані в кеші: їх теж буде видалено, тож воно почнеться спочатку, коли його продовжать або повторять.</numerusform>
+            <numerusform>%n призупинені або невдалі передавання зберігають часткові дані в кеші: їх теж буде видалено, тож вони почнуться спочатку, коли їх продовжать або повторять.</numerusform>
+            <numerusform>%n призупинених або невдалих передавань зберігають часткові дані в кеші: їх теж буде видалено, тож вони почнуться спочатку, коли їх продовжать або повторять.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The cache cannot be cleared while %n transfer(s) are running or queued: wait for them or cancel them in Transfers first.</source>
+        <translation>
+            <numerusform>Кеш не можна очистити, поки %n передавання виконується або в черзі: дочекайтеся його або скасуйте в «Передаваннях».</numerusform>
+            <numerusform>Кеш не можна очистити, поки %n передавання виконуються або в черзі: дочекайтеся їх або скасуйте в «Передаваннях».</numerusform>
+            <numerusform>Кеш не можна очистити, поки %n передавань виконуються або в черзі: дочекайтеся їх або скасуйте в «Передаваннях».</numerusform>
+        </translation>
     </message>
     <message>
         <source>Theme</source>
@@ -777,20 +922,12 @@
         <translation>{0} у {1}</translation>
     </message>
     <message>
-        <source>{0} paused or failed transfer(s) keep their partial data in the cache: it is deleted too, so they will start again from the beginning when resumed or retried.</source>
-        <translation>Призупинені або невдалі передавання ({0}) зберігають часткові дані в кеші: їх теж буде видалено, тож після відновлення чи повторної спроби вони почнуться спочатку.</translation>
-    </message>
-    <message>
         <source>Azaion Admin — Clear cache</source>
         <translation>Azaion Admin — Очищення кешу</translation>
     </message>
     <message>
         <source>Delete {0} of cached downloads in {1}? They will be downloaded again when needed.</source>
         <translation>Видалити {0} кешованих завантажень у {1}? За потреби їх буде завантажено знову.</translation>
-    </message>
-    <message>
-        <source>The cache cannot be cleared while {0} transfer(s) are running or queued: wait for them or cancel them in Transfers first.</source>
-        <translation>Кеш не можна очистити, поки передавання ({0}) виконуються або чекають у черзі: дочекайтеся їх завершення або скасуйте їх у розділі «Передавання».</translation>
     </message>
     <message>
         <source>The cache is still being measured; try again in a moment.</source>
@@ -989,6 +1126,10 @@
         <translation>Розшифрування</translation>
     </message>
     <message>
+        <source>Destination</source>
+        <translation>Призначення</translation>
+    </message>
+    <message>
         <source>Direction</source>
         <translation>Напрямок</translation>
     </message>
@@ -1057,10 +1198,6 @@
         <translation>У черзі</translation>
     </message>
     <message>
-        <source>Retrying</source>
-        <translation>Повторна спроба</translation>
-    </message>
-    <message>
         <source>Running</source>
         <translation>Виконується</translation>
     </message>
@@ -1092,6 +1229,10 @@
         <source>Verifying</source>
         <translation>Перевірка цілісності</translation>
     </message>
+    <message>
+        <source>Retrying in {0} s (attempt {1} of {2})</source>
+        <translation>Повтор через {0} с (спроба {1} з {2})</translation>
+    </message>
 </context>
 <context>
     <name>TransfersPanel</name>
@@ -1118,6 +1259,14 @@
     <message>
         <source>Forget the selected paused or failed transfers and what they kept</source>
         <translation>Забути вибрані призупинені або невдалі передавання та збережені ними дані</translation>
+    </message>
+    <message>
+        <source>Show in folder</source>
+        <translation>Показати в теці</translation>
+    </message>
+    <message>
+        <source>Open the folder of the selected finished download</source>
+        <translation>Відкрити теку вибраного завершеного завантаження</translation>
     </message>
     <message>
         <source>Retry failed</source>
@@ -1258,9 +1407,29 @@
         <source>Encrypt the checked images into the archive and publish its key fragment</source>
         <translation>Зашифрувати позначені образи в архів і опублікувати фрагмент його ключа</translation>
     </message>
-    <message>
-        <source>{0}: {1} — {2} image(s) were loaded.</source>
-        <translation>{0}: {1} — завантажено образів: {2}.</translation>
+    <message numerus="yes">
+        <source>{0}: {1} — %n image(s) were loaded.</source>
+        <translation>
+            <numerusform>{0}: {1} — завантажено %n образ.</numerusform>
+            <numerusform>{0}: {1} — завантажено %n образи.</numerusform>
+            <numerusform>{0}: {1} — завантажено %n образів.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Locking %n image(s) into {0}…</source>
+        <translation>
+            <numerusform>Блокування %n образу в {0}…</numerusform>
+            <numerusform>Блокування %n образів у {0}…</numerusform>
+            <numerusform>Блокування %n образів у {0}…</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Locked %n image(s) into {0}; key fragment published for {1}</source>
+        <translation>
+            <numerusform>%n образ заблоковано в {0}; фрагмент ключа опубліковано для {1}</numerusform>
+            <numerusform>%n образи заблоковано в {0}; фрагмент ключа опубліковано для {1}</numerusform>
+            <numerusform>%n образів заблоковано в {0}; фрагмент ключа опубліковано для {1}</numerusform>
+        </translation>
     </message>
     <message>
         <source>Checking the service images again…</source>
@@ -1287,14 +1456,6 @@
         <translation>Введіть версію та позначте принаймні один образ для блокування.</translation>
     </message>
     <message>
-        <source>Locking {0} image(s) into {1}…</source>
-        <translation>Блокування образів ({0}) у {1}…</translation>
-    </message>
-    <message>
-        <source>Locked {0} image(s) into {1}; key fragment published for {2}</source>
-        <translation>Образи ({0}) заблоковано в {1}; фрагмент ключа опубліковано для {2}</translation>
-    </message>
-    <message>
         <source>Lock: {0}: {1} — no archive written, no fragment published</source>
         <translation>Блокування: {0}: {1} — архів не записано, фрагмент не опубліковано</translation>
     </message>
@@ -1307,16 +1468,24 @@
         <translation>Блокувати (публікувати) архіви образів можуть лише адміністратори</translation>
     </message>
     <message>
-        <source>{0} of {1} decrypted · {2} image(s) loaded</source>
-        <translation>Розшифровано {0} з {1} · завантажено образів: {2}</translation>
-    </message>
-    <message>
-        <source>{0} image(s) loaded</source>
-        <translation>Завантажено образів: {0}</translation>
-    </message>
-    <message>
         <source>Unlocking {0}…</source>
         <translation>Розблокування {0}…</translation>
+    </message>
+    <message numerus="yes">
+        <source>{0} of {1} decrypted · %n image(s) loaded</source>
+        <translation>
+            <numerusform>Розшифровано {0} з {1} · завантажено %n образ</numerusform>
+            <numerusform>Розшифровано {0} з {1} · завантажено %n образи</numerusform>
+            <numerusform>Розшифровано {0} з {1} · завантажено %n образів</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n image(s) loaded</source>
+        <translation>
+            <numerusform>Завантажено %n образ</numerusform>
+            <numerusform>Завантажено %n образи</numerusform>
+            <numerusform>Завантажено %n образів</numerusform>
+        </translation>
     </message>
     <message>
         <source>Unlocked: all service images present</source>
@@ -1365,9 +1534,13 @@
         <source>Folder to upload</source>
         <translation>Тека для вивантаження</translation>
     </message>
-    <message>
-        <source>Queued {0} file(s) for upload to {1}.</source>
-        <translation>Файлів додано до черги вивантаження до {1}: {0}.</translation>
+    <message numerus="yes">
+        <source>Queued %n file(s) for upload to {0}.</source>
+        <translation>
+            <numerusform>%n файл поставлено в чергу на вивантаження до {0}.</numerusform>
+            <numerusform>%n файли поставлено в чергу на вивантаження до {0}.</numerusform>
+            <numerusform>%n файлів поставлено в чергу на вивантаження до {0}.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Skipped names that cannot be uploaded: {0}</source>
@@ -1558,6 +1731,22 @@
     <message>
         <source>{0} of {1} done; {2}: {3}</source>
         <translation>Виконано {0} з {1}; {2}: {3}</translation>
+    </message>
+    <message>
+        <source>Disable the user “{0}”? They cannot log in until enabled again.</source>
+        <translation>Вимкнути користувача «{0}»? Він не зможе увійти, доки його знову не ввімкнуть.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Disable %n users? They cannot log in until enabled again.</source>
+        <translation>
+            <numerusform>Вимкнути %n користувача? Він не зможе увійти, доки його знову не ввімкнуть.</numerusform>
+            <numerusform>Вимкнути %n користувачів? Вони не зможуть увійти, доки їх знову не ввімкнуть.</numerusform>
+            <numerusform>Вимкнути %n користувачів? Вони не зможуть увійти, доки їх знову не ввімкнуть.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Disable users</source>
+        <translation>Вимкнення користувачів</translation>
     </message>
     <message numerus="yes">
         <source>Enabled %n user(s)</source>

@@ -131,7 +131,7 @@ def test_keyboard_shortcuts(qtbot, logged_in, monkeypatch):
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
 
-    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)  # Users, fixed per panel
     assert window.current_panel() is window.users_panel
     panel = window.users_panel
     qtbot.waitUntil(lambda: panel.loaded and not panel.loading, timeout=20000)

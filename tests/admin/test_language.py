@@ -106,9 +106,11 @@ def test_error_texts_in_english_are_the_core_messages(qapp):
     from gui.workers.task import describe_exception
 
     set_language("en")
-    for exc in (UNREACHABLE, _disk_full(), IntegrityError("models/a.bin: checksum mismatch"),
+    for exc in (_disk_full(), IntegrityError("models/a.bin: checksum mismatch"),
                 NotFoundError("models/a.bin: not found")):
         assert error_text(exc) == describe_exception(exc) == str(exc)
+    assert error_text(UNREACHABLE) == str(UNREACHABLE)
+    assert describe_exception(UNREACHABLE).startswith("Cannot reach the server. Check the server address")
     assert error_text(ConflictError(80, "The folder is being written to.")) == "The folder is being written to."
     assert error_text(HardwareMismatchError(30, HW_MESSAGE)) == HW_MESSAGE
     assert error_text(PermissionDeniedError("")) == "Permission denied: your role may not do this"
@@ -120,7 +122,10 @@ def test_error_texts_in_ukrainian(ukrainian):
     from gui.panels.admin import refusal_text
     from gui.workers.task import describe_exception
 
-    assert describe_exception(UNREACHABLE) == f"Не вдається з'єднатися із сервером ({UNREACHABLE})"
+    assert error_text(UNREACHABLE) == f"Не вдається з'єднатися із сервером ({UNREACHABLE})"
+    # what panels show: one sentence, the technical text in the log and behind Details
+    assert describe_exception(UNREACHABLE) == ("Не вдається зв'язатися із сервером. Перевірте адресу сервера й "
+                                               "мережеве з'єднання, потім спробуйте ще раз.")
     assert error_text(_disk_full()) == "Диск заповнено (disk full (or file too large) while writing /data/x.bin)"
     assert error_text(IntegrityError("a.bin: checksum mismatch")).startswith("Дані пошкоджено або змінено")
     assert error_text(NotFoundError("models/a.bin: not found")) == "Не знайдено (models/a.bin: not found)"
@@ -146,6 +151,7 @@ def test_every_error_headline_and_documented_refusal_is_translated(ukrainian):
 
     sources = [text for _kind, text in errors_text._HEADLINES] + list(errors_text.CONFLICT_MESSAGES.values())
     sources += list(errors_text._OS_HEADLINES.values()) + ["The server refused the request"]
+    sources += [text for _kind, text in errors_text._ADVICE] + [errors_text._UNEXPECTED]
     untranslated = [s for s in sources if QCoreApplication.translate(errors_text.CONTEXT, s) == s]
     assert untranslated == []
 

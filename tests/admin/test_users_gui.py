@@ -51,7 +51,7 @@ def test_table_search_and_look(qtbot, logged_in, add_users, sandbox):
     domain, emails = add_users([HW, None, "legacy-free-text-hardware"])
     sandbox.state.set_enabled(emails[1], False)
     window, panel, creds = open_users(qtbot, logged_in)
-    assert panel.me_label.text().startswith(f"Signed in as {creds.email} (Admin)")
+    assert panel.me_label.text().startswith(f"Signed in as {creds.email} (Administrator)")
     total = panel.model.rowCount()
     assert total >= 8
 
@@ -132,7 +132,10 @@ def test_disable_and_enable_several_users(qtbot, logged_in, add_users, sandbox):
     assert panel.select_emails(emails) == 3
     assert panel.disable_action.isEnabled() and not panel.enable_action.isEnabled()
     assert not panel.delete_action.isEnabled()  # one user at a time
+    asked = []
+    panel.confirm = lambda title, text: asked.append(text) or True
     panel.disable_action.trigger()
+    assert asked == ["Disable 3 users? They cannot log in until enabled again."]  # confirmed first
     wait_message(qtbot, panel, lambda m: m.startswith("Disabled"))
     assert panel.last_message == "Disabled 3 users" and status(window) == "Disabled 3 users"
     assert [sandbox.state.get_user(e).is_enabled for e in emails] == [False, False, False]
@@ -161,9 +164,9 @@ def test_change_role_by_dialog_and_in_the_table(qtbot, logged_in, add_users, san
     dialog.combo.setCurrentIndex(dialog.combo.findData(int(RoleEnum.ResourceUploader)))
     dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
     qtbot.waitUntil(lambda: sandbox.state.get_user(email).role == RoleEnum.ResourceUploader, timeout=20000)
-    wait_message(qtbot, panel, lambda m: m == f"{email} is now ResourceUploader")
+    wait_message(qtbot, panel, lambda m: m == f"{email} is now Resource uploader")
     qtbot.waitUntil(lambda: panel.model.index(panel.model.find(email), UsersTableModel.ROLE).data()
-                    == "ResourceUploader", timeout=20000)
+                    == "Resource uploader", timeout=20000)
 
     # The Role column edits with a combo box (delegate) and runs the same action.
     index = panel.proxy.index(panel.table.currentIndex().row(), UsersTableModel.ROLE)
@@ -210,7 +213,11 @@ def test_refusals_show_the_servers_message(qtbot, logged_in, sandbox):
     panel.confirm = lambda _t, _x: True
     search(qtbot, panel, creds.email)
     panel.select_emails([creds.email])
-    panel.delete_action.trigger()
+    # Your own account: the actions the server would refuse are disabled and say why ...
+    assert not panel.delete_action.isEnabled() and not panel.disable_action.isEnabled()
+    assert not panel.role_action.isEnabled() and MSG_SELF in panel.delete_action.toolTip()
+    # ... and if a call is made anyway (a race, another client), the server's refusal is shown.
+    panel.delete_user(creds.email)
     wait_message(qtbot, panel, lambda m: m == MSG_SELF)
     assert panel.message_label.text() == MSG_SELF and panel.message_label.property("error") is True
     assert status(window) == MSG_SELF
@@ -249,3 +256,22 @@ def test_context_menu_offers_the_actions(qtbot, logged_in):
     assert texts == ["&Enable", "&Disable", "Change &role…", "Reset &hardware…", "De&lete…", "&New user…",
                      "Re&fresh"]
     menu.deleteLater()
+
+
+def test_actions_follow_the_protocol_rules(qtbot, logged_in, add_users, sandbox):
+    """Disable, Change role and Delete were enabled on your own account and, for an Admin, on an ApiAdmin, and
+    only the server refused after the click (docs/protocol.md: 409/60, 409/70). Disable asks first."""
+    domain, (email,) = add_users([None])
+    window, panel, creds = open_users(qtbot, logged_in)
+    qtbot.waitUntil(lambda: panel.model.find("apiadmin@sandbox.local") >= 0, timeout=20000)
+    for target, allowed in ((creds.email, False), ("apiadmin@sandbox.local", False), (email, True)):
+        assert panel.select_emails([target]) == 1
+        for action in (panel.disable_action, panel.role_action, panel.delete_action):
+            assert action.isEnabled() is allowed, (target, action.text())
+        if not allowed:
+            assert "—" in panel.delete_action.toolTip()  # says why
+    panel.select_emails([email])
+    panel.confirm = lambda _title, _text: False  # the confirmation is declined: nothing happens
+    panel.disable_action.trigger()
+    qtbot.wait(300)
+    assert sandbox.state.get_user(email).is_enabled

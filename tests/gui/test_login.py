@@ -20,7 +20,7 @@ def test_login_through_dialog_shows_main_window(qtbot, app_factory, make_account
     assert window.windowTitle().startswith("Azaion Admin")
     assert "Test sandbox" in window.windowTitle()
     assert window.user_label.text() == creds.email
-    assert window.role_label.text() == "ResourceUploader"
+    assert window.role_label.text() == "Resource uploader"  # a human name, not the protocol's identifier
     assert "Test sandbox" in window.server_label.text()
     assert window.connection_label.text() == "Connected"
     assert not dialog.isVisible()
@@ -65,7 +65,16 @@ def test_unreachable_server_message(qtbot, app_factory, make_account):
     dialog.url_edit.setText("http://127.0.0.1:9")
     type_login(qtbot, dialog, creds.email, creds.password)
     qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=30000)
-    assert dialog.error_label.text().startswith("Cannot reach the server.")
+    # One sentence saying what happened and what to do; the technical text only behind Details (it was "Cannot
+    # reach the server. cannot reach the server … HTTPConnectionPool(host=…) … NewConnectionError", cut off).
+    text = dialog.error_label.text()
+    assert text == ("Cannot reach the server. Check the server address and the network connection, then try "
+                    "again."), text
+    assert dialog.details_button.isVisibleTo(dialog)
+    assert "127.0.0.1:9" in dialog.details_button.details and "UnreachableError" in dialog.details_button.details
+    box = dialog.details_button.show_details()
+    assert box.detailedText() == dialog.details_button.details
+    box.close()
 
 
 def test_sandbox_mode_prefills_and_marks_sandbox(qtbot, app_factory):
@@ -79,7 +88,7 @@ def test_sandbox_mode_prefills_and_marks_sandbox(qtbot, app_factory):
     window.confirm_close = lambda _n: True
     assert window.windowTitle().startswith("Azaion Admin") and "SANDBOX" in window.windowTitle()
     assert "SANDBOX" in window.server_label.text()
-    assert window.role_label.text() == "Admin"
+    assert window.role_label.text() == "Administrator"
 
 
 def test_remember_me_keyring_and_logout(qtbot, app_factory, make_account):
@@ -113,3 +122,73 @@ def test_remember_me_keyring_and_logout(qtbot, app_factory, make_account):
     third = app_factory()
     qtbot.waitUntil(lambda: third.login_dialog is not None, timeout=10000)
     assert third.window is None
+
+
+def test_enter_after_failed_login_logs_in(qtbot, app_factory, make_account):
+    """Defect: after "Wrong email or password." Cancel had become the default button, so retyping the password
+    and pressing Enter closed the dialog (and the app). Log in stays the default, the password is focused with
+    its text selected, and Enter logs in."""
+    from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+    creds = make_account(RoleEnum.Operator)
+    controller = app_factory()
+    dialog = controller.login_dialog
+    dialog.activateWindow()
+    type_login(qtbot, dialog, creds.email, creds.password + "-wrong")
+    qtbot.waitUntil(lambda: dialog.error_label.isVisible(), timeout=20000)
+    cancel = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+    assert dialog.login_button.isDefault() and not cancel.isDefault()
+    assert not cancel.autoDefault()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.password_edit, timeout=5000)
+    assert dialog.password_edit.selectedText() == dialog.password_edit.text() != ""
+    qtbot.keyClicks(dialog.password_edit, creds.password)  # replaces the selected text
+    assert dialog.password_edit.text() == creds.password
+    qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: controller.window is not None, timeout=20000)
+    controller.window.confirm_close = lambda _n: True
+    assert dialog.result() == dialog.DialogCode.Accepted
+
+
+def test_every_dialog_keeps_its_primary_button_default(qtbot, app_factory):
+    """The class of the defect above: in every dialog box of the app (login, settings, clear folder, new user,
+    change role) only the primary button is auto-default, so Cancel can never become the default."""
+    from PySide6.QtWidgets import QDialogButtonBox, QPushButton
+
+    from gui.panels.resources import ClearFolderDialog
+    from gui.panels.users import ChangeRoleDialog, CreateUserDialog
+    from gui.panels.users_model import UserRow
+    from gui.settings_dialog import SettingsDialog
+
+    controller = app_factory(sandbox_mode=True)
+    dialog = controller.login_dialog
+    login_box = dialog.buttons
+    qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: controller.window is not None, timeout=20000)
+    window = controller.window
+    window.confirm_close = lambda _n: True
+    panel = window.users_panel
+    row = UserRow(window.session.user, None)
+    dialogs = [SettingsDialog(window.ctx, window.client, window), ClearFolderDialog("demo", window),
+               CreateUserDialog(panel), ChangeRoleDialog(panel, row)]
+    for box in [login_box, *(d.buttons for d in dialogs)]:
+        primary = [b for b in box.buttons() if isinstance(b, QPushButton) and b.autoDefault()]
+        assert len(primary) == 1, f"{box.window().windowTitle()}: auto-default buttons {[b.text() for b in primary]}"
+        assert box.buttonRole(primary[0]) == QDialogButtonBox.ButtonRole.AcceptRole and primary[0].isDefault()
+    for d in dialogs:
+        d.deleteLater()
+
+
+def test_after_log_out_the_password_has_the_focus(qtbot, app_factory, make_account):
+    """After Log out the server and email are kept: the focus is on Password (it was on URL)."""
+    from PySide6.QtWidgets import QApplication
+
+    creds = make_account(RoleEnum.Operator)
+    controller = app_factory()
+    type_login(qtbot, controller.login_dialog, creds.email, creds.password)
+    qtbot.waitUntil(lambda: controller.window is not None, timeout=20000)
+    controller.window.confirm_close = lambda _n: True
+    controller.logout()
+    dialog = controller.login_dialog
+    assert dialog is not None and dialog.email_edit.text() == creds.email and dialog.url_edit.text()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.password_edit, timeout=5000)

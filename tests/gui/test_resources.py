@@ -208,3 +208,36 @@ def test_filter_10000_entries(qtbot, logged_in):
         worst = max(worst, time.perf_counter() - start)
     assert panel.proxy.rowCount() == 1000
     print(f"\nfilter over 10,000 rows: worst keystroke {worst * 1000:.1f} ms")
+
+
+def test_unreachable_server_one_sentence_details_and_offline_indicator(qtbot, logged_in):
+    """A listing that cannot reach the server says so in one sentence with the technical text behind Details, and
+    the connection indicator follows the last request's outcome, also for calls no panel reports (it said
+    "Connected" while nothing was reachable); the next answer from the server says Connected again."""
+    from core.models import RoleEnum as Role
+
+    controller, _ = logged_in(Role.Operator)
+    window = controller.window
+    panel = window.resources_panel
+    client = window.client
+    good = client.api_url
+    assert window.connection_label.text() == "Connected"
+    client.api_url = "http://127.0.0.1:9"
+    try:
+        window.runner.run(lambda: client.list_files("models"), name="unreported")  # no callbacks at all
+        qtbot.waitUntil(lambda: window.connection_label.text() == "Offline", timeout=30000)
+        window.set_connection(True)
+        panel.refresh()
+        qtbot.waitUntil(lambda: "Could not list" in panel.status_label.text(), timeout=30000)
+        text = panel.status_label.text()
+        assert text == ("Could not list models: Cannot reach the server. Check the server address and the network "
+                        "connection, then try again."), text
+        assert panel.details_button.isVisibleTo(window) and "127.0.0.1:9" in panel.details_button.details
+        assert window.connection_label.text() == "Offline"
+    finally:
+        client.api_url = good
+    window.runner.run(lambda: client.list_files("models"), name="unreported")
+    qtbot.waitUntil(lambda: window.connection_label.text() == "Connected", timeout=30000)
+    panel.refresh()
+    qtbot.waitUntil(lambda: "item" in panel.status_label.text(), timeout=30000)
+    assert not panel.details_button.isVisibleTo(window)

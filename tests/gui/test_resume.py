@@ -40,6 +40,8 @@ def test_quit_pauses_and_restart_restores_paused_then_resume_completes(qtbot, lo
     (again,) = restarted.attach(client, store)
     assert again.state is JobState.PAUSED and again.title == "resume.bin"
     assert again.state_text() == "Paused"
+    # where it stopped, not an empty bar (the summary counting it: test_transfer_actions_follow_the_selection…)
+    assert again.total == job.total and 0 < again.done == job.done <= again.total and again.fraction > 0
     restarted.resume(again)
     wait_jobs(qtbot, [again], timeout=120000)
     assert again.state is JobState.DONE, again.message
@@ -85,7 +87,7 @@ def test_retry_wait_is_visible_in_the_state_column():
     job = Job(JobKind.DOWNLOAD, "x", lambda c, p: None)
     job.state = JobState.RUNNING
     job.probe.on_retry(3, 6, 8.0, UnreachableError("link down"))
-    assert job.state_text() == "Retrying: retrying in 8 s, attempt 3/6"
+    assert job.state_text() == "Retrying in 8 s (attempt 3 of 6)"  # was "Retrying: retrying in 8 s, …", cut
     job.probe.retry = (3, 6, 0.0, "old")  # the wait is over: back to the normal text
     assert job.state_text() == "Running"
 

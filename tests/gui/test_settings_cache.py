@@ -79,7 +79,7 @@ def test_clear_cache_asks_refuses_while_transferring_and_clears_in_a_worker(
     (job,) = window.upload_panel.enqueue_paths([write_random(tmp_path / "up.bin", 2 << 20)])
     qtbot.waitUntil(lambda: gate_probe and gate_probe[0].reached.is_set(), timeout=30000)
     assert not dialog.clear_cache()
-    assert "1 transfer(s) are running" in dialog.error.text()
+    assert "1 transfer is running" in dialog.error.text()
     assert asked == [] and blob.exists()
     gate_probe[0].release.set()
     wait_jobs(qtbot, [job])
@@ -131,7 +131,7 @@ def test_clearing_names_paused_transfers_and_holds_new_ones_until_done(
     clears = GatedClears(settings_dialog.clear_cache_folders)
     monkeypatch.setattr(settings_dialog, "clear_cache_folders", clears)
     assert dialog.clear_cache()
-    assert "1 paused or failed transfer(s)" in asked[0] and "start again from the beginning" in asked[0]
+    assert "1 paused or failed transfer keeps" in asked[0] and "start again from the beginning" in asked[0]
     (clearing,) = clears.wait_started(qtbot, 1)
     assert queue.held
 

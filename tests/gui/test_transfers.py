@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 
 from core.models import RoleEnum
+from gui.models import TransfersModel
 from gui.workers.jobs import Job, JobKind, JobState
 from tests.gui.conftest import wait_jobs, write_random
 
@@ -66,7 +67,7 @@ def test_cancel_upload_half_way(new_folder, qtbot, logged_in, gate_probe, tmp_pa
     assert len(gaps) > 20 and max(gaps) < 1000
     assert window.client.cache.leftovers() == []
     assert [e.name for e in window.client.list_files(folder)] == []
-    assert panel.model.index(window.queue.row_of(job), 5).data() == "Cancelled"
+    assert panel.model.index(window.queue.row_of(job), TransfersModel.STATE).data() == "Cancelled"
 
 
 @pytest.fixture(scope="module")
@@ -195,3 +196,56 @@ def test_close_with_running_work_asks_and_cancels(qtbot, logged_in, gate_probe, 
     assert not window.isVisible()
     assert job.state is JobState.PAUSED  # resumable work is paused on quit and comes back next time
     assert list(tmp_path.iterdir()) == []  # no partial output file
+
+
+def test_transfer_actions_follow_the_selection_and_show_in_folder(new_folder, qtbot, logged_in, tmp_path):
+    """Two uploads of one file name to two folders looked identical (no destination column); Pause, Resume,
+    Cancel and Discard were enabled with nothing selected and did nothing; there was no Show in folder."""
+    from gui.workers.jobs import download_job
+
+    controller, _ = logged_in(RoleEnum.ResourceUploader)
+    window = controller.window
+    panel = window.transfers_panel
+    source = write_random(tmp_path / "same-name.bin", 64 * 1024)
+    jobs = []
+    folders = [new_folder("dest-a"), new_folder("dest-b")]
+    for folder in folders:
+        window.upload_panel.set_folder(folder)
+        jobs += window.upload_panel.enqueue_paths([source])
+    wait_jobs(qtbot, jobs)
+    target = tmp_path / "downloads"
+    target.mkdir()
+    download = window.queue.add(download_job(window.client, folders[0], "same-name.bin", target))
+    wait_jobs(qtbot, [download])
+    assert [j.state for j in (*jobs, download)] == [JobState.DONE] * 3
+    window.show_panel("transfers")
+    model = panel.model
+    places = [model.index(window.queue.row_of(j), TransfersModel.LOCATION).data() for j in jobs]
+    assert places[0] != places[1] and folders[0] in places[0] and folders[1] in places[1]
+    assert model.index(window.queue.row_of(download), TransfersModel.LOCATION).data() == str(target / "same-name.bin")
+    assert "3 in the list" in panel.summary.text()
+
+    panel.table.clearSelection()
+    buttons = (panel.pause_button, panel.resume_button, panel.cancel_button, panel.discard_button, panel.show_button)
+    assert not any(b.isEnabled() for b in buttons)  # nothing selected: nothing to act on
+    panel.table.selectRow(window.queue.row_of(download))
+    assert panel.show_button.isEnabled() and not panel.pause_button.isEnabled() and not panel.cancel_button.isEnabled()
+    opened = []
+    panel.open_url = opened.append
+    qtbot.mouseClick(panel.show_button, Qt.MouseButton.LeftButton)
+    assert panel.opened_folders == [target] and opened[0].toLocalFile() == str(target)
+    for col in (TransfersModel.SPEED, TransfersModel.ETA):  # a finished transfer shows no "?"
+        assert model.index(window.queue.row_of(download), col).data() == "—"
+
+
+def test_failed_transfer_says_why_in_its_row(qtbot, logged_in, tmp_path):
+    """A failed transfer gave its reason only in a tooltip."""
+    from gui.workers.jobs import download_job
+
+    controller, _ = logged_in(RoleEnum.Operator)
+    window = controller.window
+    job = window.queue.add(download_job(window.client, "models", "no-such-resource.bin", tmp_path))
+    wait_jobs(qtbot, [job])
+    assert job.state is JobState.FAILED and job.message
+    text = window.transfers_panel.model.index(window.queue.row_of(job), TransfersModel.STATE).data()
+    assert text == f"Failed: {job.message}", text

@@ -106,7 +106,7 @@ def test_unlock_sample_archive_with_podman_all_services_ok(qtbot, logged_in, sto
     (gate,) = check_gate
     qtbot.waitUntil(gate.reached.is_set, timeout=120000)
     qtbot.waitUntil(lambda: "Loaded image" in panel.output.toPlainText(), timeout=3000)
-    qtbot.waitUntil(lambda: f"{len(settings.services)} image(s) loaded" in panel.progress_label.text(), timeout=3000)
+    qtbot.waitUntil(lambda: f"{len(settings.services)} images loaded" in panel.progress_label.text(), timeout=3000)
     assert job.state is JobState.RUNNING
     assert [m[2] for m in _marks(panel)] == ["—"] * len(settings.services)  # not checked yet
     gate.release.set()
@@ -130,7 +130,7 @@ def test_unlock_sample_archive_with_podman_all_services_ok(qtbot, logged_in, sto
     assert (panel.progress_done, panel.progress_total) == (size, size)
     assert panel.progress.value() == panel.progress.maximum()
     assert len(panel.images_loaded) == len(settings.services)
-    assert f"{len(settings.services)} image(s) loaded" in panel.progress_label.text()
+    assert f"{len(settings.services)} images loaded" in panel.progress_label.text()
     assert _direction(window, job) == "Unlock"
 
 
@@ -271,7 +271,7 @@ def test_retried_older_unlock_is_the_one_the_panel_shows(qtbot, logged_in, store
     assert [m[2] for m in _marks(panel)] == ["✗"] * len(settings.services)
     assert (panel.archive_edit.text(), panel.version_edit.text()) == (str(old), old_version)
     assert "Loaded image" not in panel.output.toPlainText() and panel.images_loaded == []
-    assert "image(s) loaded" not in panel.progress_label.text()
+    assert " loaded" not in panel.progress_label.text()
 
 
 def _flaky_docker(tmp_path, real: str):  # noqa: ANN001, ANN202
@@ -320,7 +320,8 @@ def test_check_failing_after_the_load_does_not_say_nothing_was_loaded(qtbot, log
     qtbot.waitUntil(lambda: _marks(panel) == expected, timeout=30000)  # checked again
     shown = panel.availability.text()
     assert "nothing was loaded" not in shown, shown
-    assert f"{len(present)} image(s) were loaded" in shown and job.message in shown, shown
+    loaded = f"{len(present)} images were loaded" if len(present) != 1 else "1 image was loaded"
+    assert loaded in shown and job.message in shown, shown
     assert "some service images are missing" in shown, shown
     assert panel.log_toggle.isChecked() and job.message in panel.output.toPlainText()
 
@@ -437,3 +438,17 @@ def test_role_none_gets_only_a_message(qtbot, logged_in):
     assert not any(action.isEnabled() for action in window.panel_actions)
     assert window.stack.currentWidget() is window.no_role_page
     assert window.nav.currentRow() == -1
+
+
+def test_check_images_button_does_not_show_false(qtbot, logged_in, tmp_path):
+    """Defect: the Check button's clicked(bool) reached start_check(note) as note=False, and the panel said
+    "False Checked: …" or "False Could not check …"."""
+    controller, _ = logged_in(RoleEnum.Operator)
+    window = controller.window
+    window.ctx.settings.docker_command = str(tmp_path / "no-such-docker")
+    window.show_panel("unlock")
+    panel = window.unlock_panel
+    panel.version_edit.setText("1.0.0")
+    qtbot.mouseClick(panel.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "check" in panel.availability.text().lower(), timeout=30000)
+    assert "False" not in panel.availability.text(), panel.availability.text()
