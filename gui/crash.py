@@ -11,7 +11,7 @@ import sys
 import traceback
 from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication, QUrl
+from PySide6.QtCore import QCoreApplication, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -38,7 +38,7 @@ def report(kind: type[BaseException], exc: BaseException, tb: TracebackType | No
         sys.__excepthook__(kind, exc, tb)
         return None
     details = "".join(traceback.format_exception(kind, exc, tb))
-    log.error("Unexpected error (the app keeps running):\n%s", details)
+    log.error("Unexpected error (the app keeps running)", exc_info=(kind, exc, tb))  # traceback: multi-line
     if QApplication.instance() is None or _showing:
         return None
     from core.paths import log_dir
@@ -47,6 +47,7 @@ def report(kind: type[BaseException], exc: BaseException, tb: TracebackType | No
                       _tr("Something went wrong inside the app. It keeps running, but the last action may not have finished. Please report the details (they are in the log too)."),  # noqa: E501
                       QMessageBox.StandardButton.Close, QApplication.activeWindow())
     box.setObjectName("crashDialog")
+    box.setTextFormat(Qt.TextFormat.PlainText)
     box.setDetailedText(details)
     copy = box.addButton(_tr("Copy details"), QMessageBox.ButtonRole.ActionRole)
     folder = box.addButton(_tr("Open log folder"), QMessageBox.ButtonRole.ActionRole)

@@ -13,6 +13,7 @@ the screen and it never shrank. Two rules, used everywhere a text is set at run 
 
 from __future__ import annotations
 
+import html
 import re
 
 from PySide6.QtCore import QSize, Qt
@@ -24,6 +25,14 @@ MAX_WORD = 100
 MAX_CHARS = 400
 """Longer texts are cut (the whole text stays in the tooltip and, for errors, in Details and the log)."""
 _WORD = re.compile(r"\S{" + str(MAX_WORD + 1) + ",}")
+
+
+def plain_tip(text: str) -> str:
+    """A tooltip that shows ``text`` as it is: Qt reads a tooltip that looks like HTML as HTML, so the text is
+    escaped inside an explicit rich-text paragraph that keeps its line breaks."""
+    if "<" not in text:  # no tag: Qt shows it as plain text already
+        return text
+    return "<p style='white-space:pre-wrap'>" + html.escape(text) + "</p>"
 
 
 def shorten(text: str, max_word: int = MAX_WORD, max_chars: int = MAX_CHARS) -> str:
@@ -45,6 +54,9 @@ class StatusLabel(QLabel):
         self._chars = chars
         self._single = single_line
         self.setWordWrap(not single_line)
+        # Run-time texts quote the server (a 409 message, an email): never read as HTML, which would render
+        # <img src=...> or links. The tooltip gets the same treatment (plain_tip).
+        self.setTextFormat(Qt.TextFormat.PlainText)
         policy = self.sizePolicy()
         policy.setHorizontalPolicy(QSizePolicy.Policy.Preferred)
         self.setSizePolicy(policy)
@@ -57,7 +69,7 @@ class StatusLabel(QLabel):
         # The whole text as the tooltip when it is cut (or may be elided); a tooltip the caller set stays.
         tip = self._full if shown != self._full or self._single else ""
         if tip or self._own_tip:
-            self.setToolTip(tip)
+            self.setToolTip(plain_tip(tip))
         self._own_tip = bool(tip)
 
     def clear(self) -> None:

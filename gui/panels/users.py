@@ -348,11 +348,11 @@ class UsersPanel(Panel):
         self.me_label.setText(text)
 
     def _ask(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(
-            self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # names an account by its email, which the server sent
+        return box.exec() == QMessageBox.StandardButton.Yes
 
     def show_message(self, text: str, error: bool = False) -> None:
         """In the panel (kept until the next action) and in the status bar."""
