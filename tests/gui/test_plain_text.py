@@ -5,6 +5,7 @@ format, and anything that looks like a tag is taken as HTML)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+
 from core.models import RoleEnum
 from gui.fit import StatusLabel, plain_tip
 
