@@ -25,7 +25,7 @@ from botocore.exceptions import (
 )
 from s3transfer.utils import signal_not_transferring, signal_transferring
 
-from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
+from core.cancel import NEVER, CancelToken, ProgressCallback, current_cancel, no_progress
 from core.cdn_config import CdnConfig
 from core.errors import (
     AzaionError,
@@ -35,6 +35,7 @@ from core.errors import (
     ServerError,
     UnreachableError,
 )
+from core.http_limits import Limits, Watch, read_some, streaming, watch_boto_client
 
 log = logging.getLogger("azaion.cdn")
 
@@ -92,11 +93,16 @@ class CDNManager:
         max_concurrency: int = 8,
         multipart_threshold: int = 8 * MiB,
         part_size: int = 8 * MiB,
-        connect_timeout: float = 10,
-        read_timeout: float = 60,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
         max_attempts: int = 5,
+        limits: Limits | None = None,
     ) -> None:
         self.config = config
+        # Deadlines (core/http_limits.py): the socket timeouts default to the limits' connect and stall.
+        self.limits = limits or Limits.from_env()
+        connect_timeout = self.limits.connect if connect_timeout is None else connect_timeout
+        read_timeout = self.limits.stall if read_timeout is None else read_timeout
         botocfg = Config(
             signature_version="s3v4",
             s3={"addressing_style": "path"},
@@ -122,6 +128,9 @@ class CDNManager:
             aws_secret_access_key=config.uploader_access_secret,
             config=botocfg,
         )
+        # Connections join the active watches (deadline, stall, cancel); no request leaves cdn.yaml's origin.
+        watch_boto_client(self.downloader)
+        watch_boto_client(self.uploader)
         # Progress only while a part body is really being sent, not while botocore reads it to sign or hash it.
         events = self.uploader.meta.events
         events.register_first("request-created.s3", signal_not_transferring, unique_id="azaion-not-transferring")
@@ -136,10 +145,11 @@ class CDNManager:
     # ---- metadata -------------------------------------------------------------------------------------------
 
     def head(self, bucket: str, key: str) -> ObjectInfo:
-        try:
-            resp = self.downloader.head_object(Bucket=bucket, Key=key)
-        except TRANSPORT_ERRORS as exc:
-            raise translate(exc, f"{bucket}/{key}") from exc
+        with Watch(self.limits.request, what=f"ask the CDN for {bucket}/{key}") as watch:
+            try:
+                resp = self.downloader.head_object(Bucket=bucket, Key=key)
+            except TRANSPORT_ERRORS as exc:
+                raise watch.failure(exc, translate(exc, f"{bucket}/{key}")) from exc
         return _object_info(resp, int(resp["ContentLength"]))
 
     def exists(self, bucket: str, key: str) -> bool:
@@ -212,39 +222,41 @@ class CDNManager:
         """One streamed GET (from byte ``start`` when resuming) into ``sink``. ``etag`` pins the object
         (If-Match), so a concurrent re-upload is reported as ObjectChangedError instead of being mixed in.
         Progress counts from ``start``."""
+        cancel = cancel if cancel is not NEVER else current_cancel()
         cancel.raise_if_cancelled()
         args: dict = {"Bucket": bucket, "Key": key}
         if etag:
             args["IfMatch"] = etag
         if start:
             args["Range"] = f"bytes={start}-"
-        try:
-            resp = self.downloader.get_object(**args)
-        except TRANSPORT_ERRORS as exc:
-            raise translate(exc, f"{bucket}/{key}") from exc
-        body = resp["Body"]
-        length = int(resp["ContentLength"])
-        info = _object_info(resp, start + length)
-        done = 0
-        unhook = cancel.on_cancel(lambda: _close_quietly(body))
-        try:
-            while True:
-                if cancel.cancelled:
-                    raise cancel.error()
-                try:
-                    data = body.read(chunk)
-                except TRANSPORT_ERRORS as exc:
-                    if cancel.cancelled:
-                        raise cancel.error() from None
-                    raise translate(exc, f"{bucket}/{key}") from exc
-                if not data:
-                    break
-                sink(memoryview(data))
-                done += len(data)
-                progress(start + done, info.size)
-        finally:
-            unhook()
-            _close_quietly(body)
+        # Bounded (core/http_limits.py): the answer's head within limits.request, then at least stall_bytes per
+        # limits.stall seconds; a deadline, a stall or a cancel shuts the socket, ending a blocked read at once.
+        with streaming(self.limits, f"download {bucket}/{key} from the CDN", cancel) as watch:
+            try:
+                resp = self.downloader.get_object(**args)
+            except TRANSPORT_ERRORS as exc:
+                raise watch.failure(exc, translate(exc, f"{bucket}/{key}")) from exc
+            watch.streaming()
+            body = resp["Body"]
+            length = int(resp["ContentLength"])
+            info = _object_info(resp, start + length)
+            done = 0
+            try:
+                while True:
+                    watch.check()
+                    try:
+                        data = read_some(body, chunk)
+                    except TRANSPORT_ERRORS as exc:
+                        raise watch.failure(exc, translate(exc, f"{bucket}/{key}")) from exc
+                    if not data:
+                        watch.check()  # a socket shut by the watch may read as a clean end
+                        break
+                    watch.progress(len(data))
+                    sink(memoryview(data))
+                    done += len(data)
+                    progress(start + done, info.size)
+            finally:
+                _close_quietly(body)
         if done != length:
             raise UnreachableError(f"CDN object {bucket}/{key} ended after {start + done} of {info.size} bytes")
         return info

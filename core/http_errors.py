@@ -31,7 +31,7 @@ def _error_body(resp: requests.Response) -> tuple[int | None, str]:
     text = resp.text or ""
     try:
         data: Any = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep
         return None, text.strip()
     if isinstance(data, dict):
         code = data.get("ErrorCode", data.get("errorCode"))
