@@ -22,10 +22,10 @@ class CancelToken:
         self.paused = False
         self.reason: str | None = None
 
-    def pause(self) -> None:
+    def pause(self, reason: str | None = None) -> None:
         """Stop like cancel, but keep what is needed to resume (journal, uploaded parts, partial download)."""
         self.paused = True
-        self.cancel()
+        self.cancel(reason)
 
     def cancel(self, reason: str | None = None) -> None:
         """``reason`` replaces "cancelled by the user" in the error (e.g. "terminated (SIGTERM)")."""
@@ -50,7 +50,7 @@ class CancelToken:
 
     def error(self) -> CancelledError:
         if self.paused:
-            return PausedError("paused by the user")
+            return PausedError(f"{self.reason}; run it again to resume" if self.reason else "paused by the user")
         return CancelledError(self.reason or "cancelled by the user")
 
     def wait(self, timeout: float) -> bool:

@@ -155,8 +155,10 @@ class Watch:
     # ---- firing --------------------------------------------------------------------------------------------
 
     def add(self, conn: Any) -> None:  # noqa: ANN401 - a urllib3 connection (requests' or botocore's)
+        # The socket itself is kept: http.client drops ``conn.sock`` while a close-delimited answer is still
+        # being read from it (the response holds the socket's file), and that read must end too.
         with self._lock:
-            self._conns.append(conn)
+            self._conns.append((conn, getattr(conn, "sock", None)))
             fired = self.fired
         if fired:
             _shutdown(conn)
@@ -188,11 +190,11 @@ class Watch:
         return self.error() if self.fired else fallback
 
 
-def _shutdown(conn: Any) -> None:  # noqa: ANN401
-    sock = getattr(conn, "sock", None)
-    if sock is not None:
+def _shutdown(entry: Any) -> None:  # noqa: ANN401 - (connection, socket at registration), or a connection
+    conn, sock = entry if isinstance(entry, tuple) else (entry, None)
+    for one in {id(s): s for s in (sock, getattr(conn, "sock", None)) if s is not None}.values():
         with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+            one.shutdown(socket.SHUT_RDWR)
 
 
 _local = threading.local()
@@ -449,6 +451,7 @@ def send(
                                             "without a Location)")
                     elif not stream:
                         read_capped(resp, cap, what)
+                    watch.check()  # a socket shut by the watch can read as the clean end of a body
                     return resp
             except AzaionError:
                 raise

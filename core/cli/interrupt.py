@@ -1,6 +1,8 @@
-"""Ctrl+C (SIGINT) and SIGTERM during a long CLI command cancel it cleanly (temp files removed, multipart upload
-aborted, docker process reaped, an interrupted download's journal kept for resume) instead of killing the process
-mid-write; the previous handlers are restored afterwards. The token is also made the thread's current one
+"""Ctrl+C (SIGINT) during a long CLI command cancels it cleanly (temp files removed, multipart upload aborted, docker
+process reaped) instead of killing the process mid-write. SIGTERM (a session ending, a service manager, ``kill``)
+pauses it, as closing the GUI does: temp files holding plaintext are removed the same way, but what a later run
+resumes from (an upload's journal, staged parts and multipart upload, a download's ``.big.part``) is kept. The
+previous handlers are restored afterwards. The token is also made the thread's current one
 (core/cancel.py), so a socket read blocked anywhere inside the command ends within a second of the signal."""
 
 from __future__ import annotations
@@ -13,18 +15,15 @@ from collections.abc import Iterator
 from core.cancel import CancelToken
 from core.cli.progress import TerminalProgress
 
-SIGNALS = {signal.SIGINT: "interrupted (Ctrl+C)", signal.SIGTERM: "terminated (SIGTERM)"}
-
 
 def cancel_on_sigint() -> tuple[CancelToken, object]:
-    """A token that SIGINT and SIGTERM cancel; returns it with what ``restore_sigint`` needs."""
+    """A token that SIGINT cancels and SIGTERM pauses; returns it with what ``restore_sigint`` needs."""
     token = CancelToken()
     if threading.current_thread() is not threading.main_thread():
         return token, None
-    previous = {}
-    for signum, reason in SIGNALS.items():
-        previous[signum] = signal.getsignal(signum)
-        signal.signal(signum, lambda *_, reason=reason: token.cancel(reason))
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, lambda *_: token.cancel())
+    signal.signal(signal.SIGTERM, lambda *_: token.pause("terminated (SIGTERM)"))
     return token, previous
 
 
