@@ -202,10 +202,12 @@ class CDNManager:
         meta = {"Metadata": {SHA256_META: sha256 or hashlib.sha256(data).hexdigest()}}
         if small_sha256:
             meta["Metadata"][SMALL_SHA256_META] = small_sha256
-        try:
-            self.uploader.put_object(Bucket=bucket, Key=key, Body=data, **meta)
-        except TRANSPORT_ERRORS as exc:
-            raise translate(exc, f"{bucket}/{key}") from exc
+        # One PUT has no progress to watch: its deadline grows with its size (at least 16 KiB/s), and a cancel ends it.
+        with Watch(self.limits.request + len(data) / (16 * 1024), what=f"upload {bucket}/{key}") as watch:
+            try:
+                self.uploader.put_object(Bucket=bucket, Key=key, Body=data, **meta)
+            except TRANSPORT_ERRORS as exc:
+                raise watch.failure(exc, translate(exc, f"{bucket}/{key}")) from exc
 
     def stream(
         self,

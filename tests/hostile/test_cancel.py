@@ -172,3 +172,22 @@ def test_pause_reason_is_the_error(hostile):
     token = CancelToken()
     token.pause("terminated (SIGTERM)")
     assert isinstance(token.error(), PausedError) and "SIGTERM" in str(token.error())
+
+
+@pytest.mark.parametrize("size", [3 << 20, 20 << 20], ids=["one PUT", "multipart"])
+def test_upload_cancel_within_a_second_while_the_cdn_does_not_answer(hostile, tmp_path, size):
+    """The CDN takes the body but never finishes its answer (the status line trickles): cancel still ends the
+    upload within a second, and nothing is left (cancel, not pause: the multipart upload is aborted)."""
+    src = tmp_path / "up.bin"
+    src.write_bytes(os.urandom(size))
+    client = hostile.client()
+    _ = client.cdn  # cdn.yaml fetched before the fronts misbehave
+    method = "PUT"
+    hostile.s3.on(method, "/models/up.bin.big", trickle(every=0.5, in_head=True))
+    token = CancelToken()
+    outcome, elapsed = cancel_while_blocked(
+        lambda: client.upload_big_small_resource(src, "up.bin", "models", cancel=token),
+        lambda: hostile.s3.requests(method, "/models/up.bin.big"), token)
+    assert isinstance(outcome, CancelledError), outcome
+    assert elapsed < CANCEL_BOUND_S, f"cancel took {elapsed:.1f} s"
+    assert client.journals.all() == [] and client.cache.staged() == []

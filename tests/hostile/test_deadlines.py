@@ -135,3 +135,14 @@ def test_cli_ends_against_a_trickling_server(hostile, tmp_path, cmd, method, pat
     assert proc.returncode == 1, proc.stderr
     assert "no complete answer within 3 s" in proc.stderr, proc.stderr
     assert elapsed < 60  # the download retries the small part (6 tries, waits 1-32 s) before it gives up
+
+
+def test_upload_part_never_answered_ends(hostile, short_deadlines, tmp_path):
+    """The CDN takes a part but never finishes its answer: the part's stall rule ends it (no retry here)."""
+    src = tmp_path / "upn.bin"
+    src.write_bytes(bytes(20 << 20))
+    client = hostile.client(timeout=(2.0, 2.0), retry_policy=ONE_TRY, cdn_options={"max_attempts": 0})
+    _ = client.cdn
+    hostile.s3.on("PUT", "/models/upn.bin.big", trickle(every=0.5, in_head=True))
+    outcome, elapsed = bounded(lambda: client.upload_big_small_resource(src, "upn.bin", "models"))
+    assert isinstance(outcome, UnreachableError) and "stalled" in str(outcome), outcome
