@@ -160,10 +160,11 @@ class CDNManager:
         return True
 
     def delete(self, bucket: str, key: str) -> None:
-        try:
-            self.uploader.delete_object(Bucket=bucket, Key=key)
-        except TRANSPORT_ERRORS as exc:
-            raise translate(exc, f"{bucket}/{key}") from exc
+        with Watch(self.limits.request, what=f"delete {bucket}/{key} on the CDN") as watch:
+            try:
+                self.uploader.delete_object(Bucket=bucket, Key=key)
+            except TRANSPORT_ERRORS as exc:
+                raise watch.failure(exc, translate(exc, f"{bucket}/{key}")) from exc
 
     def pending_uploads(self, bucket: str, key: str | None = None, *, page_size: int | None = None) -> list[dict]:
         """Unfinished multipart uploads (what a cancelled or crashed upload may leave behind), every page of them:
@@ -176,10 +177,11 @@ class CDNManager:
             kwargs["MaxUploads"] = page_size
         found: list[dict] = []
         while True:
-            try:
-                resp = self.uploader.list_multipart_uploads(**kwargs)
-            except TRANSPORT_ERRORS as exc:
-                raise translate(exc, bucket) from exc
+            with Watch(self.limits.request, what=f"list the pending uploads of {bucket}") as watch:
+                try:
+                    resp = self.uploader.list_multipart_uploads(**kwargs)
+                except TRANSPORT_ERRORS as exc:
+                    raise watch.failure(exc, translate(exc, bucket)) from exc
             found.extend(u for u in resp.get("Uploads", []) if key is None or u["Key"] == key)
             markers = (resp.get("NextKeyMarker"), resp.get("NextUploadIdMarker"))
             if not resp.get("IsTruncated") or markers == (kwargs.get("KeyMarker"), kwargs.get("UploadIdMarker")):

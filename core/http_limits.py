@@ -35,7 +35,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
-from core.cancel import CancelToken, current_cancel
+from core.cancel import NEVER, CancelToken, current_cancel
 from core.errors import AzaionError, ProtocolError, UnreachableError
 
 log = logging.getLogger("azaion.http")
@@ -212,8 +212,14 @@ def active_watches() -> list[Watch]:
 
 
 def _register(conn: Any) -> None:  # noqa: ANN401
-    for watch in _stack():
+    stack = _stack()
+    for watch in stack:
         watch.add(conn)
+    if not stack:  # a call without its own Watch (e.g. a CDN control call): at least the current cancel ends it
+        token = current_cancel()
+        if not token.cancelled and token is not NEVER:
+            entry = (conn, getattr(conn, "sock", None))
+            token.on_cancel(lambda: _shutdown(entry))
 
 
 def _any_fired() -> Watch | None:
@@ -354,6 +360,7 @@ def watch_boto_client(client: Any) -> None:  # noqa: ANN401 - a botocore client
         fired = _any_fired()
         if fired is not None:
             raise fired.error()
+        current_cancel().raise_if_cancelled()
 
     events = client.meta.events
     events.register_first("before-send.s3", same_origin_only, unique_id="azaion-same-origin")

@@ -13,7 +13,7 @@ import pytest
 from core.errors import AzaionError, UnreachableError
 from core.models import RoleEnum
 from core.retry import RetryPolicy
-from tests.hostile.server import stall, trickle
+from tests.hostile.server import trickle
 
 SHORT = {"AZAION_CONNECT_TIMEOUT": "2", "AZAION_STALL_TIMEOUT": "2", "AZAION_REQUEST_DEADLINE": "3"}
 BOUND_S = 25  # old client: never ends (the trickle outlives the test); new: ~3 s per attempt
@@ -56,8 +56,7 @@ MISBEHAVIOURS = {
     "trickled body": lambda: trickle(b'{"token": "' + b"a" * 200 + b'"}', every=0.5),
     "trickled endless body": lambda: trickle(every=0.5),  # no length: http.client drops conn.sock meanwhile
     "trickled status line": lambda: trickle(every=0.5, in_head=True),
-    "silence": lambda: stall(),
-}
+}  # plain silence is not here: the socket read timeout always caught it, the old client too
 
 
 @pytest.mark.parametrize("how", list(MISBEHAVIOURS))
@@ -70,8 +69,7 @@ def test_api_call_has_a_deadline(hostile, short_deadlines, call, how):
     outcome, elapsed = bounded(lambda: run(client))
     assert isinstance(outcome, UnreachableError), outcome
     assert elapsed < 15
-    if how != "silence":  # silence trips the socket timeout (2 s) first; a trickle only the deadline
-        assert "no complete answer within 3 s" in str(outcome)
+    assert "no complete answer within 3 s" in str(outcome)
 
 
 def test_cdn_download_stall_is_detected_and_resumed(hostile, short_deadlines, tmp_path):
@@ -98,12 +96,11 @@ def test_cdn_download_that_keeps_stalling_ends(hostile, short_deadlines, tmp_pat
     assert not (tmp_path / "out.bin").exists() and list(tmp_path.glob(".azaion-*")) == []
 
 
-@pytest.mark.parametrize("how", ["trickled head", "silence"])
-def test_cdn_head_has_a_deadline(hostile, short_deadlines, tmp_path, how):
+def test_cdn_head_has_a_deadline(hostile, short_deadlines, tmp_path):
     hostile.seed("head.bin", b"h" * 10_000)
     client = hostile.client(timeout=(2.0, 2.0), retry_policy=ONE_TRY,
                             cdn_options={"max_attempts": 0})
-    hostile.s3.on("HEAD", "/models/head.bin.big", trickle(every=0.5, in_head=True) if how != "silence" else stall())
+    hostile.s3.on("HEAD", "/models/head.bin.big", trickle(every=0.5, in_head=True))
     outcome, elapsed = bounded(lambda: client.download_big_small_resource("head.bin", "models", tmp_path / "o"))
     assert isinstance(outcome, AzaionError), outcome
     assert elapsed < 15
