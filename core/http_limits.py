@@ -266,7 +266,12 @@ class _Watchdog:
                     nearest = heapq.nsmallest(1, heap)
                     self._cond.wait(timeout=(nearest[0][0] - now) if nearest else None)
                     continue
+            now = time.monotonic()
             for w in due:
+                if w.deadline > now:  # progress moved it meanwhile (a stream's window): not due after all
+                    with self._cond:
+                        self._watches.add(w)
+                    continue
                 w.fire(w.kind)
 
 
