@@ -191,3 +191,20 @@ def test_upload_cancel_within_a_second_while_the_cdn_does_not_answer(hostile, tm
     assert isinstance(outcome, CancelledError), outcome
     assert elapsed < CANCEL_BOUND_S, f"cancel took {elapsed:.1f} s"
     assert client.journals.all() == [] and client.cache.staged() == []
+
+
+def test_cancel_while_finalizing_still_commits(hostile, tmp_path):
+    """Once the big part is on the CDN the small part (the commit) is sent whatever the cancel says: a cancel
+    during "finalizing" must not leave a big part without its small part (the transfer's token is current there
+    for every other stage)."""
+    src = tmp_path / "fin.bin"
+    data = os.urandom(100_000)
+    src.write_bytes(data)
+    client = hostile.client()
+    hostile.api.on("POST", "/resources/models", trickle(from_upstream=True, every=1.5, nbytes=1), times=1)
+    token = CancelToken()
+    outcome, _elapsed = cancel_while_blocked(
+        lambda: client.upload_big_small_resource(src, "fin.bin", "models", cancel=token),
+        lambda: hostile.api.requests("POST", "/resources/models"), token)
+    assert not isinstance(outcome, BaseException), outcome
+    assert hostile.client().load_big_small_resource("fin.bin", "models") == data
