@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.errors import ProtocolError, ServerError
-from tests.hostile.server import json_reply, reply
-
+from tests.hostile.server import reply
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
 
