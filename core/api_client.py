@@ -7,23 +7,24 @@ just retries with the new one instead of logging in again.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import threading
 from pathlib import Path
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
-from core import resources
+from core import http_limits, resources
 from core.cache import ResourceCache
-from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
+from core.cancel import NEVER, CancelToken, ProgressCallback, current_cancel, no_progress
 from core.cdn import CDNManager
 from core.cdn_config import CdnConfig
 from core.crypto import decrypt_bytes
-from core.errors import AuthError, AzaionError, IntegrityError, ProtocolError, UnreachableError
+from core.errors import AuthError, AzaionError, IntegrityError, ProtocolError
 from core.http_errors import error_for_response
+from core.http_limits import JSON_CAP, Limits
 from core.journal import JournalStore
 from core.keys import resource_key, user_key
 from core.models import Credentials, ResourceEntry, RoleEnum, User
@@ -34,30 +35,9 @@ from core.urls import normalize_base_url, segment
 
 log = logging.getLogger("azaion.api")
 
-DEFAULT_TIMEOUT = (10.0, 60.0)  # connect, read
 CDN_CONFIG_FOLDER = "config"
 CDN_CONFIG_FILE = "cdn.yaml"
-
-
-def make_session(retries: int = 3, backoff: float = 0.5) -> requests.Session:
-    """Retries with exponential backoff for idempotent calls and for connections that never got through."""
-    retry = Retry(
-        total=retries,
-        connect=retries,
-        read=retries,
-        status=retries,
-        backoff_factor=backoff,
-        status_forcelist=(502, 503, 504),
-        allowed_methods=frozenset({"GET", "PUT", "DELETE", "HEAD", "OPTIONS"}),
-        raise_on_status=False,
-        respect_retry_after_header=True,
-    )
-    session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=16)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    session.headers["User-Agent"] = "azaion-admin"
-    return session
+make_session = http_limits.make_session  # the name this module always had
 
 
 def _default_journal_dir() -> Path:
@@ -81,7 +61,8 @@ class ApiClient:
         cache_dir: Path | str | None = None,
         hardware: str | None = None,
         resource_key_text: str | None = None,
-        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        timeout: tuple[float, float] | None = None,
+        limits: Limits | None = None,
         token_margin: float = 60.0,
         retries: int = 3,
         cdn_options: dict[str, Any] | None = None,
@@ -92,7 +73,10 @@ class ApiClient:
         self.cache = ResourceCache(cache_dir if cache_dir is not None else default_cache_root(self.api_url))
         self._hardware = hardware
         self.resource_key = resource_key(resource_key_text)
-        self.timeout = timeout
+        # limits: deadlines and stall timeouts (core/http_limits.py); ``timeout`` (connect, stall) overrides two.
+        self.limits = limits or Limits.from_env()
+        if timeout is not None:
+            self.limits = dataclasses.replace(self.limits, connect=timeout[0], stall=timeout[1])
         self.token_margin = token_margin
         self._session = make_session(retries)
         self._lock = threading.RLock()
@@ -127,6 +111,11 @@ class ApiClient:
         self.set_credentials(Credentials(str(email), str(password or "")))
 
     @property
+    def timeout(self) -> tuple[float, float]:
+        """(connect, stall) socket timeouts in seconds."""
+        return self.limits.socket_timeout
+
+    @property
     def credentials(self) -> Credentials | None:
         return self._credentials
 
@@ -152,10 +141,11 @@ class ApiClient:
                 "POST", "/login", json={"email": creds.email, "password": creds.password}, what="log in"
             )
             if resp.status_code != 200:
+                resp.close()
                 raise error_for_response(resp, "log in")
             try:
                 raw = resp.json()["token"]
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, RecursionError, KeyError, TypeError):
                 raise ProtocolError("the login answer carried no token") from None
             self._token = parse_token(raw)
             self._cdn = None
@@ -176,25 +166,25 @@ class ApiClient:
 
     # ---- HTTP -------------------------------------------------------------------------------------------
 
-    def _send(self, method: str, path: str, *, what: str, token: Token | None = None, **kwargs) -> requests.Response:
+    def _send(self, method: str, path: str, *, what: str, token: Token | None = None, cap: int = JSON_CAP,
+              **kwargs) -> requests.Response:
+        """One bounded call (core/http_limits.py: size cap, deadline, cancel, redirects only within the API's
+        origin: every call carries the password or the token)."""
         headers = kwargs.pop("headers", {}) or {}
         if token is not None:
             headers["Authorization"] = f"Bearer {token.raw}"
-        try:
-            return self._session.request(
-                method, self.api_url + path, headers=headers, timeout=self.timeout, **kwargs
-            )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise UnreachableError(f"cannot reach the server {self.api_url} ({what}): {_short(exc)}") from None
-        except requests.RequestException as exc:
-            raise UnreachableError(f"request to {self.api_url} failed ({what}): {_short(exc)}") from None
+        return http_limits.send(self._session, method, self.api_url + path, what=what, limits=self.limits,
+                                cap=cap, headers=headers, **kwargs)
 
     def request(self, method: str, path: str, *, what: str = "", **kwargs) -> requests.Response:
-        """Authenticated call: proactive re-login near expiry; on 401/403 one re-login and one retry."""
+        """Authenticated call: proactive re-login near expiry; on 401/403 one re-login and one retry. ``cap``
+        bounds the answer's size, ``stream=True`` leaves the body to the caller, ``cancel`` ends it at once
+        (default: the thread's current token, core/cancel.py)."""
         what = what or f"{method} {path}"
         token = self._current_token()
         resp = self._send(method, path, what=what, token=token, **kwargs)
         if resp.status_code in (401, 403):
+            resp.close()
             with self._lock:
                 if self._token is token or self._token is None:
                     log.info("Server answered %d to %s; logging in again", resp.status_code, what)
@@ -202,13 +192,14 @@ class ApiClient:
                 token = self._token
             resp = self._send(method, path, what=what, token=token, **kwargs)
         if resp.status_code >= 400:
+            resp.close()
             raise error_for_response(resp, what)
         return resp
 
     def _json(self, resp: requests.Response, what: str) -> Any:
         try:
             return resp.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
             raise ProtocolError(f"{what}: the server's answer is not JSON") from None
 
     # ---- users and machine ------------------------------------------------------------------------------
@@ -240,8 +231,9 @@ class ApiClient:
             entries.append(entry)
         return entries
 
-    def load_bytes(self, filename: str, folder: str) -> bytes:
-        """Fetch a file from the API and decrypt it with the per-user key."""
+    def load_bytes(self, filename: str, folder: str, *, cancel: CancelToken | None = None) -> bytes:
+        """Fetch a file from the API and decrypt it with the per-user key. Small parts (``*.small``) may be at
+        most SMALL_PART_CAP bytes, other files FILE_CAP (docs/protocol.md, "Limits")."""
         validate_name(filename, "file name")
         validate_folder(folder)
         creds = self._require_credentials()
@@ -250,6 +242,8 @@ class ApiClient:
             f"/resources/get/{segment(folder)}",
             json={"password": creds.password, "hardware": self.hardware, "fileName": filename},
             what=f"download {folder}/{filename}",
+            cap=http_limits.SMALL_PART_CAP if filename.endswith(".small") else http_limits.FILE_CAP,
+            cancel=cancel,
         )
         # The server derives the key from the email as it stores it; the token carries that spelling.
         email = (self._token.email if self._token and self._token.email else None) or creds.email
@@ -293,7 +287,7 @@ class ApiClient:
             if self._cdn is None or self._token is None:
                 self._current_token()
                 text = self.load_bytes(CDN_CONFIG_FILE, CDN_CONFIG_FOLDER)
-                self._cdn = CDNManager(CdnConfig.parse(text), **self._cdn_options)
+                self._cdn = CDNManager(CdnConfig.parse(text), **{"limits": self.limits, **self._cdn_options})
             return self._cdn
 
     def upload_to_cdn(self, bucket: str, filename: str, file_bytes: bytes) -> bool:
@@ -319,10 +313,11 @@ class ApiClient:
         cancel: CancelToken = NEVER,
     ) -> resources.UploadReport:
         """``resource`` is bytes (small payloads) or a path (streamed, any size, resumable)."""
-        return resources.upload(
-            self, resource, resource_name, folder, progress=progress, on_stage=on_stage, on_retry=on_retry,
-            on_event=on_event, cancel=cancel,
-        )
+        with _active(cancel):
+            return resources.upload(
+                self, resource, resource_name, folder, progress=progress, on_stage=on_stage, on_retry=on_retry,
+                on_event=on_event, cancel=cancel,
+            )
 
     def load_big_small_resource(self, resource_name: str, folder: str) -> bytes:
         """Seed signature: the decrypted resource as bytes. For big files use ``download_big_small_resource``."""
@@ -342,12 +337,19 @@ class ApiClient:
         on_event: resources.EventCallback = resources._no_event,
         cancel: CancelToken = NEVER,
     ) -> resources.DownloadReport:
-        return resources.download_to_path(
-            self, resource_name, folder, output, progress=progress, on_stage=on_stage, on_retry=on_retry,
-            on_event=on_event, cancel=cancel,
-        )
+        with _active(cancel):
+            return resources.download_to_path(
+                self, resource_name, folder, output, progress=progress, on_stage=on_stage, on_retry=on_retry,
+                on_event=on_event, cancel=cancel,
+            )
 
     last_download_report: resources.DownloadReport | None = None
+
+
+def _active(cancel: CancelToken):  # noqa: ANN202 - a context manager
+    """``cancel`` as the thread's current token for a transfer (so its API and CDN reads end on it), unless it is
+    NEVER and an outer caller made its own token current."""
+    return cancel.active() if cancel is not NEVER or current_cancel() is NEVER else contextlib.nullcontext()
 
 
 def _entry(item: Any) -> ResourceEntry | None:
@@ -372,7 +374,3 @@ def _entry(item: Any) -> ResourceEntry | None:
         return None
     return ResourceEntry(name, size, modified)
 
-
-def _short(exc: Exception) -> str:
-    text = str(exc)
-    return text if len(text) < 300 else text[:300] + "…"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from core.errors import CancelledError, PausedError
 
@@ -20,16 +20,20 @@ class CancelToken:
         self._hooks: list[Callable[[], None]] = []
         self._lock = threading.Lock()
         self.paused = False
+        self.reason: str | None = None
 
-    def pause(self) -> None:
+    def pause(self, reason: str | None = None) -> None:
         """Stop like cancel, but keep what is needed to resume (journal, uploaded parts, partial download)."""
         self.paused = True
-        self.cancel()
+        self.cancel(reason)
 
-    def cancel(self) -> None:
+    def cancel(self, reason: str | None = None) -> None:
+        """``reason`` replaces "cancelled by the user" in the error (e.g. "terminated (SIGTERM)")."""
         with self._lock:
             if self._event.is_set():
                 return
+            if reason:
+                self.reason = reason
             self._event.set()
             hooks = list(self._hooks)
         for hook in hooks:
@@ -45,7 +49,9 @@ class CancelToken:
             raise self.error()
 
     def error(self) -> CancelledError:
-        return PausedError("paused by the user") if self.paused else CancelledError("cancelled by the user")
+        if self.paused:
+            return PausedError(f"{self.reason}; run it again to resume" if self.reason else "paused by the user")
+        return CancelledError(self.reason or "cancelled by the user")
 
     def wait(self, timeout: float) -> bool:
         """Sleep up to ``timeout`` seconds; True if cancelled meanwhile."""
@@ -66,6 +72,34 @@ class CancelToken:
                     self._hooks.remove(hook)
 
         return remove
+
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[CancelToken]:
+        """Make this the calling thread's current token (``current_cancel``) for the block: calls deep inside
+        (an HTTP read, core/http_limits.py) then end on cancel without every layer passing the token down."""
+        stack = _stack()
+        stack.append(self)
+        try:
+            yield self
+        finally:
+            stack.pop()
+
+
+_local = threading.local()
+
+
+def _stack() -> list[CancelToken]:
+    stack = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    return stack
+
+
+def current_cancel() -> CancelToken:
+    """The innermost token made active in this thread (``with token.active():``), else NEVER."""
+    stack = _stack()
+    return stack[-1] if stack else NEVER
 
 
 NEVER = CancelToken()

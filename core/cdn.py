@@ -35,7 +35,7 @@ from botocore.exceptions import (
 )
 from s3transfer.utils import signal_not_transferring, signal_transferring
 
-from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
+from core.cancel import NEVER, CancelToken, ProgressCallback, current_cancel, no_progress
 from core.cdn_config import CdnConfig
 from core.errors import (
     AzaionError,
@@ -47,6 +47,8 @@ from core.errors import (
     ServerError,
     UnreachableError,
 )
+from core.http_limits import Limits, Watch, read_some, streaming, watch_boto_client
+from core.text import printable, printable_message
 
 log = logging.getLogger("azaion.cdn")
 
@@ -95,7 +97,7 @@ def translate(exc: Exception, what: str, *, reading: bool = False) -> AzaionErro
         return UnreachableError(f"cannot reach the CDN ({what}): {exc}")
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
-        code = str(err.get("Code", ""))
+        code = printable(err.get("Code", ""), 64)  # the CDN's words: shown as text in the CLI and the GUI
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if code in ("NoSuchKey", "NoSuchBucket", "404", "NotFound") or status == 404:
             return NotFoundError(f"not found on the CDN: {what}")
@@ -110,7 +112,7 @@ def translate(exc: Exception, what: str, *, reading: bool = False) -> AzaionErro
                     f"(the CDN answered {code or status}: not found or no access)"
                 )
             return PermissionDeniedError(f"the CDN refused access to {what} ({code})")
-        return ServerError(f"CDN error on {what}: {code} {err.get('Message', '')}".strip(), status)
+        return ServerError(f"CDN error on {what}: {code} {printable_message(err.get('Message', ''))}".strip(), status)
     if isinstance(exc, BotoCoreError | OSError | urllib3.exceptions.HTTPError):
         return UnreachableError(f"CDN transfer failed ({what}): {exc}")
     return ServerError(f"CDN transfer failed ({what}): {exc}")
@@ -126,14 +128,19 @@ class CDNManager:
         max_concurrency: int = 8,
         multipart_threshold: int = 8 * MiB,
         part_size: int = 8 * MiB,
-        connect_timeout: float = 10,
-        read_timeout: float = 60,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
         max_attempts: int = 5,
         ca_bundle: str | None = None,
+        limits: Limits | None = None,
     ) -> None:
         """``ca_bundle``: a PEM file of CAs to trust for the CDN's TLS (a private CA) instead of the system's;
         verification itself is never turned off."""
         self.config = config
+        # Deadlines (core/http_limits.py): the socket timeouts default to the limits' connect and stall.
+        self.limits = limits or Limits.from_env()
+        connect_timeout = self.limits.connect if connect_timeout is None else connect_timeout
+        read_timeout = self.limits.stall if read_timeout is None else read_timeout
         botocfg = Config(
             signature_version="s3v4",
             s3={"addressing_style": "path"},
@@ -167,6 +174,10 @@ class CDNManager:
                 config=botocfg,
                 verify=verify,
             )
+        # Connections join the active watches (deadline, stall, cancel); no request leaves cdn.yaml's origin.
+        watch_boto_client(self.downloader)
+        if self._uploader is not None:
+            watch_boto_client(self._uploader)
             # Progress only while a part body is really being sent, not while botocore reads it to sign or hash it.
             events = self._uploader.meta.events
             events.register_first("request-created.s3", signal_not_transferring, unique_id="azaion-not-transferring")
@@ -196,10 +207,11 @@ class CDNManager:
     # ---- metadata -------------------------------------------------------------------------------------------
 
     def head(self, bucket: str, key: str) -> ObjectInfo:
-        try:
-            resp = self.downloader.head_object(Bucket=bucket, Key=key)
-        except TRANSPORT_ERRORS as exc:
-            raise translate(exc, f"{bucket}/{key}", reading=True) from exc
+        with Watch(self.limits.request, what=f"ask the CDN for {bucket}/{key}") as watch:
+            try:
+                resp = self.downloader.head_object(Bucket=bucket, Key=key)
+            except TRANSPORT_ERRORS as exc:
+                raise watch.failure(exc, translate(exc, f"{bucket}/{key}", reading=True)) from exc
         length = resp.get("ContentLength")
         if length is None:
             raise ProtocolError(f"the CDN answered HEAD {bucket}/{key} without a Content-Length: its size is unknown")
@@ -213,10 +225,11 @@ class CDNManager:
         return True
 
     def delete(self, bucket: str, key: str) -> None:
-        try:
-            self.uploader.delete_object(Bucket=bucket, Key=key)
-        except TRANSPORT_ERRORS as exc:
-            raise translate(exc, f"{bucket}/{key}") from exc
+        with Watch(self.limits.request, what=f"delete {bucket}/{key} on the CDN") as watch:
+            try:
+                self.uploader.delete_object(Bucket=bucket, Key=key)
+            except TRANSPORT_ERRORS as exc:
+                raise watch.failure(exc, translate(exc, f"{bucket}/{key}")) from exc
 
     def pending_uploads(self, bucket: str, key: str | None = None, *, page_size: int | None = None) -> list[dict]:
         """Unfinished multipart uploads (what a cancelled or crashed upload may leave behind), every page of them:
@@ -229,10 +242,11 @@ class CDNManager:
             kwargs["MaxUploads"] = page_size
         found: list[dict] = []
         while True:
-            try:
-                resp = self.uploader.list_multipart_uploads(**kwargs)
-            except TRANSPORT_ERRORS as exc:
-                raise translate(exc, bucket) from exc
+            with Watch(self.limits.request, what=f"list the pending uploads of {bucket}") as watch:
+                try:
+                    resp = self.uploader.list_multipart_uploads(**kwargs)
+                except TRANSPORT_ERRORS as exc:
+                    raise watch.failure(exc, translate(exc, bucket)) from exc
             found.extend(u for u in resp.get("Uploads", []) if key is None or u["Key"] == key)
             markers = (resp.get("NextKeyMarker"), resp.get("NextUploadIdMarker"))
             if not resp.get("IsTruncated") or markers == (kwargs.get("KeyMarker"), kwargs.get("UploadIdMarker")):
@@ -256,11 +270,13 @@ class CDNManager:
         if small_sha256:
             meta["Metadata"][SMALL_SHA256_META] = small_sha256
         uploader = self.uploader
-        try:
-            # The CRC32 as a plain header (computed here), never ChecksumAlgorithm: that asks for a trailer.
-            uploader.put_object(Bucket=bucket, Key=key, Body=data, ChecksumCRC32=crc32_base64(data), **meta)
-        except TRANSPORT_ERRORS as exc:
-            raise translate(exc, f"{bucket}/{key}") from exc
+        # One PUT has no progress to watch: its deadline grows with its size (at least 16 KiB/s), and a cancel ends it.
+        with Watch(self.limits.request + len(data) / (16 * 1024), what=f"upload {bucket}/{key}") as watch:
+            try:
+                # The CRC32 as a plain header (computed here), never ChecksumAlgorithm: that asks for a trailer.
+                uploader.put_object(Bucket=bucket, Key=key, Body=data, ChecksumCRC32=crc32_base64(data), **meta)
+            except TRANSPORT_ERRORS as exc:
+                raise watch.failure(exc, translate(exc, f"{bucket}/{key}")) from exc
 
     def stream(
         self,
@@ -277,41 +293,43 @@ class CDNManager:
         """One streamed GET (from byte ``start`` when resuming) into ``sink``. ``etag`` pins the object
         (If-Match), so a concurrent re-upload is reported as ObjectChangedError instead of being mixed in.
         Progress counts from ``start``."""
+        cancel = cancel if cancel is not NEVER else current_cancel()
         cancel.raise_if_cancelled()
         args: dict = {"Bucket": bucket, "Key": key}
         if etag:
             args["IfMatch"] = etag
         if start:
             args["Range"] = f"bytes={start}-"
-        try:
-            resp = self.downloader.get_object(**args)
-        except TRANSPORT_ERRORS as exc:
-            raise translate(exc, f"{bucket}/{key}", reading=True) from exc
-        body = resp["Body"]
-        # HTTP allows an answer without Content-Length (chunked, or until the connection closes): then it is
-        # streamed to its end and its size is what arrived (callers check the bytes against the SHA-256).
-        length = int(resp["ContentLength"]) if resp.get("ContentLength") is not None else None
-        info = _object_info(resp, start + length) if length is not None else None
-        done = 0
-        unhook = cancel.on_cancel(lambda: _close_quietly(body))
-        try:
-            while True:
-                if cancel.cancelled:
-                    raise cancel.error()
-                try:
-                    data = body.read(chunk)
-                except TRANSPORT_ERRORS as exc:
-                    if cancel.cancelled:
-                        raise cancel.error() from None
-                    raise translate(exc, f"{bucket}/{key}") from exc
-                if not data:
-                    break
-                sink(memoryview(data))
-                done += len(data)
-                progress(start + done, info.size if info is not None else start + done)
-        finally:
-            unhook()
-            _close_quietly(body)
+        # Bounded (core/http_limits.py): the answer's head within limits.request, then at least stall_bytes per
+        # limits.stall seconds; a deadline, a stall or a cancel shuts the socket, ending a blocked read at once.
+        with streaming(self.limits, f"download {bucket}/{key} from the CDN", cancel) as watch:
+            try:
+                resp = self.downloader.get_object(**args)
+            except TRANSPORT_ERRORS as exc:
+                raise watch.failure(exc, translate(exc, f"{bucket}/{key}", reading=True)) from exc
+            watch.streaming()
+            body = resp["Body"]
+            # HTTP allows an answer without Content-Length (chunked, or until the connection closes): then it is
+            # streamed to its end and its size is what arrived (callers check the bytes against the SHA-256).
+            length = int(resp["ContentLength"]) if resp.get("ContentLength") is not None else None
+            info = _object_info(resp, start + length) if length is not None else None
+            done = 0
+            try:
+                while True:
+                    watch.check()
+                    try:
+                        data = read_some(body, chunk)
+                    except TRANSPORT_ERRORS as exc:
+                        raise watch.failure(exc, translate(exc, f"{bucket}/{key}")) from exc
+                    if not data:
+                        watch.check()  # a socket shut by the watch may read as a clean end
+                        break
+                    watch.progress(len(data))
+                    sink(memoryview(data))
+                    done += len(data)
+                    progress(start + done, info.size if info is not None else start + done)
+            finally:
+                _close_quietly(body)
         if info is None:
             return _object_info(resp, start + done)
         if done != length:

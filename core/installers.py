@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 import requests
+import urllib3
 
-from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
+from core.cancel import NEVER, CancelToken, ProgressCallback, current_cancel, no_progress
 from core.errors import IntegrityError, InvalidNameError, ProtocolError, UnreachableError
 from core.fileio import atomic_write, check_output, is_folder_target
+from core.http_limits import read_some, streaming
 from core.names import validate_server_file_name
 
 if TYPE_CHECKING:
@@ -101,38 +103,47 @@ def download_installer(
     as_directory = is_folder_target(output)
     if not as_directory:
         check_output(output)
+    cancel = cancel if cancel is not NEVER else current_cancel()
     cancel.raise_if_cancelled()
-    resp = client.request("GET", installer_path(stage), what=what, stream=True)
-    with resp:
-        header = resp.headers.get("Content-Disposition")
-        if as_directory:
-            filename = server_filename(header)
-            target = check_output(Path(output) / filename, replace=replace)
-        else:
-            target = Path(output)
-            try:
+    # Bounded (core/http_limits.py): the answer within client.limits.request, then at least stall_bytes per
+    # stall seconds; a deadline, stall or cancel shuts the socket, which ends a blocked read at once.
+    with streaming(client.limits, what, cancel) as watch, cancel.active():
+        resp = client.request("GET", installer_path(stage), what=what, stream=True)
+        watch.streaming()
+        with resp:
+            header = resp.headers.get("Content-Disposition")
+            if as_directory:
                 filename = server_filename(header)
-            except ProtocolError:
-                filename = ""  # not needed: the caller chose the name
-        total = _content_length(resp)
-        digest = hashlib.sha256()
-        done = 0
-        progress(0, total)
-        with atomic_write(target, output=True, replace=replace or not as_directory) as fh:
-            try:
-                for chunk in resp.iter_content(CHUNK):
-                    cancel.raise_if_cancelled()
+                target = check_output(Path(output) / filename, replace=replace)
+            else:
+                target = Path(output)
+                try:
+                    filename = server_filename(header)
+                except ProtocolError:
+                    filename = ""  # not needed: the caller chose the name
+            total = _content_length(resp)
+            digest = hashlib.sha256()
+            done = 0
+            progress(0, total)
+            with atomic_write(target, output=True, replace=replace or not as_directory) as fh:
+                while True:
+                    watch.check()
+                    try:
+                        chunk = read_some(resp.raw, CHUNK)
+                    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                        raise watch.failure(exc, UnreachableError(
+                            f"{what}: the connection broke after {done} bytes ({exc})")) from None
                     if not chunk:
-                        continue
+                        watch.check()  # a socket shut by the watch may read as a clean end
+                        break
+                    watch.progress(len(chunk))
                     fh.write(chunk)
                     digest.update(chunk)
                     done += len(chunk)
                     progress(done, total)
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-                raise UnreachableError(f"{what}: the connection broke after {done} bytes ({exc})") from None
-            if total is not None and done != total:
-                raise IntegrityError(f"{what}: got {done} of {total} bytes; the download is incomplete")
-            cancel.raise_if_cancelled()
+                if total is not None and done != total:
+                    raise IntegrityError(f"{what}: got {done} of {total} bytes; the download is incomplete")
+                cancel.raise_if_cancelled()
     log.info("Downloaded the %s installer %s to %s (%d bytes)", "stage" if stage else "production",
              filename or "(unnamed)", target, done)
     return InstallerDownload(target, filename, done, digest.hexdigest(), stage)

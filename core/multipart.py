@@ -28,6 +28,7 @@ from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
 from core.cdn import SHA256_META, SMALL_SHA256_META, TRANSPORT_ERRORS, CDNManager, crc32_base64, translate
 from core.errors import CancelledError, LocalIOError, NotFoundError
 from core.fileio import describe_os_error
+from core.http_limits import streaming
 from core.journal import JournalStore, UploadJournal
 
 MiB = 1 << 20
@@ -166,19 +167,23 @@ def upload_staged(
             raise _Cancelled()
         start = (n - 1) * journal.part_size
         sent_crc = part_crc32(path, start, part_len(n)) if checked else None
-        body = ReadFileChunk.from_filename(str(path), start, part_len(n), callbacks=[on_bytes])
-        try:
-            extra = {CHECKSUM_FIELD: sent_crc} if sent_crc is not None else {}
-            with body:
-                resp = cdn.uploader.upload_part(
-                    Bucket=bucket, Key=key, UploadId=journal.upload_id, PartNumber=n, Body=body, **extra
-                )
-        except _Cancelled:
-            raise
-        except TRANSPORT_ERRORS as exc:
-            if cancel.cancelled:
-                raise _Cancelled() from None
-            raise translate(exc, f"{bucket}/{key} part {n}") from exc
+        # Bounded like a download (core/http_limits.py): a stall (or a cancel) shuts this part's socket, also
+        # while its answer is awaited.
+        with streaming(cdn.limits, f"upload {bucket}/{key} part {n}", cancel) as watch:
+            body = ReadFileChunk.from_filename(str(path), start, part_len(n), callbacks=[
+                on_bytes, lambda bytes_transferred: watch.progress(bytes_transferred)])
+            try:
+                extra = {CHECKSUM_FIELD: sent_crc} if sent_crc is not None else {}
+                with body:
+                    resp = cdn.uploader.upload_part(
+                        Bucket=bucket, Key=key, UploadId=journal.upload_id, PartNumber=n, Body=body, **extra
+                    )
+            except _Cancelled:
+                raise
+            except TRANSPORT_ERRORS as exc:
+                if cancel.cancelled:
+                    raise _Cancelled() from None
+                raise watch.failure(exc, translate(exc, f"{bucket}/{key} part {n}")) from exc
         crc = (resp.get(CHECKSUM_FIELD) or sent_crc) if checked else None
         with journal_lock:
             journal.parts[str(n)] = resp["ETag"]

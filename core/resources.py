@@ -311,10 +311,12 @@ def _upload_locked(
         sent = with_retries(send, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
                             what=f"upload {folder}/{name}")
         on_stage("finalizing")
-        # The CDN holds the new big part now: finish the commit rather than honour a late cancel.
+        # The CDN holds the new big part now: finish the commit rather than honour a late cancel (NEVER is made
+        # the current token, so the transfer's token does not end this request either: core/http_limits.py).
         try:
-            with_retries(lambda: client.upload_file(small_name(name), small, folder), policy=client.retry_policy,
-                         on_retry=on_retry, what=f"upload {folder}/{small_name(name)}")
+            with NEVER.active():
+                with_retries(lambda: client.upload_file(small_name(name), small, folder),
+                             policy=client.retry_policy, on_retry=on_retry, what=f"upload {folder}/{small_name(name)}")
         except AzaionError as exc:
             keep_for_resume = path is not None
             raise type(exc)(

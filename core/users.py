@@ -87,7 +87,7 @@ def check_password(password: str) -> str:
 def _json(resp, what: str) -> Any:  # noqa: ANN001 - requests.Response
     try:
         return resp.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep
         raise ProtocolError(f"{what}: the server's answer is not JSON") from None
 
 
@@ -123,7 +123,7 @@ def create_user(client: ApiClient, email: str, password: str, role: str | int | 
     )
     try:
         data = resp.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep
         data = None
     if isinstance(data, dict) and "email" in data:
         user = User.from_json(data)

@@ -4,12 +4,16 @@ login dialog prefilled for it."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
+import socket
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QLocale, QObject, QTimer, QTranslator, Signal
+from PySide6.QtCore import QCoreApplication, QLocale, QObject, QSocketNotifier, QTimer, QTranslator, Signal
 from PySide6.QtWidgets import QApplication
 
 from gui.assets import icon, translation_file
@@ -169,6 +173,44 @@ def open_log_file(level: int = logging.INFO) -> None:
         print(f"Azaion Admin: cannot write the log file: {exc}", file=sys.stderr)
 
 
+def install_sigterm_quit(app: QCoreApplication, shutdown: Callable[[], None]) -> Callable[[], bool]:
+    """SIGTERM (the session manager ending the session, ``kill``) quits through the event loop, as closing the
+    window does, but without asking: ``shutdown`` (the controller's) pauses and persists transfers (their temp
+    files with plaintext are removed, what resumes them is kept) and joins the workers, then the loop exits (not
+    ``quit()``, which would send the windows close events and ask about running transfers). Without this the
+    process died mid-write. Python runs a signal handler only when the interpreter gets control, which it does not while
+    Qt waits for events, so the signal is also written to a socket (``signal.set_wakeup_fd``) that a
+    QSocketNotifier watches: that wakes the loop at once. Returns a function telling whether SIGTERM came."""
+    came = [False]
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: came[0]
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            reader.recv(4096)
+
+    notifier.activated.connect(drain)
+    signal.set_wakeup_fd(writer.fileno())
+
+    def finish() -> None:
+        log.info("SIGTERM: closing (transfers are paused and kept for the next start)")
+        shutdown()
+        QCoreApplication.exit(0)
+
+    def on_term(signum: int, frame: object) -> None:
+        if not came[0]:
+            came[0] = True
+            QTimer.singleShot(0, finish)  # from the event loop, not from inside the signal handler
+
+    signal.signal(signal.SIGTERM, on_term)
+    app._azaion_sigterm = (reader, writer, notifier)  # type: ignore[attr-defined] - kept alive with the app
+    return lambda: came[0]
+
+
 def _install_translator(app: QApplication, language: str) -> None:
     code = QLocale.system().name().split("_")[0] if language == "system" else language
     path = translation_file(code)
@@ -226,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     controller = AppController(ctx)
     app.aboutToQuit.connect(controller.shutdown)
+    terminated = install_sigterm_quit(app, controller.shutdown)
     QTimer.singleShot(0, controller.start)
     QTimer.singleShot(LOG_OPEN_DELAY_MS, lambda: open_log_file(level))
     try:
@@ -234,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         controller.shutdown()
         if sandbox is not None:
             sandbox.stop()
-    return int(code)
+    return 128 + signal.SIGTERM if terminated() else int(code)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from core.errors import PermissionDeniedError, ProtocolError, UnreachableError
+from core.errors import PermissionDeniedError, ProtocolError
 from core.images.names import validate_version
 from core.urls import normalize_base_url, segment
 
@@ -62,7 +62,7 @@ def fetch_key_fragment(client: ApiClient, version: str) -> KeyFragment:
     resp = client.request("GET", fragment_path(version), what=what)
     try:
         data = resp.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep
         raise ProtocolError(f"{what}: the server's answer is not JSON") from None
     return parse_fragment(data, what)
 
@@ -98,21 +98,21 @@ def download_key_fragment(resource_api_url: str, token: str, version: str | None
 
 def download_key_fragment_info(resource_api_url: str, token: str, version: str | None = None, *,
                                timeout: float = 30.0) -> KeyFragment:
-    import requests  # here, so unlocking with a given fragment does not load requests
-
+    from core import http_limits  # here, so unlocking with a given fragment does not load requests
     from core.http_errors import error_for_response
 
     base = normalize_base_url(resource_api_url)
     url = base + fragment_path(version) if version is not None else base
     what = "get the key fragment" + (f" of version {version}" if version else "")
-    try:
-        resp = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout)
-    except requests.RequestException as exc:
-        raise UnreachableError(f"cannot reach the server {base} ({what}): {exc}") from None
+    limits = http_limits.Limits.from_env()
+    limits = http_limits.Limits(limits.connect, timeout, max(timeout, limits.request), limits.stall_bytes)
+    with http_limits.make_session(retries=0) as session:  # bounded, capped, no redirect off the API's origin
+        resp = http_limits.send(session, "GET", url, what=what, limits=limits,
+                                headers={"Authorization": f"Bearer {token}"})
     if resp.status_code >= 400:
         raise error_for_response(resp, what)
     try:
         data = resp.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep
         raise ProtocolError(f"{what}: the server's answer is not JSON") from None
     return parse_fragment(data, what)

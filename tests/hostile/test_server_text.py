@@ -147,3 +147,23 @@ def test_core_errors_carry_safe_text_for_the_gui(hostile):
         client.check_resource()
     text = str(info.value)
     assert _unsafe(text) == [] and "\n" not in text and "\t" not in text and "\\x1b]0;pwned" in text
+
+
+def test_cdn_errors_carry_safe_text_for_the_gui(hostile):
+    """The CDN's error Code and Message reach core's error (what the GUI shows) made safe, not only the CLI's
+    last guard: no line break, tab, C1 or bidi character left as is."""
+    import pytest
+
+    from core.errors import AzaionError
+
+    creds = hostile.account(RoleEnum.ResourceUploader)
+    hostile.seed("hostile-gui.bin", b"y" * 5000)
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><Error><Code>Invalid&#13;\nok: forged code</Code>'
+           "<Message>bad&#13;\nok: done\t\u202etxt.exe\x9b31m</Message></Error>")
+    hostile.s3.on("GET", "/models/hostile-gui.bin.big", reply(400, xml.encode(), "application/xml"))
+    client = hostile.client(creds)
+    with pytest.raises(AzaionError) as info:
+        client.download_big_small_resource("hostile-gui.bin", "models", hostile.tmp / "gui-out.bin")
+    text = str(info.value)
+    assert "ok: done" in text and _unsafe(text) == [] and "\n" not in text and "\t" not in text, text
+    assert "\\u202etxt.exe" in text
