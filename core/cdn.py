@@ -376,7 +376,7 @@ class CDNManager:
 
         try:
             target = Path(dest_dir) / validate_folder(folder) / validate_name(filename)
-            with atomic_write(target) as fh:
+            with atomic_write(target, output=True) as fh:  # a path the caller chose: the output rules apply
                 self.stream_verified(folder, filename, fh.write)
         except AzaionError as exc:
             log.error("Download fail: %s", exc)

@@ -189,7 +189,7 @@ def download_job(client, folder: str, name: str, target_dir: Path, *, plain: boo
             probe.on_stage("downloading")
             data = client.load_bytes(name, folder)
             cancel.raise_if_cancelled()
-            with atomic_write(target) as fh:
+            with atomic_write(target, output=True) as fh:  # never over a device, FIFO or a link to one
                 fh.write(data)
             probe.progress(len(data), len(data))
             return target

@@ -286,3 +286,34 @@ def test_disk_full_names_the_file_that_could_not_be_written(sandbox, make_client
         else:
             assert ".big.part" in res.stderr and str(out) not in res.stderr
         assert not out.exists() and _leftovers(out_dir) == []
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link-to-fifo", "device-link"])
+def test_the_guis_plain_file_download_never_writes_over_a_device_or_fifo(make_client, tmp_path, kind):
+    """The GUI's plain API file download (gui.workers.jobs.download_job, plain=True) follows the same output rules
+    as the CLI: a FIFO, a link to one, or a link to a device in the target folder stays as it was."""
+    from core.cancel import CancelToken
+    from core.errors import LocalIOError
+    from gui.workers.jobs import download_job
+    from gui.workers.progress import ProgressProbe
+
+    client = make_client()
+    name = f"plain-{uuid.uuid4().hex[:8]}.txt"
+    client.upload_file(name, b"plaintext of a plain file", "models")
+    target_dir = tmp_path / "downloads"
+    target_dir.mkdir()
+    target = target_dir / name
+    if kind == "fifo":
+        _fifo(target)
+    elif kind == "link-to-fifo":
+        _fifo(tmp_path / "elsewhere")
+        target.symlink_to(tmp_path / "elsewhere")
+    else:
+        target.symlink_to("/dev/null")
+    before = os.lstat(target)
+    job = download_job(client, "models", name, target_dir, plain=True)
+    with pytest.raises(LocalIOError, match="refusing to write"):
+        job.work(CancelToken(), ProgressProbe())
+    after = os.lstat(target)
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+    assert _leftovers(target_dir) == []
