@@ -187,7 +187,8 @@ def download_job(client, folder: str, name: str, target_dir: Path, *, plain: boo
             from core.fileio import atomic_write
 
             probe.on_stage("downloading")
-            data = client.load_bytes(name, folder)
+            with cancel.active():  # Cancel ends the API call at once, also while its answer is awaited
+                data = client.load_bytes(name, folder)
             cancel.raise_if_cancelled()
             with atomic_write(target, output=True) as fh:  # never over a device, FIFO or a link to one
                 fh.write(data)

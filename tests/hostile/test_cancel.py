@@ -208,3 +208,22 @@ def test_cancel_while_finalizing_still_commits(hostile, tmp_path):
         lambda: hostile.api.requests("POST", "/resources/models"), token)
     assert not isinstance(outcome, BaseException), outcome
     assert hostile.client().load_big_small_resource("fin.bin", "models") == data
+
+
+def test_gui_plain_file_download_cancel_within_a_second(hostile, tmp_path):
+    """The GUI's plain API file download (gui.workers.jobs.download_job, plain=True): its Cancel ends the blocked
+    small-answer read too, not only the next check after the 60 s deadline."""
+    from core.models import RoleEnum
+    from gui.workers.jobs import download_job
+    from gui.workers.progress import ProgressProbe
+
+    client = hostile.client(hostile.account(RoleEnum.ResourceUploader))
+    client.upload_file("plain-cancel.txt", b"p" * 2000, "models")
+    hostile.api.on("POST", "/resources/get/models", trickle(from_upstream=True, every=0.5, nbytes=1))
+    token = CancelToken()
+    job = download_job(client, "models", "plain-cancel.txt", tmp_path, plain=True)
+    outcome, elapsed = cancel_while_blocked(lambda: job.work(token, ProgressProbe()),
+                                            lambda: hostile.api.requests("POST", "/resources/get/models"), token)
+    assert isinstance(outcome, CancelledError), outcome
+    assert elapsed < CANCEL_BOUND_S
+    assert not (tmp_path / "plain-cancel.txt").exists() and list(tmp_path.glob(".azaion-*")) == []
