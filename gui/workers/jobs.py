@@ -17,8 +17,8 @@ from PySide6.QtCore import QCoreApplication, QThread, Signal
 
 from core.cancel import CancelToken
 from core.errors import AzaionError, CancelledError, PausedError
+from core.progress import RateMeter
 from gui.workers.progress import ProgressProbe
-from gui.workers.rate import TransferRate
 from gui.workers.task import describe_exception
 
 log = logging.getLogger("azaion.gui.jobs")
@@ -71,7 +71,7 @@ class Job:
         self.result: Any = None
         self.cancel_token = CancelToken()
         self.probe = ProgressProbe()
-        self.meter = TransferRate()
+        self.meter = RateMeter(window=10.0)
         self.done = 0
         self.total: int | None = None
         self.stage = ""
@@ -132,7 +132,7 @@ class Job:
         self.result = None
         self.cancel_token = CancelToken()
         self.probe = ProgressProbe()
-        self.meter = TransferRate()
+        self.meter = RateMeter(window=10.0)
         self.done, self.total, self.stage = 0, None, ""
         self.started_at = self.finished_at = None
 

@@ -26,13 +26,21 @@ QUEUE_MAX = 4 << 20
 _SPEC_FIELDS = {"upload": {"kind", "path", "folder", "name"}, "download": {"kind", "folder", "name", "target_dir"}}
 
 
+def _valid_progress(value: object) -> bool:
+    """``[done, total]`` bytes as ``_persist`` writes them (total 0: unknown)."""
+    return (isinstance(value, list) and len(value) == 2
+            and all(type(n) is int and 0 <= n < 1 << 62 for n in value) and (value[1] == 0 or value[0] <= value[1]))
+
+
 def valid_spec(spec: object) -> bool:
     """A saved transfer as ``_persist`` writes it: kind, its fields as text (folder and name valid names, paths
-    absolute) and the server's URL, nothing else."""
+    absolute), the server's URL and optionally its progress, nothing else."""
     if not isinstance(spec, dict) or spec.get("kind") not in _SPEC_FIELDS:
         return False
     fields = _SPEC_FIELDS[spec["kind"]] | {"api_url"}
-    if set(spec) != fields or not all(isinstance(spec[k], str) and len(spec[k]) <= 4096 for k in fields):
+    if set(spec) - {"progress"} != fields or not all(isinstance(spec[k], str) and len(spec[k]) <= 4096 for k in fields):
+        return False
+    if "progress" in spec and not _valid_progress(spec["progress"]):
         return False
     try:
         validate_folder(spec["folder"])

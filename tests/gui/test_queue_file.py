@@ -26,6 +26,10 @@ GOOD = {"kind": "upload", "path": "/data/model.bin", "folder": "models", "name":
     json.dumps([GOOD, {**GOOD, "path": "relative/x.bin"}]),
     json.dumps([GOOD, {**GOOD, "kind": "unlock"}]),
     json.dumps([GOOD, {**GOOD, "extra": 1}]),
+    json.dumps([GOOD, {**GOOD, "progress": "half"}]),
+    json.dumps([GOOD, {**GOOD, "progress": [5, 2]}]),
+    json.dumps([GOOD, {**GOOD, "progress": [-1, 10]}]),
+    json.dumps([GOOD, {**GOOD, "progress": [1.5, 10]}]),
     json.dumps([GOOD, {"kind": "download", "folder": "models", "name": "m", "target_dir": ["x"], "api_url": API}]),
 ])
 def test_an_invalid_saved_queue_is_set_aside_and_its_valid_entries_restored(qapp, tmp_path, content, caplog):
@@ -37,6 +41,20 @@ def test_an_invalid_saved_queue_is_set_aside_and_its_valid_entries_restored(qapp
     expected = [GOOD] if content.startswith("[{") else []
     assert [(j.title, j.state) for j in restored] == [(s["name"], JobState.PAUSED) for s in expected]
     assert store.with_name("queue.json.invalid").read_text() == content
-    assert json.loads(store.read_text()) == expected  # the valid ones are saved again
+    saved = [{k: v for k, v in s.items() if k != "progress"} for s in json.loads(store.read_text())]
+    assert saved == expected  # the valid ones are saved again (with their progress)
     assert any("Set aside the saved transfers" in r.getMessage() for r in caplog.records)
     queue.shutdown()
+
+
+def test_a_saved_entry_with_its_progress_is_restored_where_it_stopped(qapp, tmp_path):
+    """``_persist`` writes ``progress: [done, total]`` so a restored row shows where it stopped (issue 13): the
+    loader's validation accepts that shape."""
+    store = tmp_path / "queue.json"
+    store.write_text(json.dumps([{**GOOD, "progress": [300, 1000]}]))
+    queue = TransferQueue(1)
+    (job,) = queue.attach(SimpleNamespace(api_url=API), store)
+    assert (job.title, job.state, job.done, job.total) == ("model.bin", JobState.PAUSED, 300, 1000)
+    assert not store.with_name("queue.json.invalid").exists()
+    queue.shutdown()
+
