@@ -50,12 +50,13 @@ def test_keep_data(dest, kept):
 
 
 def test_bundle_ships_what_the_app_loads_from_resources():
-    """Every icon, the style sheet and every compiled catalogue go into the bundle (gui/assets.py and the smoke
+    """Every icon, the style sheet and its images and every compiled catalogue go into the bundle (gui/assets.py and the smoke
     test read them); nothing else of resources/ does."""
     root = pkgtools.ROOT / "resources"
     kept = {p.relative_to(root).as_posix() for p in root.rglob("*")
             if p.is_file() and pkgtools.keep_data(f"resources/{p.relative_to(root).as_posix()}")}
     loaded = {f"icons/{p.name}" for p in (root / "icons").glob("*.svg")} | {"styles/app.qss"}
+    loaded |= {f"styles/{p.name}" for p in (root / "styles").glob("*.svg")}  # the dark theme's check mark
     loaded |= {f"translations/{p.name}" for p in (root / "translations").glob("*.qm")}
     assert {"translations/azaion_uk.qm", "translations/azaion_en.qm", "icons/app.svg"} <= loaded
     assert kept == loaded
