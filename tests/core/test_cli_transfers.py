@@ -26,7 +26,7 @@ def cli(sandbox, tmp_path):
     def run(creds, *args: str) -> subprocess.CompletedProcess:
         env = {**os.environ, **{k: str(v) for k, v in xdg.items()},
                "AZAION_EMAIL": creds.email, "AZAION_PASSWORD": creds.password}
-        return subprocess.run([sys.executable, "-m", "core.cli.main", "--api", sandbox.api_url, *args],
+        return subprocess.run([sys.executable, "-m", "cli.main", "--api", sandbox.api_url, *args],
                               capture_output=True, text=True, env=env, timeout=120)
 
     run.journal_dir = xdg["XDG_DATA_HOME"] / "azaion-admin" / "transfers"
@@ -168,7 +168,7 @@ def test_the_gui_and_the_cli_never_drive_one_journal_at_once(sandbox, make_accou
         assert pending_keys(sandbox, folder) == {journal.upload_id: "both.bin.big"} and client.journals.all()
         env = {**os.environ, **{k: str(v) for k, v in cli.xdg.items()},
                "AZAION_EMAIL": creds.email, "AZAION_PASSWORD": creds.password}
-        second = subprocess.Popen([sys.executable, "-m", "core.cli.main", "--api", sandbox.api_url, "upload",
+        second = subprocess.Popen([sys.executable, "-m", "cli.main", "--api", sandbox.api_url, "upload",
                                    str(src), "--folder", folder], stderr=subprocess.PIPE, stdout=subprocess.PIPE,
                                   text=True, env=env)
         first_line = second.stderr.readline()

@@ -31,7 +31,7 @@ def cli(sandbox, tmp_path, make_account):
            "AZAION_EMAIL": creds.email, "AZAION_PASSWORD": creds.password}
 
     def start(*args: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "core.cli.main", "--api", sandbox.api_url, *args],
+        return subprocess.Popen([sys.executable, "-m", "cli.main", "--api", sandbox.api_url, *args],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
     start.cache = xdg["XDG_CACHE_HOME"] / "azaion-admin"

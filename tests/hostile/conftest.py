@@ -82,7 +82,7 @@ class HostileRig:
         return env
 
     def cli_cmd(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "core.cli.main", "--api", self.api.url, *args]
+        return [sys.executable, "-m", "cli.main", "--api", self.api.url, *args]
 
     def cli(self, creds, *args: str, timeout: float = 120, env: dict[str, str] | None = None,  # noqa: ANN001
             **popen) -> subprocess.CompletedProcess:

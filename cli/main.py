@@ -12,9 +12,8 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import NoReturn
 
+from cli.args import ERROR_LIMIT, CliParser
 from core import __version__
 from core.errors import AzaionError, CancelledError
 from core.text import printable, printable_message
@@ -25,23 +24,12 @@ Command = Callable[[argparse.Namespace], int]
 
 
 FAILURE_EXIT = 1  # the command failed for a reason it names (AzaionError): server, files, docker, ...
-USAGE_EXIT = 2  # the command line itself is wrong (argparse)
 UNEXPECTED_EXIT = 3  # a bug or an unforeseen failure: details in the log; scripts must not read it as usage
 INTERRUPTED_EXIT = 130
-ERROR_LIMIT = 2000  # characters of an exception's text on the error line (server messages are capped before)
-
-
-class CliParser(argparse.ArgumentParser):
-    """Usage errors in the CLI's one form too: a single line ``error: <message>`` on stderr and exit 2, instead
-    of argparse's usage block and ``azaion download: error: ...``. Subparsers inherit this class."""
-
-    def error(self, message: str) -> NoReturn:
-        text = printable(" ".join(message.split()), ERROR_LIMIT)  # one line, whatever argv held
-        self.exit(USAGE_EXIT, f"error: {text} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from core.cli import commands
+    from cli import commands, image_commands, sandbox_command, user_commands
 
     parser = CliParser(prog="azaion", description="Azaion platform client (scripting CLI).")
     parser.add_argument("--version", action="version", version=f"azaion {__version__}")
@@ -54,9 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="also log to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    commands.register(sub)
-    __import__("core.cli.image_commands", fromlist=["register"]).register(sub)  # unlock, lock, images, fetch-archive
-    __import__("core.cli.user_commands", fromlist=["register"]).register(sub)  # users ..., installer
+    commands.register(sub)  # login, ls, upload, download, transfers, ...
+    image_commands.register(sub)  # unlock, lock, images, fetch-archive
+    user_commands.register(sub)  # users ..., installer
+    sandbox_command.register(sub)  # the reference server, imported only when it runs
     return parser
 
 
@@ -112,21 +101,6 @@ def err(line: str) -> None:
     """One line on stderr (errors, warnings, notes), redacted like the log and made printable."""
     sys.stderr.write(printable_message(line, None) + "\n")
     sys.stderr.flush()
-
-
-def path_arg(value: str) -> Path:
-    return Path(value).expanduser()
-
-
-def port_arg(value: str) -> int:
-    """A TCP port (0: any free one), checked here so a wrong one is a usage error, not a failure of bind()."""
-    try:
-        port = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port {port} is outside 0..65535")
-    return port
 
 
 if __name__ == "__main__":
