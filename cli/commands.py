@@ -72,7 +72,9 @@ def cmd_login(args: argparse.Namespace) -> int:
     user = session.client.get_user()
     if not args.no_store and session.password_source != "keyring":
         store = CredentialStore()
-        if not store.save(session.profile_id, session.email, session.client.credentials.password):
+        credentials = session.client.credentials
+        assert credentials is not None  # open_session logged in with them
+        if not store.save(session.profile_id, session.email, credentials.password):
             err(f"warning: {store.last_warning}")
         _remember_email(session)
         save_settings(session.settings)

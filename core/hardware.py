@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from core.child_env import child_env
 
@@ -135,10 +136,10 @@ def parse_cpuinfo(text: str) -> str | None:
         if key in _CPUINFO_KEYS and value and key not in fields:
             fields[key] = value
     for key in _CPUINFO_KEYS:
-        value = fields.get(key)
+        found = fields.get(key)
         # On x86 "processor" is the CPU index (0, 1, ...), not a name.
-        if value and not value.isdigit():
-            return value
+        if found and not found.isdigit():
+            return found
     return None
 
 
@@ -553,9 +554,9 @@ def _vpd_pg80_serial(data: bytes) -> str | None:
 
 def linux_drive_serial(root: Path = Path("/")) -> str | None:
     """Serial of the disk holding ``/``; /etc/machine-id when the disk reports none (VMs, containers)."""
-    numbers = _safe("root device", lambda: _root_device_numbers(root), None)
+    numbers = cast("tuple[int, int] | None", _safe("root device", lambda: _root_device_numbers(root), None))
     if numbers:
-        major, minor = numbers  # type: ignore[misc]
+        major, minor = numbers
         disk = _disk_of(root / f"sys/dev/block/{major}:{minor}")
         if disk is not None:
             candidates: list[Callable[[], str | None]] = [

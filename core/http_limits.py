@@ -23,7 +23,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -71,7 +71,7 @@ class Limits:
 
     @classmethod
     def from_env(cls) -> Limits:
-        values: dict[str, float] = {}
+        values: dict[str, Any] = {}  # connect, stall, request: seconds
         for field_name, var in (("connect", "AZAION_CONNECT_TIMEOUT"), ("stall", "AZAION_STALL_TIMEOUT"),
                                 ("request", "AZAION_REQUEST_DEADLINE")):
             text = os.environ.get(var)
@@ -111,7 +111,7 @@ class Watch:
         self._window = 0
         self._lock = threading.Lock()
         self._conns: list[Any] = []
-        self._unhook = None
+        self._unhook: Callable[[], None] | None = None
 
     def __enter__(self) -> Watch:
         _stack().append(self)
@@ -317,10 +317,11 @@ class WatchedHTTPSPool(_WatchedPoolMixin, HTTPSConnectionPool):
 class WatchedRetry(Retry):
     """urllib3's retries, but none (and no backoff sleep) once the active watch fired."""
 
-    def increment(self, *args: Any, **kwargs: Any) -> Retry:  # noqa: ANN401
+    # urllib3 calls it with keywords only; the arguments pass through unchanged, hence the loose signature
+    def increment(self, *args: Any, **kwargs: Any) -> Retry:  # type: ignore[override]  # noqa: ANN401
         fired = _any_fired()
         if fired is not None:
-            raise urllib3.exceptions.MaxRetryError(kwargs.get("_pool"), kwargs.get("url") or "",
+            raise urllib3.exceptions.MaxRetryError(kwargs.get("_pool"), kwargs.get("url") or "",  # type: ignore[arg-type]  # no pool is what urllib3 passes too
                                                    kwargs.get("error"))
         return super().increment(*args, **kwargs)
 
@@ -508,7 +509,7 @@ def read_capped(resp: requests.Response, cap: int, what: str, *, truncate: bool 
                 raise ProtocolError(f"{what}: the answer is larger than the {cap} bytes allowed; refused")
     finally:
         resp._content = bytes(data)  # what .json() and .text read
-        resp._content_consumed = True
+        resp._content_consumed = True  # type: ignore[attr-defined]  # requests' private flag, read by .content
     return resp._content
 
 

@@ -230,7 +230,7 @@ class DockerProcess:
         stdout = self.proc.stdout
         assert stdout is not None
         try:
-            n = stdout.readinto(buf) or 0
+            n = stdout.readinto(buf) or 0  # type: ignore[attr-defined]  # a pipe: typeshed says IO[bytes]
         except (OSError, ValueError):
             n = 0
         if n:
