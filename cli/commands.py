@@ -11,7 +11,7 @@ from pathlib import Path
 from cli.args import path_arg
 from cli.context import open_session
 from cli.interrupt import long_running
-from cli.main import err, out, out_row, shown
+from cli.output import err, out, out_row, shown
 from core.errors import AzaionError, LocalIOError, PermissionDeniedError
 from core.names import validate_folder, validate_resource_name
 from core.retry import describe_retry

@@ -10,7 +10,7 @@ import argparse
 
 from cli.args import path_arg
 from cli.interrupt import long_running
-from cli.main import err, out
+from cli.output import err, out
 from core.errors import LocalIOError
 
 MISSING_EXIT = 1

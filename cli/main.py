@@ -1,10 +1,6 @@
 """``azaion``: the scripting CLI over the same core as the GUI. One line ``error: <message>`` on failure.
 
-Everything the CLI prints goes through :func:`out` (stdout) or :func:`err` (stderr), the last guard before the
-terminal: no control or format character of a server's text (or of anything else) reaches it as such
-(``core.text.printable``), and what goes to stderr (errors, warnings, notes: the lines that carry exception
-texts, which may echo a server's answer) is redacted like the log (``core.logs.redact``).
-"""
+Everything the CLI prints goes through ``cli.output`` (``out``, ``out_row``, ``err``, ``shown``): see there."""
 
 from __future__ import annotations
 
@@ -13,10 +9,10 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from cli.args import ERROR_LIMIT, CliParser
+from cli.args import CliParser
+from cli.output import err, shown
 from core import __version__
 from core.errors import AzaionError, CancelledError
-from core.text import printable, printable_message
 
 log = logging.getLogger("azaion.cli")
 
@@ -75,32 +71,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.exception("unexpected failure in %s", args.command)
         err(f"error: unexpected {type(exc).__name__}: {shown(exc)} (details in the log)")
         return UNEXPECTED_EXIT
-
-
-def shown(value: object) -> str:
-    """An exception's (or any) text as the CLI shows it: redacted, one line, control characters visible, at most
-    ``ERROR_LIMIT`` characters."""
-    return printable_message(value, ERROR_LIMIT)
-
-
-def out(line: str) -> None:
-    """One line on stdout. Tabs separate the fields of a listing and are kept; any other control character is
-    made visible. Callers pass server-given fields through ``printable`` first, so they cannot carry a tab."""
-    sys.stdout.write("\t".join(printable(field) for field in line.split("\t")) + "\n")
-    sys.stdout.flush()
-
-
-def out_row(*fields: object) -> None:
-    """One tab-separated line on stdout; each field is made printable first, so none can carry a tab (a forged
-    column) or a line break (a forged line)."""
-    sys.stdout.write("\t".join(printable(field) for field in fields) + "\n")
-    sys.stdout.flush()
-
-
-def err(line: str) -> None:
-    """One line on stderr (errors, warnings, notes), redacted like the log and made printable."""
-    sys.stderr.write(printable_message(line, None) + "\n")
-    sys.stderr.flush()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from datetime import UTC
 
 from cli.args import path_arg
 from cli.context import open_session, read_password
-from cli.main import out, out_row
+from cli.output import out, out_row
 from core.errors import AzaionError, CancelledError
 from core.models import User
 from core.text import printable
