@@ -82,7 +82,7 @@ def cmd_login(args: argparse.Namespace) -> int:
     return 0
 
 
-def _remember_email(session) -> None:  # noqa: ANN001
+def _remember_email(session) -> None:
     settings = session.settings
     for profile in settings.profiles:
         if profile.id == session.profile_id:
@@ -263,7 +263,7 @@ def cmd_transfers(args: argparse.Namespace) -> int:
     return 0
 
 
-def _abort(client, ident: str, folders: list[str] | None, use_cdn: bool) -> None:  # noqa: ANN001
+def _abort(client, ident: str, folders: list[str] | None, use_cdn: bool) -> None:
     """A local journal id (prefix) first; then CDN uploads by upload id (prefix) or FOLDER/KEY."""
     from core import pending_uploads as pending
     from core import transfers

@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_fetch_archive)
 
 
-def _print_statuses(statuses) -> int:  # noqa: ANN001 - Sequence[ServiceStatus]
+def _print_statuses(statuses) -> int:  # Sequence[ServiceStatus]
     missing = 0
     for status in statuses:
         out(f"{status.label:<8}{status.image}")

@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.debug("command failed", exc_info=True)
         err(f"error: {shown(exc)}")
         return FAILURE_EXIT
-    except Exception as exc:  # noqa: BLE001 - the CLI promises no tracebacks; they go to the log
+    except Exception as exc:  # the CLI promises no tracebacks; they go to the log
         log.exception("unexpected failure in %s", args.command)
         err(f"error: unexpected {type(exc).__name__}: {shown(exc)} (details in the log)")
         return UNEXPECTED_EXIT

@@ -15,7 +15,7 @@ import os
 import platform
 import re
 import shutil
-import subprocess  # noqa: S404 - argument lists only, never a shell
+import subprocess  # argument lists only, never a shell
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -44,7 +44,7 @@ def run_command(argv: list[str]) -> str:
     if sys.platform == "win32":
         kwargs["creationflags"] = getattr(subprocess, "CREATE_NO_WINDOW", 0)
     try:
-        proc = subprocess.run(  # noqa: S603 - fixed argument lists built in this module
+        proc = subprocess.run(  # fixed argument lists built in this module
             argv,
             stdin=subprocess.DEVNULL,
             capture_output=True,

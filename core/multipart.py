@@ -226,5 +226,5 @@ def abort(cdn: CDNManager, journal: UploadJournal) -> None:
             cdn.uploader.abort_multipart_upload(
                 Bucket=journal.folder, Key=f"{journal.name}.big", UploadId=journal.upload_id
             )
-        except Exception:  # noqa: BLE001,S110 - already gone is fine
+        except Exception:  # noqa: S110 - already gone is fine
             pass

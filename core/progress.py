@@ -14,7 +14,7 @@ from collections import deque
 class RateMeter:
     """Rolling-average transfer speed over ``window`` seconds; ETA is None while unknown."""
 
-    def __init__(self, window: float = 5.0, clock=time.monotonic) -> None:  # noqa: ANN001
+    def __init__(self, window: float = 5.0, clock=time.monotonic) -> None:
         self.window = window
         self._clock = clock
         self._samples: deque[tuple[float, int]] = deque()
@@ -48,7 +48,7 @@ class RateMeter:
 class Throttle:
     """True at most ``rate`` times a second (plus always for the final update)."""
 
-    def __init__(self, rate: float = 10.0, clock=time.monotonic) -> None:  # noqa: ANN001
+    def __init__(self, rate: float = 10.0, clock=time.monotonic) -> None:
         self.interval = 1.0 / rate
         self._clock = clock
         self._last = -1e9

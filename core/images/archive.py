@@ -253,7 +253,7 @@ class _TarGate:
 
 def _open_archive(path: Path) -> tuple[BinaryIO, int]:
     try:
-        fh = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by the caller
+        fh = open(path, "rb", buffering=0)  # closed by the caller
     except OSError as exc:
         if isinstance(exc, FileNotFoundError):
             raise LocalIOError(f"no such archive: {path}") from None

@@ -59,7 +59,7 @@ def clear_cache_entries(cache: Path) -> None:
             p.unlink()
 
 
-def assert_nothing_left(cli, *out_dirs: Path) -> None:  # noqa: ANN001
+def assert_nothing_left(cli, *out_dirs: Path) -> None:
     files = [p for p in cli.cache.rglob("*") if p.is_file() or p.is_symlink()]
     left = [p for p in files if p.name.startswith(".azaion-") or p.name.endswith((".part", ".part.json", ".lock"))
             or ".staging" in p.parts]

@@ -22,7 +22,7 @@ from tests.conftest import USED_SECRETS
 MiB = 1 << 20
 
 
-def client(sb: Sandbox, role: RoleEnum, cache: Path, **cdn_options) -> ApiClient:  # noqa: ANN003
+def client(sb: Sandbox, role: RoleEnum, cache: Path, **cdn_options) -> ApiClient:
     email, password = f"t-{uuid.uuid4().hex[:8]}@tls.local", "pw-" + uuid.uuid4().hex
     USED_SECRETS.add(password)
     sb.state.add_user(email, password, role)
