@@ -46,8 +46,10 @@ test: $(DEV_STAMP) system-deps
 bench: $(DEV_STAMP) system-deps
 	$(PY) -m bench $(BENCH_ARGS)
 
+# ruff over everything; mypy over the client library and the CLI (settings in pyproject.toml, [tool.mypy])
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check core gui sandbox tests bench
+	$(BIN)/ruff check core cli gui sandbox tests bench
+	$(BIN)/mypy
 
 # Release packages (README "Building a release"): the PyInstaller bundle, dist/azaion-admin_<version>_amd64.deb and,
 # given a Windows bundle (WIN_BUNDLE=<folder holding azaion-admin.exe>, e.g. the windows-release workflow's

@@ -87,7 +87,7 @@ def _cold_start(kind: str, base: Path) -> float:
 # ---- children -----------------------------------------------------------------------------------------------
 
 
-def _heartbeat(app, seconds: float | None = None, until=None, interval_ms: int = 5):  # noqa: ANN001
+def _heartbeat(app, seconds: float | None = None, until=None, interval_ms: int = 5):
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
 
     gaps: list[float] = []
@@ -218,7 +218,7 @@ def child_filter() -> dict[str, Any]:
     now = datetime.now(UTC)
     rows = [ResourceRow(f"model-{i:05d}-v{i % 7}.bin", i * 1000, now, i % 3 == 0, False) for i in range(10_000)]
 
-    def measure(proxy, set_text) -> float:  # noqa: ANN001
+    def measure(proxy, set_text) -> float:
         model = ResourceTableModel()
         proxy.setSourceModel(model)
         view = QTableView()
@@ -241,7 +241,7 @@ def child_filter() -> dict[str, Any]:
 
     ours = measure(ResourceFilterProxy(), lambda p, t: p.set_search(t))
 
-    def naive(p, t) -> None:  # noqa: ANN001
+    def naive(p, t) -> None:
         p.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         p.setFilterFixedString(t)
 

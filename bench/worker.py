@@ -116,7 +116,7 @@ def _openssl(spec: Spec) -> Callable[[], None]:
 # ---- pipelines ---------------------------------------------------------------------------------------------
 
 
-def _client(spec: Spec, cache: str | None = None):  # noqa: ANN202 - ApiClient, imported lazily
+def _client(spec: Spec, cache: str | None = None):  # ApiClient, imported lazily
     """A logged-in client with cdn.yaml already fetched, so the clock only sees the transfer."""
     from core.api_client import ApiClient
     from core.models import Credentials

@@ -13,5 +13,5 @@ def __getattr__(name: str) -> str:
         from importlib.metadata import version
 
         return version("azaion-admin")
-    except Exception:  # noqa: BLE001 - running from a source tree without metadata
+    except Exception:  # running from a source tree without metadata
         return "0.0.0"

@@ -346,7 +346,7 @@ class ApiClient:
     last_download_report: resources.DownloadReport | None = None
 
 
-def _active(cancel: CancelToken):  # noqa: ANN202 - a context manager
+def _active(cancel: CancelToken):  # a context manager
     """``cancel`` as the thread's current token for a transfer (so its API and CDN reads end on it), unless it is
     NEVER and an outer caller made its own token current."""
     return cancel.active() if cancel is not NEVER or current_cancel() is NEVER else contextlib.nullcontext()

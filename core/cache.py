@@ -59,7 +59,7 @@ class ResourceCache:
         return big, big.with_name(big.name + ".sha256")
 
     def entry_lock(
-        self, folder: str, name: str, *, cancel: CancelToken = NEVER, on_wait=None, wait: bool = True  # noqa: ANN001
+        self, folder: str, name: str, *, cancel: CancelToken = NEVER, on_wait=None, wait: bool = True
     ) -> locks.FileLock:
         """The lock one process holds while it reads, fetches, commits or discards this entry (and its
         ``.big.part``). Waits (cancellably) while another process holds it; ``on_wait()`` says so once."""

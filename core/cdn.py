@@ -397,6 +397,6 @@ def _object_info(resp: dict, size: int) -> ObjectInfo:
                       small_sha256=meta.get(SMALL_SHA256_META))
 
 
-def _close_quietly(body) -> None:  # noqa: ANN001
+def _close_quietly(body) -> None:
     with contextlib.suppress(Exception):
         body.close()

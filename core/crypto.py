@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 from cryptography.hazmat.primitives import padding
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 
 from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
 from core.errors import IntegrityError
@@ -110,7 +110,7 @@ class StreamDecryptor:
         self._sink = sink
         self._chunk = chunk
         self._iv = b""
-        self._ctx = None
+        self._ctx: CipherContext | None = None
         self._buf = bytearray(chunk + BLOCK)
         self._out = memoryview(self._buf)
         self._held = b""

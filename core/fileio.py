@@ -175,7 +175,7 @@ class _TargetFile(io.FileIO):
 
     target: Path
 
-    def write(self, data) -> int:  # noqa: ANN001 - bytes-like
+    def write(self, data) -> int:  # bytes-like
         view = memoryview(data).cast("B")
         done = 0
         try:
@@ -249,11 +249,11 @@ def _link_into_place(tmp_path: Path, target: Path) -> None:
         tmp_path.unlink()
 
 
-def write_stream(write, what: str):  # noqa: ANN001, ANN201 - a file's write method; a sink
+def write_stream(write, what: str):  # a file's write method; a sink
     """A sink for a stream that is not a file we rename (``-o -``: standard output): writes everything, and an
     OSError (a closed pipe, a full disk behind a redirect) becomes LocalIOError naming ``what``."""
 
-    def sink(data) -> None:  # noqa: ANN001
+    def sink(data) -> None:
         view = memoryview(data).cast("B")
         done = 0
         try:

@@ -15,13 +15,14 @@ import os
 import platform
 import re
 import shutil
-import subprocess  # noqa: S404 - argument lists only, never a shell
+import subprocess  # argument lists only, never a shell
 import sys
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from core.child_env import child_env
 
@@ -43,7 +44,7 @@ def run_command(argv: list[str]) -> str:
     if sys.platform == "win32":
         kwargs["creationflags"] = getattr(subprocess, "CREATE_NO_WINDOW", 0)
     try:
-        proc = subprocess.run(  # noqa: S603 - fixed argument lists built in this module
+        proc = subprocess.run(  # fixed argument lists built in this module
             argv,
             stdin=subprocess.DEVNULL,
             capture_output=True,
@@ -135,10 +136,10 @@ def parse_cpuinfo(text: str) -> str | None:
         if key in _CPUINFO_KEYS and value and key not in fields:
             fields[key] = value
     for key in _CPUINFO_KEYS:
-        value = fields.get(key)
+        found = fields.get(key)
         # On x86 "processor" is the CPU index (0, 1, ...), not a name.
-        if value and not value.isdigit():
-            return value
+        if found and not found.isdigit():
+            return found
     return None
 
 
@@ -553,9 +554,9 @@ def _vpd_pg80_serial(data: bytes) -> str | None:
 
 def linux_drive_serial(root: Path = Path("/")) -> str | None:
     """Serial of the disk holding ``/``; /etc/machine-id when the disk reports none (VMs, containers)."""
-    numbers = _safe("root device", lambda: _root_device_numbers(root), None)
+    numbers = cast("tuple[int, int] | None", _safe("root device", lambda: _root_device_numbers(root), None))
     if numbers:
-        major, minor = numbers  # type: ignore[misc]
+        major, minor = numbers
         disk = _disk_of(root / f"sys/dev/block/{major}:{minor}")
         if disk is not None:
             candidates: list[Callable[[], str | None]] = [

@@ -23,7 +23,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -71,7 +71,7 @@ class Limits:
 
     @classmethod
     def from_env(cls) -> Limits:
-        values: dict[str, float] = {}
+        values: dict[str, Any] = {}  # connect, stall, request: seconds
         for field_name, var in (("connect", "AZAION_CONNECT_TIMEOUT"), ("stall", "AZAION_STALL_TIMEOUT"),
                                 ("request", "AZAION_REQUEST_DEADLINE")):
             text = os.environ.get(var)
@@ -111,7 +111,7 @@ class Watch:
         self._window = 0
         self._lock = threading.Lock()
         self._conns: list[Any] = []
-        self._unhook = None
+        self._unhook: Callable[[], None] | None = None
 
     def __enter__(self) -> Watch:
         _stack().append(self)
@@ -154,7 +154,7 @@ class Watch:
 
     # ---- firing --------------------------------------------------------------------------------------------
 
-    def add(self, conn: Any) -> None:  # noqa: ANN401 - a urllib3 connection (requests' or botocore's)
+    def add(self, conn: Any) -> None:  # a urllib3 connection (requests' or botocore's)
         # The socket itself is kept: http.client drops ``conn.sock`` while a close-delimited answer is still
         # being read from it (the response holds the socket's file), and that read must end too.
         with self._lock:
@@ -190,7 +190,7 @@ class Watch:
         return self.error() if self.fired else fallback
 
 
-def _shutdown(entry: Any) -> None:  # noqa: ANN401 - (connection, socket at registration), or a connection
+def _shutdown(entry: Any) -> None:  # (connection, socket at registration), or a connection
     conn, sock = entry if isinstance(entry, tuple) else (entry, None)
     for one in {id(s): s for s in (sock, getattr(conn, "sock", None)) if s is not None}.values():
         with contextlib.suppress(OSError):
@@ -211,7 +211,7 @@ def active_watches() -> list[Watch]:
     return list(_stack())
 
 
-def _register(conn: Any) -> None:  # noqa: ANN401
+def _register(conn: Any) -> None:
     stack = _stack()
     for watch in stack:
         watch.add(conn)
@@ -296,7 +296,7 @@ class WatchedHTTPSConnection(_WatchedMixin, HTTPSConnection):
 
 
 class _WatchedPoolMixin:
-    def _get_conn(self, timeout: float | None = None) -> Any:  # noqa: ANN401
+    def _get_conn(self, timeout: float | None = None) -> Any:
         fired = _any_fired()
         if fired is not None:  # no new attempt (urllib3's retries) once the call is over
             raise urllib3.exceptions.NewConnectionError(None, "the call was ended (deadline or cancel)")  # type: ignore[arg-type]
@@ -317,21 +317,22 @@ class WatchedHTTPSPool(_WatchedPoolMixin, HTTPSConnectionPool):
 class WatchedRetry(Retry):
     """urllib3's retries, but none (and no backoff sleep) once the active watch fired."""
 
-    def increment(self, *args: Any, **kwargs: Any) -> Retry:  # noqa: ANN401
+    # urllib3 calls it with keywords only; the arguments pass through unchanged, hence the loose signature
+    def increment(self, *args: Any, **kwargs: Any) -> Retry:  # type: ignore[override]
         fired = _any_fired()
         if fired is not None:
-            raise urllib3.exceptions.MaxRetryError(kwargs.get("_pool"), kwargs.get("url") or "",
+            raise urllib3.exceptions.MaxRetryError(kwargs.get("_pool"), kwargs.get("url") or "",  # type: ignore[arg-type]  # no pool is what urllib3 passes too
                                                    kwargs.get("error"))
         return super().increment(*args, **kwargs)
 
 
 class WatchedAdapter(HTTPAdapter):
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": WatchedHTTPPool, "https": WatchedHTTPSPool}
 
 
-def watch_boto_client(client: Any) -> None:  # noqa: ANN401 - a botocore client
+def watch_boto_client(client: Any) -> None:  # a botocore client
     """Make a botocore client's connections join the active watches, refuse any request to another origin than
     its endpoint (no redirect of the signed request can leave it), and stop botocore's retries once a watch
     fired (deadline or cancel)."""
@@ -355,13 +356,13 @@ def watch_boto_client(client: Any) -> None:  # noqa: ANN401 - a botocore client
     http_session._manager.pool_classes_by_scheme = classes
     endpoint = origin(client.meta.endpoint_url)
 
-    def same_origin_only(request: Any, **_kwargs: Any) -> None:  # noqa: ANN401
+    def same_origin_only(request: Any, **_kwargs: Any) -> None:
         target = origin(request.url)
         if target != endpoint:
             raise ProtocolError(f"refused to send a CDN request to {target}: only {endpoint} (cdn.yaml's host) "
                                 "may receive the CDN credentials")
 
-    def no_retry_after_fire(**_kwargs: Any) -> None:  # noqa: ANN401
+    def no_retry_after_fire(**_kwargs: Any) -> None:
         fired = _any_fired()
         if fired is not None:
             raise fired.error()
@@ -372,7 +373,7 @@ def watch_boto_client(client: Any) -> None:  # noqa: ANN401 - a botocore client
     events.register_first("needs-retry.s3", no_retry_after_fire, unique_id="azaion-no-retry-after-fire")
 
 
-def read_some(stream: Any, amount: int) -> bytes:  # noqa: ANN401
+def read_some(stream: Any, amount: int) -> bytes:
     """Up to ``amount`` bytes, as soon as some are there (one socket read), so a slow link still shows progress
     and a stall is measured in bytes, not in whole chunks. ``stream``: a urllib3 response or botocore's
     StreamingBody around one."""
@@ -400,7 +401,7 @@ class _Session(requests.Session):
     """requests' redirect machinery off: even with allow_redirects=False it reads a redirect's whole body (to
     prepare the next request), with no bound. ``send`` below decides about redirects itself."""
 
-    def resolve_redirects(self, *args: Any, **kwargs: Any) -> Iterator[Any]:  # noqa: ANN401
+    def resolve_redirects(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
         return iter(())
 
 
@@ -439,7 +440,7 @@ def send(
     cap: int = JSON_CAP,
     stream: bool = False,
     cancel: CancelToken | None = None,
-    **kwargs: Any,  # noqa: ANN401
+    **kwargs: Any,
 ) -> requests.Response:
     """One API call within ``limits``: redirects followed only within the origin of ``url`` (307/308, at most
     MAX_REDIRECTS; anything else is a ProtocolError and nothing is sent elsewhere), the whole call bounded by
@@ -508,7 +509,7 @@ def read_capped(resp: requests.Response, cap: int, what: str, *, truncate: bool 
                 raise ProtocolError(f"{what}: the answer is larger than the {cap} bytes allowed; refused")
     finally:
         resp._content = bytes(data)  # what .json() and .text read
-        resp._content_consumed = True
+        resp._content_consumed = True  # type: ignore[attr-defined]  # requests' private flag, read by .content
     return resp._content
 
 

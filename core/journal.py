@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
+from typing import cast
 
 from core import locks
 from core.cancel import NEVER, CancelToken
@@ -110,7 +111,10 @@ def _is_int(value: object, low: int, high: int | None = None) -> bool:
 
 
 def _is_time(value: object) -> bool:
-    return type(value) in (int, float) and math.isfinite(value) and value >= 0
+    if type(value) not in (int, float):  # exact types: a bool is not a time
+        return False
+    number = cast(float, value)
+    return math.isfinite(number) and number >= 0
 
 
 def _is_str_map(value: object, key_ok: Callable[[str], bool]) -> bool:

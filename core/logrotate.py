@@ -22,12 +22,12 @@ class SharedTimedRotatingFileHandler(logging.handlers.TimedRotatingFileHandler):
     rotated file is never replaced (``.1``, ``.2`` ... are added), and an old one still open elsewhere is
     deleted at a later rotation."""
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs) -> None:
         self._identity: tuple[int, int] | None = None
         self._due: int | None = None  # the rollover time a deferred rotation was due at
         super().__init__(*args, **kwargs)
 
-    def _open(self):  # noqa: ANN202
+    def _open(self):
         stream = super()._open()
         try:
             st = os.fstat(stream.fileno())

@@ -140,7 +140,7 @@ class _HeldRecords(logging.Handler):
             self.dropped += 1
 
     def hand_over(self, handlers: list[logging.Handler]) -> None:
-        with self.lock:
+        with self.lock:  # type: ignore[union-attr]  # Handler.__init__ always creates it
             records, self.records, self.forward = self.records, [], handlers
             if self.dropped:
                 records.append(logging.LogRecord(

@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Iterator
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
+from typing import Any
 
 from s3transfer.utils import ReadFileChunk
 
@@ -205,10 +206,10 @@ def upload_staged(
             raise failure
     cancel.raise_if_cancelled()
     parts = []
-    for n, etag in sorted(journal.parts.items(), key=lambda i: int(i[0])):
-        part = {"PartNumber": int(n), "ETag": etag}
+    for number, etag in sorted(journal.parts.items(), key=lambda i: int(i[0])):
+        part: dict[str, Any] = {"PartNumber": int(number), "ETag": etag}
         if checked:
-            part[CHECKSUM_FIELD] = journal.checksums[n]
+            part[CHECKSUM_FIELD] = journal.checksums[number]
         parts.append(part)
     try:
         cdn.uploader.complete_multipart_upload(
@@ -225,5 +226,5 @@ def abort(cdn: CDNManager, journal: UploadJournal) -> None:
             cdn.uploader.abort_multipart_upload(
                 Bucket=journal.folder, Key=f"{journal.name}.big", UploadId=journal.upload_id
             )
-        except Exception:  # noqa: BLE001,S110 - already gone is fine
+        except Exception:  # noqa: S110 - already gone is fine
             pass

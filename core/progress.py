@@ -71,7 +71,7 @@ class RateMeter:
 class Throttle:
     """True at most ``rate`` times a second (plus always for the final update)."""
 
-    def __init__(self, rate: float = 10.0, clock=time.monotonic) -> None:  # noqa: ANN001
+    def __init__(self, rate: float = 10.0, clock=time.monotonic) -> None:
         self.interval = 1.0 / rate
         self._clock = clock
         self._last = -1e9

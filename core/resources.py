@@ -135,7 +135,7 @@ def _open_source(source: bytes | Path | str) -> tuple[BinaryIO, int, Path | None
         return io.BytesIO(bytes(source)), len(source), None
     path = Path(source)
     try:
-        reader = open(path, "rb", buffering=0)  # noqa: SIM115 - the caller closes it
+        reader = open(path, "rb", buffering=0)  # the caller closes it
         size = os.fstat(reader.fileno()).st_size
     except IsADirectoryError:
         raise LocalIOError(f"{path} is a folder, not a file") from None
@@ -625,7 +625,7 @@ def _size(path: Path) -> int:
         return 0
 
 
-class _SinkFailed(Exception):  # noqa: N818 - a carrier, never shown
+class _SinkFailed(Exception):  # a carrier, never shown
     def __init__(self, error: OSError) -> None:
         super().__init__(str(error))
         self.error = error
@@ -647,7 +647,7 @@ class _SinkGuard:
 def _decrypt_cached(
     client: ApiClient,
     small: bytes,
-    cached,  # noqa: ANN001 - CachedPart
+    cached,  # CachedPart
     sink: Callable[[memoryview], object],
     total: int,
     progress: ProgressCallback,

@@ -26,7 +26,7 @@ class RetryPolicy:
     base: float = 1.0
     cap: float = 60.0
 
-    def delay(self, attempt: int, rng: random.Random = random._inst) -> float:  # type: ignore[attr-defined]
+    def delay(self, attempt: int, rng: random.Random = random._inst) -> float:
         """Jitter, not "full jitter": uniform in [base, min(cap, base * 2**attempt)] (docs/protocol.md, Retries)."""
         high = min(self.cap, self.base * (2 ** attempt))
         return rng.uniform(min(self.base, high), high)

@@ -84,7 +84,7 @@ def check_password(password: str) -> str:
 # ---- API calls ------------------------------------------------------------------------------------------------
 
 
-def _json(resp, what: str) -> Any:  # noqa: ANN001 - requests.Response
+def _json(resp, what: str) -> Any:  # requests.Response
     try:
         return resp.json()
     except (ValueError, RecursionError):  # RecursionError: nested too deep

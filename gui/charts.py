@@ -121,7 +121,7 @@ class PieChart(QChartView):
             piece.setBorderWidth(1)
             piece.setLabelColor(text)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange, QEvent.Type.StyleChange):
             self.apply_palette()

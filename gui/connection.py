@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 class ConnectionWatch(QObject):
     answered = Signal()
 
-    def __init__(self, client: Any, parent: QObject | None = None) -> None:  # noqa: ANN401 - core's ApiClient
+    def __init__(self, client: Any, parent: QObject | None = None) -> None:  # core's ApiClient
         super().__init__(parent)
         self._hooks: list | None = None
         session = getattr(client, "_session", None)  # core.api_client: one requests.Session per client
@@ -22,7 +22,7 @@ class ConnectionWatch(QObject):
             self._hooks = hooks.setdefault("response", [])
             self._hooks.append(self._on_response)
 
-    def _on_response(self, response: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
+    def _on_response(self, response: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             self.answered.emit()
         except RuntimeError:  # the window is gone; the client lives on until the next login

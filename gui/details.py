@@ -38,7 +38,7 @@ class DetailsButton(QToolButton):
         return box
 
 
-def show_error(label, button: DetailsButton, exc: BaseException, what: str = "") -> str:  # noqa: ANN001
+def show_error(label, button: DetailsButton, exc: BaseException, what: str = "") -> str:
     """Put ``exc``'s one-sentence summary (after ``what``, e.g. "Could not list models:") on ``label`` and its
     technical detail behind ``button``; the detail goes to the log too. Returns the text shown."""
     from gui.errors_text import error_summary

@@ -62,7 +62,7 @@ class StatusLabel(QLabel):
         self.setSizePolicy(policy)
         self.setText(text)
 
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+    def setText(self, text: str) -> None:  # Qt's name
         self._full = text or ""
         shown = shorten(self._full, max_chars=MAX_CHARS if not self._single else 2 * MAX_CHARS)
         super().setText(shown)
@@ -85,15 +85,15 @@ class StatusLabel(QLabel):
     def shown_text(self) -> str:
         return super().text()
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         hint = super().sizeHint()
         return QSize(min(hint.width(), self.fontMetrics().averageCharWidth() * self._chars), hint.height())
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         hint = super().minimumSizeHint()
         return QSize(min(hint.width(), self.fontMetrics().averageCharWidth() * 4), hint.height())
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         if not self._single:
             super().paintEvent(event)
             return

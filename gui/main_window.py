@@ -315,7 +315,7 @@ class MainWindow(QMainWindow):
         box.setText(self.shortcuts_text().replace("\t", " — "))
         box.open()
 
-    def show_about(self):  # noqa: ANN201 - a QMessageBox
+    def show_about(self):  # a QMessageBox
         from core.paths import log_dir
         from core.settings import default_settings_path
         from gui.about import show_about
@@ -453,7 +453,7 @@ class MainWindow(QMainWindow):
 
     # -- drag and drop anywhere on the window ---------------------------------------------------------------
 
-    def _drop_target(self, mime) -> str | None:  # noqa: ANN001
+    def _drop_target(self, mime) -> str | None:
         """Where dropped files go: the archive of the Image unlock panel while it is shown (a file only), else
         the upload queue (roles that may upload)."""
         paths = paths_from_mime(mime)
@@ -464,17 +464,17 @@ class MainWindow(QMainWindow):
             return "unlock" if allowed and any(p.is_file() for p in paths) else None
         return "upload" if self.role.can_upload() else None
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self._drop_target(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event) -> None:  # noqa: ANN001, N802
+    def dragMoveEvent(self, event) -> None:
         if self._drop_target(event.mimeData()):
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+    def dropEvent(self, event: QDropEvent) -> None:
         target = self._drop_target(event.mimeData())
         if target is None:
             event.ignore()
@@ -620,7 +620,7 @@ class MainWindow(QMainWindow):
         self.unlock_panel.shutdown()
         self.notifier.close()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         active = len(self.queue.active_jobs())
         if not self._closed and active and not self.confirm_close(active):
             event.ignore()

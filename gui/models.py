@@ -47,7 +47,7 @@ class ResourceRow:
         return _tr("Resources", "file") if self.plain else _tr("Resources", "resource")
 
 
-def rows_from_listing(entries, cache=None, folder: str = "") -> list[ResourceRow]:  # noqa: ANN001
+def rows_from_listing(entries, cache=None, folder: str = "") -> list[ResourceRow]:
     """Listing entries (``name.small`` = big/small resource ``name``; others are plain files) to rows, by the
     same rule as ``azaion ls`` (core.listing.listed): a plain ``x`` or ``x.big`` beside ``x.small`` is no row."""
     rows = []
@@ -71,7 +71,7 @@ def rows_from_listing(entries, cache=None, folder: str = "") -> list[ResourceRow
 class ResourceTableModel(QAbstractTableModel):
     NAME, SIZE, MODIFIED, CACHED = range(4)
 
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._rows: list[ResourceRow] = []
         self._headers = [
@@ -89,7 +89,7 @@ class ResourceTableModel(QAbstractTableModel):
     _sort_column = 0
     _sort_order = Qt.SortOrder.AscendingOrder
 
-    def _key(self, column: int):  # noqa: ANN202
+    def _key(self, column: int):
         if column == self.SIZE:
             return lambda r: (r.size is None, r.size or 0)
         if column == self.MODIFIED:
@@ -116,13 +116,13 @@ class ResourceTableModel(QAbstractTableModel):
     def row_at(self, row: int) -> ResourceRow:
         return self._rows[row]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else 4
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self._headers[section]
         return None
@@ -164,7 +164,7 @@ class ResourceFilterProxy(QSortFilterProxyModel):
     """Case-insensitive substring filter on the name. The match set is computed in one pass over the source
     rows in Python (fast), so the per-row check the proxy makes is a set lookup."""
 
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._needle = ""
         self._accepted: set[int] | None = None
@@ -193,7 +193,7 @@ class ResourceFilterProxy(QSortFilterProxyModel):
         needle = self._needle
         self._accepted = {i for i, r in enumerate(rows) if needle in r.name.casefold()}
 
-    def setSourceModel(self, model) -> None:  # noqa: ANN001, N802
+    def setSourceModel(self, model) -> None:
         super().setSourceModel(model)
         model.modelReset.connect(self._recompute)
         self._recompute()
@@ -204,7 +204,7 @@ class ResourceFilterProxy(QSortFilterProxyModel):
         if source is not None:
             source.sort(column, order)
 
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         accepted = self._accepted
         return accepted is None or source_row in accepted
 
@@ -219,7 +219,7 @@ def job_destination(job: Job) -> str:
 class TransfersModel(QAbstractTableModel):
     ITEM, LOCATION, DIRECTION, PROGRESS, SPEED, ETA, STATE = range(7)
 
-    def __init__(self, queue: TransferQueue, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, queue: TransferQueue, parent=None) -> None:
         super().__init__(parent)
         self.queue = queue
         self._headers = [
@@ -252,13 +252,13 @@ class TransfersModel(QAbstractTableModel):
     def job_at(self, row: int) -> Job:
         return self.queue.jobs[row]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.queue.jobs)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else 7
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self._headers[section]
         return None

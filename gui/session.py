@@ -62,7 +62,7 @@ class AppContext:
     client_factory: object | None = None  # tests may pass a callable(api_url) -> ApiClient
 
     @classmethod
-    def load(cls, **kwargs) -> AppContext:  # noqa: ANN003
+    def load(cls, **kwargs) -> AppContext:
         try:
             settings = load_settings()
             error = None
@@ -102,7 +102,7 @@ class AppContext:
         except ConfigError as exc:
             log.error("Could not save settings: %s", exc)
 
-    def attach_sandbox(self, sandbox) -> None:  # noqa: ANN001
+    def attach_sandbox(self, sandbox) -> None:
         self.sandbox = sandbox
         self.settings.add_or_update_profile(SANDBOX_PROFILE, name="Sandbox", api_url=sandbox.api_url)
         self.settings.current_profile = SANDBOX_PROFILE

@@ -61,7 +61,7 @@ def folder_size(path: Path) -> int:
     return total
 
 
-def clear_cache_folders(client, cdn_root: Path) -> None:  # noqa: ANN001
+def clear_cache_folders(client, cdn_root: Path) -> None:
     """Remove the client's cache and the profile's CDN cache folder. Blocking: run it in a worker."""
     if client is not None:
         client.cache.clear()
@@ -69,7 +69,7 @@ def clear_cache_folders(client, cdn_root: Path) -> None:  # noqa: ANN001
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, ctx: AppContext, client=None, parent: QWidget | None = None) -> None:  # noqa: ANN001
+    def __init__(self, ctx: AppContext, client=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.client = client
@@ -300,7 +300,7 @@ class SettingsDialog(QDialog):
             self.error.setText(self.tr("Could not clear the cache: {0}").format(describe_exception(exc)))
         self.update_cache_size()
 
-    def done(self, result: int) -> None:  # noqa: D102 - also on close: late answers must not touch the dialog
+    def done(self, result: int) -> None:  # also on close: late answers must not touch the dialog
         self._closed = True
         if self._own_runner:
             self.runner.shutdown()

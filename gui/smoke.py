@@ -93,14 +93,14 @@ def _inside(path: Path, roots: Sequence[Path]) -> bool:
 _UNHANDLED: list[BaseException] = []
 
 
-def _record_unhandled(exc_type, exc, tb) -> None:  # noqa: ANN001
+def _record_unhandled(exc_type, exc, tb) -> None:
     """sys.excepthook while the smoke test runs: an exception escaping a Qt slot (printed and otherwise ignored by
     PySide) fails the current check at once instead of leaving it to time out."""
     _UNHANDLED.append(exc)
     sys.__excepthook__(exc_type, exc, tb)
 
 
-def _wait(app, condition: Callable[[], bool], timeout: float, check: str, what: str) -> None:  # noqa: ANN001
+def _wait(app, condition: Callable[[], bool], timeout: float, check: str, what: str) -> None:
     from PySide6.QtCore import QEventLoop
 
     deadline = time.monotonic() + timeout
@@ -158,7 +158,7 @@ def check_paths(c: _Checks) -> Path:
     return log_file
 
 
-def check_qt(c: _Checks, qt_args: Sequence[str]):  # noqa: ANN201
+def check_qt(c: _Checks, qt_args: Sequence[str]):
     from PySide6 import __version__ as pyside_version
     from PySide6.QtCore import QLibraryInfo
     from PySide6.QtWidgets import QApplication
@@ -177,7 +177,7 @@ def check_qt(c: _Checks, qt_args: Sequence[str]):  # noqa: ANN201
     return app
 
 
-def check_resources(c: _Checks, app) -> None:  # noqa: ANN001
+def check_resources(c: _Checks, app) -> None:
     from PySide6.QtGui import QIcon
 
     from gui.assets import icon, resource_path, resources_dir, style_sheet
@@ -205,7 +205,7 @@ TRANSLATION_PROBES = (
 )
 
 
-def check_translations(c: _Checks, app) -> None:  # noqa: ANN001
+def check_translations(c: _Checks, app) -> None:
     """The shipped catalogues are there, load, and translate a known string (a frozen app without them would
     start in English and look fine, so this is the only place the loss shows)."""
     from PySide6.QtCore import QTranslator
@@ -240,7 +240,7 @@ def check_keyring(c: _Checks) -> None:
         import keyring
 
         problem = _backend_problem(keyring.get_keyring())
-    except Exception as exc:  # noqa: BLE001 - reported as a failed check
+    except Exception as exc:  # reported as a failed check
         problem = f"the keyring could not be initialised ({type(exc).__name__}: {exc})"
     c.require("keyring", problem is None, f"{problem} (backend {name})")
     c.require("keyring", store.is_usable(), f"{store._problem} (backend {name})")
@@ -372,7 +372,7 @@ def _full(qt_args: Sequence[str]) -> int:
     except SmokeFailure as exc:
         _say(f"FAIL {exc.check}: {exc.message}")
         return 1
-    except Exception as exc:  # noqa: BLE001 - any surprise is a failed smoke test, said clearly
+    except Exception as exc:  # any surprise is a failed smoke test, said clearly
         log.exception("smoke test crashed")
         _say(f"FAIL unexpected {type(exc).__name__}: {exc}")
         return 1

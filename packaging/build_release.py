@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import pkgtools  # noqa: E402
-from pkgtools import ROOT, mb  # noqa: E402
+import pkgtools
+from pkgtools import ROOT, mb
 
 BUILD = ROOT / "build"
 DIST = ROOT / "dist"

@@ -22,10 +22,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import build_release as build  # noqa: E402
-import pkgtools  # noqa: E402
-import wine_test  # noqa: E402
-from pkgtools import ROOT, mb  # noqa: E402
+import build_release as build
+import pkgtools
+import wine_test
+from pkgtools import ROOT, mb
 
 INSTALLED = Path("/opt") / pkgtools.APP_ID
 INTERNAL = INSTALLED / "_internal"

@@ -168,7 +168,7 @@ def keep_binary(dest: str) -> bool:
     return True
 
 
-def filter_toc(toc: Iterable[tuple], keep) -> list[tuple]:  # noqa: ANN001
+def filter_toc(toc: Iterable[tuple], keep) -> list[tuple]:
     return [entry for entry in toc if keep(entry[0])]
 
 
@@ -192,7 +192,7 @@ def _is_root(dest: str, typecode: str) -> bool:
     return ".so" not in base and not base.endswith((".dll", ".pyd", ".dylib"))
 
 
-def prune_unreachable_libs(binaries: list[tuple], get_imports, only_qt: bool) -> tuple[list[tuple], list[str]]:  # noqa: ANN001
+def prune_unreachable_libs(binaries: list[tuple], get_imports, only_qt: bool) -> tuple[list[tuple], list[str]]:
     """Drop the shared libraries no remaining binary links to, now that ``keep_binary`` removed the plugins
     that wanted them (the virtual-keyboard and PDF plugins pull in QtQuick, QtQml, QtPdf; the GTK theme plugin
     the whole GTK stack). ``get_imports(path)`` gives the names a binary links to. ``only_qt`` limits this to
@@ -507,7 +507,7 @@ def stage_deb(bundle: Path, root: Path, version: str, icons: dict[str, Path], de
             full = os.path.join(dirpath, f)
             if not os.path.islink(full):
                 mode = os.stat(full).st_mode
-                os.chmod(full, 0o755 if mode & 0o111 else 0o644)  # noqa: S103
+                os.chmod(full, 0o755 if mode & 0o111 else 0o644)
     debian = root / "DEBIAN"
     debian.mkdir()
     installed_kb = (tree_size(root) + 1023) // 1024

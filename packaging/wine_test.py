@@ -31,9 +31,9 @@ from collections.abc import Callable
 from pathlib import Path, PureWindowsPath
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import build_release as build  # noqa: E402
-import pkgtools  # noqa: E402
-import shelllink  # noqa: E402
+import build_release as build
+import pkgtools
+import shelllink
 
 STUB_SOURCE = pkgtools.PACKAGING / "windows" / "stub_app.c"
 WORK = build.BUILD / "wine-test"

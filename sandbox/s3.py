@@ -52,7 +52,7 @@ class KeyPair:
     access_key: str
     secret: str = field(repr=False)
 
-    def __iter__(self):  # noqa: ANN204 - (key, secret) unpacking, as the old tuples allowed
+    def __iter__(self):  # (key, secret) unpacking, as the old tuples allowed
         return iter((self.access_key, self.secret))
 
 

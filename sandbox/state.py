@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sandbox.roles import RoleEnum
 
 DEMO_DOMAIN = "sandbox.local"
-DEMO_PASSWORD = "sandbox"  # noqa: S105 - documented demo password of a loopback-only test server
+DEMO_PASSWORD = "sandbox"  # documented demo password of a loopback-only test server
 DEMO_ACCOUNTS: tuple[tuple[str, RoleEnum], ...] = (
     (f"apiadmin@{DEMO_DOMAIN}", RoleEnum.ApiAdmin),
     (f"admin@{DEMO_DOMAIN}", RoleEnum.Admin),

@@ -107,7 +107,7 @@ def encrypt_file(plain: bytes | Sequence[ImageSpec], path: Path, fragment: bytes
 
 
 class _Feed:
-    def __init__(self, update) -> None:  # noqa: ANN001
+    def __init__(self, update) -> None:
         self.write = update
 
 

@@ -253,7 +253,7 @@ class _TarGate:
 
 def _open_archive(path: Path) -> tuple[BinaryIO, int]:
     try:
-        fh = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by the caller
+        fh = open(path, "rb", buffering=0)  # closed by the caller
     except OSError as exc:
         if isinstance(exc, FileNotFoundError):
             raise LocalIOError(f"no such archive: {path}") from None
@@ -270,7 +270,7 @@ def _open_archive(path: Path) -> tuple[BinaryIO, int]:
 def _read_exact(fh: BinaryIO, view: memoryview, path: Path) -> None:
     got = 0
     while got < len(view):
-        n = fh.readinto(view[got:])
+        n = fh.readinto(view[got:])  # type: ignore[attr-defined]  # a file opened "rb": typeshed's BinaryIO lacks it
         if not n:
             raise IntegrityError(f"{path} ended early while reading (truncated or changed during unlock)")
         got += n
@@ -428,7 +428,7 @@ def _stream_to_tool(
         progress(done, size)
     tail = bytearray(tail_len)
     _read_exact(fh, memoryview(tail), path)
-    if fh.readinto(view[:1]):
+    if fh.readinto(view[:1]):  # type: ignore[attr-defined]  # as in _read_exact
         raise IntegrityError(f"{path} grew while it was being unlocked")
     hasher.update(tail)
     digest = hasher.hexdigest()

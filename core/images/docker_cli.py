@@ -175,7 +175,7 @@ class DockerProcess:
         if self._on_line is not None:
             try:
                 self._on_line(line)
-            except Exception:  # noqa: BLE001 - a failing callback must not stop draining the pipe
+            except Exception:  # a failing callback must not stop draining the pipe
                 log.exception("output callback failed")
 
     def _watchdog(self) -> None:
@@ -230,7 +230,7 @@ class DockerProcess:
         stdout = self.proc.stdout
         assert stdout is not None
         try:
-            n = stdout.readinto(buf) or 0
+            n = stdout.readinto(buf) or 0  # type: ignore[attr-defined]  # a pipe: typeshed says IO[bytes]
         except (OSError, ValueError):
             n = 0
         if n:

@@ -86,7 +86,7 @@ def run_batch(emails: Iterable[str], action: Callable[[str], object]) -> BatchOu
     for email in emails:
         try:
             action(email)
-        except Exception as exc:  # noqa: BLE001 - every failure is reported per user, in the GUI thread
+        except Exception as exc:  # every failure is reported per user, in the GUI thread
             outcome.failed.append((email, exc))
         else:
             outcome.done.append(email)

@@ -36,7 +36,7 @@ class HardwarePanel(Panel):
     key = "hardware"
     icon_name = "chart"
 
-    def __init__(self, window) -> None:  # noqa: ANN001
+    def __init__(self, window) -> None:
         super().__init__(window)
         self.users: list[User] = []
         self.stats: users_api.HardwareStats | None = None

@@ -25,7 +25,7 @@ class LogPanel(Panel):
     key = "log"
     icon_name = "log"
 
-    def __init__(self, window, handler: QtLogHandler) -> None:  # noqa: ANN001
+    def __init__(self, window, handler: QtLogHandler) -> None:
         super().__init__(window)
         self.handler = handler
         self.view = QPlainTextEdit()

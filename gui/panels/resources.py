@@ -59,7 +59,7 @@ def resource_table(owner: QWidget, object_name: str) -> tuple[ResourceTableModel
 class ClearFolderDialog(QDialog):
     """Typed confirmation: the OK button enables only when the user types CLEAR."""
 
-    def __init__(self, folder: str, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, folder: str, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Azaion Admin — Clear folder"))
         text = QLabel(
@@ -91,7 +91,7 @@ class ResourcesPanel(Panel):
     key = "resources"
     icon_name = "resources"
 
-    def __init__(self, window) -> None:  # noqa: ANN001
+    def __init__(self, window) -> None:
         super().__init__(window)
         self.folder_combo = QComboBox()
         self.folder_combo.setObjectName("folderCombo")

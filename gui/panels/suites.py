@@ -201,7 +201,7 @@ class SuitesPanel(Panel):
     key = "suites"
     icon_name = "suites"
 
-    def __init__(self, window) -> None:  # noqa: ANN001
+    def __init__(self, window) -> None:
         super().__init__(window)
         self.production = SuiteBox(self, PRODUCTION_FOLDER, stage=False)
         self.stage = SuiteBox(self, STAGE_FOLDER, stage=True)

@@ -32,7 +32,7 @@ from gui.workers.jobs import JobState
 class ProgressDelegate(QStyledItemDelegate):
     """Draws the progress column as a native progress bar with the byte counts as text."""
 
-    def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # noqa: ANN001
+    def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         fraction = index.data(FRACTION_ROLE)
         job = index.data(JOB_ROLE) or index.siblingAtColumn(0).data(JOB_ROLE)
         bar = QStyleOptionProgressBar()
@@ -54,7 +54,7 @@ class TransfersPanel(Panel):
     key = "transfers"
     icon_name = "transfers"
 
-    def __init__(self, window) -> None:  # noqa: ANN001
+    def __init__(self, window) -> None:
         super().__init__(window)
         self.queue = window.queue
         self.opened_folders: list[Path] = []  # what Show in folder opened
@@ -143,7 +143,7 @@ class TransfersPanel(Panel):
         rows = {i.row() for i in self.table.selectionModel().selectedRows()}
         return [self.model.job_at(row) for row in sorted(rows) if row < len(self.queue.jobs)]
 
-    def _each_selected(self, action) -> None:  # noqa: ANN001
+    def _each_selected(self, action) -> None:
         for job in self.selected_jobs():
             action(job)
 
@@ -158,7 +158,7 @@ class TransfersPanel(Panel):
         self.show_button.setEnabled(self._folder_of(jobs) is not None)
 
     @staticmethod
-    def _folder_of(jobs: list) -> Path | None:  # noqa: ANN001
+    def _folder_of(jobs: list) -> Path | None:
         """The local folder of a single selected finished download (or lock), else None."""
         if len(jobs) != 1 or jobs[0].state is not JobState.DONE or jobs[0].target is None:
             return None
@@ -177,7 +177,7 @@ class TransfersPanel(Panel):
     def cancel_selected(self) -> None:
         self._each_selected(self.queue.cancel)
 
-    def _update_summary(self, *_args) -> None:  # noqa: ANN002
+    def _update_summary(self, *_args) -> None:
         jobs = self.queue.jobs
         active = sum(1 for j in jobs if j.state.active)
         failed = sum(1 for j in jobs if j.state is JobState.FAILED)

@@ -61,7 +61,7 @@ PROGRESS_STEPS = 1000  # QProgressBar holds an int: archives beyond 2 GiB are sh
 AUTO_IMAGE = Qt.ItemDataRole.UserRole + 1  # lock list items made from the settings' service list
 
 
-def _image(settings, service: str, version: str) -> str:  # noqa: ANN001 - core.settings.Settings
+def _image(settings, service: str, version: str) -> str:  # core.settings.Settings
     """``{prefix}{service}:{version}`` as typed so far (core.images.names.image_name also validates, which a
     half-typed version would fail): the table, the lock list and the loaded-images match all name images so."""
     return f"{settings.image_prefix}{service}:{version}"
@@ -70,7 +70,7 @@ def _image(settings, service: str, version: str) -> str:  # noqa: ANN001 - core.
 class ArchiveDropZone(DropZone):
     """The upload drop zone, saying what this panel takes: one archive (the window routes drops here too)."""
 
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         for label in self.findChildren(QLabel):
             if label.text():
@@ -82,7 +82,7 @@ class UnlockPanel(Panel):
     key = "unlock"
     icon_name = "unlock"
 
-    def __init__(self, window) -> None:  # noqa: ANN001
+    def __init__(self, window) -> None:
         super().__init__(window)
         self.archive_edit = QLineEdit()
         self.archive_edit.setObjectName("archiveEdit")
@@ -309,7 +309,7 @@ class UnlockPanel(Panel):
         if chosen:
             self.set_archive(chosen)
 
-    def _on_version_changed(self, *_args) -> None:  # noqa: ANN002
+    def _on_version_changed(self, *_args) -> None:
         self._fill_services()
         self._fill_lock_images()
         self._update_buttons()

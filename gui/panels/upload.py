@@ -57,7 +57,7 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 class DropZone(QFrame):
     paths_dropped = Signal(list)
 
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("dropZone")
         self.setAcceptDrops(True)
@@ -79,20 +79,20 @@ class DropZone(QFrame):
         self.style().unpolish(self)
         self.style().polish(self)
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self.isEnabled() and paths_from_mime(event.mimeData()):
             event.acceptProposedAction()
             self._set_active(True)
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event) -> None:  # noqa: ANN001, N802
+    def dragMoveEvent(self, event) -> None:
         event.acceptProposedAction()
 
-    def dragLeaveEvent(self, event) -> None:  # noqa: ANN001, N802
+    def dragLeaveEvent(self, event) -> None:
         self._set_active(False)
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+    def dropEvent(self, event: QDropEvent) -> None:
         self._set_active(False)
         paths = paths_from_mime(event.mimeData())
         if paths:
@@ -104,7 +104,7 @@ class UploadPanel(Panel):
     key = "upload"
     icon_name = "upload"
 
-    def __init__(self, window) -> None:  # noqa: ANN001
+    def __init__(self, window) -> None:
         super().__init__(window)
         self.folder_combo = QComboBox()
         self.folder_combo.setObjectName("uploadFolder")

@@ -199,7 +199,7 @@ class UsersPanel(Panel):
     key = "users"
     icon_name = "users"
 
-    def __init__(self, window) -> None:  # noqa: ANN001
+    def __init__(self, window) -> None:
         super().__init__(window)
         self.me = window.session.user
         self.confirm: Callable[[str, str], bool] = self._ask
@@ -416,7 +416,7 @@ class UsersPanel(Panel):
         self.show_message(self.tr("Could not load the users: {0}").format(refusal_text(exc)), error=True)
         self._update_count()
 
-    def _update_count(self, *_args) -> None:  # noqa: ANN002
+    def _update_count(self, *_args) -> None:
         if self.loading:
             self.count_label.setText(self.tr("Loading…"))
             return
@@ -437,7 +437,7 @@ class UsersPanel(Panel):
     def selected_emails(self) -> list[str]:
         return [r.email for r in self.selected_rows()]
 
-    def select_emails(self, emails) -> int:  # noqa: ANN001
+    def select_emails(self, emails) -> int:
         """Select the rows of these emails (others are deselected); returns how many were found."""
         wanted = {e.casefold() for e in emails}
         selection = self.table.selectionModel()

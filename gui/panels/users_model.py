@@ -55,7 +55,7 @@ class UsersTableModel(QAbstractTableModel):
 
     role_edit_requested = Signal(str, int)  # email, role code: the panel runs the change
 
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._rows: list[UserRow] = []
         self.actor_role = RoleEnum.Admin
@@ -82,13 +82,13 @@ class UsersTableModel(QAbstractTableModel):
                 return i
         return -1
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else self.COLUMNS
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.headers()[section]
         return None
@@ -99,7 +99,7 @@ class UsersTableModel(QAbstractTableModel):
             return base | Qt.ItemFlag.ItemIsEditable
         return base
 
-    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         """Editing the Role column asks for the change; the table updates when the server has made it."""
         if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() != self.ROLE:
             return False
@@ -189,7 +189,7 @@ class UsersTableModel(QAbstractTableModel):
 class UsersFilterProxy(QSortFilterProxyModel):
     """Local, immediate filter on the email (case-insensitive substring); sorts by SORT_ROLE."""
 
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._needle = ""
         self.setSortRole(SORT_ROLE)
@@ -201,7 +201,7 @@ class UsersFilterProxy(QSortFilterProxyModel):
             self._needle = needle
             self.invalidate()
 
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         if not self._needle:
             return True
         index = self.sourceModel().index(source_row, UsersTableModel.EMAIL, source_parent)
@@ -211,11 +211,11 @@ class UsersFilterProxy(QSortFilterProxyModel):
 class RoleDelegate(QStyledItemDelegate):
     """A combo box of roles for the Role column."""
 
-    def __init__(self, actor: RoleEnum, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, actor: RoleEnum, parent=None) -> None:
         super().__init__(parent)
         self.actor = actor
 
-    def createEditor(self, parent: QWidget, option, index: Index) -> QWidget:  # noqa: ANN001, N802
+    def createEditor(self, parent: QWidget, option, index: Index) -> QWidget:
         combo = QComboBox(parent)
         combo.setObjectName("roleEditor")
         current = RoleEnum(int(index.data(Qt.ItemDataRole.EditRole)))
@@ -223,12 +223,12 @@ class RoleDelegate(QStyledItemDelegate):
         combo.activated.connect(lambda _i, c=combo: self.commitData.emit(c))
         return combo
 
-    def setEditorData(self, editor: QWidget, index: Index) -> None:  # noqa: N802
+    def setEditorData(self, editor: QWidget, index: Index) -> None:
         if isinstance(editor, QComboBox):
             position = editor.findData(int(index.data(Qt.ItemDataRole.EditRole)))
             if position >= 0:
                 editor.setCurrentIndex(position)
 
-    def setModelData(self, editor: QWidget, model, index: Index) -> None:  # noqa: ANN001, N802
+    def setModelData(self, editor: QWidget, model, index: Index) -> None:
         if isinstance(editor, QComboBox):
             model.setData(index, int(combo_role(editor)), Qt.ItemDataRole.EditRole)

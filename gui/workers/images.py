@@ -130,7 +130,7 @@ def _relay_stderr(feed: ImageFeed, work: Callable[[], Any]) -> Any:
 
 
 def unlock_work(
-    client, archive: Path, version: str, settings, feed: ImageFeed  # noqa: ANN001
+    client, archive: Path, version: str, settings, feed: ImageFeed
 ) -> Callable[[CancelToken, ProgressProbe], dict[str, bool]]:
     """Work for a queue job: fragment → streamed decryption into docker load → check. Returns
     ``{service: present}``; bytes decrypted go to the probe, docker's lines and the images loaded to ``feed``."""
@@ -155,7 +155,7 @@ def unlock_work(
 
 
 def lock_work(
-    client, version: str, images: Sequence[str], out_path: Path, settings, feed: ImageFeed  # noqa: ANN001
+    client, version: str, images: Sequence[str], out_path: Path, settings, feed: ImageFeed
 ) -> Callable[[CancelToken, ProgressProbe], Any]:
     """Work for a queue job: ``docker save`` of ``images`` encrypted into ``out_path``, fragment published."""
     chosen = list(images)
@@ -171,19 +171,19 @@ def lock_work(
     return work
 
 
-def unlock_job(client, archive: Path, version: str, settings, feed: ImageFeed) -> Job:  # noqa: ANN001
+def unlock_job(client, archive: Path, version: str, settings, feed: ImageFeed) -> Job:
     archive = Path(archive)
     return Job(JobKind.UNLOCK, archive.name, unlock_work(client, archive, version, settings, feed),
                detail=f"{archive} → docker ({version})")
 
 
-def lock_job(client, version: str, images: Sequence[str], out_path: Path, settings, feed: ImageFeed) -> Job:  # noqa: ANN001
+def lock_job(client, version: str, images: Sequence[str], out_path: Path, settings, feed: ImageFeed) -> Job:
     return Job(JobKind.LOCK, f"{Path(out_path).name} ({version})",
                lock_work(client, version, images, out_path, settings, feed),
                detail=f"docker save {' '.join(images)} → {out_path}", target=Path(out_path))
 
 
-def check_images(settings, version: str) -> dict[str, bool]:  # noqa: ANN001
+def check_images(settings, version: str) -> dict[str, bool]:
     """``{service: present}`` for ``version`` (one ``docker images`` call). Blocking: run it in a worker."""
     from core.images import check_images as check
 

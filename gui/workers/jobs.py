@@ -178,7 +178,7 @@ class JobWorker(QThread):
 # ---- job factories -------------------------------------------------------------------------------------------
 
 
-def download_job(client, folder: str, name: str, target_dir: Path, *, plain: bool = False) -> Job:  # noqa: ANN001
+def download_job(client, folder: str, name: str, target_dir: Path, *, plain: bool = False) -> Job:
     """Download ``folder/name`` into ``target_dir`` (big/small resource, or a plain API file if ``plain``)."""
     target = Path(target_dir) / name
 
@@ -206,7 +206,7 @@ def download_job(client, folder: str, name: str, target_dir: Path, *, plain: boo
     return job
 
 
-def upload_job(client, path: Path, folder: str, name: str | None = None) -> Job:  # noqa: ANN001
+def upload_job(client, path: Path, folder: str, name: str | None = None) -> Job:
     path = Path(path)
     resource_name = name or path.name
 
@@ -223,7 +223,7 @@ def upload_job(client, path: Path, folder: str, name: str | None = None) -> Job:
     return job
 
 
-def installer_job(client, target_dir: Path, stage: bool, title: str, detail: str) -> Job:  # noqa: ANN001
+def installer_job(client, target_dir: Path, stage: bool, title: str, detail: str) -> Job:
     """A queue job that saves the production (or stage) installer in ``target_dir`` under the server's name
     (``title`` and ``detail`` in the interface language, from the panel that asks)."""
     directory = Path(target_dir)
@@ -237,7 +237,7 @@ def installer_job(client, target_dir: Path, stage: bool, title: str, detail: str
     return Job(JobKind.DOWNLOAD, title, work, detail=detail, target=directory)
 
 
-def job_from_spec(client, spec: dict[str, Any]) -> Job:  # noqa: ANN001
+def job_from_spec(client, spec: dict[str, Any]) -> Job:
     """Rebuild a persisted upload or download (after a restart) from its spec."""
     if spec.get("kind") == "upload":
         return upload_job(client, Path(spec["path"]), spec["folder"], spec["name"])
@@ -246,7 +246,7 @@ def job_from_spec(client, spec: dict[str, Any]) -> Job:  # noqa: ANN001
     raise ValueError(f"unknown job kind {spec.get('kind')!r}")
 
 
-def discard_resumable_state(client, spec: dict[str, Any]) -> None:  # noqa: ANN001
+def discard_resumable_state(client, spec: dict[str, Any]) -> None:
     """What Discard means: abort the incomplete multipart upload, or drop the partial download. May do I/O."""
     from core.journal import JournalStore
     from core.transfers import abort_upload

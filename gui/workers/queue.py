@@ -200,14 +200,14 @@ class TransferQueue(QObject):
             def cleanup() -> None:
                 try:
                     discard_resumable_state(client, spec)
-                except Exception:  # noqa: BLE001 - best effort; stale cleanup catches the rest
+                except Exception:  # best effort; stale cleanup catches the rest
                     log.warning("Could not discard the resumable state of %s", job.title, exc_info=True)
 
             threading.Thread(target=cleanup, name="discard-transfer", daemon=True).start()
 
     # -- persistence: unfinished transfers come back after a restart as Paused --------------------------------
 
-    def attach(self, client, store_path: Path | None = None) -> list[Job]:  # noqa: ANN001
+    def attach(self, client, store_path: Path | None = None) -> list[Job]:
         """Use ``client`` for discards and restore the persisted unfinished transfers of its server as Paused."""
         self._client = client
         self._store = store_path or data_dir() / "transfers" / "queue.json"

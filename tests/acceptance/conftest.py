@@ -20,7 +20,7 @@ SHOTS = Path(os.environ.get("AZAION_SCREENSHOT_DIR") or SESSION_DIR / "acceptanc
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):  # noqa: ANN001, ANN201
+def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)

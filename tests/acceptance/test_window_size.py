@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.acceptance.xsession import wait_for
 
 
-def _login(xsession, start_app):  # noqa: ANN001, ANN202
+def _login(xsession, start_app):
     app = start_app()
     dialog = xsession.wait_window("Log in", app.pid, timeout=60)
     xsession.activate(dialog)

@@ -167,7 +167,7 @@ class AppProcess:
             env[var] = str(home / sub)
         env["QT_QPA_PLATFORM"] = "xcb"
         env["LANG"] = env["LC_ALL"] = "C.UTF-8"
-        self.log = open(home / "app-output.txt", "wb")  # noqa: SIM115 - closed in stop()
+        self.log = open(home / "app-output.txt", "wb")  # closed in stop()
         self.proc = subprocess.Popen([sys.executable, "-m", "gui.app", "--sandbox", *args], env=env,
                                      stdout=self.log, stderr=subprocess.STDOUT)
 
@@ -199,7 +199,7 @@ class AppProcess:
         self.log.close()
 
 
-def wait_for(predicate, timeout: float, interval: float = 0.1) -> bool:  # noqa: ANN001
+def wait_for(predicate, timeout: float, interval: float = 0.1) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():

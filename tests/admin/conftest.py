@@ -24,7 +24,7 @@ def add_users(sandbox):
     """``make(hardware_list, domain=None)``: sandbox users (one per hardware string, None = unbound) under a fresh
     email domain; returns (domain, emails)."""
 
-    def make(hardware: list[str | None], *, domain: str | None = None, role=None, enabled: bool = True):  # noqa: ANN001
+    def make(hardware: list[str | None], *, domain: str | None = None, role=None, enabled: bool = True):
         from core.models import RoleEnum
 
         domain = domain or f"hw-{uuid.uuid4().hex[:8]}.test"

@@ -29,7 +29,7 @@ FLEET = [
 ]
 
 
-def _save(widget, theme: str, name: str) -> Path:  # noqa: ANN001
+def _save(widget, theme: str, name: str) -> Path:
     QApplication.processEvents()
     image = widget.grab().toImage()
     path = Path(SHOT_DIR) / theme / f"{name}.png"

@@ -271,7 +271,7 @@ def test_icons_are_readable_on_light_and_dark(svg):
             assert _contrast(colour, bg) >= 3.0, f"{svg}: {colour} on {name} ({bg})"
 
 
-def _translations_build():  # noqa: ANN202
+def _translations_build():
     import importlib.util
 
     path = resources_dir() / "translations" / "build.py"

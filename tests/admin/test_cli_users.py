@@ -23,7 +23,7 @@ def admin(make_account):
     return make_account(RoleEnum.Admin)
 
 
-def run(sandbox, creds, *args, stdin=None):  # noqa: ANN001, ANN002
+def run(sandbox, creds, *args, stdin=None):
     return azaion(sandbox, "--email", creds.email, *args, password=creds.password, stdin=stdin)
 
 

@@ -8,7 +8,7 @@ from core.models import RoleEnum
 REFUSAL = '{"ErrorCode": 80, "Message": "The folder is being written to."}'
 
 
-def _open_suites(qtbot, logged_in, role):  # noqa: ANN001, ANN202
+def _open_suites(qtbot, logged_in, role):
     controller, _ = logged_in(role)
     window = controller.window
     window.show_panel("suites")

@@ -188,7 +188,7 @@ def test_memory_labels_round_to_whole_gigabytes():
 
 
 def test_hardware_stats_and_top_slices():
-    def user(hw):  # noqa: ANN001, ANN202
+    def user(hw):
         return User(id="", email=f"{uuid.uuid4().hex[:6]}@x", role=RoleEnum.Operator, hardware=hw)
 
     population = [
@@ -274,7 +274,7 @@ def test_cancelled_installer_download_leaves_nothing(sandbox, make_client, tmp_p
     token = CancelToken()
     calls = []
 
-    def progress(done, total):  # noqa: ANN001
+    def progress(done, total):
         calls.append(done)
         if done:
             token.cancel()

@@ -21,7 +21,7 @@ USED_SECRETS.update({"pw-secret-1", "pw-secret-2", "pw-whatever"})
 HW = "CPU: Intel(R) Xeon(R) W-2245 CPU @ 3.90GHz. GPU: NVIDIA RTX A4000. Memory: 65536000. DriveSerial: WD-123"
 
 
-def open_users(qtbot, logged_in, role=RoleEnum.Admin):  # noqa: ANN001, ANN201
+def open_users(qtbot, logged_in, role=RoleEnum.Admin):
     controller, creds = logged_in(role)
     window = controller.window
     assert window.show_panel("users")
@@ -30,7 +30,7 @@ def open_users(qtbot, logged_in, role=RoleEnum.Admin):  # noqa: ANN001, ANN201
     return window, panel, creds
 
 
-def search(qtbot, panel, text: str) -> None:  # noqa: ANN001
+def search(qtbot, panel, text: str) -> None:
     panel.search_edit.clear()
     qtbot.keyClicks(panel.search_edit, text)
     runner = panel.window_.runner
@@ -38,12 +38,12 @@ def search(qtbot, panel, text: str) -> None:  # noqa: ANN001
     qtbot.waitUntil(lambda: runner.calls("users-listing") > seq and panel.loaded and not panel.loading, timeout=20000)
 
 
-def wait_message(qtbot, panel, predicate) -> None:  # noqa: ANN001
+def wait_message(qtbot, panel, predicate) -> None:
     qtbot.waitUntil(lambda: predicate(panel.last_message), timeout=20000)
     qtbot.waitUntil(lambda: not panel.loading, timeout=20000)
 
 
-def status(window) -> str:  # noqa: ANN001
+def status(window) -> str:
     return window.statusBar().currentMessage()
 
 

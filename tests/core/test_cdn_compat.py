@@ -26,7 +26,7 @@ def front(sandbox, monkeypatch, tmp_path):
     """``make(**options)``: an S3Front that cdn.yaml names as the CDN for clients made (logged in) afterwards."""
     made: list[S3Front] = []
 
-    def make(**options) -> S3Front:  # noqa: ANN003
+    def make(**options) -> S3Front:
         made.append(S3Front(sandbox.s3_url, **options))
         monkeypatch.setattr(sandbox, "cdn_url", made[-1].url)
         return made[-1]

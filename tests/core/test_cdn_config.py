@@ -79,7 +79,7 @@ def test_cli_reports_a_bad_served_cdn_yaml_as_a_failure_not_a_crash(sandbox, mak
     sandbox.state.put_file("config", "cdn.yaml", bad.encode())
     try:
         res = subprocess.run(
-            [sys.executable, "-m", "core.cli.main", "--api", sandbox.api_url, "--email", creds.email, "upload",
+            [sys.executable, "-m", "cli.main", "--api", sandbox.api_url, "--email", creds.email, "upload",
              str(src), "--folder", "models", "--name", f"cfg-{tmp_path.name}.bin"],
             capture_output=True, text=True, timeout=120, env={**os.environ, "AZAION_PASSWORD": creds.password},
         )

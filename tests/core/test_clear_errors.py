@@ -28,7 +28,7 @@ def azaion(sandbox, *args, creds=None, env=None, timeout=120):
     extra = dict(env or {})
     if creds is not None:
         extra.update(AZAION_EMAIL=creds.email, AZAION_PASSWORD=creds.password)
-    return run(["-m", "core.cli.main", "--api", sandbox.api_url, *args], env=extra, timeout=timeout)
+    return run(["-m", "cli.main", "--api", sandbox.api_url, *args], env=extra, timeout=timeout)
 
 
 def _leftovers(folder):
@@ -186,7 +186,7 @@ def test_fetch_archive_keeps_an_existing_file_without_force(sandbox, make_accoun
 # ---- the sandbox's own command line ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("argv", [["-m", "core.cli.main", "sandbox"], ["-m", "sandbox"]])
+@pytest.mark.parametrize("argv", [["-m", "cli.main", "sandbox"], ["-m", "sandbox"]])
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.1", "example.com"])
 def test_sandbox_on_a_non_loopback_host_is_a_usage_error(argv, host):
     """Refused, but as `error: unexpected ValueError` (exit 3): now a usage error (exit 2) before anything starts."""
@@ -211,6 +211,6 @@ def test_input_paths_that_cannot_be_files_are_clear_errors(tmp_path):
         (["lock", "--version", "1.0.0", "-o", str(fifo)], "refusing to write to"),
     ]
     for args, message in cases:
-        res = run(["-m", "core.cli.main", "--api", "http://127.0.0.1:1", *args], timeout=60)
+        res = run(["-m", "cli.main", "--api", "http://127.0.0.1:1", *args], timeout=60)
         assert res.returncode == 1, (args, res.stderr)
         assert message in res.stderr and "unexpected" not in res.stderr, (args, res.stderr)

@@ -22,7 +22,7 @@ def azaion(sandbox, *args, password=None, email=None, stdin=None, timeout=120):
     if email is not None:
         env["AZAION_EMAIL"] = email
     return subprocess.run(
-        [sys.executable, "-m", "core.cli.main", "--api", sandbox.api_url, *args],
+        [sys.executable, "-m", "cli.main", "--api", sandbox.api_url, *args],
         capture_output=True, text=True, env=env, input=stdin, timeout=timeout,
     )
 
@@ -114,7 +114,7 @@ def closed_port() -> int:
 def test_unreachable_server_message(tmp_path):
     port = closed_port()
     res = subprocess.run(
-        [sys.executable, "-m", "core.cli.main", "--api", f"http://127.0.0.1:{port}", "--email", "a@b.c", "ls", "x"],
+        [sys.executable, "-m", "cli.main", "--api", f"http://127.0.0.1:{port}", "--email", "a@b.c", "ls", "x"],
         capture_output=True, text=True, env={**os.environ, "AZAION_PASSWORD": "x-pw"}, timeout=120,
     )
     assert res.returncode == 1 and res.stderr.startswith("error: cannot reach the server")
@@ -142,7 +142,7 @@ def test_bad_names_fail_before_any_network(tmp_path, args, message):
     work = tmp_path / "work"
     work.mkdir()
     res = subprocess.run(
-        [sys.executable, "-m", "core.cli.main", "--api", f"http://127.0.0.1:{port}", "--email", "a@b.c",
+        [sys.executable, "-m", "cli.main", "--api", f"http://127.0.0.1:{port}", "--email", "a@b.c",
          *[a.replace("{src}", str(src)) for a in args]],
         capture_output=True, text=True, env={**os.environ, "AZAION_PASSWORD": "x-pw"}, timeout=60, cwd=work,
     )
@@ -167,7 +167,7 @@ def test_bad_names_fail_before_any_network(tmp_path, args, message):
     ],
 )
 def test_usage_errors_are_one_line(args):
-    res = subprocess.run([sys.executable, "-m", "core.cli.main", *args], capture_output=True, text=True, timeout=60)
+    res = subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, timeout=60)
     assert res.returncode == 2, res.stderr
     lines = res.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
@@ -177,7 +177,7 @@ def test_usage_errors_are_one_line(args):
 
 def test_plain_http_to_remote_is_refused():
     res = subprocess.run(
-        [sys.executable, "-m", "core.cli.main", "--api", "http://api.example.com", "--email", "a@b.c", "ls", "x"],
+        [sys.executable, "-m", "cli.main", "--api", "http://api.example.com", "--email", "a@b.c", "ls", "x"],
         capture_output=True, text=True, env={**os.environ, "AZAION_PASSWORD": "x-pw"}, timeout=60,
     )
     assert res.returncode == 1 and "only https is allowed" in res.stderr
@@ -208,7 +208,7 @@ def test_unexpected_failure_has_its_own_exit_code(tmp_path, monkeypatch, capsys)
     """Exit 3, not 2: a script can tell a bug from its own usage error. One line on stderr, the traceback in the
     log. A bug cannot be produced on purpose in the real commands, so here one command's function is replaced by
     one that fails the way a bug would (the only stand-in in this file)."""
-    from core.cli import main as cli
+    from cli import main as cli
 
     for var in ("XDG_STATE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
@@ -244,7 +244,7 @@ def test_unexpected_failure_has_its_own_exit_code(tmp_path, monkeypatch, capsys)
 
 def test_ports_outside_the_tcp_range_are_usage_errors():
     for args in (["sandbox", "--api-port", "99999"], ["sandbox", "--s3-port", "-1"], ["sandbox", "--api-port", "x"]):
-        res = subprocess.run([sys.executable, "-m", "core.cli.main", *args], capture_output=True, text=True,
+        res = subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True,
                              timeout=60)
         assert res.returncode == 2, res.stderr
         (line,) = res.stderr.splitlines()

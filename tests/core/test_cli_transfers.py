@@ -26,7 +26,7 @@ def cli(sandbox, tmp_path):
     def run(creds, *args: str) -> subprocess.CompletedProcess:
         env = {**os.environ, **{k: str(v) for k, v in xdg.items()},
                "AZAION_EMAIL": creds.email, "AZAION_PASSWORD": creds.password}
-        return subprocess.run([sys.executable, "-m", "core.cli.main", "--api", sandbox.api_url, *args],
+        return subprocess.run([sys.executable, "-m", "cli.main", "--api", sandbox.api_url, *args],
                               capture_output=True, text=True, env=env, timeout=120)
 
     run.journal_dir = xdg["XDG_DATA_HOME"] / "azaion-admin" / "transfers"
@@ -156,7 +156,7 @@ def test_the_gui_and_the_cli_never_drive_one_journal_at_once(sandbox, make_accou
     def resume() -> None:
         try:
             result["report"] = client.upload_big_small_resource(src, "both.bin", folder, on_event=on_event)
-        except Exception as exc:  # noqa: BLE001 - reported by the assert below
+        except Exception as exc:  # reported by the assert below
             result["error"] = exc
 
     gui = threading.Thread(target=resume)
@@ -168,7 +168,7 @@ def test_the_gui_and_the_cli_never_drive_one_journal_at_once(sandbox, make_accou
         assert pending_keys(sandbox, folder) == {journal.upload_id: "both.bin.big"} and client.journals.all()
         env = {**os.environ, **{k: str(v) for k, v in cli.xdg.items()},
                "AZAION_EMAIL": creds.email, "AZAION_PASSWORD": creds.password}
-        second = subprocess.Popen([sys.executable, "-m", "core.cli.main", "--api", sandbox.api_url, "upload",
+        second = subprocess.Popen([sys.executable, "-m", "cli.main", "--api", sandbox.api_url, "upload",
                                    str(src), "--folder", folder], stderr=subprocess.PIPE, stdout=subprocess.PIPE,
                                   text=True, env=env)
         first_line = second.stderr.readline()
@@ -242,7 +242,7 @@ class _S3Front:
         self.list_calls = 0
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:  # noqa: ANN002
+            def log_message(self, *args) -> None:
                 pass
 
             def _answer(self, status: int, headers: list[tuple[str, str]], payload: bytes) -> None:
@@ -283,7 +283,7 @@ class _S3Front:
                     payload = _page_uploads(payload, query)
                 self._answer(resp.status, resp.getheaders(), payload)
 
-            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _relay  # noqa: N815
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _relay
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -317,7 +317,7 @@ def _page_uploads(xml: bytes, query: dict[str, list[str]]) -> bytes:
     if ns:
         ET.register_namespace("", ns[1:-1])
 
-    def text(node, tag: str) -> str:  # noqa: ANN001
+    def text(node, tag: str) -> str:
         return node.findtext(f"{ns}{tag}") or ""
 
     def put(tag: str, value: str) -> None:
@@ -357,7 +357,7 @@ def s3_front(sandbox, monkeypatch):
     """``make(**options)``: an _S3Front that the sandbox's cdn.yaml names as the CDN for this test."""
     made: list[_S3Front] = []
 
-    def make(**options) -> _S3Front:  # noqa: ANN003
+    def make(**options) -> _S3Front:
         front = _S3Front(sandbox.s3_url, admin=tuple(sandbox.s3_users.admin), **options)
         made.append(front)
         monkeypatch.setattr(sandbox, "cdn_url", front.url)

@@ -26,13 +26,13 @@ def data_of(size: int, seed: int) -> bytes:
     return random.Random(seed).randbytes(size)
 
 
-def cache_folder(client) -> Path:  # noqa: ANN001
+def cache_folder(client) -> Path:
     folder = client.cache.root / FOLDER
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder
 
 
-def staging_folder(client) -> Path:  # noqa: ANN001
+def staging_folder(client) -> Path:
     folder = client.cache.root / ".staging"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder
@@ -232,7 +232,7 @@ def test_our_group_writable_folder_is_made_private_and_used(make_client, tmp_pat
 # ---- journals, sidecars and records that are not what they claim -----------------------------------------
 
 
-def _journal(client, src: Path, jid: str, **fields) -> dict:  # noqa: ANN001
+def _journal(client, src: Path, jid: str, **fields) -> dict:
     staging = client.cache.root / ".staging"
     st = src.stat()
     data = {"id": jid, "api_url": client.api_url, "folder": FOLDER, "name": src.name, "source": str(src),

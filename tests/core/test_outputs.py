@@ -26,7 +26,7 @@ def azaion(sandbox, *args, creds=None, env=None, cwd=None, timeout=120, text=Tru
         full_env["AZAION_PASSWORD"] = creds.password
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "core.cli.main", "--api", sandbox.api_url, *args],
+        [sys.executable, "-m", "cli.main", "--api", sandbox.api_url, *args],
         capture_output=True, text=text, env=full_env, cwd=cwd, timeout=timeout,
     )
 
@@ -166,7 +166,7 @@ def test_dash_streams_to_stdout(sandbox, published, reader, tmp_path):
 def test_dash_into_a_closed_pipe_is_a_clear_error(sandbox, published, reader, tmp_path):
     folder, name, _ = published
     env = dict(os.environ, AZAION_EMAIL=reader.email, AZAION_PASSWORD=reader.password)
-    cmd = [sys.executable, "-m", "core.cli.main", "--api", sandbox.api_url, "download", name, "--folder", folder,
+    cmd = [sys.executable, "-m", "cli.main", "--api", sandbox.api_url, "download", name, "--folder", folder,
            "-o", "-"]
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
         proc.stdout.read(10)

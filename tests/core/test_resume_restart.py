@@ -32,7 +32,7 @@ def age(path: Path, seconds: float) -> None:
     os.utime(path, (old, old))
 
 
-def run_killed(client, script: str, tmp_path: Path) -> None:  # noqa: ANN001
+def run_killed(client, script: str, tmp_path: Path) -> None:
     """Run ``script`` in a child with a client like ``client`` (same cache, journals, machine); the script
     SIGKILLs itself half-way through a transfer."""
     prelude = (

@@ -31,7 +31,7 @@ def cli(sandbox, tmp_path, make_account):
            "AZAION_EMAIL": creds.email, "AZAION_PASSWORD": creds.password}
 
     def start(*args: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "core.cli.main", "--api", sandbox.api_url, *args],
+        return subprocess.Popen([sys.executable, "-m", "cli.main", "--api", sandbox.api_url, *args],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
     start.cache = xdg["XDG_CACHE_HOME"] / "azaion-admin"
@@ -59,7 +59,7 @@ def clear_cache_entries(cache: Path) -> None:
             p.unlink()
 
 
-def assert_nothing_left(cli, *out_dirs: Path) -> None:  # noqa: ANN001
+def assert_nothing_left(cli, *out_dirs: Path) -> None:
     files = [p for p in cli.cache.rglob("*") if p.is_file() or p.is_symlink()]
     left = [p for p in files if p.name.startswith(".azaion-") or p.name.endswith((".part", ".part.json", ".lock"))
             or ".staging" in p.parts]

@@ -49,7 +49,7 @@ def assert_no_leftovers(cache_root: Path, journal_dir: Path | None = None, *outp
         assert [p.name for p in out.parent.glob(".azaion-*")] == [], f"temp files left beside {out}"
 
 
-def assert_clean(rig: Rig, client, name: str, *outputs: Path, folder: str = "models") -> None:  # noqa: ANN001
+def assert_clean(rig: Rig, client, name: str, *outputs: Path, folder: str = "models") -> None:
     """``assert_no_leftovers`` for a client, and no multipart upload of ``name`` left on the CDN."""
     assert_no_leftovers(client.cache.root, client.journals.root, *outputs)
     assert client.cache.leftovers() == [] and client.cache.partials() == [] and client.cache.staged() == []
@@ -107,7 +107,7 @@ def field_client(rig, tmp_path):
     rig.clear()
 
 
-def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter) -> None:
     if not SUMMARY:
         return
     tr = terminalreporter

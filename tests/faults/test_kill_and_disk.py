@@ -28,7 +28,7 @@ def test_sigkill_mid_upload_then_rerun_resumes(rig, tmp_path):
     xdg = {v: str(tmp_path / v.lower()) for v in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME",
                                                     "XDG_STATE_HOME")}
     env = {**os.environ, **xdg, "AZAION_PASSWORD": password, "AZAION_EMAIL": email}
-    cmd = [sys.executable, "-m", "core.cli.main", "--api", rig.api.url, "upload", str(src), "--folder", "models"]
+    cmd = [sys.executable, "-m", "cli.main", "--api", rig.api.url, "upload", str(src), "--folder", "models"]
     journal_dir = tmp_path / "xdg_data_home" / "azaion-admin" / "transfers" / "uploads"
     rig.clear()
     rig.s3.rate = 6 * MiB  # per connection: the 8 parallel parts of the first wave take ~1.3 s
@@ -60,7 +60,7 @@ def test_sigkill_mid_upload_then_rerun_resumes(rig, tmp_path):
     assert resent <= big - 8 * 8 * MiB + 8 * MiB, f"{resent / MiB:.1f} MiB sent again: not resumed"
     out = tmp_path / "back.bin"
     down = subprocess.run(
-        [sys.executable, "-m", "core.cli.main", "--api", rig.api.url, "download", "kill.bin", "--folder", "models",
+        [sys.executable, "-m", "cli.main", "--api", rig.api.url, "download", "kill.bin", "--folder", "models",
          "-o", str(out)], env={**env, "XDG_CACHE_HOME": str(tmp_path / "fresh-cache")}, capture_output=True,
         text=True, timeout=300,
     )

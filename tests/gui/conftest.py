@@ -56,7 +56,7 @@ def collect_in_gui_thread():
     gc.collect()
 
 
-def require_keyring_or_skip(credential_store) -> None:  # noqa: ANN001
+def require_keyring_or_skip(credential_store) -> None:
     if credential_store.is_usable():
         return
     if os.environ.get("AZAION_REQUIRE_KEYRING"):
@@ -102,7 +102,7 @@ def app_factory(qtbot, themed, sandbox):
                 w.close()
 
 
-def type_login(qtbot, dialog, email: str, password: str, remember: bool = False) -> None:  # noqa: ANN001
+def type_login(qtbot, dialog, email: str, password: str, remember: bool = False) -> None:
     from PySide6.QtCore import Qt
 
     dialog.email_edit.clear()
@@ -119,7 +119,7 @@ def logged_in(qtbot, app_factory, make_account):
     """``make(role)``: a controller logged in through the dialog as a fresh account; returns (controller, creds)."""
     from core.models import RoleEnum
 
-    def make(role: RoleEnum = RoleEnum.ResourceUploader, creds=None):  # noqa: ANN001
+    def make(role: RoleEnum = RoleEnum.ResourceUploader, creds=None):
         creds = creds or make_account(role)
         controller = app_factory()
         qtbot.waitUntil(lambda: controller.login_dialog is not None or controller.window is not None, timeout=10000)
@@ -134,7 +134,7 @@ def logged_in(qtbot, app_factory, make_account):
     return make
 
 
-def wait_jobs(qtbot, jobs, timeout: int = 60000) -> None:  # noqa: ANN001
+def wait_jobs(qtbot, jobs, timeout: int = 60000) -> None:
     qtbot.waitUntil(lambda: all(j.state.finished for j in jobs), timeout=timeout)
 
 
@@ -166,11 +166,11 @@ class GateProbe:
             self.reached.set()
             self.release.wait(self.wait)
 
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         return getattr(self._inner, name)
 
 
-def gate_probes(monkeypatch: pytest.MonkeyPatch, **options):  # noqa: ANN201
+def gate_probes(monkeypatch: pytest.MonkeyPatch, **options):
     """Fixture body: jobs created meanwhile get a GateProbe(**options); yields the list of probes made and
     releases them all at the end."""
     import gui.workers.jobs as jobs
@@ -205,7 +205,7 @@ def write_random(path: Path, size: int) -> Path:
     return path
 
 
-def wait_until(predicate, timeout: float = 10.0) -> bool:  # noqa: ANN001
+def wait_until(predicate, timeout: float = 10.0) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():

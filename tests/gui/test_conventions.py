@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from core.models import RoleEnum
 
 
-def _panel_keys(window) -> dict[str, str]:  # noqa: ANN001
+def _panel_keys(window) -> dict[str, str]:
     return {panel.key: action.shortcut().toString() for panel, action in zip(window.panels, window.panel_actions,
                                                                              strict=True)}
 

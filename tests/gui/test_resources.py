@@ -14,11 +14,11 @@ from gui.workers.jobs import JobState
 from tests.gui.conftest import wait_jobs, write_random
 
 
-def _sha(path) -> str:  # noqa: ANN001
+def _sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _open_folder(qtbot, window, folder: str) -> None:  # noqa: ANN001
+def _open_folder(qtbot, window, folder: str) -> None:
     panel = window.resources_panel
     window.show_panel("resources")
     panel.set_folder(folder)
@@ -83,7 +83,7 @@ def test_late_answer_to_an_older_listing_is_ignored(new_folder, qtbot, logged_in
     real_list = client.list_files
     old_released = threading.Event()
 
-    def gated_list(folder: str):  # noqa: ANN202 - the real call, only held back to force the order
+    def gated_list(folder: str):  # the real call, only held back to force the order
         if folder == old:
             old_released.wait(20)
         return real_list(folder)

@@ -17,7 +17,7 @@ from tests.gui.conftest import type_login, write_random
 SHOT_DIR = os.environ.get("AZAION_SCREENSHOT_DIR") or str(SESSION_DIR / "screenshots")
 
 
-def _save(widget, name: str) -> Path:  # noqa: ANN001
+def _save(widget, name: str) -> Path:
     QApplication.processEvents()
     image = widget.grab().toImage()
     path = Path(SHOT_DIR) / f"{name}.png"

@@ -22,11 +22,11 @@ class GatedClears:
             self.go, self.done = threading.Event(), threading.Event()
             self.fail: BaseException | None = None
 
-    def __init__(self, real) -> None:  # noqa: ANN001
+    def __init__(self, real) -> None:
         self.real = real
         self.calls: list[GatedClears.Call] = []
 
-    def __call__(self, client, cdn_root) -> None:  # noqa: ANN001
+    def __call__(self, client, cdn_root) -> None:
         call = GatedClears.Call()
         self.calls.append(call)
         try:
@@ -37,12 +37,12 @@ class GatedClears:
         finally:
             call.done.set()
 
-    def wait_started(self, qtbot, count: int) -> list[GatedClears.Call]:  # noqa: ANN001
+    def wait_started(self, qtbot, count: int) -> list[GatedClears.Call]:
         qtbot.waitUntil(lambda: len(self.calls) == count, timeout=10000)
         return self.calls
 
 
-def _measured_dialog(qtbot, window, parent=None):  # noqa: ANN001, ANN202
+def _measured_dialog(qtbot, window, parent=None):
     """A Settings dialog of ``window`` (or of ``parent``) whose cache size is known and whose answer is yes."""
     from gui.settings_dialog import SettingsDialog
 

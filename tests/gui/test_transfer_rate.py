@@ -10,7 +10,7 @@ MB = 1_000_000
 TICK = 0.1  # the queue's timer
 
 
-def _meter(clock):  # noqa: ANN001, ANN202
+def _meter(clock):
     job = Job(JobKind.DOWNLOAD, "x", lambda c, p: None)
     job.meter._clock = clock
     return job.meter

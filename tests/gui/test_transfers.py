@@ -18,7 +18,7 @@ MiB = 1 << 20
 SLOW: list = []
 
 
-def _heartbeat(interval_ms: int = 5):  # noqa: ANN202
+def _heartbeat(interval_ms: int = 5):
     """A QTimer ticking in the GUI thread; returns (timer, gaps list in ms)."""
     gaps: list[float] = []
     slow = SLOW
@@ -162,7 +162,7 @@ def test_unhandled_worker_exception_is_a_failed_job(qtbot, logged_in, caplog):
     controller, _ = logged_in(RoleEnum.Operator)
     window = controller.window
 
-    def boom(cancel, probe):  # noqa: ANN001
+    def boom(cancel, probe):
         raise ValueError("synthetic failure for the test")
 
     job = window.queue.add(Job(JobKind.DOWNLOAD, "broken", boom))

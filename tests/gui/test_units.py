@@ -65,7 +65,7 @@ class _Platform:
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def platformName(self) -> str:  # noqa: N802 - Qt's name
+    def platformName(self) -> str:  # Qt's name
         return self.name
 
 

@@ -37,7 +37,7 @@ def check_gate(monkeypatch):
     yield from gate_probes(monkeypatch, stage="checking", wait=60)
 
 
-def _use_podman(qtbot, window, store, command: str | None = None) -> None:  # noqa: ANN001
+def _use_podman(qtbot, window, store, command: str | None = None) -> None:
     """Settings → Images → docker command = the test's podman (its store isolated by CONTAINERS_STORAGE_CONF), or
     ``command`` (a wrapper around it)."""
     from gui.settings_dialog import SettingsDialog
@@ -54,13 +54,13 @@ def _use_podman(qtbot, window, store, command: str | None = None) -> None:  # no
     assert "podman" in panel.docker_label.text().lower() and panel.docker_label.text().startswith("✓")
 
 
-def _sample_archive(tmp_path):  # noqa: ANN001
+def _sample_archive(tmp_path):
     path = tmp_path / f"azaion-images-{SAMPLE_VERSION}.tar.enc"
     path.write_bytes(sample_archive())
     return path
 
 
-def _drop(window, path) -> tuple[bool, bool]:  # noqa: ANN001
+def _drop(window, path) -> tuple[bool, bool]:
     """Real drag-enter + drop of ``path`` on the main window; (enter accepted, drop accepted)."""
     mime = QMimeData()  # kept referenced for the lifetime of the events
     mime.setUrls([QUrl.fromLocalFile(str(path))])
@@ -74,12 +74,12 @@ def _drop(window, path) -> tuple[bool, bool]:  # noqa: ANN001
     return enter.isAccepted(), drop.isAccepted()
 
 
-def _marks(panel) -> list[tuple[str, str, str]]:  # noqa: ANN001
+def _marks(panel) -> list[tuple[str, str, str]]:
     table = panel.services
     return [tuple(table.item(r, c).text() for c in range(3)) for r in range(table.rowCount())]
 
 
-def _direction(window, job) -> str:  # noqa: ANN001
+def _direction(window, job) -> str:
     model = window.transfers_panel.model
     return model.data(model.index(window.queue.row_of(job), TransfersModel.DIRECTION))
 
@@ -170,7 +170,7 @@ def test_unlock_wrong_archive_shows_crosses_and_message(qtbot, logged_in, store,
     assert panel.progress.value() == panel.progress.maximum()
 
 
-def _failing_load_docker(tmp_path, real: str, said: str):  # noqa: ANN001, ANN202
+def _failing_load_docker(tmp_path, real: str, said: str):
     """A docker command that is podman, except that ``load`` reads its whole input, writes ``said`` and a last
     summary line to stderr and exits 125 (a load that fails after reading the archive). The last line also ends up
     in the job's message; ``said`` can only reach the log as the tool's stderr."""
@@ -274,7 +274,7 @@ def test_retried_older_unlock_is_the_one_the_panel_shows(qtbot, logged_in, store
     assert " loaded" not in panel.progress_label.text()
 
 
-def _flaky_docker(tmp_path, real: str):  # noqa: ANN001, ANN202
+def _flaky_docker(tmp_path, real: str):
     """A docker command that is podman, except that ``images`` fails once while the ``fail-images`` file exists
     (an image store that cannot be read for a moment). Returns (command, the file that arms it)."""
     arm = tmp_path / "fail-images"

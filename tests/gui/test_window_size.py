@@ -11,7 +11,7 @@ LONG_WORDS = " ".join(["HTTPConnectionPool(host='127.0.0.1', port=9): Max retrie
 LONG_TOKEN = "x" * 2000  # no place to wrap
 
 
-def _settle(qtbot) -> None:  # noqa: ANN001
+def _settle(qtbot) -> None:
     for _ in range(3):
         QApplication.processEvents()
         qtbot.wait(20)

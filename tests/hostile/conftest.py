@@ -42,7 +42,7 @@ class HostileRig:
         for server in (self.api, self.s3, self.elsewhere):
             server.clear()
 
-    def account(self, role=None, enabled: bool = True):  # noqa: ANN001, ANN201
+    def account(self, role=None, enabled: bool = True):
         """A fresh account on the sandbox (random password, recorded for the secrets scan)."""
         from core.models import Credentials, RoleEnum
         from tests.conftest import USED_SECRETS
@@ -54,7 +54,7 @@ class HostileRig:
                                     enabled=enabled)
         return Credentials(email, password)
 
-    def client(self, creds=None, *, login: bool = True, **kwargs):  # noqa: ANN001, ANN201
+    def client(self, creds=None, *, login: bool = True, **kwargs):
         """An ApiClient on the API front, with its own cache and journal folders; ``kwargs`` go to ApiClient
         (e.g. ``limits=`` for short deadlines, ``retry_policy=``)."""
         from core.api_client import ApiClient
@@ -72,7 +72,7 @@ class HostileRig:
         self.made.append(client)
         return client
 
-    def cli_env(self, creds, **extra: str) -> dict[str, str]:  # noqa: ANN001
+    def cli_env(self, creds, **extra: str) -> dict[str, str]:
         """Environment for a real ``azaion`` subprocess: isolated XDG folders under the test's tmp, the account."""
         assert self.tmp is not None
         env = dict(os.environ)
@@ -82,15 +82,15 @@ class HostileRig:
         return env
 
     def cli_cmd(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "core.cli.main", "--api", self.api.url, *args]
+        return [sys.executable, "-m", "cli.main", "--api", self.api.url, *args]
 
-    def cli(self, creds, *args: str, timeout: float = 120, env: dict[str, str] | None = None,  # noqa: ANN001
+    def cli(self, creds, *args: str, timeout: float = 120, env: dict[str, str] | None = None,
             **popen) -> subprocess.CompletedProcess:
         """Run ``azaion --api <front> ARGS`` to the end (``timeout`` is the test's own bound)."""
         return subprocess.run(self.cli_cmd(*args), env=env or self.cli_env(creds), capture_output=True, text=True,
                               timeout=timeout, **popen)
 
-    def popen(self, creds, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:  # noqa: ANN001
+    def popen(self, creds, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         return subprocess.Popen(self.cli_cmd(*args), env=env or self.cli_env(creds), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
 

@@ -201,7 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:  # the base class's name
         pass
 
     def setup(self) -> None:
@@ -243,7 +243,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (OSError, ValueError):  # the client went away (or the server stops): nothing more to say
             self.close_connection = True
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = _any  # noqa: N815
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = _any
 
 
 def _proxy(ex: Exchange) -> None:

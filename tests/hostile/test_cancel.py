@@ -18,7 +18,7 @@ from tests.hostile.server import trickle
 CANCEL_BOUND_S = 3.0
 
 
-def _wait_for(predicate, timeout: float = 20.0) -> None:  # noqa: ANN001
+def _wait_for(predicate, timeout: float = 20.0) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():
@@ -27,7 +27,7 @@ def _wait_for(predicate, timeout: float = 20.0) -> None:  # noqa: ANN001
     raise AssertionError("the request never reached the server")
 
 
-def cancel_while_blocked(fn, reached, token: CancelToken):  # noqa: ANN001, ANN201
+def cancel_while_blocked(fn, reached, token: CancelToken):
     """Start ``fn`` in a thread, wait until ``reached()`` (the server got the request), give the read a moment to
     block, cancel; returns (what fn raised or returned, seconds from cancel to its end)."""
     box: dict = {}
@@ -35,7 +35,7 @@ def cancel_while_blocked(fn, reached, token: CancelToken):  # noqa: ANN001, ANN2
     def run() -> None:
         try:
             box["result"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
+        except BaseException as exc:  # handed to the test
             box["error"] = exc
 
     thread = threading.Thread(target=run, daemon=True)
@@ -98,7 +98,7 @@ def test_api_call_cancel_through_the_current_token(hostile, call):
     hostile.api.on(method, path, trickle(every=0.5))
     token = CancelToken()
 
-    def call_it():  # noqa: ANN202
+    def call_it():
         with token.active():
             return run()
 
@@ -121,7 +121,7 @@ def test_installer_cancel_within_a_second(hostile, tmp_path):
     assert not (tmp_path / "i.exe").exists() and list(tmp_path.glob(".azaion-*")) == []
 
 
-def _cache_files(hostile) -> list:  # noqa: ANN001
+def _cache_files(hostile) -> list:
     root = hostile.tmp / "cli" / "xdg_cache_home"
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 

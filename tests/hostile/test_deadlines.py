@@ -26,14 +26,14 @@ def short_deadlines(monkeypatch):
         monkeypatch.setenv(var, value)
 
 
-def bounded(fn, limit: float = BOUND_S):  # noqa: ANN001, ANN201
+def bounded(fn, limit: float = BOUND_S):
     """Run ``fn`` in a thread; (outcome, seconds). The test fails instead of hanging if it outlives ``limit``."""
     box: dict = {}
 
     def run() -> None:
         try:
             box["result"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
+        except BaseException as exc:  # handed to the test
             box["error"] = exc
 
     started = time.monotonic()

@@ -40,7 +40,7 @@ CHILD = textwrap.dedent("""
 """).replace("import os, sys", "import os, signal, sys")
 
 
-def _files(root) -> list:  # noqa: ANN001
+def _files(root) -> list:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 

@@ -107,7 +107,7 @@ def test_cdn_redirect_elsewhere_is_not_followed(hostile, tmp_path, status):
     where = hostile.elsewhere.url + "/models/redir.bin.big"
     hostile.s3.on("GET", "/models/redir.bin.big", redirect(where, status))
     hostile.s3.on("HEAD", "/models/redir.bin.big", redirect(where, status))
-    with pytest.raises(Exception) as err:  # noqa: PT011 - the kind depends on where botocore gives up
+    with pytest.raises(Exception) as err:  # the kind depends on where botocore gives up
         client.download_big_small_resource("redir.bin", "models", tmp_path / "out.bin")
     assert "Traceback" not in str(err.value)
     assert hostile.elsewhere.seen == []

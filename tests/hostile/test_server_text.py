@@ -22,7 +22,7 @@ def _unsafe(text: str) -> list[str]:
     return [c for c in text if c not in "\n\t" and unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp")]
 
 
-def _one_error_line(res) -> str:  # noqa: ANN001
+def _one_error_line(res) -> str:
     lines = res.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
     assert _unsafe(res.stderr) == [], res.stderr
@@ -49,7 +49,7 @@ def test_500_body_and_reason_are_one_printable_line_of_bounded_length(hostile):
     line = _one_error_line(res)
     assert len(line) < 1000 and "more characters]" in line
 
-    def reason_only(ex):  # noqa: ANN001, ANN202
+    def reason_only(ex):
         ex.head(500, [("Content-Length", "0"), ("Connection", "close")], reason=f"{TITLE}Oops\x1b[2J")
         ex.close()
 
@@ -64,7 +64,7 @@ def test_500_echoing_the_password_and_the_token_is_redacted_on_the_error_line(ho
     password, and the check's ``Authorization: Bearer <jwt>``. None of it reaches the terminal."""
     creds = hostile.account(RoleEnum.Operator)
 
-    def echo(ex):  # noqa: ANN001, ANN202
+    def echo(ex):
         body = (f"failed on {ex.seen.text()} password={creds.password}&x=1 plain {creds.password} "
                 f"auth {ex.seen.headers.get('authorization', '')}")
         ex.reply(500, body.encode(), "text/plain")

@@ -98,7 +98,7 @@ def test_endless_redirect_body_is_not_read(hostile):
 
 CHILD = textwrap.dedent("""
     import json, sys
-    from core.cli.main import main
+    from cli.main import main
     try:
         code = main(sys.argv[2:])
     finally:  # VmHWM: this process's peak RSS (ru_maxrss would count the forked test process before exec)

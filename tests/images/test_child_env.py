@@ -65,7 +65,7 @@ def _assert_clean(runs: list[dict[str, str]], password: str) -> None:
 def _cli(sandbox, *args: str, password: str, email: str, extra: dict[str, str] | None = None):
     env = {**os.environ, **SECRET_VARS, "AZAION_PASSWORD": password, "AZAION_EMAIL": email, **(extra or {})}
     return subprocess.run(
-        [sys.executable, "-m", "core.cli.main", "--api", sandbox.api_url, *args],
+        [sys.executable, "-m", "cli.main", "--api", sandbox.api_url, *args],
         capture_output=True, text=True, env=env, timeout=300,
     )
 

@@ -17,7 +17,7 @@ from tests.images.conftest import PREFIX, SERVICES, files_under, new_version, po
 def azaion(sandbox, *args, email, password=DEMO_PASSWORD, env=None, timeout=180):
     full_env = {**os.environ, "AZAION_PASSWORD": password, "AZAION_EMAIL": email, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "core.cli.main", "--api", sandbox.api_url, *args],
+        [sys.executable, "-m", "cli.main", "--api", sandbox.api_url, *args],
         capture_output=True, text=True, env=full_env, timeout=timeout,
     )
 

@@ -1,5 +1,5 @@
-"""Every distribution the code imports is declared in pyproject.toml, where its users get it: core/, gui/ (and a
-top-level cli/, once there) in the main dependencies, sandbox/ there or in the ``sandbox`` extra, tests/ and bench/
+"""Every distribution the code imports is declared in pyproject.toml, where its users get it: core/, gui/, cli/
+in the main dependencies, sandbox/ there or in the ``sandbox`` extra, tests/ and bench/
 anywhere including ``dev``. A module that only arrives as someone else's dependency (botocore through boto3,
 urllib3 through requests) can vanish or change under a floor nobody chose."""
 

@@ -47,7 +47,7 @@ class S3Front:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # answers botocore's "Expect: 100-continue" (it waits for it)
 
-            def log_message(self, *args) -> None:  # noqa: ANN002
+            def log_message(self, *args) -> None:
                 pass
 
             def _body(self) -> bytes | None:
@@ -112,7 +112,7 @@ class S3Front:
                     return
                 self._answer(resp.status, resp.getheaders(), payload)
 
-            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _relay  # noqa: N815
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _relay
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         scheme = "http"

@@ -31,14 +31,14 @@ def served_cdn_yaml(sb: Sandbox, new_account, role: RoleEnum) -> dict:
     return yaml.safe_load(decrypt_bytes(resp.content, user_key(email, password, HW)))
 
 
-def client(sb: Sandbox, key: str, secret: str):  # noqa: ANN201
+def client(sb: Sandbox, key: str, secret: str):
     return boto3.client(
         "s3", endpoint_url=sb.s3_url, region_name="us-east-1", aws_access_key_id=key, aws_secret_access_key=secret,
         config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
     )
 
 
-def code_of(call) -> str:  # noqa: ANN001
+def code_of(call) -> str:
     with pytest.raises(ClientError) as err:
         call()
     return err.value.response["Error"]["Code"]

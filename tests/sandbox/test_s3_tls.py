@@ -22,7 +22,7 @@ from tests.conftest import USED_SECRETS
 MiB = 1 << 20
 
 
-def client(sb: Sandbox, role: RoleEnum, cache: Path, **cdn_options) -> ApiClient:  # noqa: ANN003
+def client(sb: Sandbox, role: RoleEnum, cache: Path, **cdn_options) -> ApiClient:
     email, password = f"t-{uuid.uuid4().hex[:8]}@tls.local", "pw-" + uuid.uuid4().hex
     USED_SECRETS.add(password)
     sb.state.add_user(email, password, role)
@@ -55,7 +55,7 @@ def test_https_sandbox_upload_and_download_with_its_private_ca(tmp_path):
         sb.state.add_user(email, password, RoleEnum.Operator)
         env = {k: v for k, v in os.environ.items() if k != "AWS_CA_BUNDLE"}
         env["AZAION_PASSWORD"] = password
-        args = [sys.executable, "-m", "core.cli.main", "--api", sb.api_url, "--email", email, "download",
+        args = [sys.executable, "-m", "cli.main", "--api", sb.api_url, "--email", email, "download",
                 SAMPLE_NAME, "--folder", SAMPLE_FOLDER, "-o"]
         res = subprocess.run([*args, str(tmp_path / "cli.bin")], capture_output=True, text=True, timeout=120,
                              env={**env, "AWS_CA_BUNDLE": sb.ca_bundle})

@@ -8,9 +8,10 @@ import os
 import sys
 from pathlib import Path
 
-from core.cli.context import open_session
-from core.cli.interrupt import long_running
-from core.cli.main import err, out, out_row, path_arg, port_arg, shown
+from cli.args import path_arg
+from cli.context import open_session
+from cli.interrupt import long_running
+from cli.output import err, out, out_row, shown
 from core.errors import AzaionError, LocalIOError, PermissionDeniedError
 from core.names import validate_folder, validate_resource_name
 from core.retry import describe_retry
@@ -62,13 +63,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--older-than-days", type=float, default=None, help="for clean (default: the setting)")
     p.set_defaults(func=cmd_transfers)
 
-    p = sub.add_parser("sandbox", help="run the reference server (API + S3) on loopback in the foreground")
-    p.add_argument("--host", default="127.0.0.1", type=_loopback_host, help="a loopback address to listen on")
-    p.add_argument("--api-port", type=port_arg, default=0)
-    p.add_argument("--s3-port", type=port_arg, default=0)
-    p.add_argument("--cdn-url", help="advertise this S3 URL in cdn.yaml (e.g. a proxy in front of the S3 port)")
-    p.set_defaults(func=cmd_sandbox)
-
 
 def cmd_login(args: argparse.Namespace) -> int:
     from core.credential_store import CredentialStore
@@ -78,7 +72,9 @@ def cmd_login(args: argparse.Namespace) -> int:
     user = session.client.get_user()
     if not args.no_store and session.password_source != "keyring":
         store = CredentialStore()
-        if not store.save(session.profile_id, session.email, session.client.credentials.password):
+        credentials = session.client.credentials
+        assert credentials is not None  # open_session logged in with them
+        if not store.save(session.profile_id, session.email, credentials.password):
             err(f"warning: {store.last_warning}")
         _remember_email(session)
         save_settings(session.settings)
@@ -86,7 +82,7 @@ def cmd_login(args: argparse.Namespace) -> int:
     return 0
 
 
-def _remember_email(session) -> None:  # noqa: ANN001
+def _remember_email(session) -> None:
     settings = session.settings
     for profile in settings.profiles:
         if profile.id == session.profile_id:
@@ -267,7 +263,7 @@ def cmd_transfers(args: argparse.Namespace) -> int:
     return 0
 
 
-def _abort(client, ident: str, folders: list[str] | None, use_cdn: bool) -> None:  # noqa: ANN001
+def _abort(client, ident: str, folders: list[str] | None, use_cdn: bool) -> None:
     """A local journal id (prefix) first; then CDN uploads by upload id (prefix) or FOLDER/KEY."""
     from core import pending_uploads as pending
     from core import transfers
@@ -300,16 +296,3 @@ def _drop_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-
-
-def _loopback_host(value: str) -> str:
-    """The sandbox listens on loopback only: any other address is a usage error (exit 2), before anything starts."""
-    from sandbox.cli import loopback_host
-
-    return loopback_host(value)
-
-
-def cmd_sandbox(args: argparse.Namespace) -> int:
-    from sandbox.cli import run
-
-    return run(host=args.host, api_port=args.api_port, s3_port=args.s3_port, cdn_url=args.cdn_url)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 
-from core.cli.interrupt import long_running
-from core.cli.main import err, out, path_arg
+from cli.args import path_arg
+from cli.interrupt import long_running
+from cli.output import err, out
 from core.errors import LocalIOError
 
 MISSING_EXIT = 1
@@ -57,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_fetch_archive)
 
 
-def _print_statuses(statuses) -> int:  # noqa: ANN001 - Sequence[ServiceStatus]
+def _print_statuses(statuses) -> int:  # Sequence[ServiceStatus]
     missing = 0
     for status in statuses:
         out(f"{status.label:<8}{status.image}")
@@ -66,7 +67,7 @@ def _print_statuses(statuses) -> int:  # noqa: ANN001 - Sequence[ServiceStatus]
 
 
 def cmd_unlock(args: argparse.Namespace) -> int:
-    from core.cli.context import open_session
+    from cli.context import open_session
     from core.fileio import require_file
     from core.images import unlock_archive
 
@@ -90,7 +91,7 @@ def cmd_unlock(args: argparse.Namespace) -> int:
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
-    from core.cli.context import open_session
+    from cli.context import open_session
     from core.fileio import check_output
     from core.images import expected_images, image_config, lock_images
 
@@ -125,8 +126,8 @@ def cmd_images(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch_archive(args: argparse.Namespace) -> int:
-    from core.cli.commands import checked_output
-    from core.cli.context import open_session
+    from cli.commands import checked_output
+    from cli.context import open_session
     from core.fileio import OutputExistsError
     from core.images import fetch_archive
     from core.images.archive import archive_key

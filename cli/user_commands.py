@@ -15,8 +15,9 @@ import getpass
 import sys
 from datetime import UTC
 
-from core.cli.context import open_session, read_password
-from core.cli.main import out, out_row, path_arg
+from cli.args import path_arg
+from cli.context import open_session, read_password
+from cli.output import out, out_row
 from core.errors import AzaionError, CancelledError
 from core.models import User
 from core.text import printable
@@ -157,7 +158,7 @@ def cmd_users_role(args: argparse.Namespace) -> int:
 
 
 def cmd_installer(args: argparse.Namespace) -> int:
-    from core.cli.interrupt import long_running
+    from cli.interrupt import long_running
     from core.errors import LocalIOError
     from core.fileio import OutputExistsError
     from core.installers import download_installer

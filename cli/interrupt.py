@@ -12,8 +12,8 @@ import signal
 import threading
 from collections.abc import Iterator
 
+from cli.progress import TerminalProgress
 from core.cancel import CancelToken
-from core.cli.progress import TerminalProgress
 
 
 def cancel_on_sigint() -> tuple[CancelToken, object]:
