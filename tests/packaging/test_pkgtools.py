@@ -50,8 +50,8 @@ def test_keep_data(dest, kept):
 
 
 def test_bundle_ships_what_the_app_loads_from_resources():
-    """Every icon, the style sheet and its images and every compiled catalogue go into the bundle (gui/assets.py and the smoke
-    test read them); nothing else of resources/ does."""
+    """Every icon, the style sheet and its images and every compiled catalogue go into the bundle (gui/assets.py,
+    gui/theme.py and the smoke test read them); nothing else of resources/ does."""
     root = pkgtools.ROOT / "resources"
     kept = {p.relative_to(root).as_posix() for p in root.rglob("*")
             if p.is_file() and pkgtools.keep_data(f"resources/{p.relative_to(root).as_posix()}")}
