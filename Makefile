@@ -51,7 +51,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check core cli gui sandbox tests bench
 	$(BIN)/mypy
 
-# Release packages (README "Building a release"): the PyInstaller bundle, dist/azaion-admin_<version>_amd64.deb and,
+# Release packages (docs/development.md, "Building a release"): the PyInstaller bundle, dist/azaion-admin_<version>_amd64.deb and,
 # given a Windows bundle (WIN_BUNDLE=<folder holding azaion-admin.exe>, e.g. the windows-release workflow's
 # artifact), dist/AzaionAdmin-Setup-<version>.exe; without one the NSIS script is only compile-checked.
 package: $(PKG_STAMP) system-deps build-deps
