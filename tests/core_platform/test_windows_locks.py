@@ -17,7 +17,6 @@ import errno
 import os
 import threading
 import time
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
