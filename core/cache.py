@@ -19,7 +19,7 @@ from pathlib import Path
 
 from core import locks
 from core.cancel import NEVER, CancelToken
-from core.fileio import TEMP_PREFIX, write_bytes_atomic
+from core.fileio import TEMP_PREFIX, replace_file, write_bytes_atomic
 from core.names import validate_folder, validate_name
 
 log = logging.getLogger("azaion.cache")
@@ -101,7 +101,7 @@ class ResourceCache:
         big, sidecar = self.paths(folder, name)
         self.folder_dir(folder)
         _unlink(sidecar)
-        os.replace(temp, big)
+        replace_file(temp, big)  # Windows: retried while another process has the old big part open
         record = sha256 + "\n" + (f"{small_sha256.lower()}\n" if small_sha256 else "")
         write_bytes_atomic(sidecar, record.encode("ascii"), private=True)
         return CachedPart(big, sha256, os.lstat(big).st_size, small_sha256.lower() if small_sha256 else None)

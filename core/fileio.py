@@ -15,30 +15,31 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from core import oslock
 from core.errors import LocalIOError
 from core.names import MAX_NAME_BYTES, name_bytes
 
 log = logging.getLogger("azaion.fileio")
 
-try:
-    import fcntl
-except ImportError:  # Windows: an open file cannot be deleted there anyway
-    fcntl = None  # type: ignore[assignment]
-
 TEMP_PREFIX = ".azaion-"
 TEMP_SUFFIX = ".tmp"
 NAME_SPAN = 40  # characters of the target's name in its temp file's name (UTF-8: at most 160 bytes of 255)
 LOCKED_MIN_AGE_S = 5.0
-"""With advisory locks (POSIX), a temp file nobody holds a lock on is a dead process's leftover; this much age only
-covers the moment between its creation and its lock."""
+"""With locks (core/oslock.py: flock on POSIX, msvcrt on Windows), a temp file nobody holds a lock on is a dead
+process's leftover; this much age only covers the moment between its creation and its lock."""
 RANDOM_PART = "[a-z0-9_]" * 8
 """Glob of the random part ``tempfile.mkstemp`` puts in a name (8 of ``a-z0-9_``): our temp names have exactly it."""
 LOCK_FAILED_MODE = 0o700
 """Mode given to a file this process could not lock (``lock_shared``): still private and writable, but a cleanup
 (which removes only 0600 temp files and never a 0700 one) leaves it alone, live or not."""
 UNLOCKED_MIN_AGE_S = 15 * 60.0
-"""Without them (Windows), only files untouched this long count as leftovers: a live transfer writes its temp file
-continuously and its retries wait ~5 minutes at most (and Windows refuses to delete a file that is open)."""
+"""Without them (no lock backend at all), only files untouched this long count as leftovers: a live transfer
+writes its temp file continuously and its retries wait ~5 minutes at most."""
+REPLACE_ATTEMPTS = 10
+REPLACE_DELAY_S = 0.2
+"""``replace_file``: how often, and how far apart, a rename refused because the target is open elsewhere is tried
+(Windows: 10 × 0.2 s, long enough for an antivirus scan or the other app process to let go)."""
+_IN_USE_WINERRORS = (5, 32)  # ERROR_ACCESS_DENIED, ERROR_SHARING_VIOLATION
 
 
 def _umask() -> int:
@@ -175,6 +176,11 @@ class _TargetFile(io.FileIO):
 
     target: Path
 
+    def close(self) -> None:
+        if not self.closed:
+            oslock.unlock(self.fileno(), offset=oslock.DATA_MARK_BYTE)  # Windows asks for it before the close
+        super().close()
+
     def write(self, data) -> int:  # bytes-like
         view = memoryview(data).cast("B")
         done = 0
@@ -226,11 +232,39 @@ def atomic_write(
         if output and not replace:
             _link_into_place(tmp_path, target)
         else:
-            os.replace(tmp_path, target)
+            replace_file(tmp_path, target)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
         raise
+
+
+def _in_use_elsewhere(exc: OSError) -> bool:
+    """A rename refused because another process has the target (or the source) open: Windows' sharing
+    violation (WinError 32) or access denied (WinError 5, also given for a file pending deletion)."""
+    return isinstance(exc, PermissionError) and getattr(exc, "winerror", None) in _IN_USE_WINERRORS
+
+
+def replace_file(source: Path | str, target: Path | str) -> None:
+    """``os.replace(source, target)``, retried ``REPLACE_ATTEMPTS`` times ``REPLACE_DELAY_S`` apart while Windows
+    refuses it because another process holds ``target`` open; then LocalIOError naming ``target`` as in use (the
+    caller removes ``source``). Other errors are described at once (``describe_os_error``). On POSIX a rename onto
+    an open file succeeds, so the loop never runs there."""
+    for attempt in range(1, REPLACE_ATTEMPTS + 1):
+        try:
+            os.replace(source, target)
+            return
+        except OSError as exc:
+            if not _in_use_elsewhere(exc):
+                raise describe_os_error(exc, target) from exc
+            if attempt == REPLACE_ATTEMPTS:
+                raise LocalIOError(
+                    f"cannot replace {target}: the file is in use by another process "
+                    f"(still after {REPLACE_ATTEMPTS} tries in {REPLACE_ATTEMPTS * REPLACE_DELAY_S:.0f} s); "
+                    "close the program that has it open and try again"
+                ) from exc
+            log.info("%s is in use by another process; trying again (%d/%d)", target, attempt, REPLACE_ATTEMPTS)
+            time.sleep(REPLACE_DELAY_S)
 
 
 def _link_into_place(tmp_path: Path, target: Path) -> None:
@@ -243,7 +277,7 @@ def _link_into_place(tmp_path: Path, target: Path) -> None:
     except OSError as exc:
         if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS):
             raise describe_os_error(exc, target) from None
-        os.replace(tmp_path, target)
+        replace_file(tmp_path, target)
         return
     with contextlib.suppress(OSError):
         tmp_path.unlink()
@@ -277,30 +311,37 @@ def temp_glob(prefix: str) -> str:
 
 
 def lock_shared(fd: int) -> bool:
-    """Mark an open file as in use by this process (POSIX advisory lock, released when the process dies).
+    """Mark an open file as in use by this process (core/oslock.py: a shared ``flock`` on POSIX, a lock of the
+    byte ``DATA_MARK_BYTE`` past the data on Windows; released when the process dies). Undo it with ``unmark``
+    before closing the file where the close is ours to make (``atomic_write`` does).
 
     If the lock cannot be taken (ENOLCK, a file system without locks), a cleanup could not tell the file is in
     use, so the file gets ``LOCK_FAILED_MODE`` instead, which every cleanup here leaves alone (the safe side: a
     dead process's file of that mode stays until the user removes it). Returns whether the lock was taken."""
-    if fcntl is None:
-        return True
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError as exc:
-        log.warning("could not lock a temp file (%s); it will not be cleaned up automatically", exc)
-        with contextlib.suppress(OSError):
-            os.fchmod(fd, LOCK_FAILED_MODE)
-        return False
-    return True
+        if oslock.try_lock(fd, shared=True, offset=oslock.DATA_MARK_BYTE):
+            return True
+        exc: OSError = OSError(errno.EAGAIN, "another process holds it")
+    except OSError as failed:
+        exc = failed
+    log.warning("could not lock a temp file (%s); it will not be cleaned up automatically", exc)
+    with contextlib.suppress(OSError, AttributeError):  # no os.fchmod on Windows before Python 3.13
+        os.fchmod(fd, LOCK_FAILED_MODE)
+    return False
+
+
+def unmark(fd: int) -> None:
+    """Undo ``lock_shared`` (Windows asks for locks to be undone before the handle is closed)."""
+    oslock.unlock(fd, offset=oslock.DATA_MARK_BYTE)
 
 
 def hold(path: Path | str) -> int | None:
     """Open (creating, 0600) and lock ``path`` to mark it in use until ``release``; nothing where there are no
-    advisory locks (Windows: an open handle there would also block the rename/delete that ends an upload)."""
-    if fcntl is None:
+    locks. On Windows the open handle also keeps the file from being renamed or deleted until ``release``."""
+    if not oslock.available():
         return None
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o600)
+        fd = os.open(path, oslock.probe_flags() | os.O_CREAT, 0o600)
     except OSError as exc:
         raise describe_os_error(exc, path) from None
     lock_shared(fd)
@@ -309,7 +350,8 @@ def hold(path: Path | str) -> int | None:
 
 def release(fd: int | None) -> None:
     if fd is not None:
-        with contextlib.suppress(OSError):
+        unmark(fd)
+        with contextlib.suppress(OSError, AttributeError):
             if os.fstat(fd).st_mode & 0o777 == LOCK_FAILED_MODE:
                 os.fchmod(fd, 0o600)  # the file lives on (e.g. renamed into the cache): private as usual
         with contextlib.suppress(OSError):
@@ -317,15 +359,17 @@ def release(fd: int | None) -> None:
 
 
 def in_use(path: Path) -> bool:
-    """True when a live process holds ``lock_shared`` on ``path`` (always False without advisory locks)."""
-    if fcntl is None:
+    """True when a live process holds ``lock_shared`` on ``path`` (always False without locks)."""
+    if not oslock.available():
         return False
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, oslock.probe_flags())
     except OSError:
         return False
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if not oslock.try_lock(fd, offset=oslock.DATA_MARK_BYTE):
+            return True
+        oslock.unlock(fd, offset=oslock.DATA_MARK_BYTE)
     except OSError:
         return True
     finally:
@@ -335,27 +379,27 @@ def in_use(path: Path) -> bool:
 
 def is_leftover(path: Path, now: float | None = None) -> bool:
     """Whether one of our temp/staged files is safe to remove: unlocked, a few seconds old and not marked as
-    unlockable (``LOCK_FAILED_MODE``) (POSIX), or untouched for ``UNLOCKED_MIN_AGE_S`` where there are no
-    advisory locks."""
+    unlockable (``LOCK_FAILED_MODE``), or untouched for ``UNLOCKED_MIN_AGE_S`` where there are no locks."""
     try:
         st = path.stat()
     except OSError:
         return False
     age = (time.time() if now is None else now) - st.st_mtime
-    if fcntl is None:
+    if not oslock.available():
         return age >= UNLOCKED_MIN_AGE_S
     return age >= LOCKED_MIN_AGE_S and st.st_mode & 0o777 != LOCK_FAILED_MODE and not in_use(path)
 
 
 def _ours(path: Path) -> bool:
-    """A temp file this user's process made: a regular file (not a link) owned by us, mode 0600 (POSIX)."""
+    """A temp file this user's process made: a regular file (not a link) owned by us, mode 0600 (POSIX; Windows
+    has no owner ids or modes to compare: the per-user folder's ACL is what keeps others out there)."""
     try:
         st = path.lstat()
     except OSError:
         return False
     if not stat.S_ISREG(st.st_mode):
         return False
-    if fcntl is None:
+    if not hasattr(os, "getuid"):
         return True
     return st.st_uid == os.getuid() and st.st_mode & 0o777 == 0o600
 

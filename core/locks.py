@@ -2,18 +2,21 @@
 
 Two downloads of one resource, two uploads of one name, or the GUI and the CLI resuming one journal, would
 otherwise write the same ``.big.part``, staged file or journal at once. Each of those is guarded by an exclusive
-lock on a small lock file (an advisory ``flock`` on POSIX: the kernel drops it when its process dies, so a killed
+lock on a small lock file (``flock`` on POSIX, ``msvcrt.locking`` of its byte 0 on Windows: core/oslock.py, the
+one platform branch, shared with core/fileio.py; either way the OS drops it when its process dies, so a killed
 process never leaves a lock held). The second comer waits, cancellably, or is told the thing is in use.
 
-A lock file is removed by the process that releases it (while still holding the lock); one who opened it before
-that, and got the lock after, sees that the name no longer points at its file and starts again, so two
-processes never hold "the" lock through two different files.
+A lock file is removed by the process that releases it. On POSIX that happens while the lock is still held; one
+who opened the file before that, and got the lock after, sees that the name no longer points at its file and
+starts again, so two processes never hold "the" lock through two different files. On Windows an open file cannot
+be deleted, so the lock is undone and the file closed first and then removed if nobody else has it open (a
+refused removal is fine: the file stays for the next taker, and a removed one had no other holder).
 
 Everything here opens files without following symbolic links and inside folders checked to be ours: a link
-planted in the cache must never make us write (or delete) someone else's file.
-
-The platform branch lives here only (``_try_lock``): without ``fcntl`` (Windows) locks are not taken yet;
-a ``msvcrt.locking`` branch can be added in that one function.
+planted in the cache must never make us write (or delete) someone else's file. Windows has no ``O_NOFOLLOW``
+and no owner ids: there a name is checked with ``lstat`` (symbolic link or other reparse point, such as a
+junction) before it is opened and compared with the opened file after, and the owner checks pass (the per-user
+``%LOCALAPPDATA%`` ACL is what keeps other users out; not checked here).
 """
 
 from __future__ import annotations
@@ -27,9 +30,10 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from core import oslock
 from core.cancel import NEVER, CancelToken
 from core.errors import AzaionError, LocalIOError
-from core.fileio import LOCKED_MIN_AGE_S, describe_os_error, fcntl
+from core.fileio import LOCKED_MIN_AGE_S, describe_os_error
 
 log = logging.getLogger("azaion.locks")
 
@@ -44,6 +48,13 @@ class InUseError(AzaionError):
     """Another process holds the lock (for callers that do not wait)."""
 
 
+def is_link(st: os.stat_result) -> bool:
+    """A symbolic link, or on Windows any reparse point (junction, mount point, cloud placeholder ...): a name
+    that may lead elsewhere."""
+    reparse = getattr(stat, "FILE_ATTRIBUTE_REPARSE_POINT", 0x400)
+    return stat.S_ISLNK(st.st_mode) or bool(getattr(st, "st_file_attributes", 0) & reparse)
+
+
 def owned(st: os.stat_result) -> bool:
     """Whether the file of ``st`` belongs to this user (always, where there are no owners)."""
     return not hasattr(os, "geteuid") or st.st_uid == os.geteuid()
@@ -56,7 +67,7 @@ def check_private_dir(path: Path) -> Path:
         st = os.lstat(path)
     except OSError as exc:
         raise describe_os_error(exc, path) from None
-    if stat.S_ISLNK(st.st_mode):
+    if is_link(st):
         raise LocalIOError(f"refusing to use {path}: it is a symbolic link, not a folder of this user")
     if not stat.S_ISDIR(st.st_mode):
         raise LocalIOError(f"refusing to use {path}: it is not a folder")
@@ -121,7 +132,14 @@ def private_dir(path: Path | str, *, below: Path | None = None) -> Path:
 def open_nofollow(path: Path | str, flags: int, mode: int = 0o600) -> int:
     """``os.open`` that refuses a symbolic link as the last component (ELOOP becomes a clear LocalIOError) and
     anything that is not a regular file of ours. Returns the descriptor. A missing file (or folder) raises
-    FileNotFoundError as it is, so a caller can tell "not there" from "not to be trusted"."""
+    FileNotFoundError as it is, so a caller can tell "not there" from "not to be trusted".
+
+    Without ``O_NOFOLLOW`` (Windows) the name is looked at (``lstat``) before and after the open: a link or
+    reparse point is refused, and so is a name that no longer leads to the file opened. A link swapped in
+    between the look and the open is still followed for that one open (a narrow race only another process of
+    this user, or a writer of this user's folder, could use)."""
+    if not NOFOLLOW:
+        _refuse_link(path)
     try:
         fd = os.open(path, flags | NOFOLLOW | CLOEXEC, mode)
     except FileNotFoundError:
@@ -136,10 +154,27 @@ def open_nofollow(path: Path | str, flags: int, mode: int = 0o600) -> int:
             raise LocalIOError(f"refusing to open {path}: it is not a regular file")
         if not owned(st):
             raise LocalIOError(f"refusing to open {path}: it belongs to another user (uid {st.st_uid})")
+        if not NOFOLLOW:
+            now = _refuse_link(path)
+            if now is None or (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
+                raise LocalIOError(f"refusing to open {path}: the name changed while it was opened")
     except BaseException:
         os.close(fd)
         raise
     return fd
+
+
+def _refuse_link(path: Path | str) -> os.stat_result | None:
+    """``lstat`` of ``path`` (None if missing); LocalIOError if it is a link or reparse point (``is_link``)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise describe_os_error(exc, path) from None
+    if is_link(st):
+        raise LocalIOError(f"refusing to open {path}: it is a symbolic link")
+    return st
 
 
 def read_nofollow(path: Path | str, limit: int | None = None) -> bytes:
@@ -153,17 +188,8 @@ def read_nofollow(path: Path | str, limit: int | None = None) -> bytes:
 
 
 def _try_lock(fd: int) -> bool:
-    """Take an exclusive advisory lock on ``fd`` without waiting; False if another holds it. The one place
-    that knows the platform: without fcntl (Windows) there is no lock yet (a msvcrt branch goes here)."""
-    if fcntl is None:
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-            return False
-        raise
-    return True
+    """Take an exclusive lock on ``fd`` without waiting; False if another holds it (core/oslock.py)."""
+    return oslock.try_lock(fd)
 
 
 class FileLock:
@@ -174,9 +200,13 @@ class FileLock:
         self._fd: int | None = fd
 
     def release(self) -> None:
-        """Remove the lock file while still holding it, then let go: a waiter that got the old file retries."""
+        """Remove the lock file while still holding it, then let go: a waiter that got the old file retries.
+        Windows: let go first, then remove it (``_release_windows``)."""
         fd, self._fd = self._fd, None
         if fd is None:
+            return
+        if oslock.BACKEND == "msvcrt":
+            self._release_windows(fd)
             return
         try:
             st = os.fstat(fd)
@@ -187,6 +217,23 @@ class FileLock:
             pass
         finally:
             os.close(fd)
+
+    def _release_windows(self, fd: int) -> None:
+        """Unlock, close, then remove the file unless another process has it open (PermissionError: it stays,
+        harmless; whoever has it open takes the lock through it). A removal that succeeds removes a file nobody
+        had open, so nobody can hold the lock through it."""
+        try:
+            st = os.fstat(fd)
+        except OSError:
+            st = None
+        oslock.unlock(fd)
+        os.close(fd)
+        try:
+            now = os.lstat(self.path)
+            if st is not None and (st.st_dev, st.st_ino) == (now.st_dev, now.st_ino):
+                os.unlink(self.path)
+        except OSError:  # PermissionError: open elsewhere; FileNotFoundError: gone already
+            pass
 
     def __enter__(self) -> FileLock:
         return self
@@ -229,6 +276,7 @@ def acquire(
             except OSError as exc:
                 os.close(fd)
                 raise describe_os_error(exc, target) from None
+            oslock.unlock(fd)
             os.close(fd)  # its holder removed it before we got it: take the new one
             continue
         os.close(fd)

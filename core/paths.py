@@ -11,6 +11,7 @@ On Linux: config ``$XDG_CONFIG_HOME/azaion-admin``, cache ``$XDG_CACHE_HOME/azai
 
 from __future__ import annotations
 
+import ntpath
 import os
 from pathlib import Path
 
@@ -43,6 +44,33 @@ def ensure_private_dir(path: Path | str) -> Path:
     return target
 
 
+EXTENDED_PREFIX = "\\\\?\\"
+"""Windows' extended-length prefix: a path that starts with it may be ~32767 characters long (no MAX_PATH)."""
+
+
+def extended_length(path: str, *, nt: bool | None = None) -> str:
+    """``path`` as a Windows extended-length path (``\\\\?\\C:\\...``, ``\\\\?\\UNC\\server\\share\\...``) when
+    ``nt`` (default: running on Windows), else unchanged. The cache's folders and files are joined below these
+    roots, and a long folder + resource name goes past the 260-character MAX_PATH under the default cache path
+    (docs/development.md, Windows); below an extended-length root every later join is too, whatever
+    ``LongPathsEnabled`` says. Such a path is not normalised by Windows, so it is made absolute-normal here
+    (backslashes, no ``.``/``..``); a relative path or one already prefixed (or a device path) is left alone."""
+    if not (os.name == "nt" if nt is None else nt):
+        return path
+    if path.startswith(("\\\\?\\", "\\\\.\\", "//?/", "//./")) or not ntpath.isabs(path):
+        return path
+    normal = ntpath.normpath(path)
+    if normal.startswith("\\\\"):
+        return EXTENDED_PREFIX + "UNC\\" + normal[2:]
+    if not ntpath.splitdrive(normal)[0]:  # "\\x" (rooted, no drive): leave it to Windows
+        return path
+    return EXTENDED_PREFIX + normal
+
+
+def _root(path: Path) -> Path:
+    return Path(extended_length(str(path)))
+
+
 def config_dir() -> Path:
     """Settings live here (``settings.json``)."""
     return ensure_private_dir(_dirs().user_config_path)
@@ -50,7 +78,7 @@ def config_dir() -> Path:
 
 def cache_dir() -> Path:
     """Default cache root (big parts of resources under ``cdn/{server_id}/``)."""
-    return ensure_private_dir(_dirs().user_cache_path)
+    return ensure_private_dir(_root(_dirs().user_cache_path))
 
 
 def log_dir() -> Path:
@@ -60,4 +88,4 @@ def log_dir() -> Path:
 
 def data_dir() -> Path:
     """Other persistent per-user data."""
-    return ensure_private_dir(_dirs().user_data_path)
+    return ensure_private_dir(_root(_dirs().user_data_path))
