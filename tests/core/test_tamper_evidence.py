@@ -58,14 +58,14 @@ def test_a_big_part_replaced_outside_the_api_is_refused_before_output(sandbox, m
     name = f"forged-{int(keep_sha_meta)}.bin"
     data = data_of(40_000, 1)
     make_client().upload_big_small_resource(data, name, FOLDER)
-    stored = sandbox.state.get_stored(FOLDER, f"{name}.small")
-    assert stored.big_sha256 and stored.big_size == 40_016 + 16 - 3072
     mixed = forge(sandbox, name, b"attacker's payload " * 1000, keep_sha_meta=keep_sha_meta)
     assert mixed != data  # the forgery decrypts: only the API's record tells it apart
     reader = make_client()
     with pytest.raises(IntegrityError, match="recorded with the API.*tampered"):
         reader.download_big_small_resource(name, FOLDER, tmp_path / "o")
     assert_nothing_written(reader, tmp_path, name)
+    stored = sandbox.state.get_stored(FOLDER, f"{name}.small")
+    assert stored.big_sha256 and stored.big_size == 40_016 + 16 - 3072
 
 
 def test_a_valid_cache_entry_is_not_replaced_by_a_forgery(sandbox, make_client, tmp_path):
