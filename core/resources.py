@@ -396,13 +396,14 @@ def _converge(
     for attempt in range(MAX_REPAIRS + 1):
         try:
             with NEVER.active():
-                info = with_retries(lambda: client.cdn.head(folder, big_key(name)), policy=client.retry_policy,
-                                    on_retry=on_retry, what=f"check {folder}/{name} on the CDN")
+                try:
+                    info = with_retries(lambda: client.cdn.head(folder, big_key(name)), policy=client.retry_policy,
+                                        on_retry=on_retry, what=f"check {folder}/{name} on the CDN")
+                except NotFoundError:
+                    info = None  # removed meanwhile: sent again below
                 data, record = with_retries(lambda: client.load_part(small_name(name), folder),
                                             policy=client.retry_policy, on_retry=on_retry,
                                             what=f"check {folder}/{small_name(name)}")
-        except NotFoundError:
-            info = None
         except AzaionError as exc:
             message = f"uploaded {folder}/{name} but could not read the pair back to check it: {exc}"
             log.warning(message)
