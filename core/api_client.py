@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import re
 import threading
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import requests
 
@@ -234,6 +236,12 @@ class ApiClient:
     def load_bytes(self, filename: str, folder: str, *, cancel: CancelToken | None = None) -> bytes:
         """Fetch a file from the API and decrypt it with the per-user key. Small parts (``*.small``) may be at
         most SMALL_PART_CAP bytes, other files FILE_CAP (docs/protocol.md, "Limits")."""
+        return self.load_part(filename, folder, cancel=cancel)[0]
+
+    def load_part(self, filename: str, folder: str, *, cancel: CancelToken | None = None) -> tuple[bytes, BigRecord]:
+        """``load_bytes`` plus the server's record of the big part a small part was uploaded with (headers
+        ``X-Big-Sha256``/``X-Big-Size``; BigRecord(None, None) from a server or an upload without one:
+        docs/protocol.md, "Tamper evidence")."""
         validate_name(filename, "file name")
         validate_folder(folder)
         creds = self._require_credentials()
@@ -255,16 +263,24 @@ class ApiClient:
                 "(corrupt or not ciphertext)"
             ) from None
         log.info("Downloaded file: %s, %d bytes", filename, len(data))
-        return data
+        return data, _big_record(resp.headers, f"{folder}/{filename}")
 
-    def upload_file(self, filename: str, data: bytes, folder: str) -> None:
-        """Multipart upload of a small file to an API folder (small parts, config files)."""
+    def upload_file(self, filename: str, data: bytes, folder: str, *, big: BigRecord | None = None) -> None:
+        """Multipart upload of a small file to an API folder (small parts, config files). ``big``: the big part
+        a small part belongs to, sent as the form fields ``bigSha256``/``bigSize`` for the server to keep and
+        return with the small part (old servers ignore them)."""
         validate_name(filename, "file name")
         validate_folder(folder)
+        fields = {}
+        if big is not None and big.sha256:
+            fields["bigSha256"] = big.sha256
+            if big.size is not None:
+                fields["bigSize"] = str(big.size)
         resp = self.request(
             "POST",
             f"/resources/{segment(folder)}",
             files={"data": (filename, data, "application/octet-stream")},
+            data=fields or None,
             what=f"upload {folder}/{filename}",
         )
         log.info("Uploaded %s to %s/%s successfully: %d.", filename, self.api_url, folder, resp.status_code)
@@ -350,6 +366,28 @@ def _active(cancel: CancelToken):  # a context manager
     """``cancel`` as the thread's current token for a transfer (so its API and CDN reads end on it), unless it is
     NEVER and an outer caller made its own token current."""
     return cancel.active() if cancel is not NEVER or current_cancel() is NEVER else contextlib.nullcontext()
+
+
+class BigRecord(NamedTuple):
+    """The API's record of a small part's big part: SHA-256 (lower-case hex) and size, each None if not given."""
+
+    sha256: str | None
+    size: int | None
+
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def _big_record(headers: Mapping[str, str], what: str) -> BigRecord:
+    """The ``X-Big-Sha256``/``X-Big-Size`` headers; a malformed value is refused (a server that sends the
+    record must send it right: treating it as absent would let a broken server switch the check off)."""
+    raw_sha, raw_size = headers.get("X-Big-Sha256"), headers.get("X-Big-Size")
+    if raw_sha is None:
+        return BigRecord(None, None)
+    sha = raw_sha.strip().lower()
+    if not _SHA256_HEX.fullmatch(sha) or (raw_size is not None and not (raw_size.isdigit() and len(raw_size) < 20)):
+        raise ProtocolError(f"{what}: the server's big-part record is malformed")
+    return BigRecord(sha, int(raw_size) if raw_size is not None else None)
 
 
 def _entry(item: Any) -> ResourceEntry | None:

@@ -89,6 +89,11 @@ class UploadReport:
     big_sha256: str
     resumed: bool = False
     bytes_sent: int = 0
+    outcome: str = "uploaded"
+    """"uploaded"; "repaired": a concurrent upload of the name interleaved, this upload's parts were sent again
+    and are the pair on the server; "superseded": a later upload of the name completed after this one and its
+    pair is on the server; "unverified": the pair could not be read back (docs/protocol.md, "Concurrent
+    uploads")."""
 
 
 @dataclass(frozen=True)
@@ -311,21 +316,45 @@ def _upload_locked(
         sent = with_retries(send, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
                             what=f"upload {folder}/{name}")
         on_stage("finalizing")
-        # The CDN holds the new big part now: finish the commit rather than honour a late cancel (NEVER is made
-        # the current token, so the transfer's token does not end this request either: core/http_limits.py).
-        try:
+        from core.api_client import BigRecord  # noqa: PLC0415 - core.api_client imports this module
+
+        record = BigRecord(journal.staged_sha256, big_total)
+
+        def send_small() -> None:
+            # The CDN holds the new big part now: finish the commit rather than honour a late cancel (NEVER is
+            # made the current token, so the transfer's token does not end this request: core/http_limits.py).
+            # The big part's SHA-256 and size go with it: the API's record, which a download checks the CDN's
+            # bytes against (docs/protocol.md, "Tamper evidence").
+            try:
+                with NEVER.active():
+                    with_retries(lambda: client.upload_file(small_name(name), small, folder, big=record),
+                                 policy=client.retry_policy, on_retry=on_retry,
+                                 what=f"upload {folder}/{small_name(name)}")
+            except AzaionError as exc:
+                raise type(exc)(
+                    f"{exc} (the big part of {folder}/{name} was uploaded but the small part was not; "
+                    "upload the resource again)"
+                ) from exc
+
+        def send_again() -> None:
+            journal.upload_id, journal.parts, journal.checksums = None, {}, {}
             with NEVER.active():
-                with_retries(lambda: client.upload_file(small_name(name), small, folder),
-                             policy=client.retry_policy, on_retry=on_retry, what=f"upload {folder}/{small_name(name)}")
-        except AzaionError as exc:
+                with_retries(send, policy=client.retry_policy, on_retry=on_retry, what=f"upload {folder}/{name}")
+            send_small()
+
+        try:
+            send_small()
+            outcome = _converge(client, name, folder, small_digest, journal.staged_sha256, send_again,
+                                on_event=on_event, on_retry=on_retry)
+        except AzaionError:
             keep_for_resume = path is not None
-            raise type(exc)(
-                f"{exc} (the big part of {folder}/{name} was uploaded but the small part was not; "
-                "upload the resource again)"
-            ) from exc
-        _cache_uploaded(client, folder, name, journal, small_digest)
-        log.info("Uploaded %s to %s: %d bytes (small %d, big %d)", name, folder, size, len(small), big_total)
-        return UploadReport(name, folder, size, len(small), big_total, journal.staged_sha256, resumed, sent)
+            raise
+        if outcome != "superseded":
+            _cache_uploaded(client, folder, name, journal, small_digest)
+        log.info("Uploaded %s to %s: %d bytes (small %d, big %d): %s", name, folder, size, len(small), big_total,
+                 outcome)
+        return UploadReport(name, folder, size, len(small), big_total, journal.staged_sha256, resumed, sent,
+                            outcome)
     except CancelledError as exc:
         keep_for_resume = isinstance(exc, PausedError) and path is not None
         raise
@@ -340,6 +369,73 @@ def _upload_locked(
             if sys.exc_info()[0] is not None:
                 multipart.abort(cdn, journal)
             store.delete(journal)
+
+
+MAX_REPAIRS = 3
+"""How many times one upload sends its parts again after a concurrent upload of the name broke the pair."""
+
+
+def _converge(
+    client: ApiClient,
+    name: str,
+    folder: str,
+    small_digest: str,
+    big_digest: str,
+    send_again: Callable[[], None],
+    *,
+    on_event: EventCallback,
+    on_retry: RetryCallback | None,
+) -> str:
+    """Read the pair back after the small part was accepted (docs/protocol.md, "Concurrent uploads"). The
+    per-name lock covers one machine only: an upload elsewhere may have written its big part between this
+    one's big and small parts, leaving a pair no download can use. Ours: done. Another upload's consistent pair
+    (it finished after us): superseded, said so. Anything else: send this upload's big part again from the
+    staged copy, then its small part (the last writer wins, consistently), and check again. Returns the
+    outcome ("uploaded", "repaired", "superseded" or "unverified")."""
+    repaired = False
+    for attempt in range(MAX_REPAIRS + 1):
+        try:
+            with NEVER.active():
+                try:
+                    info = with_retries(lambda: client.cdn.head(folder, big_key(name)), policy=client.retry_policy,
+                                        on_retry=on_retry, what=f"check {folder}/{name} on the CDN")
+                except NotFoundError:
+                    info = None  # removed meanwhile: sent again below
+                data, record = with_retries(lambda: client.load_part(small_name(name), folder),
+                                            policy=client.retry_policy, on_retry=on_retry,
+                                            what=f"check {folder}/{small_name(name)}")
+        except AzaionError as exc:
+            message = f"uploaded {folder}/{name} but could not read the pair back to check it: {exc}"
+            log.warning(message)
+            on_event(message)
+            return "unverified"
+        on_server = hashlib.sha256(data).hexdigest() if info is not None else ""
+        big_sha = (info.sha256 or "").lower() if info is not None else ""
+        if (info is not None and on_server == small_digest and _small_matches(data, info.small_sha256)
+                and big_sha in ("", big_digest) and record.sha256 in (None, big_digest)):
+            if repaired:
+                on_event(f"{folder}/{name}: this upload's parts are the ones on the server now (the last upload "
+                         "wins)")
+            return "repaired" if repaired else "uploaded"
+        if (info is not None and on_server != small_digest and info.small_sha256
+                and _small_matches(data, info.small_sha256) and record.sha256 in (None, big_sha or record.sha256)):
+            message = (f"another upload of {folder}/{name} finished after this one: its file is the one on the "
+                       "server now (this upload was superseded)")
+            log.warning(message)
+            on_event(message)
+            return "superseded"
+        if attempt == MAX_REPAIRS:
+            break
+        message = (f"another upload of {folder}/{name} ran at the same time and the parts on the server do not "
+                   "belong together; sending this upload's parts again (the last upload wins)")
+        log.warning(message)
+        on_event(message)
+        send_again()
+        repaired = True
+    raise IntegrityError(
+        f"the parts of {folder}/{name} on the server still do not belong together after {MAX_REPAIRS} tries: "
+        "other uploads of it keep running at the same time; upload it again when they are done"
+    )
 
 
 def _cache_uploaded(client: ApiClient, folder: str, name: str, journal: UploadJournal, small_digest: str) -> None:
@@ -376,8 +472,9 @@ def download(
     on_stage("connecting")
 
     def load_small() -> bytes:
-        return with_retries(lambda: client.load_bytes(small_name(name), folder), policy=policy, cancel=cancel,
-                            on_retry=on_retry, what=f"download {folder}/{small_name(name)}")
+        data, record = with_retries(lambda: client.load_part(small_name(name), folder), policy=policy,
+                                    cancel=cancel, on_retry=on_retry, what=f"download {folder}/{small_name(name)}")
+        return _SmallPart(data, record.sha256, record.size)
 
     def head() -> ObjectInfo:
         try:
@@ -411,6 +508,8 @@ def download(
         event: str | None = None
         if cached is not None and info is not None and info.sha256 and info.sha256.lower() != cached.sha256:
             event = "stale"
+        elif cached is not None and _api_sha256(small) not in (None, cached.sha256):
+            event = "stale"  # the API recorded another big part with this small part than the cached one
         elif cached is not None and not _small_matches(small, cached.small_sha256):
             event = "stale"  # CDN unreachable: the small part on the API is not the one this cached big part has
         elif cached is not None:
@@ -449,6 +548,38 @@ def download(
         return DownloadReport(name, folder, len(small) + info.size, "cdn", event, message, big_sha256=digest)
     finally:
         entry.release()
+
+
+class _SmallPart(bytes):
+    """A small part with the API's record of the big part it was uploaded with (``api_sha256``/``api_size``;
+    None from a server or an upload without one: docs/protocol.md, "Tamper evidence")."""
+
+    api_sha256: str | None
+    api_size: int | None
+
+    def __new__(cls, data: bytes, api_sha256: str | None, api_size: int | None) -> _SmallPart:
+        obj = super().__new__(cls, data)
+        obj.api_sha256, obj.api_size = api_sha256, api_size
+        return obj
+
+
+def _api_sha256(small: bytes) -> str | None:
+    return getattr(small, "api_sha256", None)
+
+
+def _check_api_record(folder: str, name: str, small: bytes, info: ObjectInfo) -> None:
+    """The CDN object against the API's record of the big part (before a byte is read): only an uploader writes
+    the API, so an object whose recorded size or SHA-256 differs was written by someone else, however
+    consistent its own metadata is. The streamed bytes are checked against the record again at the end."""
+    api_sha, api_size = _api_sha256(small), getattr(small, "api_size", None)
+    if (api_size is not None and api_size != info.size) or (api_sha and info.sha256 and api_sha != info.sha256.lower()):
+        raise IntegrityError(_tampered(folder, name))
+
+
+def _tampered(folder: str, name: str) -> str:
+    return (f"the big part of {folder}/{name} on the CDN does not match the SHA-256 and size its uploader "
+            "recorded with the API: "
+            "replaced outside the API (tampered) or corrupt; nothing was written; upload it again")
 
 
 def _small_matches(small: bytes, expected: str | None) -> bool:
@@ -490,6 +621,7 @@ def _matching_pair(
         if not _small_matches(got_small, got_info.small_sha256):
             pair[0] = None
             raise _PartsNotMatching(f"the small part of {folder}/{name} does not belong to its big part yet")
+        _check_api_record(folder, name, got_small, got_info)
         return got_small, got_info
 
     try:
@@ -588,6 +720,9 @@ def _fetch_big(
         else:
             raise IntegrityError(f"{folder}/{name} keeps changing on the CDN; try again later")
         digest = hasher.hexdigest()
+        api_sha = _api_sha256(small)
+        if api_sha and digest != api_sha:  # before the padding check, the cache commit and the output's rename
+            raise IntegrityError(_tampered(folder, name))
         if info.sha256 and digest != info.sha256.lower():
             raise IntegrityError(
                 f"CDN object {folder}/{big_key(name)} does not match its recorded SHA-256: corrupt or tampered"

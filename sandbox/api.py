@@ -109,6 +109,30 @@ def _raw_part_filename(body: bytes) -> str | None:
     return raw.replace("%22", '"').replace("%0D", "\r").replace("%0A", "\n")
 
 
+BIG_SHA256_HEADER = "X-Big-Sha256"
+BIG_SIZE_HEADER = "X-Big-Size"
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def _big_record(form: Any) -> tuple[str | None, int | None]:
+    """The optional ``bigSha256``/``bigSize`` form fields of a small-part upload (docs/protocol.md, "Tamper
+    evidence"): the SHA-256 (lower-case hex) and size of the big part the uploader sent to the CDN. Stored with the
+    small part and returned with it, so a big part replaced on the CDN by another key holder is detected."""
+    raw_sha, raw_size = form.get("bigSha256"), form.get("bigSize")
+    if raw_sha is None:
+        if raw_size is not None:
+            _fail(400, 91, "bigSize needs bigSha256.")
+        return None, None
+    sha = raw_sha.strip().lower()
+    if not _SHA256_HEX.fullmatch(sha):
+        _fail(400, 91, "bigSha256 must be 64 hex digits.")
+    if raw_size is None:
+        return sha, None
+    if not raw_size.isdigit() or len(raw_size) > 19:
+        _fail(400, 91, "bigSize must be a non-negative integer.")
+    return sha, int(raw_size)
+
+
 def _garbage(length: int, key: bytes) -> bytes:
     """Random bytes of a ciphertext's length that are guaranteed NOT to decrypt (padding check fails), so a
     client test of the corrupt-download path cannot pass by luck."""
@@ -329,7 +353,8 @@ def create_app(state: SandboxState, secret: str, token_lifetime_s: int, cdn_yaml
             _fail(409, 10, MSG_WRONG_CREDENTIALS)
         if not state.bind_hardware(user.email, hardware):
             _fail(409, 30, MSG_HARDWARE)
-        content = state.get_file(folder, name)
+        stored = state.get_stored(folder, name)
+        content = stored.data if stored else None
         if content is None and is_cdn_yaml:
             content = cdn_yaml(user.role)
         if content is None:
@@ -339,7 +364,12 @@ def create_app(state: SandboxState, secret: str, token_lifetime_s: int, cdn_yaml
             payload = _garbage(ciphertext_size(len(content)), key)
         else:
             payload = encrypt(content, key)
-        return Response(payload, status=200, mimetype="application/octet-stream")
+        resp = Response(payload, status=200, mimetype="application/octet-stream")
+        if stored is not None and stored.big_sha256:  # the big part this small part was uploaded with
+            resp.headers[BIG_SHA256_HEADER] = stored.big_sha256
+            if stored.big_size is not None:
+                resp.headers[BIG_SIZE_HEADER] = str(stored.big_size)
+        return resp
 
     @app.post("/resources/<path:folder>")
     def upload_resource(folder: str) -> Response:
@@ -350,7 +380,8 @@ def create_app(state: SandboxState, secret: str, token_lifetime_s: int, cdn_yaml
         if part is None:
             _fail(400, 90, "The multipart field 'data' is required.")
         name = _name(raw_name if raw_name is not None else part.filename or "")
-        state.put_file(folder, name, part.read())
+        big_sha256, big_size = _big_record(request.form)
+        state.put_file(folder, name, part.read(), big_sha256=big_sha256, big_size=big_size)
         return jsonify({})
 
     @app.post("/clear-folder")

@@ -105,6 +105,8 @@ class UserRecord:
 class StoredFile:
     data: bytes
     modified: datetime
+    big_sha256: str | None = None  # a small part's record of its big part (docs/protocol.md, "Tamper evidence")
+    big_size: int | None = None
 
     @property
     def size(self) -> int:
@@ -251,10 +253,18 @@ class SandboxState:
 
     # ---- files -------------------------------------------------------------------------------------------
 
-    def put_file(self, folder: str, name: str, data: bytes, modified: datetime | None = None) -> None:
-        """Create the folder when missing, overwrite an existing file."""
+    def put_file(self, folder: str, name: str, data: bytes, modified: datetime | None = None, *,
+                 big_sha256: str | None = None, big_size: int | None = None) -> None:
+        """Create the folder when missing, overwrite an existing file (and its big-part record: an upload
+        without one leaves none)."""
         with self._lock:
-            self._folders.setdefault(folder, {})[name] = StoredFile(bytes(data), modified or utc_now())
+            self._folders.setdefault(folder, {})[name] = StoredFile(
+                bytes(data), modified or utc_now(), big_sha256, big_size)
+
+    def get_stored(self, folder: str, name: str) -> StoredFile | None:
+        """The file with its record (``big_sha256``/``big_size`` of a small part uploaded with them)."""
+        with self._lock:
+            return self._folders.get(folder, {}).get(name)
 
     def get_file(self, folder: str, name: str) -> bytes | None:
         with self._lock:

@@ -363,3 +363,18 @@ def set_header(name: str, value: str) -> Behaviour:
         return status, [*kept, (name, value)], body
 
     return tamper(transform)
+
+
+def hold(arrived: threading.Event, release: threading.Event, seconds: float = 120.0) -> Behaviour:
+    """Say ``arrived``, wait for ``release`` (or ``seconds``, or the server stopping), then proxy the request:
+    a request held back in flight while other traffic goes by (a late final POST)."""
+
+    def answer(ex: Exchange) -> None:
+        arrived.set()
+        deadline = time.monotonic() + seconds
+        while not release.is_set() and time.monotonic() < deadline:
+            if ex.wait(0.05):
+                return
+        ex.forward()
+
+    return answer
