@@ -51,7 +51,7 @@ def _locking(fd: int, mode: int, offset: int) -> None:
     here = os.lseek(fd, 0, os.SEEK_CUR)
     os.lseek(fd, offset, os.SEEK_SET)
     try:
-        msvcrt.locking(fd, mode, 1)
+        msvcrt.locking(fd, mode, 1)  # type: ignore[attr-defined]  # typeshed declares msvcrt for win32 only
     finally:
         os.lseek(fd, here, os.SEEK_SET)
 
@@ -64,7 +64,7 @@ def try_lock(fd: int, *, shared: bool = False, offset: int = LOCK_FILE_BYTE) -> 
         if BACKEND == "flock":
             fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         elif BACKEND == "msvcrt":
-            _locking(fd, msvcrt.LK_NBLCK, offset)
+            _locking(fd, msvcrt.LK_NBLCK, offset)  # type: ignore[attr-defined]  # win32-only stub
     except OSError as exc:
         if exc.errno in _HELD:
             return False
@@ -78,7 +78,7 @@ def unlock(fd: int, *, offset: int = LOCK_FILE_BYTE) -> None:
         if BACKEND == "flock":
             fcntl.flock(fd, fcntl.LOCK_UN)
         elif BACKEND == "msvcrt":
-            _locking(fd, msvcrt.LK_UNLCK, offset)
+            _locking(fd, msvcrt.LK_UNLCK, offset)  # type: ignore[attr-defined]  # win32-only stub
     except OSError:
         pass
 

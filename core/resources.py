@@ -316,7 +316,7 @@ def _upload_locked(
         sent = with_retries(send, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
                             what=f"upload {folder}/{name}")
         on_stage("finalizing")
-        from core.api_client import BigRecord  # noqa: PLC0415 - core.api_client imports this module
+        from core.api_client import BigRecord
 
         record = BigRecord(journal.staged_sha256, big_total)
 

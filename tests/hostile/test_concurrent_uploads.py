@@ -20,7 +20,7 @@ def _run(client, data: bytes, name: str, out: dict, key: str) -> None:
     events: list[str] = []
     try:
         out[key] = (client.upload_big_small_resource(data, name, FOLDER, on_event=events.append), events)
-    except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+    except BaseException as exc:
         out[key] = (exc, events)
 
 
