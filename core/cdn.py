@@ -42,6 +42,7 @@ from core.errors import (
     ConfigError,
     IntegrityError,
     NotFoundError,
+    ObjectChangedError,
     PermissionDeniedError,
     ProtocolError,
     ServerError,
@@ -70,10 +71,6 @@ NO_UPLOADER_KEYS = (
     "this account cannot upload to the CDN: the server's cdn.yaml gives it no uploader keys (only ResourceUploader, "
     "Admin and ApiAdmin accounts get them)"
 )
-
-
-class ObjectChangedError(ServerError):
-    """The object's ETag no longer matches the one a resumed download is pinned to."""
 
 
 @dataclass(frozen=True)

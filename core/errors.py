@@ -53,6 +53,11 @@ class ServerError(AzaionError):
         self.status = status
 
 
+class ObjectChangedError(ServerError):
+    """The CDN object's ETag no longer matches the one a resumed download is pinned to (HTTP 412). Not transient:
+    asking again for the old ETag can only fail again, so the download starts over with the new object."""
+
+
 class ProtocolError(AzaionError):
     """The server answered, but not in the documented format (bad JSON, missing fields, bad cdn.yaml)."""
 

@@ -78,6 +78,17 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+def lstat_or_none(path: Path) -> os.stat_result | None:
+    """The name's own status (a link is not followed), None when nothing has the name; any other failure is a
+    LocalIOError saying what the system refused."""
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise describe_os_error(exc, path) from None
+
+
 def check_output(path: Path | str, *, replace: bool = True) -> Path:
     """Where a user-named output may be written, checked before anything is downloaded.
 
@@ -92,12 +103,9 @@ def check_output(path: Path | str, *, replace: bool = True) -> Path:
             f"the output file name {target.name[:40]!r}... is {name_bytes(target.name)} bytes long; "
             f"file systems allow at most {MAX_NAME_BYTES} bytes"
         )
-    try:
-        st = os.lstat(target)
-    except FileNotFoundError:
+    st = lstat_or_none(target)
+    if st is None:
         return target
-    except OSError as exc:
-        raise describe_os_error(exc, target) from None
     if stat.S_ISLNK(st.st_mode):
         try:
             real = Path(os.path.realpath(target, strict=True))
@@ -155,12 +163,9 @@ def output_target(output: Path | str, name: str, *, replace: bool = True) -> Pat
 def _recheck_output(target: Path, replace: bool) -> int | None:
     """Right before the rename: the name must still be absent or a regular file (lstat: a link, device or FIFO
     swapped in since ``check_output`` is refused). Returns the permission bits of the file being replaced."""
-    try:
-        st = os.lstat(target)
-    except FileNotFoundError:
+    st = lstat_or_none(target)
+    if st is None:
         return None
-    except OSError as exc:
-        raise describe_os_error(exc, target) from None
     if not stat.S_ISREG(st.st_mode):
         kind = "a symbolic link" if stat.S_ISLNK(st.st_mode) else _kind(st.st_mode)
         raise LocalIOError(f"refusing to replace {target}: it became {kind} during the download")

@@ -33,7 +33,7 @@ from pathlib import Path
 from core import oslock
 from core.cancel import NEVER, CancelToken
 from core.errors import AzaionError, LocalIOError
-from core.fileio import LOCKED_MIN_AGE_S, describe_os_error
+from core.fileio import LOCKED_MIN_AGE_S, describe_os_error, lstat_or_none
 
 log = logging.getLogger("azaion.locks")
 
@@ -166,13 +166,8 @@ def open_nofollow(path: Path | str, flags: int, mode: int = 0o600) -> int:
 
 def _refuse_link(path: Path | str) -> os.stat_result | None:
     """``lstat`` of ``path`` (None if missing); LocalIOError if it is a link or reparse point (``is_link``)."""
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise describe_os_error(exc, path) from None
-    if is_link(st):
+    st = lstat_or_none(Path(path))
+    if st is not None and is_link(st):
         raise LocalIOError(f"refusing to open {path}: it is a symbolic link")
     return st
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from core import locks, multipart
 from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
-from core.cdn import ObjectChangedError, ObjectInfo
+from core.cdn import ObjectInfo
 from core.crypto import StreamDecryptor, StreamEncryptor, ciphertext_size, pump
 from core.errors import (
     AzaionError,
@@ -34,6 +34,7 @@ from core.errors import (
     IntegrityError,
     LocalIOError,
     NotFoundError,
+    ObjectChangedError,
     PausedError,
     ServerError,
     UnreachableError,

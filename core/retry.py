@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import logging
 import random
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 from core.cancel import NEVER, CancelToken
-from core.errors import AzaionError, CancelledError, ServerError, UnreachableError
+from core.errors import AzaionError, CancelledError, ObjectChangedError, ServerError, UnreachableError
 
 log = logging.getLogger("azaion.retry")
 T = TypeVar("T")
@@ -41,8 +40,7 @@ def is_transient(exc: BaseException) -> bool:
     starts over with the new object instead (core/resources.py)."""
     if isinstance(exc, UnreachableError):
         return True
-    cdn = sys.modules.get("core.cdn")  # not imported here: no ObjectChangedError can exist before it is loaded
-    if cdn is not None and isinstance(exc, cdn.ObjectChangedError):
+    if isinstance(exc, ObjectChangedError):
         return False
     if isinstance(exc, ServerError):
         return exc.status is None or exc.status >= 500 or exc.status in (408, 429)
