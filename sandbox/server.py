@@ -17,6 +17,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
 from sandbox.api import create_app
 from sandbox.roles import UPLOAD_ROLES, RoleEnum
+from sandbox.s3keys import ExternalS3
 from sandbox.state import SandboxState
 from sandbox.wsgi import make_threaded_server
 
@@ -57,9 +58,11 @@ class Sandbox:
         token_lifetime: int = 3600,
         seed: bool = True,
         tls: bool = False,
+        s3: ExternalS3 | None = None,
     ) -> None:
         """``tls``: serve S3 over https with a private CA made at start (``ca_bundle`` names its PEM file, for
-        clients to trust; production CDNs are https)."""
+        clients to trust; production CDNs are https). ``s3``: use that S3 server (its URL, keys and CA) instead
+        of starting moto; ``s3_port`` and ``tls`` then do not apply to it."""
         if not is_loopback(host):
             raise ValueError(f"the sandbox only listens on loopback hosts, not {host!r}")
         self.host = host.strip("[]")
@@ -69,6 +72,7 @@ class Sandbox:
         self.token_lifetime = token_lifetime
         self.seed = seed
         self.tls = tls
+        self.external_s3 = s3
         self.ca_bundle: str | None = None
         self._tls_dir: str | None = None
         self.state = SandboxState()
@@ -113,11 +117,13 @@ class Sandbox:
         moto, self._moto = self._moto, None
         if moto is not None:
             moto.stop()
-        tls_dir, self._tls_dir, self.ca_bundle = self._tls_dir, None, None
+        tls_dir, self._tls_dir = self._tls_dir, None
+        if self.external_s3 is None:
+            self.ca_bundle = None
         if tls_dir is not None:
             shutil.rmtree(tls_dir, ignore_errors=True)
         users, self.s3_users = self.s3_users, None
-        if users is not None:
+        if users is not None and self.external_s3 is None:
             from sandbox.s3 import delete_users, release_authentication
 
             delete_users(users)
@@ -134,6 +140,12 @@ class Sandbox:
     # ---- parts -------------------------------------------------------------------------------------------
 
     def _start_s3(self) -> None:
+        if self.external_s3 is not None:
+            self.s3_users = self.external_s3.users
+            self.s3_url = self.external_s3.url.rstrip("/")
+            self.ca_bundle = self.external_s3.ca_bundle
+            self.cdn_url = self._cdn_url_override or self.s3_url
+            return
         from sandbox.s3 import (  # imports moto: only when a sandbox really starts
             QuietMotoServer,
             create_users,
@@ -170,7 +182,7 @@ class Sandbox:
         self._api_thread.start()
 
     def s3_client(self, access: tuple[str, str] | None = None) -> BaseClient:
-        """A boto3 S3 client for this sandbox's moto endpoint (credentials passed here, never via env); by default
+        """A boto3 S3 client for this sandbox's S3 endpoint (credentials passed here, never via env); by default
         with the sandbox's admin key, which may do anything and is never served in cdn.yaml."""
         import boto3
         from botocore.config import Config
@@ -185,7 +197,9 @@ class Sandbox:
             region_name=REGION,
             aws_access_key_id=access[0],
             aws_secret_access_key=access[1],
-            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}),
+            # plain bodies with a Content-Length: S3 servers other than AWS refuse aws-chunked ones (core/cdn.py)
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2},
+                          request_checksum_calculation="when_required", response_checksum_validation="when_required"),
             verify=self.ca_bundle,
         )
 
