@@ -39,8 +39,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+_prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up here: the child must not load anything before exec
+
+
 def _die_with_parent() -> None:  # runs in the child between fork and exec
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    _prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: a test run killed outright takes its daemons with it
 
 
 @dataclass(frozen=True)
