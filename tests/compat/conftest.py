@@ -1,14 +1,14 @@
-"""The compatibility suite's fixtures: one real Ceph RADOS Gateway for the whole run (tests/compat/ceph.py), with
+"""The compatibility suite's fixtures: one real Ceph RADOS Gateway for the whole suite (tests/compat/ceph.py), with
 three users made by ``radosgw-admin`` as a real deployment would have them:
 
 - ``owner`` owns the buckets (the sandbox's admin key: bucket creation and its own seeding, never served);
 - ``uploader`` owns no bucket and may write through each bucket's policy (so its ListBuckets is empty);
 - ``downloader`` may only ``s3:GetObject`` (so a missing object is a 403, not a 404).
 
-``sandbox`` is overridden here: the sandbox's API with cdn.yaml naming the gateway, once over http and once over
-https (private CA; the client trusts it through ``ca_bundle``, CLI children through ``AWS_CA_BUNDLE``). Every test
-asking for it runs under both. Without the Ceph packages the suite is skipped, except under CI (where ``make
-test`` installs them as root), where that is a failure."""
+``sandbox`` is overridden here (package scope, like the gateway): the sandbox's API with cdn.yaml naming the
+gateway, once over http and once over https (private CA; the client trusts it through ``ca_bundle``, CLI children
+through ``AWS_CA_BUNDLE``). Every test asking for it runs under both. Without the Ceph packages the suite is
+skipped, except under CI (where ``make test`` installs them as root), where that is a failure."""
 
 from __future__ import annotations
 
@@ -46,8 +46,10 @@ class Gateway:
         ]})
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def gateway():
+    """One gateway for the whole suite, stopped as soon as its last test ends (package scope: under ``make test``
+    the daemons do not idle on through the rest of the run)."""
     missing = missing_binaries()
     if missing:
         message = (f"Ceph is not installed (missing {', '.join(missing)}; Debian packages: "
@@ -55,7 +57,10 @@ def gateway():
         if os.environ.get("CI") or os.environ.get("AZAION_REQUIRE_COMPAT"):
             pytest.fail(message)
         pytest.skip(message)
-    ceph = CephRgw().start()
+    try:
+        ceph = CephRgw().start()
+    except RuntimeError:  # a free port taken by another program meanwhile: once more, on other ports
+        ceph = CephRgw().start()
     try:
         print(f"\nCeph RGW started in {ceph.started_in:.1f} s")
         yield Gateway(ceph, ceph.create_user("owner"), ceph.create_user("uploader"),
@@ -77,7 +82,7 @@ def _external(gw: Gateway, scheme: str):
     return ExternalS3(gw.ceph.http_url, users)
 
 
-@pytest.fixture(scope="session", params=["http", "https"])
+@pytest.fixture(scope="package", params=["http", "https"])
 def sandbox(request, gateway):
     """The sandbox's API serving a cdn.yaml that names the gateway (over ``request.param``)."""
     from sandbox.s3 import BUCKETS
