@@ -8,7 +8,7 @@ RUN_STAMP := $(VENV)/.run-installed
 DEV_STAMP := $(VENV)/.dev-installed
 PKG_STAMP := $(VENV)/.package-installed
 
-.PHONY: run test bench lint system-deps clean package package-test build-deps
+.PHONY: run test test-compat bench lint system-deps clean package package-test build-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
@@ -42,6 +42,10 @@ run: $(RUN_STAMP)
 test: $(DEV_STAMP) system-deps
 	@sh scripts/check-disk.sh 2500 "the test suite"
 	KEYRING_SESSION_TIMEOUT=4800 sh scripts/with-keyring.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+# Only the compatibility suite against a real Ceph RADOS Gateway (tests/compat/; `make test` runs it too).
+test-compat: $(DEV_STAMP) system-deps
+	KEYRING_SESSION_TIMEOUT=1200 AZAION_REQUIRE_COMPAT=1 sh scripts/with-keyring.sh $(PY) -m pytest tests/compat $(PYTEST_ARGS)
 
 bench: $(DEV_STAMP) system-deps
 	$(PY) -m bench $(BENCH_ARGS)

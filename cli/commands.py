@@ -118,6 +118,10 @@ def _note(message: str) -> None:
     err(f"note: {message}")
 
 
+def _folder_note(message: str) -> None:
+    _note(f"{message} (--folder F)")
+
+
 def _retrying(attempt: int, attempts: int, delay: float, error: Exception) -> None:
     err(f"warning: {shown(error)}; {describe_retry(attempt, attempts, delay)}")
 
@@ -240,7 +244,7 @@ def cmd_transfers(args: argparse.Namespace) -> int:
         for u in transfers.incomplete_uploads(client):
             out_row("local", u.id, f"{u.folder}/{u.name}", f"{u.parts_done}/{u.parts_total} parts", u.source)
         if use_cdn:
-            for p in pending.pending_uploads(client, args.folder):
+            for p in pending.pending_uploads(client, args.folder, on_note=_folder_note):
                 out_row("cdn", f"{p.folder}/{p.key}", p.upload_id, p.initiated_text, p.journal_id or "orphan")
     elif args.action == "abort":
         _abort(client, args.id, args.folder if use_cdn else None, use_cdn)
@@ -250,7 +254,7 @@ def cmd_transfers(args: argparse.Namespace) -> int:
             out(f"cleaned {j.folder}/{j.name} (journal {j.id})")
         if use_cdn:
             if pending.may_manage(client):
-                result = pending.clean_orphans(client, days, args.folder)
+                result = pending.clean_orphans(client, days, args.folder, on_note=_folder_note)
                 for p in result.cleaned:
                     out(f"cleaned {p.folder}/{printable(p.key)} (upload {printable(p.upload_id)}, no journal)")
                 for p, exc in result.failed:  # still on the CDN, keeping its parts: a script must see it
@@ -281,7 +285,7 @@ def _abort(client, ident: str, folders: list[str] | None, use_cdn: bool) -> None
         folder, _, key = ident.partition("/")
         validate_folder(folder)
         folders = [folder]
-    matches = pending.match(pending.pending_uploads(client, folders), ident)
+    matches = pending.match(pending.pending_uploads(client, folders, on_note=_folder_note), ident)
     if not matches:
         raise AzaionError(f"no incomplete upload matches {ident!r} (see 'azaion transfers ls')")
     if "/" not in ident and len(matches) > 1:

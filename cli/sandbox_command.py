@@ -15,6 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--api-port", type=port_arg, default=0)
     p.add_argument("--s3-port", type=port_arg, default=0)
     p.add_argument("--cdn-url", help="advertise this S3 URL in cdn.yaml (e.g. a proxy in front of the S3 port)")
+    p.add_argument("--tls", action="store_true",
+                   help="the API and S3 over https with a private CA made at start (its file is printed)")
     p.set_defaults(func=cmd_sandbox)
 
 
@@ -28,4 +30,4 @@ def _loopback_host(value: str) -> str:
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from sandbox.cli import run
 
-    return run(host=args.host, api_port=args.api_port, s3_port=args.s3_port, cdn_url=args.cdn_url)
+    return run(host=args.host, api_port=args.api_port, s3_port=args.s3_port, cdn_url=args.cdn_url, tls=args.tls)

@@ -73,6 +73,11 @@ NO_UPLOADER_KEYS = (
 )
 
 
+class ReadRefusedError(PermissionDeniedError):
+    """A GET or HEAD of an object answered 403: missing, or not readable with these keys (S3 cannot say which
+    to a key that may not list the bucket)."""
+
+
 @dataclass(frozen=True)
 class ObjectInfo:
     size: int
@@ -104,7 +109,7 @@ def translate(exc: Exception, what: str, *, reading: bool = False) -> AzaionErro
             return ObjectChangedError(f"{what} changed on the CDN while it was being downloaded")
         if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403") or status == 403:
             if reading:
-                return PermissionDeniedError(
+                return ReadRefusedError(
                     f"{what} is not on the CDN (not uploaded), or this account's keys may not read it "
                     f"(the CDN answered {code or status}: not found or no access)"
                 )
@@ -204,15 +209,36 @@ class CDNManager:
     # ---- metadata -------------------------------------------------------------------------------------------
 
     def head(self, bucket: str, key: str) -> ObjectInfo:
-        with Watch(self.limits.request, what=f"ask the CDN for {bucket}/{key}") as watch:
-            try:
-                resp = self.downloader.head_object(Bucket=bucket, Key=key)
-            except TRANSPORT_ERRORS as exc:
-                raise watch.failure(exc, translate(exc, f"{bucket}/{key}", reading=True)) from exc
+        try:
+            with Watch(self.limits.request, what=f"ask the CDN for {bucket}/{key}") as watch:
+                try:
+                    resp = self.downloader.head_object(Bucket=bucket, Key=key)
+                except TRANSPORT_ERRORS as exc:
+                    raise watch.failure(exc, translate(exc, f"{bucket}/{key}", reading=True)) from exc
+        except ReadRefusedError as refused:
+            raise self.tell_missing(bucket, key, refused) from refused
         length = resp.get("ContentLength")
         if length is None:
             raise ProtocolError(f"the CDN answered HEAD {bucket}/{key} without a Content-Length: its size is unknown")
         return _object_info(resp, int(length))
+
+    def tell_missing(self, bucket: str, key: str, refused: ReadRefusedError) -> AzaionError:
+        """A read refused with 403 may be a missing object (S3 answers 403 instead of 404 to a key that may not
+        list the bucket, e.g. a GetObject-only downloader key). When this account also holds the uploader key,
+        which may list, its HEAD tells the two apart: NotFoundError ("not uploaded") for a missing object, else
+        the refusal as it was."""
+        if self._uploader is None:
+            return refused
+        try:
+            with Watch(self.limits.request, what=f"ask the CDN whether {bucket}/{key} exists"):
+                self._uploader.head_object(Bucket=bucket, Key=key)
+        except TRANSPORT_ERRORS as exc:
+            err = translate(exc, f"{bucket}/{key}")
+            if isinstance(err, NotFoundError):
+                return NotFoundError(f"{bucket}/{key} is not on the CDN (not uploaded)")
+        except AzaionError:
+            pass  # the probe timed out or was cancelled: the refusal stands
+        return refused
 
     def exists(self, bucket: str, key: str) -> bool:
         try:
@@ -303,7 +329,10 @@ class CDNManager:
             try:
                 resp = self.downloader.get_object(**args)
             except TRANSPORT_ERRORS as exc:
-                raise watch.failure(exc, translate(exc, f"{bucket}/{key}", reading=True)) from exc
+                failure = watch.failure(exc, translate(exc, f"{bucket}/{key}", reading=True))
+                if isinstance(failure, ReadRefusedError):
+                    failure = self.tell_missing(bucket, key, failure)
+                raise failure from exc
             watch.streaming()
             body = resp["Body"]
             # HTTP allows an answer without Content-Length (chunked, or until the connection closes): then it is

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -59,35 +59,44 @@ def _journals(client: ApiClient) -> list[UploadJournal]:
     return transfers.journals(client)
 
 
-def cdn_folders(client: ApiClient, folders: Iterable[str] | None = None) -> list[str]:
+def cdn_folders(
+    client: ApiClient, folders: Iterable[str] | None = None, *, on_note: Callable[[str], None] | None = None
+) -> list[str]:
     """The folders to look in: those given, else every bucket the uploader key can list together with the buckets
     cdn.yaml names and those of local journals. When ListBuckets is refused or answers an empty list (a real CDN
     may refuse it, and Ceph RGW lists only the buckets the key's user owns, so buckets owned by another user are
-    not listed) the usual folders are searched too, so the search never silently finds nothing."""
+    not listed) the usual folders are searched too, so the search never silently finds nothing, and ``on_note``
+    is told which folders were searched (others may hold uploads too)."""
     if folders:
         return list(dict.fromkeys(validate_folder(f) for f in folders))
     cdn = client.cdn
     listed: list[str] = []
+    why = "lists no buckets for the uploader key (a CDN may list only the buckets the key's own user owns)"
     try:
         listed = [b["Name"] for b in cdn.uploader.list_buckets().get("Buckets", [])]
     except TRANSPORT_ERRORS as exc:
         err = translate(exc, "list buckets")
         if not isinstance(err, PermissionDeniedError):
             raise err from exc
-        log.info("the uploader key may not list buckets; searching the usual folders")
-    if not listed:
-        log.info("the CDN lists no buckets for the uploader key; searching cdn.yaml's and the usual folders")
+        why = "does not let the uploader key list buckets"
     guessed = [] if listed else list(DEFAULT_FOLDERS)
-    return list(dict.fromkeys([*listed, *cdn.config.buckets, *guessed, *(j.folder for j in _journals(client))]))
+    found = list(dict.fromkeys([*listed, *cdn.config.buckets, *guessed, *(j.folder for j in _journals(client))]))
+    if not listed:
+        log.info("the CDN %s; searching cdn.yaml's, the journals' and the usual folders", why)
+        if on_note is not None:
+            on_note(f"the CDN {why}; searched {', '.join(found)} only: name other folders to search them")
+    return found
 
 
-def pending_uploads(client: ApiClient, folders: Iterable[str] | None = None) -> list[PendingUpload]:
+def pending_uploads(
+    client: ApiClient, folders: Iterable[str] | None = None, *, on_note: Callable[[str], None] | None = None
+) -> list[PendingUpload]:
     """Unfinished multipart uploads in ``folders`` (see cdn_folders), oldest first, each matched to the local
     journal of this server that owns it (same folder, key ``{name}.big`` and UploadId), if any."""
     require_uploader(client)
     owners = {(j.folder, f"{j.name}.big", j.upload_id): j.id for j in _journals(client) if j.upload_id}
     found = []
-    for folder in cdn_folders(client, folders):
+    for folder in cdn_folders(client, folders, on_note=on_note):
         try:
             uploads = client.cdn.pending_uploads(folder)
         except NotFoundError:  # no such bucket: nothing pending there
@@ -144,7 +153,8 @@ class OrphanCleanup:
 
 
 def clean_orphans(
-    client: ApiClient, max_age_days: float, folders: Iterable[str] | None = None, *, now: float | None = None
+    client: ApiClient, max_age_days: float, folders: Iterable[str] | None = None, *, now: float | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> OrphanCleanup:
     """Abort uploads no local journal owns whose last activity (start or newest part) is more than
     ``max_age_days`` old. Younger ones may be another computer's upload in progress, so they are left alone.
@@ -152,7 +162,7 @@ def clean_orphans(
     cutoff = (time.time() if now is None else now) - max_age_days * transfers.DAY
     cleaned: list[PendingUpload] = []
     failed: list[tuple[PendingUpload, AzaionError]] = []
-    for upload in pending_uploads(client, folders):
+    for upload in pending_uploads(client, folders, on_note=on_note):
         if upload.journal_id is not None:
             continue  # the journal's own age decides (transfers.clean_stale_uploads)
         try:

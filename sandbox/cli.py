@@ -33,8 +33,10 @@ def loopback_host(value: str) -> str:
     return value
 
 
-def run(host: str = "127.0.0.1", api_port: int = 0, s3_port: int = 0, cdn_url: str | None = None) -> int:
-    """Start the sandbox, print where it listens and the demo accounts, block until Ctrl+C or SIGTERM."""
+def run(host: str = "127.0.0.1", api_port: int = 0, s3_port: int = 0, cdn_url: str | None = None,
+        tls: bool = False) -> int:
+    """Start the sandbox, print where it listens and the demo accounts, block until Ctrl+C or SIGTERM. ``tls``:
+    the API and S3 over https with a private CA made at start, whose file is printed for the client to trust."""
     stop = threading.Event()
     previous: dict[int, object] = {}
     if threading.current_thread() is threading.main_thread():
@@ -43,11 +45,16 @@ def run(host: str = "127.0.0.1", api_port: int = 0, s3_port: int = 0, cdn_url: s
             if sig is not None:
                 previous[sig] = signal.signal(sig, lambda *_: stop.set())
     try:
-        with Sandbox(host=host, api_port=api_port, s3_port=s3_port, cdn_url=cdn_url) as sandbox:
+        with Sandbox(host=host, api_port=api_port, s3_port=s3_port, cdn_url=cdn_url, tls=tls,
+                     api_tls=tls) as sandbox:
             print(f"API: {sandbox.api_url}")
             print(f"S3: {sandbox.s3_url}")
             if sandbox.cdn_url != sandbox.s3_url:
                 print(f"CDN: {sandbox.cdn_url}")
+            if sandbox.api_ca_bundle:
+                print(f"CA: {sandbox.api_ca_bundle}")
+                print(f"Trust it in the client: AWS_CA_BUNDLE={sandbox.api_ca_bundle} "
+                      f"REQUESTS_CA_BUNDLE={sandbox.api_ca_bundle} azaion --api {sandbox.api_url} ...")
             for email, role in DEMO_ACCOUNTS:
                 print(f"{email} {role.label} {DEMO_PASSWORD}")
             print("Press Ctrl+C to stop.")
@@ -68,5 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--api-port", type=port_arg, default=0, help="API port (0: any free port)")
     parser.add_argument("--s3-port", type=port_arg, default=0, help="S3 port (0: any free port)")
     parser.add_argument("--cdn-url", default=None, help="host advertised in cdn.yaml (default: the S3 URL)")
+    parser.add_argument("--tls", action="store_true",
+                        help="serve the API and S3 over https with a private CA made at start (its file is printed)")
     args = parser.parse_args(argv)
-    return run(args.host, args.api_port, args.s3_port, args.cdn_url)
+    return run(args.host, args.api_port, args.s3_port, args.cdn_url, args.tls)

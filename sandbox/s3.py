@@ -14,13 +14,13 @@ import json
 import secrets
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.server import ThreadedMotoServer
 
+from sandbox.s3keys import KeyPair, S3Users
 from sandbox.wsgi import make_threaded_server
 
 BUCKETS = ("models", "suite", "suite-stage", "config", "images")
@@ -45,25 +45,6 @@ WRITE_ACTIONS = (
     "s3:ListBucketMultipartUploads",
     "s3:ListMultipartUploads",  # moto's name for ListBucketMultipartUploads
 )
-
-
-@dataclass(frozen=True)
-class KeyPair:
-    access_key: str
-    secret: str = field(repr=False)
-
-    def __iter__(self):  # (key, secret) unpacking, as the old tuples allowed
-        return iter((self.access_key, self.secret))
-
-
-@dataclass(frozen=True)
-class S3Users:
-    """The key pairs of one sandbox. ``admin`` is the sandbox's own; cdn.yaml never carries it."""
-
-    downloader: KeyPair
-    uploader: KeyPair
-    admin: KeyPair
-    user_names: tuple[str, ...] = ()
 
 
 def _policy(actions: Iterable[str]) -> str:

@@ -17,6 +17,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
 from sandbox.api import create_app
 from sandbox.roles import UPLOAD_ROLES, RoleEnum
+from sandbox.s3keys import ExternalS3
 from sandbox.state import SandboxState
 from sandbox.wsgi import make_threaded_server
 
@@ -57,9 +58,13 @@ class Sandbox:
         token_lifetime: int = 3600,
         seed: bool = True,
         tls: bool = False,
+        s3: ExternalS3 | None = None,
+        api_tls: bool = False,
     ) -> None:
         """``tls``: serve S3 over https with a private CA made at start (``ca_bundle`` names its PEM file, for
-        clients to trust; production CDNs are https)."""
+        clients to trust; production CDNs are https). ``api_tls``: the API too, with the same CA (``python -m
+        sandbox --tls`` turns both on). ``s3``: use that S3 server (its URL, keys and CA) instead of starting
+        moto; ``s3_port`` and ``tls`` then do not apply to it, and ``ca_bundle`` is its CA."""
         if not is_loopback(host):
             raise ValueError(f"the sandbox only listens on loopback hosts, not {host!r}")
         self.host = host.strip("[]")
@@ -69,6 +74,11 @@ class Sandbox:
         self.token_lifetime = token_lifetime
         self.seed = seed
         self.tls = tls
+        self.external_s3 = s3
+        self.api_tls = api_tls
+        self.api_ca_bundle: str | None = None
+        """The PEM file of the CA that signed the API's certificate (``api_tls``)."""
+        self._tls_files: tuple[str, str, str] | None = None  # (ca, certificate, key)
         self.ca_bundle: str | None = None
         self._tls_dir: str | None = None
         self.state = SandboxState()
@@ -113,11 +123,13 @@ class Sandbox:
         moto, self._moto = self._moto, None
         if moto is not None:
             moto.stop()
-        tls_dir, self._tls_dir, self.ca_bundle = self._tls_dir, None, None
+        tls_dir, self._tls_dir, self._tls_files, self.api_ca_bundle = self._tls_dir, None, None, None
+        if self.external_s3 is None:
+            self.ca_bundle = None
         if tls_dir is not None:
             shutil.rmtree(tls_dir, ignore_errors=True)
         users, self.s3_users = self.s3_users, None
-        if users is not None:
+        if users is not None and self.external_s3 is None:
             from sandbox.s3 import delete_users, release_authentication
 
             delete_users(users)
@@ -134,6 +146,12 @@ class Sandbox:
     # ---- parts -------------------------------------------------------------------------------------------
 
     def _start_s3(self) -> None:
+        if self.external_s3 is not None:
+            self.s3_users = self.external_s3.users
+            self.s3_url = self.external_s3.url.rstrip("/")
+            self.ca_bundle = self.external_s3.ca_bundle
+            self.cdn_url = self._cdn_url_override or self.s3_url
+            return
         from sandbox.s3 import (  # imports moto: only when a sandbox really starts
             QuietMotoServer,
             create_users,
@@ -149,28 +167,39 @@ class Sandbox:
             raise
         self._moto = QuietMotoServer(ip_address=self.host, port=self._s3_port, verbose=False)
         if self.tls:
-            from sandbox.tls import make_private_ca
-
-            self._tls_dir = tempfile.mkdtemp(prefix="azaion-sandbox-tls-")
-            ca, cert, key = make_private_ca(Path(self._tls_dir), self.host)
-            self.ca_bundle = str(ca)
-            self._moto.ssl_context = (str(cert), str(key))
+            ca, cert, key = self._private_ca()
+            self.ca_bundle = ca
+            self._moto.ssl_context = (cert, key)
         self._moto.start()
         _, port = self._moto.get_host_and_port()
         self.s3_url = _url(self.host, port, "https" if self.tls else "http")
         self.cdn_url = self._cdn_url_override or self.s3_url
 
+    def _private_ca(self) -> tuple[str, str, str]:
+        """(CA, certificate, key) files, made once per start in a private folder that stop() removes."""
+        if self._tls_files is None:
+            from sandbox.tls import make_private_ca
+
+            self._tls_dir = tempfile.mkdtemp(prefix="azaion-sandbox-tls-")
+            ca, cert, key = make_private_ca(Path(self._tls_dir), self.host)
+            self._tls_files = (str(ca), str(cert), str(key))
+        return self._tls_files
+
     def _start_api(self) -> None:
         app = create_app(self.state, self.secret, self.token_lifetime, self.cdn_yaml)
-        self._api_server = make_threaded_server(self.host, self._api_port, app, _QuietHandler)
-        self.api_url = _url(self.host, self._api_server.server_port)
+        ssl_context = None
+        if self.api_tls:
+            ca, cert, key = self._private_ca()
+            self.api_ca_bundle, ssl_context = ca, (cert, key)
+        self._api_server = make_threaded_server(self.host, self._api_port, app, _QuietHandler, ssl_context=ssl_context)
+        self.api_url = _url(self.host, self._api_server.server_port, "https" if self.api_tls else "http")
         self._api_thread = threading.Thread(
             target=self._api_server.serve_forever, kwargs={"poll_interval": 0.1}, name="sandbox-api", daemon=True
         )
         self._api_thread.start()
 
     def s3_client(self, access: tuple[str, str] | None = None) -> BaseClient:
-        """A boto3 S3 client for this sandbox's moto endpoint (credentials passed here, never via env); by default
+        """A boto3 S3 client for this sandbox's S3 endpoint (credentials passed here, never via env); by default
         with the sandbox's admin key, which may do anything and is never served in cdn.yaml."""
         import boto3
         from botocore.config import Config
@@ -185,7 +214,9 @@ class Sandbox:
             region_name=REGION,
             aws_access_key_id=access[0],
             aws_secret_access_key=access[1],
-            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}),
+            # plain bodies with a Content-Length: S3 servers other than AWS refuse aws-chunked ones (core/cdn.py)
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2},
+                          request_checksum_calculation="when_required", response_checksum_validation="when_required"),
             verify=self.ca_bundle,
         )
 

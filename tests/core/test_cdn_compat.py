@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from core import pending_uploads
-from core.errors import ConfigError, PermissionDeniedError, ProtocolError
+from core.errors import ConfigError, NotFoundError, PermissionDeniedError, ProtocolError
 from core.models import RoleEnum
 from tests.sandbox.s3_front import S3Front, make_ca
 
@@ -107,6 +107,21 @@ def test_missing_object_under_a_getobject_only_policy_says_not_uploaded(sandbox,
     assert not (tmp_path / "out").exists()
 
 
+def test_an_uploader_account_is_told_plainly_that_the_big_part_is_not_uploaded(sandbox, make_client, front, tmp_path):
+    """Only the downloader key may not list (403 for a missing object): an account that also holds the uploader
+    key, which may list, asks with it and is told the big part is missing, not that access was refused."""
+    name = f"gone-{uuid.uuid4().hex[:8]}.bin"
+    client = make_client()
+    client.upload_big_small_resource(b"x" * 5000, name, "models")
+    sandbox.s3_client().delete_object(Bucket="models", Key=f"{name}.big")
+    front(deny_missing_for=(sandbox.s3_users.downloader.access_key,))
+    uploader = make_client()
+    with pytest.raises(NotFoundError, match=f"models/{name} has no big part on the CDN; it must be uploaded again"):
+        uploader.download_big_small_resource(name, "models", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert uploader.cdn.exists("models", f"{name}.big") is False
+
+
 def test_pending_uploads_are_found_when_listbuckets_shows_nothing(sandbox, make_client, front):
     """RGW lists only the buckets the key's own user owns; an empty ListBuckets must not hide the orphans in the
     usual folders."""
@@ -116,7 +131,10 @@ def test_pending_uploads_are_found_when_listbuckets_shows_nothing(sandbox, make_
         front(no_buckets=True)
         client = make_client()
         assert client.cdn.uploader.list_buckets()["Buckets"] == []
-        found = {(p.folder, p.key, p.upload_id) for p in pending_uploads.pending_uploads(client)}
+        notes: list[str] = []
+        found = {(p.folder, p.key, p.upload_id) for p in pending_uploads.pending_uploads(client, on_note=notes.append)}
         assert ("models", key, upload) in found
+        assert len(notes) == 1 and notes[0].startswith("the CDN lists no buckets for the uploader key")
+        assert "searched models, suite, suite-stage" in notes[0]
     finally:
         sandbox.s3_client().abort_multipart_upload(Bucket="models", Key=key, UploadId=upload)

@@ -6,7 +6,7 @@ https with a private CA made for the test, and optionally behaving like an older
 * ``strip_length``: answers to these methods carry no Content-Length (HTTP/1.0 style: the body ends when the
   connection closes);
 * ``deny_missing``: a GET/HEAD of a missing object is answered 403 AccessDenied instead of 404, as S3 and RGW do
-  when the key may GetObject but not ListBucket;
+  when the key may GetObject but not ListBucket; ``deny_missing_for``: the same, only for these access keys;
 * ``no_buckets``: ListBuckets answers an empty list, as RGW does for buckets another user owns.
 
 Requests are forwarded with their own Host header (SigV4 signs it), so the sandbox checks the client's signature."""
@@ -38,7 +38,8 @@ def make_ca(folder: Path) -> tuple[Path, Path, Path]:
 
 class S3Front:
     def __init__(self, upstream: str, *, tls: tuple[Path, Path] | None = None, refuse_unsized_puts: bool = False,
-                 strip_length: tuple[str, ...] = (), deny_missing: bool = False, no_buckets: bool = False) -> None:
+                 strip_length: tuple[str, ...] = (), deny_missing: bool = False, no_buckets: bool = False,
+                 deny_missing_for: tuple[str, ...] = ()) -> None:
         up = urlsplit(upstream)
         front = self
         self.requests: list[Recorded] = []
@@ -105,7 +106,9 @@ class S3Front:
                     payload = resp.read()
                 finally:
                     conn.close()
-                if deny_missing and resp.status == 404 and self.command in ("GET", "HEAD"):
+                credential = self.headers.get("Authorization", "").partition("Credential=")[2].split("/")[0]
+                denied = deny_missing or credential in deny_missing_for
+                if denied and resp.status == 404 and self.command in ("GET", "HEAD"):
                     self._answer(403, [("Content-Type", "application/xml")],
                                  b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
                                  b"<Message>Access Denied</Message><RequestId>front</RequestId></Error>")
