@@ -109,10 +109,12 @@ class DeprecatedTag(argparse.Action):
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
                  option_string: str | None = None) -> None:
-        if values is None:
-            parser.exit(0, program_version() + "\n")
         import sys
 
+        if values is None:  # on stdout, as argparse's version action prints it
+            sys.stdout.write(program_version() + "\n")
+            sys.stdout.flush()
+            parser.exit(0)
         sys.stderr.write(f"warning: '--version {printable(values)}' for the image tag is deprecated; use "
                          f"'--tag {printable(values)}' ('--version' alone prints the program's version)\n")
         setattr(namespace, self.dest, values)
