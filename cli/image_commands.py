@@ -100,6 +100,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_store_options(q)
     q.set_defaults(func=cmd_images_prune, needs_tag=False)
 
+    p = sub.add_parser("fetch-archive", help="download a version's encrypted image archive from the CDN")
+    p.add_argument("archive_version", metavar="VERSION")
+    p.add_argument("-o", "--output", required=True, type=path_arg, metavar="PATH",
+                   help="a new file, or an existing folder (saved as VERSION.tar.enc)")
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
+    p.set_defaults(func=cmd_fetch_archive)
+
 def _print_statuses(statuses) -> int:  # Sequence[ServiceStatus]
     missing = 0
     for status in statuses:

@@ -31,8 +31,8 @@ def test_every_command_takes_the_global_options_and_version():
     for path, parser in parsers:
         for option in (*GLOBAL_OPTIONS, "--version"):
             assert option in parser._option_string_actions, (path, option)
-    assert {p for p, _ in parsers} >= {("logout",), ("completion",), ("images", "ls"), ("images", "rm"),
-                                        ("images", "prune"), ("users", "ls")}
+    assert {p for p, _ in parsers} >= {("logout",), ("completion",), ("fetch-archive",), ("images", "ls"),
+                                        ("images", "rm"), ("images", "prune"), ("users", "ls")}
     assert subparsers(build_parser())  # the walk finds the commands
 
 
