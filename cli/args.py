@@ -4,6 +4,7 @@ that turn a wrong value into a usage error (exit 2) before any command starts.""
 from __future__ import annotations
 
 import argparse
+import functools
 from pathlib import Path
 from typing import NoReturn
 
@@ -43,7 +44,9 @@ def port_arg(value: str) -> int:
 GLOBAL_OPTIONS = ("--api", "--profile", "--email", "--password-stdin", "--verbose")
 
 
+@functools.cache
 def program_version() -> str:
+    """``azaion X.Y.Z`` (read once: the package metadata lookup is slow and every command's parser shows it)."""
     from core import __version__
 
     return f"azaion {__version__}"
