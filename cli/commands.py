@@ -120,6 +120,8 @@ def cmd_logout(args: argparse.Namespace) -> int:
     if not email:
         raise AzaionError("no account to log out: pass --email (the profile remembers none)")
     store = CredentialStore()
+    if not store.is_usable():  # "nothing to remove" would be a guess: the password may still be stored there
+        raise AzaionError(f"cannot use the system keyring ({store.problem or 'unknown reason'}); nothing was removed")
     had = bool(store.load(profile_id, email))
     store.forget(profile_id, email)
     if had and store.load(profile_id, email):  # the keyring refused the removal: not logged out

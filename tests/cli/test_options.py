@@ -115,5 +115,10 @@ def test_logout_forgets_the_stored_password(sandbox, make_account, run_cli):
     assert doc["email"] == creds.email and doc["password_removed"] is False and doc["token_removed"] is False
     assert set(doc) == {"profile", "api_url", "email", "password_removed", "token_removed"}
 
+    no_keyring = run_cli("logout", "--api", sandbox.api_url, "--email", creds.email,
+                         env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+    assert no_keyring.returncode == 1 and no_keyring.stdout == ""
+    assert "cannot use the system keyring" in no_keyring.stderr and "nothing was removed" in no_keyring.stderr
+
     nobody = run_cli("logout", "--api", "https://nowhere.example")
     assert nobody.returncode == 1 and nobody.stdout == "" and "no account to log out" in nobody.stderr
