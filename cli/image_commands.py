@@ -79,7 +79,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_lock, needs_tag=True)
 
     p = sub.add_parser(
-        "images", help="check which service images of a version are loaded (--tag V); ls, rm, prune: housekeeping"
+        "images", help="check which service images of a version are loaded (--tag V); ls, rm, prune: housekeeping",
+        description="Without ACTION: check which service images of version --tag V are loaded (one line "
+                    "'ok|missing IMAGE' each, exit 1 if any is missing). ls, rm, prune: the versions present.",
     )
     _add_image_options(p)
     p.set_defaults(func=cmd_images, needs_tag=True)
