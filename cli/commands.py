@@ -11,6 +11,7 @@ from pathlib import Path
 from cli.args import path_arg
 from cli.context import open_session
 from cli.interrupt import long_running
+from cli.jsonout import add_json_option, emit, iso
 from cli.output import err, out, out_row, shown
 from core.errors import AzaionError, LocalIOError, PermissionDeniedError
 from core.names import validate_folder, validate_resource_name
@@ -23,15 +24,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-store", action="store_true", help="do not store the password")
     p.set_defaults(func=cmd_login)
 
+    p = sub.add_parser(
+        "logout", help="forget the stored password for the profile and account (a token is never stored)"
+    )
+    p.add_argument("--json", action="store_true", help="print what was removed as one JSON document")
+    p.set_defaults(func=cmd_logout)
+
     p = sub.add_parser("whoami", help="show the logged-in user")
+    add_json_option(p)
     p.set_defaults(func=cmd_whoami)
 
     p = sub.add_parser("check", help="bind this account to this machine, or report the mismatch")
+    add_json_option(p)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("ls", help="list the resources of a folder, one name per line (as download takes it)")
     p.add_argument("folder")
     p.add_argument("--search", default="", metavar="S")
+    p.add_argument("-l", "--long", action="store_true",
+                   help="also sizes and dates (tab-separated: name, size in bytes, modified, kind, cached)")
+    add_json_option(p)
     p.set_defaults(func=cmd_ls)
 
     p = sub.add_parser("upload", help="encrypt and upload a file as a big/small resource")
@@ -61,6 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="CDN folder to look in (repeatable; default: every bucket the uploader key can list)")
     p.add_argument("--local", action="store_true", help="only this machine's journals; do not ask the CDN")
     p.add_argument("--older-than-days", type=float, default=None, help="for clean (default: the setting)")
+    add_json_option(p)
     p.set_defaults(func=cmd_transfers)
 
 
@@ -93,24 +106,93 @@ def _remember_email(session) -> None:
     )
 
 
+def cmd_logout(args: argparse.Namespace) -> int:
+    """Forget the password stored in the keyring for (profile, email): the account given (``--email``,
+    ``AZAION_EMAIL``) or the profile's. Idempotent: a second logout says there was nothing to remove. Tokens are
+    never written anywhere (core/settings.py), so there is none to remove; the line says so."""
+    from cli.context import resolve_api
+    from core.credential_store import CredentialStore
+    from core.settings import load_settings
+
+    settings = load_settings()
+    api_url, profile_id, default_email = resolve_api(args, settings)
+    email = args.email or os.environ.get("AZAION_EMAIL") or default_email
+    if not email:
+        raise AzaionError("no account to log out: pass --email (the profile remembers none)")
+    store = CredentialStore()
+    if not store.is_usable():  # "nothing to remove" would be a guess: the password may still be stored there
+        raise AzaionError(f"cannot use the system keyring ({store.problem or 'unknown reason'}); nothing was removed")
+    had = bool(store.load(profile_id, email))
+    store.forget(profile_id, email)
+    if had and store.load(profile_id, email):  # the keyring refused the removal: not logged out
+        raise AzaionError(f"could not remove the stored password for {email} from the keyring (see the log)")
+    if args.json:
+        emit({"profile": profile_id, "api_url": api_url, "email": email, "password_removed": had,
+              "token_removed": False})
+    elif had:
+        out(f"removed the stored password for {printable(email)} (profile {printable(profile_id)}); "
+            "no token is stored on disk")
+    else:
+        out(f"nothing to remove: no stored password for {printable(email)} (profile {printable(profile_id)}); "
+            "no token is stored on disk")
+    return 0
+
+
+def user_document(user) -> dict:  # core.models.User
+    """A user as ``--json`` shows one (``whoami``, ``users ls``)."""
+    return {
+        "id": user.id,
+        "email": user.email,
+        "role": user.role.label,
+        "role_code": int(user.role.value),
+        "enabled": bool(user.is_enabled),
+        "hardware_bound": bool(user.hardware),
+        "last_login": iso(user.last_login),
+    }
+
+
 def cmd_whoami(args: argparse.Namespace) -> int:
-    user = open_session(args).client.get_user()
+    session = open_session(args)
+    user = session.client.get_user()
+    if args.json:
+        emit({**user_document(user), "api_url": session.client.api_url, "profile": session.profile_id})
+        return 0
     out_row(user.email, user.role.label, "enabled" if user.is_enabled else "disabled")
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    open_session(args).client.check_resource()
+    session = open_session(args)
+    session.client.check_resource()  # a machine bound elsewhere fails here: error line, exit 1, nothing on stdout
+    if args.json:
+        emit({"bound": True, "email": session.email, "api_url": session.client.api_url})
+        return 0
     out("ok: this machine is bound to the account")
     return 0
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
-    from core.listing import listing_names
-
     validate_folder(args.folder)
-    for name in listing_names(open_session(args).client.list_files(args.folder, args.search)):
-        out(printable(name))  # a listed name is the server's: it must not carry a tab or a line of its own
+    client = open_session(args).client
+    if not (args.long or args.json):
+        from core.listing import listing_names
+
+        for name in listing_names(client.list_files(args.folder, args.search)):
+            out(printable(name))  # a listed name is the server's: it must not carry a tab or a line of its own
+        return 0
+    from core.resource_rows import listing_rows
+
+    rows = listing_rows(client, args.folder, args.search)  # the GUI's source: one CDN listing at most
+    if args.json:
+        emit({"folder": args.folder, "resources": [
+            {"name": r.name, "kind": r.kind, "size": r.size, "size_approximate": r.approx,
+             "modified": iso(r.modified), "cached": r.cached}
+            for r in rows
+        ]})
+        return 0
+    for r in rows:
+        size = "-" if r.size is None else f"~{r.size}" if r.approx else str(r.size)
+        out_row(r.name, size, iso(r.modified) or "-", r.kind, "cached" if r.cached else "-")
     return 0
 
 
@@ -235,17 +317,30 @@ def cmd_transfers(args: argparse.Namespace) -> int:
         validate_folder(folder)
     if args.action == "abort" and not args.id:
         raise LocalIOError("abort needs an id shown by 'azaion transfers ls' (journal id, upload id or FOLDER/KEY)")
+    if args.json and args.action != "ls":
+        raise LocalIOError(f"--json is for 'transfers ls', not 'transfers {args.action}'")
     session = open_session(args)
     client = session.client
     use_cdn = not args.local
     if use_cdn and args.action == "ls":
         pending.require_uploader(client)  # before printing anything: a clear error, not half a listing
     if args.action == "ls":
-        for u in transfers.incomplete_uploads(client):
+        local = transfers.incomplete_uploads(client)
+        remote = pending.pending_uploads(client, args.folder, on_note=_folder_note) if use_cdn else []
+        if args.json:
+            emit({
+                "local": [{"id": u.id, "folder": u.folder, "name": u.name, "source": u.source, "size": u.size,
+                           "parts_done": u.parts_done, "parts_total": u.parts_total, "updated": iso(u.updated)}
+                          for u in local],
+                "cdn_checked": use_cdn,
+                "cdn": [{"folder": p.folder, "key": p.key, "upload_id": p.upload_id, "initiated": iso(p.initiated),
+                         "journal_id": p.journal_id} for p in remote],
+            })
+            return 0
+        for u in local:
             out_row("local", u.id, f"{u.folder}/{u.name}", f"{u.parts_done}/{u.parts_total} parts", u.source)
-        if use_cdn:
-            for p in pending.pending_uploads(client, args.folder, on_note=_folder_note):
-                out_row("cdn", f"{p.folder}/{p.key}", p.upload_id, p.initiated_text, p.journal_id or "orphan")
+        for p in remote:
+            out_row("cdn", f"{p.folder}/{p.key}", p.upload_id, p.initiated_text, p.journal_id or "orphan")
     elif args.action == "abort":
         _abort(client, args.id, args.folder if use_cdn else None, use_cdn)
     else:

@@ -1,16 +1,20 @@
 """CLI commands for image archives: ``unlock``, ``lock``, ``images`` and ``fetch-archive``.
 
-Output of ``unlock`` and ``images``: one line per configured service, ``ok`` or ``missing``, then the image
-name (``ok      azaion/loader:1.0.0``); the exit status is 1 when any service is missing.
+Output of ``unlock`` and ``images --tag V``: one line per configured service, ``ok`` or ``missing``, then the
+image name (``ok      azaion/loader:1.0.0``); the exit status is 1 when any service is missing.
+
+``images ls|rm|prune``: housekeeping of the versions present (core/images/housekeeping.py); see the README.
+The image tag is ``--tag V``; ``--version V`` is its deprecated alias there (a warning on stderr).
 """
 
 from __future__ import annotations
 
 import argparse
 
-from cli.args import path_arg
+from cli.args import add_tag_option, path_arg
 from cli.interrupt import long_running
-from cli.output import err, out
+from cli.jsonout import add_json_option, emit
+from cli.output import err, out, out_row
 from core.errors import LocalIOError
 
 MISSING_EXIT = 1
@@ -23,19 +27,47 @@ def _csv(value: str) -> list[str]:
     return items
 
 
-def _add_image_options(p: argparse.ArgumentParser, *, check: bool = True) -> None:
-    p.add_argument("--version", required=True, metavar="V", dest="image_version", help="platform version (image tag)")
-    p.add_argument("--docker", metavar="CMD", help="docker command: docker, podman or a full path (default: settings)")
+def _add_image_options(p: argparse.ArgumentParser, *, check: bool = True, nested: bool = False) -> None:
+    """``--tag V`` (with its deprecated alias ``--version V``), ``--docker`` and, for a check, ``--services`` and
+    ``--prefix``. The tag is required by the commands that set ``needs_tag`` (checked in cli/main.py, a usage
+    error); ``nested`` parsers default to SUPPRESS so a value given before the sub-command is kept."""
+    unset = argparse.SUPPRESS if nested else None
+    add_tag_option(p, nested=nested)
+    p.add_argument("--docker", metavar="CMD", default=unset,
+                   help="docker command: docker, podman or a full path (default: settings)")
     if check:
-        p.add_argument("--services", type=_csv, metavar="a,b,c", help="services to check (default: settings)")
-        p.add_argument("--prefix", metavar="P", help="image name prefix, e.g. azaion/ (default: settings)")
+        p.add_argument("--services", type=_csv, metavar="a,b,c", default=unset,
+                       help="services to check (default: settings)")
+        p.add_argument("--prefix", metavar="P", default=unset,
+                       help="image name prefix, e.g. azaion/ (default: settings)")
+
+
+def _add_store_options(p: argparse.ArgumentParser) -> None:
+    """What ``images ls|rm|prune`` share with ``images``: the store and the names (given before or after)."""
+    p.add_argument("--docker", metavar="CMD", default=argparse.SUPPRESS,
+                   help="docker command: docker, podman or a full path (default: settings)")
+    p.add_argument("--services", type=_csv, metavar="a,b,c", default=argparse.SUPPRESS,
+                   help="the platform's services (default: settings)")
+    p.add_argument("--prefix", metavar="P", default=argparse.SUPPRESS,
+                   help="image name prefix, e.g. azaion/ (default: settings)")
+    add_json_option(p)
+
+
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {number}")
+    return number
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("unlock", help="decrypt an image archive straight into docker load, then check the services")
     p.add_argument("archive", type=path_arg, metavar="ARCHIVE")
     _add_image_options(p)
-    p.set_defaults(func=cmd_unlock)
+    p.set_defaults(func=cmd_unlock, needs_tag=True)
 
     p = sub.add_parser("lock", help="docker save images into an encrypted archive and publish its key (admin)")
     _add_image_options(p, check=False)
@@ -44,11 +76,31 @@ def register(sub: argparse._SubParsersAction) -> None:
         "images", nargs="*", metavar="IMAGE",
         help="images to save (default: {prefix}{service}:{version} for every service in the settings)",
     )
-    p.set_defaults(func=cmd_lock)
+    p.set_defaults(func=cmd_lock, needs_tag=True)
 
-    p = sub.add_parser("images", help="check which service images of a version are loaded")
+    p = sub.add_parser(
+        "images", help="check which service images of a version are loaded (--tag V); ls, rm, prune: housekeeping",
+        description="Without ACTION: check which service images of version --tag V are loaded (one line "
+                    "'ok|missing IMAGE' each, exit 1 if any is missing). ls, rm, prune: the versions present.",
+    )
     _add_image_options(p)
-    p.set_defaults(func=cmd_images)
+    p.set_defaults(func=cmd_images, needs_tag=True)
+    actions = p.add_subparsers(dest="images_command", metavar="ACTION")
+
+    q = actions.add_parser("ls", help="the platform's images present here, by version: size, complete, in use")
+    _add_store_options(q)
+    q.set_defaults(func=cmd_images_ls, needs_tag=False)
+
+    q = actions.add_parser("rm", help="remove every image of one version (never one a container uses)")
+    add_tag_option(q, nested=True)
+    _add_store_options(q)
+    q.set_defaults(func=cmd_images_rm, needs_tag=True)
+
+    q = actions.add_parser("prune", help="keep the N newest versions (and any in use); remove the others' images")
+    q.add_argument("--keep", type=_count, required=True, metavar="N", help="how many of the newest versions to keep")
+    q.add_argument("--dry-run", action="store_true", help="only say what would be removed")
+    _add_store_options(q)
+    q.set_defaults(func=cmd_images_prune, needs_tag=False)
 
     p = sub.add_parser("fetch-archive", help="download a version's encrypted image archive from the CDN")
     p.add_argument("archive_version", metavar="VERSION")
@@ -56,7 +108,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="a new file, or an existing folder (saved as VERSION.tar.enc)")
     p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.set_defaults(func=cmd_fetch_archive)
-
 
 def _print_statuses(statuses) -> int:  # Sequence[ServiceStatus]
     missing = 0
@@ -142,3 +193,74 @@ def cmd_fetch_archive(args: argparse.Namespace) -> int:
             raise LocalIOError(f"{exc}; use --force to replace it") from None
     out(f"downloaded the image archive of version {args.archive_version} to {path}")
     return 0
+
+
+def _store_args(args: argparse.Namespace) -> dict:
+    return {"docker": args.docker, "services": args.services, "prefix": args.prefix}
+
+
+def cmd_images_ls(args: argparse.Namespace) -> int:
+    from core.images.housekeeping import inventory
+    from core.progress import human_bytes
+
+    inv = inventory(**_store_args(args))
+    if args.json:
+        emit({
+            "docker": inv.docker, "prefix": inv.prefix, "services": list(inv.services), "disk_used": inv.disk_used,
+            "versions": [{
+                "version": v.version, "complete": v.complete, "missing": list(v.missing), "size": v.size,
+                "in_use": bool(v.users), "running": v.running,
+                "images": [{"service": i.service, "name": i.name, "id": i.image_id, "size": i.size,
+                            "containers": [{"name": c.name, "running": c.running} for c in i.containers]}
+                           for i in v.images],
+            } for v in inv.versions],
+        })
+        return 0
+    for v in inv.versions:
+        state = "complete" if v.complete else "incomplete (missing: " + ", ".join(v.missing) + ")"
+        users = v.users
+        use = "; ".join(f"{i.name} used by {c.described}" for i, c in users) if users else "-"
+        out_row(v.version, state, human_bytes(v.size), f"{len(v.images)}/{len(inv.services)} services", use)
+    err(f"{len(inv.versions)} version(s), {human_bytes(inv.disk_used)} of images")
+    return 0
+
+
+def _report_removal(args: argparse.Namespace, result, dry_run: bool = False) -> int:  # Removal
+    from core.progress import human_bytes
+
+    if args.json:
+        emit({
+            "dry_run": dry_run,
+            "removed_versions": list(result.removed_versions),
+            "removed_images": [i.name for i in result.removed],
+            "freed": result.freed,
+            "kept": [{"version": k.version, "reason": k.reason} for k in result.kept],
+            "failed": [{"image": i.name, "error": message} for i, message in result.failed],
+        })
+    else:
+        for kept in result.kept:
+            out(f"kept {kept.version}: {kept.reason}")
+        for image in result.removed:
+            out(f"removed {image.name}")
+        for version in result.removed_versions:
+            out(f"{'would remove' if dry_run else 'removed'} version {version}")
+        for image, message in result.failed:
+            err(f"error: could not remove {image.name}: {message}")
+        if result.removed:
+            err(f"freed up to {human_bytes(result.freed)}")
+    return 1 if result.failed else 0
+
+
+def cmd_images_rm(args: argparse.Namespace) -> int:
+    from core.images.housekeeping import remove_version
+
+    result = remove_version(args.image_version, **_store_args(args))
+    code = _report_removal(args, result)
+    return code or (1 if result.kept else 0)  # asked to remove it and could not: a script must see it
+
+
+def cmd_images_prune(args: argparse.Namespace) -> int:
+    from core.images.housekeeping import prune
+
+    result = prune(args.keep, dry_run=args.dry_run, **_store_args(args))
+    return _report_removal(args, result, dry_run=args.dry_run)

@@ -9,9 +9,8 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from cli.args import CliParser
+from cli.args import CliParser, add_global_options, check_parsed, spread_global_options
 from cli.output import err, shown
-from core import __version__
 from core.errors import AzaionError, CancelledError
 
 log = logging.getLogger("azaion.cli")
@@ -25,29 +24,24 @@ INTERRUPTED_EXIT = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from cli import commands, image_commands, sandbox_command, user_commands
+    from cli import commands, completion_command, image_commands, sandbox_command, user_commands
 
     parser = CliParser(prog="azaion", description="Azaion platform client (scripting CLI).")
-    parser.add_argument("--version", action="version", version=f"azaion {__version__}")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--api", metavar="URL", help="API base URL (https; http only on loopback)")
-    where.add_argument("--profile", metavar="NAME", help="server profile from the settings")
-    parser.add_argument("--email", metavar="E", help="account email (or AZAION_EMAIL)")
-    parser.add_argument(
-        "--password-stdin", action="store_true", help="read the password from the first line of stdin"
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="also log to stderr")
+    add_global_options(parser, nested=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    commands.register(sub)  # login, ls, upload, download, transfers, ...
+    commands.register(sub)  # login, logout, ls, upload, download, transfers, ...
     image_commands.register(sub)  # unlock, lock, images, fetch-archive
     user_commands.register(sub)  # users ..., installer
     sandbox_command.register(sub)  # the reference server, imported only when it runs
+    completion_command.register(sub)  # completion bash|zsh|fish
+    spread_global_options(parser)  # azaion ls models --email x: after the command too
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    check_parsed(parser, args)
     from core.logs import setup_logging
 
     try:

@@ -17,6 +17,7 @@ from datetime import UTC
 
 from cli.args import path_arg
 from cli.context import open_session, read_password
+from cli.jsonout import add_json_option, emit
 from cli.output import out, out_row
 from core.errors import AzaionError, CancelledError
 from core.models import User
@@ -31,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = users_sub.add_parser("ls", help="list users, one a line: email, role, enabled, last login")
     p.add_argument("--search", default="", metavar="S", help="only emails containing S (any case)")
+    add_json_option(p)
     p.set_defaults(func=cmd_users_ls)
 
     p = users_sub.add_parser("add", help="create a user; the password comes from stdin or a prompt")
@@ -73,7 +75,13 @@ def user_fields(user: User) -> tuple[str, str, str, str]:
 def cmd_users_ls(args: argparse.Namespace) -> int:
     from core.users import list_users
 
-    for user in list_users(open_session(args).client, args.search):
+    found = list_users(open_session(args).client, args.search)
+    if args.json:
+        from cli.commands import user_document
+
+        emit({"users": [user_document(user) for user in found]})
+        return 0
+    for user in found:
         out_row(*user_fields(user))  # each field printable: an email cannot forge a column or a line
     return 0
 

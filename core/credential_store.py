@@ -111,6 +111,11 @@ class CredentialStore:
                     log.warning("system keyring not usable: %s", self._problem)
             return self._usable
 
+    @property
+    def problem(self) -> str | None:
+        """Why the keyring is not usable (after ``is_usable`` said so), or None."""
+        return self._problem
+
     def _probe(self) -> str | None:
         try:
             backend = self._keyring()

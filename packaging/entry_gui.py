@@ -2,7 +2,7 @@
 
 import sys
 
-from gui.app import main
+from gui.launcher import main  # --version, --help and wrong options answered before Qt is imported
 
 if __name__ == "__main__":
     sys.exit(main())

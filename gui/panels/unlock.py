@@ -36,6 +36,7 @@ from core.progress import human_bytes
 from gui.assets import icon
 from gui.fit import StatusLabel
 from gui.panels.base import Panel
+from gui.panels.image_versions import ImageVersionsBox
 from gui.panels.upload import DropZone
 from gui.workers import images as image_jobs
 from gui.workers.jobs import Job, JobState
@@ -150,6 +151,8 @@ class UnlockPanel(Panel):
         self.lock_toggle.toggled.connect(self._toggle_lock)
         self.lock_toggle.setVisible(self.window_.role.can_manage_users())
 
+        self.versions_box = ImageVersionsBox(window, self)  # versions present, disk used, remove, keep the last N
+
         pick_row = QHBoxLayout()
         pick_row.addWidget(self.archive_edit, 1)
         pick_row.addWidget(self.pick_button)
@@ -172,6 +175,7 @@ class UnlockPanel(Panel):
         layout.addLayout(buttons)
         layout.addLayout(progress_row)
         layout.addWidget(self.services, 2)
+        layout.addWidget(self.versions_box)
         layout.addWidget(self.lock_toggle)
         layout.addWidget(self.lock_box)
         layout.addWidget(self.log_toggle)
@@ -235,6 +239,7 @@ class UnlockPanel(Panel):
     def settings_changed(self) -> None:
         self._on_version_changed()
         self._check_docker()
+        self.versions_box.refresh()  # the docker command, services or prefix may have changed
         self._update_buttons()
 
     def _toggle_lock(self, shown: bool) -> None:
@@ -478,6 +483,7 @@ class UnlockPanel(Panel):
 
     def _on_unlock_done(self, job: Job, feed: image_jobs.ImageFeed) -> None:
         feed.stop()  # every line docker printed is in the log before our own words (kept: Retry reuses it)
+        self.versions_box.refresh()  # a version may have arrived
         if job is not self.current_job:
             return  # the panel shows the unlock started after this one
         self._show_progress(job.done, job.total)

@@ -26,6 +26,37 @@
     </message>
 </context>
 <context>
+    <name>ImageVersionsBox</name>
+    <message numerus="yes">
+        <source>%n version(s), {0} of images</source>
+        <translation>
+            <numerusform>%n version, {0} of images</numerusform>
+            <numerusform>%n versions, {0} of images</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Remove the images of %n version(s): {0}?</source>
+        <translation>
+            <numerusform>Remove the images of %n version: {0}?</numerusform>
+            <numerusform>Remove the images of %n versions: {0}?</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Removing %n version(s)…</source>
+        <translation>
+            <numerusform>Removing %n version…</numerusform>
+            <numerusform>Removing %n versions…</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Removed %n version(s): {0} (up to {1} freed).</source>
+        <translation>
+            <numerusform>Removed %n version: {0} (up to {1} freed).</numerusform>
+            <numerusform>Removed %n versions: {0} (up to {1} freed).</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message numerus="yes">
         <source>%n interrupted transfer(s) restored as paused: resume or discard them in Transfers</source>

@@ -423,6 +423,129 @@
     </message>
 </context>
 <context>
+    <name>ImageVersionsBox</name>
+    <message>
+        <source>Image versions on this computer</source>
+        <translation>Версії образів на цьому комп’ютері</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Версія</translation>
+    </message>
+    <message>
+        <source>Services</source>
+        <translation>Сервіси</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Розмір</translation>
+    </message>
+    <message>
+        <source>In use</source>
+        <translation>Використовується</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Оновити</translation>
+    </message>
+    <message>
+        <source>Remove version…</source>
+        <translation>Видалити версію…</translation>
+    </message>
+    <message>
+        <source>Keep the last </source>
+        <translation>Залишити останні </translation>
+    </message>
+    <message>
+        <source>Remove older…</source>
+        <translation>Видалити старіші…</translation>
+    </message>
+    <message>
+        <source>complete ({0}/{1})</source>
+        <translation>повна ({0}/{1})</translation>
+    </message>
+    <message>
+        <source>{0}/{1}, missing: {2}</source>
+        <translation>{0}/{1}, бракує: {2}</translation>
+    </message>
+    <message>
+        <source>yes, running</source>
+        <translation>так, запущений</translation>
+    </message>
+    <message>
+        <source>yes, stopped container</source>
+        <translation>так, зупинений контейнер</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n version(s), {0} of images</source>
+        <translation>
+            <numerusform>%n версія, {0} образів</numerusform>
+            <numerusform>%n версії, {0} образів</numerusform>
+            <numerusform>%n версій, {0} образів</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Could not read the image versions: {0}</source>
+        <translation>Не вдалося прочитати версії образів: {0}</translation>
+    </message>
+    <message>
+        <source>Remove image version</source>
+        <translation>Видалити версію образів</translation>
+    </message>
+    <message>
+        <source>Remove the images of version {0} ({1}) from this computer?</source>
+        <translation>Видалити образи версії {0} ({1}) з цього комп’ютера?</translation>
+    </message>
+    <message>
+        <source>Removing version {0}…</source>
+        <translation>Видалення версії {0}…</translation>
+    </message>
+    <message>
+        <source>Nothing to remove.</source>
+        <translation>Нічого видаляти.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Remove the images of %n version(s): {0}?</source>
+        <translation>
+            <numerusform>Видалити образи %n версії: {0}?</numerusform>
+            <numerusform>Видалити образи %n версій: {0}?</numerusform>
+            <numerusform>Видалити образи %n версій: {0}?</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Keep the last {0} versions</source>
+        <translation>Залишити останні версії: {0}</translation>
+    </message>
+    <message>
+        <source>Nothing was removed.</source>
+        <translation>Нічого не видалено.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Removing %n version(s)…</source>
+        <translation>
+            <numerusform>Видалення %n версії…</numerusform>
+            <numerusform>Видалення %n версій…</numerusform>
+            <numerusform>Видалення %n версій…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Kept {0}: {1}</source>
+        <translation>Залишено {0}: {1}</translation>
+    </message>
+    <message numerus="yes">
+        <source>Removed %n version(s): {0} (up to {1} freed).</source>
+        <translation>
+            <numerusform>Видалено %n версію: {0} (звільнено до {1}).</numerusform>
+            <numerusform>Видалено %n версії: {0} (звільнено до {1}).</numerusform>
+            <numerusform>Видалено %n версій: {0} (звільнено до {1}).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Could not remove {0}: {1}</source>
+        <translation>Не вдалося видалити {0}: {1}</translation>
+    </message>
+</context>
+<context>
     <name>LogPanel</name>
     <message>
         <source>Debug</source>

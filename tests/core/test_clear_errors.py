@@ -205,10 +205,10 @@ def test_input_paths_that_cannot_be_files_are_clear_errors(tmp_path):
     os.mkfifo(fifo)
     cases = [
         (["upload", str(long_path), "--folder", "models", "--name", "x.bin"], "File name too long"),
-        (["unlock", str(long_path), "--version", "1.0.0"], "File name too long"),
+        (["unlock", str(long_path), "--tag", "1.0.0"], "File name too long"),
         (["upload", str(fifo), "--folder", "models"], "is a FIFO (named pipe), not a regular file"),
-        (["unlock", str(tmp_path), "--version", "1.0.0"], "is a folder, not a regular file"),
-        (["lock", "--version", "1.0.0", "-o", str(fifo)], "refusing to write to"),
+        (["unlock", str(tmp_path), "--tag", "1.0.0"], "is a folder, not a regular file"),
+        (["lock", "--tag", "1.0.0", "-o", str(fifo)], "refusing to write to"),
     ]
     for args, message in cases:
         res = run(["-m", "cli.main", "--api", "http://127.0.0.1:1", *args], timeout=60)

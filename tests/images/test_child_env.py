@@ -80,11 +80,11 @@ def test_unlock_and_images_run_docker_with_a_scrubbed_environment(sandbox, store
     publish(archive, version)
     creds = make_account(RoleEnum.Operator)
     extra = {"DOCKER_CONFIG": str(tmp_path / "docker-config"), "LC_ALL": "C.UTF-8"}
-    res = _cli(sandbox, "unlock", str(archive), "--version", version, "--docker", str(docker),
+    res = _cli(sandbox, "unlock", str(archive), "--tag", version, "--docker", str(docker),
                "--prefix", PREFIX, password=creds.password, email=creds.email, extra=extra)
     assert res.returncode == 0, res.stderr
     assert [line.split() for line in res.stdout.splitlines()] == [["ok", f"{PREFIX}{s}:{version}"] for s in SERVICES]
-    again = _cli(sandbox, "images", "--version", version, "--docker", str(docker), "--prefix", PREFIX,
+    again = _cli(sandbox, "images", "--tag", version, "--docker", str(docker), "--prefix", PREFIX,
                  password=creds.password, email=creds.email, extra=extra)
     assert again.returncode == 0, again.stderr
     runs = _dumps(dump)

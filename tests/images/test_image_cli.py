@@ -39,17 +39,17 @@ def test_fresh_sandbox_sample_unlocks_with_default_settings(sandbox, store, tmp_
     assert got.returncode == 0, got.stderr
     assert archive.is_file() and f"to {archive}" in got.stdout
 
-    before = azaion(sandbox, "images", "--version", SAMPLE_VERSION, email=operator, env=env)
+    before = azaion(sandbox, "images", "--tag", SAMPLE_VERSION, email=operator, env=env)
     assert before.returncode == 1
     assert lines(before) == [["missing", f"{PREFIX}{s}:{SAMPLE_VERSION}"] for s in SERVICES]
 
-    res = azaion(sandbox, "unlock", str(archive), "--version", SAMPLE_VERSION, email=operator, env=env)
+    res = azaion(sandbox, "unlock", str(archive), "--tag", SAMPLE_VERSION, email=operator, env=env)
     assert res.returncode == 0, res.stderr
     assert lines(res) == [["ok", f"{PREFIX}{s}:{SAMPLE_VERSION}"] for s in SERVICES]
     assert "Traceback" not in res.stderr
     assert store.images() == {f"{PREFIX}{s}:{SAMPLE_VERSION}" for s in SERVICES}
 
-    after = azaion(sandbox, "images", "--version", SAMPLE_VERSION, "--docker", store.docker, email=operator)
+    after = azaion(sandbox, "images", "--tag", SAMPLE_VERSION, "--docker", store.docker, email=operator)
     assert after.returncode == 0 and lines(after) == lines(res)
     assert podman_children() == []
 
@@ -58,11 +58,11 @@ def test_overrides_and_missing_service_exit_status(sandbox, store, tmp_path):
     archive = tmp_path / "sample.tar.enc"
     op = "validator@sandbox.local"
     assert azaion(sandbox, "fetch-archive", SAMPLE_VERSION, "-o", str(archive), email=op).returncode == 0
-    res = azaion(sandbox, "unlock", str(archive), "--version", SAMPLE_VERSION, "--docker", store.docker,
+    res = azaion(sandbox, "unlock", str(archive), "--tag", SAMPLE_VERSION, "--docker", store.docker,
                  "--services", "loader,radar", "--prefix", PREFIX, email=op)
     assert res.returncode == 1, res.stderr
     assert lines(res) == [["ok", f"{PREFIX}loader:{SAMPLE_VERSION}"], ["missing", f"{PREFIX}radar:{SAMPLE_VERSION}"]]
-    other = azaion(sandbox, "images", "--version", SAMPLE_VERSION, "--docker", store.docker, "--services",
+    other = azaion(sandbox, "images", "--tag", SAMPLE_VERSION, "--docker", store.docker, "--services",
                    "annotations", "--prefix", "other/", email=op)
     assert other.returncode == 1 and lines(other) == [["missing", f"other/annotations:{SAMPLE_VERSION}"]]
 
@@ -75,13 +75,13 @@ def test_lock_then_unlock_via_cli(sandbox, store, tmp_path, make_account):
     out = tmp_path / "out" / "locked.tar.enc"
     images = [f"{PREFIX}loader:{version}", f"{PREFIX}annotations:{version}"]
     admin = make_account(RoleEnum.Admin)
-    res = azaion(sandbox, "lock", "--version", version, "-o", str(out), "--docker", store.docker, *images,
+    res = azaion(sandbox, "lock", "--tag", version, "-o", str(out), "--docker", store.docker, *images,
                  email=admin.email, password=admin.password)
     assert res.returncode == 0, res.stderr
     assert res.stdout.startswith("locked 2 image(s) into") and sandbox.state.get_fragment(version) is not None
     store.clear()
     op = make_account(RoleEnum.Operator)
-    res = azaion(sandbox, "unlock", str(out), "--version", version, "--docker", store.docker,
+    res = azaion(sandbox, "unlock", str(out), "--tag", version, "--docker", store.docker,
                  "--services", "loader,annotations", email=op.email, password=op.password)
     assert res.returncode == 0, res.stderr
     assert [row[0] for row in lines(res)] == ["ok", "ok"]
@@ -96,14 +96,14 @@ def test_cli_errors_are_one_line(sandbox, store, tmp_path, make_account):
     bad = tmp_path / "bad.tar.enc"
     bad.write_bytes(data)
     cases = [
-        (["unlock", str(bad), "--version", SAMPLE_VERSION, "--docker", store.docker], op, "tampered"),
-        (["unlock", str(archive), "--version", SAMPLE_VERSION, "--docker", "no-such-docker"], op, "not found"),
-        (["unlock", str(archive), "--version", "0.0.0-none", "--docker", store.docker], op, "No key fragment"),
-        (["unlock", str(tmp_path / "nope.enc"), "--version", "1", "--docker", store.docker], op, "no such archive"),
-        (["lock", "--version", "1", "-o", str(tmp_path / "x.enc"), "--docker", store.docker, "a:1"], op,
+        (["unlock", str(bad), "--tag", SAMPLE_VERSION, "--docker", store.docker], op, "tampered"),
+        (["unlock", str(archive), "--tag", SAMPLE_VERSION, "--docker", "no-such-docker"], op, "not found"),
+        (["unlock", str(archive), "--tag", "0.0.0-none", "--docker", store.docker], op, "No key fragment"),
+        (["unlock", str(tmp_path / "nope.enc"), "--tag", "1", "--docker", store.docker], op, "no such archive"),
+        (["lock", "--tag", "1", "-o", str(tmp_path / "x.enc"), "--docker", store.docker, "a:1"], op,
          "Admin or ApiAdmin"),
         (["fetch-archive", "0.0.0-none", "-o", str(tmp_path / "y.enc")], op, "error: "),
-        (["images", "--version", "bad/version", "--docker", store.docker], op, "not a valid image tag"),
+        (["images", "--tag", "bad/version", "--docker", store.docker], op, "not a valid image tag"),
     ]
     for args, email, message in cases:
         res = azaion(sandbox, *args, email=email)
