@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 from typing import NoReturn
 
+from core.bandwidth import BandwidthError, BandwidthLimit, parse_limit
 from core.text import printable
 
 USAGE_EXIT = 2  # the command line itself is wrong (argparse)
@@ -36,3 +37,11 @@ def port_arg(value: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port {port} is outside 0..65535")
     return port
+
+
+def bwlimit_arg(value: str) -> BandwidthLimit:
+    """``--bwlimit``: a rate (``2M``, ``512k``, ``off``) or an rclone timetable (``"08:00,1M 18:00,off"``)."""
+    try:
+        return parse_limit(value)
+    except BandwidthError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

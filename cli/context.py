@@ -50,7 +50,12 @@ def read_password(args: argparse.Namespace) -> tuple[str | None, str]:
 
 
 def build_client(args: argparse.Namespace, settings: Settings, api_url: str) -> ApiClient:
-    from core.settings import effective_cache_dir
+    from core.bandwidth import LIMITER
+    from core.settings import bandwidth_limit, effective_cache_dir
+
+    # The cap for this run: --bwlimit, else the settings' (core/bandwidth.py); shared by every transfer.
+    chosen = getattr(args, "bwlimit", None)
+    LIMITER.set_limit(chosen if chosen is not None else bandwidth_limit(settings))
 
     return ApiClient(
         api_url,

@@ -9,7 +9,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from cli.args import CliParser
+from cli.args import CliParser, bwlimit_arg
 from cli.output import err, shown
 from core import __version__
 from core.errors import AzaionError, CancelledError
@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from the first line of stdin"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="also log to stderr")
+    parser.add_argument(
+        "--bwlimit", metavar="RATE", type=bwlimit_arg, default=None,
+        help="cap all transfers together: 512k, 2M, off, or a timetable \"08:00,1M 18:00,off\" (default: the "
+             "settings' cap)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     commands.register(sub)  # login, ls, upload, download, transfers, ...
     image_commands.register(sub)  # unlock, lock, images, fetch-archive

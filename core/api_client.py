@@ -276,6 +276,7 @@ class ApiClient:
             fields["bigSha256"] = big.sha256
             if big.size is not None:
                 fields["bigSize"] = str(big.size)
+        http_limits.throttle(len(data))  # the bandwidth cap: the body goes out in one piece below
         resp = self.request(
             "POST",
             f"/resources/{segment(folder)}",

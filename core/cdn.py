@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import io
 import logging
 import zlib
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
     SSLError,
 )
-from s3transfer.utils import signal_not_transferring, signal_transferring
+from s3transfer.utils import ReadFileChunk, signal_not_transferring, signal_transferring
 
 from core.cancel import NEVER, CancelToken, ProgressCallback, current_cancel, no_progress
 from core.cdn_config import CdnConfig
@@ -47,7 +48,7 @@ from core.errors import (
     ServerError,
     UnreachableError,
 )
-from core.http_limits import Limits, Watch, read_some, streaming, watch_boto_client
+from core.http_limits import Limits, Watch, read_some, streaming, throttle, throttled_read, watch_boto_client
 from core.text import printable, printable_message
 
 log = logging.getLogger("azaion.cdn")
@@ -274,7 +275,10 @@ class CDNManager:
         with Watch(self.limits.request + len(data) / (16 * 1024), what=f"upload {bucket}/{key}") as watch:
             try:
                 # The CRC32 as a plain header (computed here), never ChecksumAlgorithm: that asks for a trailer.
-                uploader.put_object(Bucket=bucket, Key=key, Body=data, ChecksumCRC32=crc32_base64(data), **meta)
+                # The body as a ReadFileChunk: read as it goes out, within the bandwidth cap (only while really
+                # sent: the request-created handlers switch its callbacks off while botocore signs or hashes it).
+                body = ReadFileChunk(io.BytesIO(data), len(data), len(data), callbacks=[_throttle_sent])
+                uploader.put_object(Bucket=bucket, Key=key, Body=body, ChecksumCRC32=crc32_base64(data), **meta)
             except TRANSPORT_ERRORS as exc:
                 raise watch.failure(exc, translate(exc, f"{bucket}/{key}")) from exc
 
@@ -318,7 +322,7 @@ class CDNManager:
                 while True:
                     watch.check()
                     try:
-                        data = read_some(body, chunk)
+                        data = throttled_read(lambda n: read_some(body, n), chunk, cancel)
                     except TRANSPORT_ERRORS as exc:
                         raise watch.failure(exc, translate(exc, f"{bucket}/{key}")) from exc
                     if not data:
@@ -395,6 +399,11 @@ def _object_info(resp: dict, size: int) -> ObjectInfo:
     meta = {k.lower(): v for k, v in (resp.get("Metadata") or {}).items()}
     return ObjectInfo(size=size, etag=resp.get("ETag", ""), sha256=meta.get(SHA256_META),
                       small_sha256=meta.get(SMALL_SHA256_META))
+
+
+def _throttle_sent(bytes_transferred: int) -> None:
+    """A ReadFileChunk callback (called with this keyword): the bytes about to be sent, within the bandwidth cap."""
+    throttle(bytes_transferred)
 
 
 def _close_quietly(body) -> None:

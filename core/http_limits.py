@@ -35,6 +35,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
+from core.bandwidth import LIMITER
 from core.cancel import NEVER, CancelToken, current_cancel
 from core.errors import AzaionError, ProtocolError, UnreachableError
 
@@ -52,6 +53,7 @@ ERROR_CAP = 64 * KiB
 """An error answer's body: read up to this for its message, the rest is dropped (not an error in itself)."""
 MAX_REDIRECTS = 3
 STREAM_CHUNK = 1 * MiB
+HELD_RECHECK = 0.5  # seconds: how often the watchdog looks again at a watch held by the bandwidth cap
 
 _TRANSPORT = (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
 
@@ -109,6 +111,7 @@ class Watch:
         self.kind = "deadline"
         self.deadline = time.monotonic() + seconds
         self._window = 0
+        self._held = 0
         self._lock = threading.Lock()
         self._conns: list[Any] = []
         self._unhook: Callable[[], None] | None = None
@@ -144,6 +147,18 @@ class Watch:
         if self._window >= self.stall_bytes:
             self._window = 0
             self._rearm(self.stall, "stall")
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Time spent waiting for the bandwidth cap (core/bandwidth.py) is the client's, not the server's: the
+        deadline and the stall window do not run meanwhile (a cancel still ends the call at once)."""
+        saved, started = self.deadline, time.monotonic()
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            self.deadline = max(self.deadline, saved + (time.monotonic() - started))
 
     def _rearm(self, seconds: float, kind: str) -> None:
         new = time.monotonic() + seconds
@@ -258,9 +273,13 @@ class _Watchdog:
         while True:
             with self._cond:
                 now = time.monotonic()
-                due = [w for w in self._watches if w.deadline <= now]
-                for w in due:
-                    self._watches.discard(w)
+                due = []
+                for w in [w for w in self._watches if w.deadline <= now]:
+                    if w._held:  # waiting for the bandwidth cap: looked at again later (``Watch.held``)
+                        w.deadline = now + HELD_RECHECK
+                    else:
+                        self._watches.discard(w)
+                        due.append(w)
                 if not due:
                     heap = [(w.deadline, next(counter)) for w in self._watches]
                     nearest = heapq.nsmallest(1, heap)
@@ -382,6 +401,35 @@ def read_some(stream: Any, amount: int) -> bytes:
     return read1(amount) if read1 is not None else stream.read(amount)
 
 
+def throttled_read(read: Callable[[int], bytes], amount: int, cancel: CancelToken | None = None) -> bytes:
+    """``read(n)`` for at most ``amount`` bytes within the bandwidth cap (core/bandwidth.py): the bytes are
+    granted before they are read and what the read did not use is given back. The wait holds this thread's
+    watches (it is not the server stalling)."""
+    if not LIMITER.active:
+        return read(amount)
+    with _held():
+        granted, _waited = LIMITER.reserve(amount, cancel)
+    data = read(granted)
+    LIMITER.refund(granted - len(data))
+    return data
+
+
+def throttle(nbytes: int, cancel: CancelToken | None = None) -> None:
+    """Wait until ``nbytes`` may go out within the bandwidth cap (a body about to be sent), holding this thread's
+    watches meanwhile. Negative amounts (a body rewound for a retry) cost nothing."""
+    if nbytes > 0 and LIMITER.active:
+        with _held():
+            LIMITER.take(nbytes, cancel)
+
+
+@contextlib.contextmanager
+def _held() -> Iterator[None]:
+    with contextlib.ExitStack() as stack:
+        for watch in _stack():
+            stack.enter_context(watch.held())
+        yield
+
+
 # ---- origins and redirects ---------------------------------------------------------------------------------
 
 
@@ -497,7 +545,7 @@ def read_capped(resp: requests.Response, cap: int, what: str, *, truncate: bool 
     data = bytearray()
     try:
         while True:
-            chunk = resp.raw.read(min(64 * KiB, cap + 1 - len(data)), decode_content=True)
+            chunk = throttled_read(lambda n: resp.raw.read(n, decode_content=True), min(64 * KiB, cap + 1 - len(data)))
             if not chunk:
                 break
             data += chunk
