@@ -31,6 +31,7 @@ from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    ProxyConnectionError,
     ReadTimeoutError,
     SSLError,
 )
@@ -49,6 +50,7 @@ from core.errors import (
     UnreachableError,
 )
 from core.http_limits import Limits, Watch, read_some, streaming, throttle, throttled_read, watch_boto_client
+from core.proxy import ProxyConfig, proxies_for, proxy_failure
 from core.text import printable, printable_message
 
 log = logging.getLogger("azaion.cdn")
@@ -91,6 +93,10 @@ def translate(exc: Exception, what: str, *, reading: bool = False) -> AzaionErro
     GetObject-only policy), so the message cannot claim which of the two it is."""
     if isinstance(exc, AzaionError):
         return exc
+    if isinstance(exc, ProxyConnectionError):  # its proxy_url has the credentials masked already
+        through = proxy_failure(exc, f"the CDN, {what}", {"proxy": str(exc.kwargs.get("proxy_url", "?"))})
+        if through is not None:
+            return through
     if isinstance(exc, SSLError) and "certificate" in str(exc).lower():
         # Not transient: asking again cannot make the certificate trusted (no retries, a clear reason).
         return ConfigError(f"the CDN's TLS certificate is not trusted ({what}): {exc}")
@@ -134,9 +140,11 @@ class CDNManager:
         max_attempts: int = 5,
         ca_bundle: str | None = None,
         limits: Limits | None = None,
+        proxy: ProxyConfig | None = None,
     ) -> None:
         """``ca_bundle``: a PEM file of CAs to trust for the CDN's TLS (a private CA) instead of the system's;
-        verification itself is never turned off."""
+        verification itself is never turned off. ``proxy``: the Settings' proxy, else the system's (core/proxy.py:
+        the API's requests take the same decision)."""
         self.config = config
         # Deadlines (core/http_limits.py): the socket timeouts default to the limits' connect and stall.
         self.limits = limits or Limits.from_env()
@@ -152,7 +160,9 @@ class CDNManager:
             # Plain bodies with a Content-Length, no aws-chunked trailer (see the module docstring).
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
+            proxies=proxies_for(config.host, proxy),  # {}: direct, whatever botocore would read from the system
         )
+        self.proxies = botocfg.proxies
         session = boto3.session.Session()
         verify = ca_bundle or None  # None: botocore's default, which verifies (and honours AWS_CA_BUNDLE)
         self.downloader = session.client(

@@ -38,6 +38,7 @@ from urllib3.util.retry import Retry
 from core.bandwidth import LIMITER
 from core.cancel import NEVER, CancelToken, current_cancel
 from core.errors import AzaionError, ProtocolError, UnreachableError
+from core.proxy import ProxyAuthError, ProxyConfig, proxies_for, proxy_failure, shown
 
 log = logging.getLogger("azaion.http")
 
@@ -350,6 +351,12 @@ class WatchedAdapter(HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": WatchedHTTPPool, "https": WatchedHTTPSPool}
 
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        """Connections through a proxy join the watches too (deadline, stall, cancel)."""
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = {"http": WatchedHTTPPool, "https": WatchedHTTPSPool}
+        return manager
+
 
 def watch_boto_client(client: Any) -> None:  # a botocore client
     """Make a botocore client's connections join the active watches, refuse any request to another origin than
@@ -447,13 +454,21 @@ def origin(url: str) -> str:
 
 class _Session(requests.Session):
     """requests' redirect machinery off: even with allow_redirects=False it reads a redirect's whole body (to
-    prepare the next request), with no bound. ``send`` below decides about redirects itself."""
+    prepare the next request), with no bound. ``send`` below decides about redirects itself. The proxy of each
+    request is core/proxy.py's decision (the Settings' proxy, else the system's), the same the CDN client gets."""
+
+    proxy: ProxyConfig | None = None
 
     def resolve_redirects(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
         return iter(())
 
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+        merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        merged["proxies"] = proxies_for(url, self.proxy)
+        return merged
 
-def make_session(retries: int = 3, backoff: float = 0.5) -> requests.Session:
+
+def make_session(retries: int = 3, backoff: float = 0.5, proxy: ProxyConfig | None = None) -> requests.Session:
     """Retries with exponential backoff for idempotent calls and for connections that never got through; its
     connections join the active watches; the body is asked for unencoded (sizes are what the caps count)."""
     retry = WatchedRetry(
@@ -470,6 +485,7 @@ def make_session(retries: int = 3, backoff: float = 0.5) -> requests.Session:
         respect_retry_after_header=True,
     )
     session = _Session()
+    session.proxy = proxy
     adapter = WatchedAdapter(max_retries=retry, pool_connections=4, pool_maxsize=16)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
@@ -504,6 +520,11 @@ def send(
                 resp = session.request(method, url, timeout=limits.socket_timeout, allow_redirects=False,
                                        stream=True, **kwargs)
                 if not resp.is_redirect:
+                    if resp.status_code == 407:  # a proxy's answer (plain http through a forwarding proxy)
+                        resp.close()
+                        via = " ".join(shown(p) for p in proxies_for(url, getattr(session, "proxy", None)).values())
+                        raise ProxyAuthError(f"the proxy {via or '(unknown)'} refused the user name or password (407 "
+                                             f"Proxy Authentication Required) for {what}: check them in Settings")
                     if resp.status_code >= 400:
                         read_capped(resp, ERROR_CAP, what, truncate=True)
                     elif 300 <= resp.status_code < 400:
@@ -517,6 +538,9 @@ def send(
             except AzaionError:
                 raise
             except _TRANSPORT as exc:
+                through = proxy_failure(exc, what, proxies_for(url, getattr(session, "proxy", None)))
+                if through is not None and not watch.fired:
+                    raise through from None
                 raise watch.failure(exc, UnreachableError(
                     f"cannot reach the server {home} ({what}): {_short(exc)}")) from None
             status = resp.status_code
