@@ -95,6 +95,14 @@ class ApiClient:
 
     # ---- credentials and session ------------------------------------------------------------------------
 
+    def set_proxy(self, proxy: ProxyConfig | None) -> None:
+        """Use ``proxy`` (None: the system's) from the next request on; the CDN client is rebuilt on next use
+        (transfers already running finish on the connections they have)."""
+        with self._lock:
+            self.proxy = proxy
+            self._session.proxy = proxy  # http_limits._Session
+            self._cdn = None
+
     @property
     def hardware(self) -> str:
         if self._hardware is None:

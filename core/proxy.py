@@ -27,8 +27,12 @@ KEYRING_PROFILE = "proxy"
 """The keyring entry of the proxy password: service ``azaion-admin:proxy``, user ``USER@HOST:PORT``."""
 
 
-class ProxyAuthError(ConfigError):
-    """The proxy refused the credentials (407): not transient, the user must fix Settings."""
+class ProxyAuthError(AzaionError):
+    """The proxy refused the credentials (407): not transient (not retried), the user must fix Settings."""
+
+
+class ProxyUnreachableError(UnreachableError):
+    """The proxy could not be reached or would not open the tunnel: transient like any dropped link."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ def proxy_failure(exc: BaseException, what: str, proxies: dict[str, str]) -> Aza
     if "407" in text:
         return ProxyAuthError(f"the proxy {via} refused the user name or password (407 Proxy Authentication "
                               f"Required) for {what}: check them in Settings")
-    return UnreachableError(f"cannot get through the proxy {via} ({what}): {_short(str(cause))}")
+    return ProxyUnreachableError(f"cannot get through the proxy {via} ({what}): {_short(str(cause))}")
 
 
 def _short(text: str) -> str:
@@ -155,3 +159,23 @@ def save_proxy_password(host: str, port: int, user: str, password: str, store=No
         store.forget(KEYRING_PROFILE, key)
         return True
     return store.save(KEYRING_PROFILE, key, password)
+
+
+def try_connection(url: str, proxy: ProxyConfig | None, seconds: float = 15.0) -> str:
+    """Reach ``url`` (the API) the way the client would, through ``proxy`` (None: the system's), and say how it
+    went: any HTTP answer means the proxy (if any) let the request through. Raises the client's errors (a proxy
+    that cannot be reached, refused credentials, an unreachable server). For the Settings' "Test connection"."""
+    import dataclasses
+
+    from core import http_limits
+
+    session = http_limits.make_session(0, proxy=proxy)
+    try:
+        limits = dataclasses.replace(http_limits.Limits.from_env(), request=seconds)
+        resp = http_limits.send(session, "GET", url, what="test the connection", limits=limits)
+        resp.close()
+    finally:
+        session.close()
+    via = proxies_for(url, proxy)
+    how = f"through the proxy {shown(next(iter(via.values())))}" if via else "directly (no proxy)"
+    return f"reached {url} {how}: HTTP {resp.status_code}"
