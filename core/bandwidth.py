@@ -29,8 +29,9 @@ KiB = 1 << 10
 BURST_SECONDS = 0.1
 """How much a quiet moment may save up: 0.1 s worth of the rate (at least MIN_BURST)."""
 MIN_BURST = 4 * KiB
-MAX_QUANTUM = 64 * KiB
-"""Largest read granted at once: what is in flight beyond the bucket is bounded by this per transfer."""
+MAX_QUANTUM = 256 * KiB
+"""Largest read granted at once (and at most half the burst): what is in flight beyond the bucket is bounded by
+this per transfer, while fewer, larger reads keep the per-read cost of the pipelines down at high rates."""
 MIN_RATE = 1 * KiB
 """Lowest cap accepted: below it the transfers' stall watches (core/http_limits.py) could not tell a dead link."""
 MAX_SLEEP = 1.0
@@ -232,7 +233,7 @@ class Limiter:
                     if rate is None:
                         return want, time.monotonic() - started
                     burst = _burst(rate)
-                    piece = int(min(want, burst, MAX_QUANTUM))
+                    piece = int(min(want, max(burst / 2, MIN_BURST), MAX_QUANTUM))
                     now = time.monotonic()
                     self._tokens = min(burst, self._tokens + rate * (now - self._stamp))
                     self._stamp = now

@@ -113,6 +113,7 @@ def run_all(jobs: list[Callable[[], object]]) -> None:
 def check_cap(events: list[tuple[float, int]], total: int, rate: float = CAP) -> None:
     assert sum(n for _, n in events) >= total * 0.9  # the samples cover the transfer
     worst = worst_window(events)
+    print(f"worst {WINDOW} s window: {worst / (rate * WINDOW):.3f} of the cap")  # shown with pytest -s
     assert worst <= rate * WINDOW * 1.1, f"{worst} bytes in {WINDOW} s, cap {rate:.0f} B/s"
     span = max(t for t, _ in events) - min(t for t, _ in events)
     assert span >= WINDOW  # the windows looked at are real 2 s windows inside the transfer
