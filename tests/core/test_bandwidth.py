@@ -215,10 +215,14 @@ def test_cancel_during_a_throttled_wait_returns_promptly(sandbox, make_client, t
         started.append(time.monotonic())
         token.cancel()
 
+    events: list[tuple[float, int]] = []
+    rec = Recorder(events, threading.Lock())
     threading.Thread(target=cancel_soon).start()
     with pytest.raises(CancelledError):
-        client.download_big_small_resource(name, FOLDER, tmp_path / "out", cancel=token)
+        client.download_big_small_resource(name, FOLDER, tmp_path / "out", cancel=token, progress=rec.progress,
+                                           on_stage=rec.on_stage)
     assert time.monotonic() - started[0] < 3.0  # slack for this loaded machine
+    assert sum(n for _, n in events) <= 16 * KiB  # it was held back by the cap when cancelled
     assert not (tmp_path / "out").exists()
 
 
