@@ -15,7 +15,10 @@ class LoopbackProxy:
     """CONNECT tunnels and plain-http forwarding to loopback targets only. ``auth``: (user, password) demanded
     (407 otherwise); ``auth_for``: which methods must carry it ("CONNECT" only, or all)."""
 
-    def __init__(self, auth: tuple[str, str] | None = None, auth_for: tuple[str, ...] = ()) -> None:
+    def __init__(self, auth: tuple[str, str] | None = None, auth_for: tuple[str, ...] = (),
+                 silent: bool = False) -> None:
+        """``silent``: read each request and never answer (until the client goes away)."""
+        self.silent = silent
         self.connects: list[str] = []
         self.forwards: list[str] = []
         self.refused: list[str] = []
@@ -48,6 +51,10 @@ class LoopbackProxy:
             if not data:
                 return
             head += data
+        if self.silent:
+            while client.recv(65536):
+                pass
+            return
         first, _, _ = head.partition(b"\r\n")
         method, target, _version = first.decode("latin-1").split(" ", 2)
         headers = {}

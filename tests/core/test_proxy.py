@@ -178,3 +178,19 @@ def test_the_cli_uses_the_settings_proxy_with_its_keyring_password(tls_sandbox, 
     assert (tmp_path / "cli.bin").read_bytes() == data
     assert s3_target(tls_sandbox) in proxy.connects and proxy.forwards and proxy.refused == []
     assert password not in settings_file.read_text()
+
+
+def test_a_silent_proxy_is_bounded_by_the_deadline(tls_sandbox, tmp_path):
+    """Connections through a proxy join the watches (core/http_limits.py): a proxy that never answers ends the call
+    at its deadline (2 s here), not at the 30 s socket timeout. < 10 s: slack for this loaded machine."""
+    import time
+
+    from core.http_limits import Limits
+
+    with LoopbackProxy(silent=True) as proxy:
+        api = client(tls_sandbox, tmp_path, proxy=ProxyConfig("127.0.0.1", proxy.port),
+                     limits=Limits(request=2.0), retry_policy=NO_RETRY)
+        started = time.monotonic()
+        with pytest.raises(UnreachableError, match="no complete answer within 2 s"):
+            api.login()
+        assert time.monotonic() - started < 10
