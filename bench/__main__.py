@@ -261,6 +261,10 @@ def extra_rows(args: argparse.Namespace, size: int) -> list[Row]:
         from bench import gui
 
         suites.append(("gui", lambda: gui.run(size_mib=size)))
+    if not args.skip_bandwidth:
+        from bench import bandwidth
+
+        suites.append(("bandwidth", lambda: bandwidth.run(repeat=args.repeat)))
     for name, run in suites:
         print(f"bench: {name}", file=sys.stderr, flush=True)
         for r in run():
@@ -294,6 +298,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     ap.add_argument("--skip-images", action="store_true", help="skip the image unlock benchmark (needs podman)")
     ap.add_argument("--skip-gui", action="store_true", help="skip the GUI benchmarks")
+    ap.add_argument("--skip-bandwidth", action="store_true", help="skip the bandwidth cap benchmark")
     return ap.parse_args(argv)
 
 

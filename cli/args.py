@@ -8,6 +8,7 @@ import functools
 from pathlib import Path
 from typing import NoReturn
 
+from core.bandwidth import BandwidthError, BandwidthLimit, parse_limit
 from core.text import printable
 
 USAGE_EXIT = 2  # the command line itself is wrong (argparse)
@@ -39,9 +40,17 @@ def port_arg(value: str) -> int:
     return port
 
 
+def bwlimit_arg(value: str) -> BandwidthLimit:
+    """``--bwlimit``: a rate (``2M``, ``512k``, ``off``) or an rclone timetable (``"08:00,1M 18:00,off"``)."""
+    try:
+        return parse_limit(value)
+    except BandwidthError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 # ---- global options ------------------------------------------------------------------------------------------
 
-GLOBAL_OPTIONS = ("--api", "--profile", "--email", "--password-stdin", "--verbose")
+GLOBAL_OPTIONS = ("--api", "--profile", "--email", "--password-stdin", "--verbose", "--bwlimit")
 
 
 @functools.cache
@@ -71,6 +80,11 @@ def add_global_options(parser: argparse.ArgumentParser, *, nested: bool) -> None
     group.add_argument("--password-stdin", action="store_true", default=off,
                        help="read the password from the first line of stdin")
     group.add_argument("-v", "--verbose", action="store_true", default=off, help="also log to stderr")
+    group.add_argument(
+        "--bwlimit", metavar="RATE", type=bwlimit_arg, default=unset,
+        help="cap all transfers together: 512k, 2M, off, or a timetable \"08:00,1M 18:00,off\" (default: the "
+             "settings' cap)",
+    )
 
 
 def subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:

@@ -50,13 +50,21 @@ def read_password(args: argparse.Namespace) -> tuple[str | None, str]:
 
 
 def build_client(args: argparse.Namespace, settings: Settings, api_url: str) -> ApiClient:
-    from core.settings import effective_cache_dir
+    from core.bandwidth import LIMITER
+    from core.proxy import load_proxy
+    from core.settings import bandwidth_limit, effective_cache_dir
+
+    # The cap for this run: --bwlimit, else the settings' (core/bandwidth.py); shared by every transfer.
+    chosen = getattr(args, "bwlimit", None)
+    LIMITER.set_limit(chosen if chosen is not None else bandwidth_limit(settings))
 
     return ApiClient(
         api_url,
         cache_dir=effective_cache_dir(settings) / "cdn" / server_id(api_url),
         resource_key_text=settings.resource_key,
         token_margin=settings.token_margin_s,
+        # The Settings' proxy (its password from the keyring), else the system's (core/proxy.py).
+        proxy=load_proxy(settings.proxy_host, settings.proxy_port, settings.proxy_user),
     )
 
 

@@ -31,6 +31,7 @@ from core.journal import JournalStore
 from core.keys import resource_key, user_key
 from core.models import Credentials, ResourceEntry, RoleEnum, User
 from core.names import validate_folder, validate_name
+from core.proxy import ProxyConfig
 from core.retry import RetryCallback, RetryPolicy
 from core.token import Token, parse_token
 from core.urls import normalize_base_url, segment
@@ -70,7 +71,10 @@ class ApiClient:
         cdn_options: dict[str, Any] | None = None,
         journal_dir: Path | str | None = None,
         retry_policy: RetryPolicy | None = None,
+        proxy: ProxyConfig | None = None,
     ) -> None:
+        """``proxy``: the Settings' proxy; None uses the system's (environment, Windows settings: core/proxy.py)."""
+        self.proxy = proxy
         self.api_url = normalize_base_url(api_url)
         self.cache = ResourceCache(cache_dir if cache_dir is not None else default_cache_root(self.api_url))
         self._hardware = hardware
@@ -80,7 +84,7 @@ class ApiClient:
         if timeout is not None:
             self.limits = dataclasses.replace(self.limits, connect=timeout[0], stall=timeout[1])
         self.token_margin = token_margin
-        self._session = make_session(retries)
+        self._session = make_session(retries, proxy=proxy)
         self._lock = threading.RLock()
         self._credentials: Credentials | None = None
         self._token: Token | None = None
@@ -90,6 +94,14 @@ class ApiClient:
         self.retry_policy = retry_policy or RetryPolicy()
 
     # ---- credentials and session ------------------------------------------------------------------------
+
+    def set_proxy(self, proxy: ProxyConfig | None) -> None:
+        """Use ``proxy`` (None: the system's) from the next request on; the CDN client is rebuilt on next use
+        (transfers already running finish on the connections they have)."""
+        with self._lock:
+            self.proxy = proxy
+            self._session.proxy = proxy  # http_limits._Session
+            self._cdn = None
 
     @property
     def hardware(self) -> str:
@@ -276,6 +288,7 @@ class ApiClient:
             fields["bigSha256"] = big.sha256
             if big.size is not None:
                 fields["bigSize"] = str(big.size)
+        http_limits.throttle(len(data))  # the bandwidth cap: the body goes out in one piece below
         resp = self.request(
             "POST",
             f"/resources/{segment(folder)}",
@@ -303,7 +316,8 @@ class ApiClient:
             if self._cdn is None or self._token is None:
                 self._current_token()
                 text = self.load_bytes(CDN_CONFIG_FILE, CDN_CONFIG_FOLDER)
-                self._cdn = CDNManager(CdnConfig.parse(text), **{"limits": self.limits, **self._cdn_options})
+                self._cdn = CDNManager(CdnConfig.parse(text),
+                                       **{"limits": self.limits, "proxy": self.proxy, **self._cdn_options})
             return self._cdn
 
     def upload_to_cdn(self, bucket: str, filename: str, file_bytes: bytes) -> bool:

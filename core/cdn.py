@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import io
 import logging
 import zlib
 from collections.abc import Callable
@@ -30,10 +31,11 @@ from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    ProxyConnectionError,
     ReadTimeoutError,
     SSLError,
 )
-from s3transfer.utils import signal_not_transferring, signal_transferring
+from s3transfer.utils import ReadFileChunk, signal_not_transferring, signal_transferring
 
 from core.cancel import NEVER, CancelToken, ProgressCallback, current_cancel, no_progress
 from core.cdn_config import CdnConfig
@@ -48,7 +50,8 @@ from core.errors import (
     ServerError,
     UnreachableError,
 )
-from core.http_limits import Limits, Watch, read_some, streaming, watch_boto_client
+from core.http_limits import Limits, Watch, read_some, streaming, throttle, throttled_read, watch_boto_client
+from core.proxy import ProxyConfig, proxies_for, proxy_failure
 from core.text import printable, printable_message
 
 log = logging.getLogger("azaion.cdn")
@@ -92,6 +95,10 @@ def translate(exc: Exception, what: str, *, reading: bool = False) -> AzaionErro
     GetObject-only policy), so the message cannot claim which of the two it is."""
     if isinstance(exc, AzaionError):
         return exc
+    if isinstance(exc, ProxyConnectionError):  # its proxy_url has the credentials masked already
+        through = proxy_failure(exc, f"the CDN, {what}", {"proxy": str(exc.kwargs.get("proxy_url", "?"))})
+        if through is not None:
+            return through
     if isinstance(exc, SSLError) and "certificate" in str(exc).lower():
         # Not transient: asking again cannot make the certificate trusted (no retries, a clear reason).
         return ConfigError(f"the CDN's TLS certificate is not trusted ({what}): {exc}")
@@ -135,9 +142,11 @@ class CDNManager:
         max_attempts: int = 5,
         ca_bundle: str | None = None,
         limits: Limits | None = None,
+        proxy: ProxyConfig | None = None,
     ) -> None:
         """``ca_bundle``: a PEM file of CAs to trust for the CDN's TLS (a private CA) instead of the system's;
-        verification itself is never turned off."""
+        verification itself is never turned off. ``proxy``: the Settings' proxy, else the system's (core/proxy.py:
+        the API's requests take the same decision)."""
         self.config = config
         # Deadlines (core/http_limits.py): the socket timeouts default to the limits' connect and stall.
         self.limits = limits or Limits.from_env()
@@ -153,7 +162,9 @@ class CDNManager:
             # Plain bodies with a Content-Length, no aws-chunked trailer (see the module docstring).
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
+            proxies=proxies_for(config.host, proxy),  # {}: direct, whatever botocore would read from the system
         )
+        self.proxies = botocfg.proxies
         session = boto3.session.Session()
         verify = ca_bundle or None  # None: botocore's default, which verifies (and honours AWS_CA_BUNDLE)
         self.downloader = session.client(
@@ -297,7 +308,10 @@ class CDNManager:
         with Watch(self.limits.request + len(data) / (16 * 1024), what=f"upload {bucket}/{key}") as watch:
             try:
                 # The CRC32 as a plain header (computed here), never ChecksumAlgorithm: that asks for a trailer.
-                uploader.put_object(Bucket=bucket, Key=key, Body=data, ChecksumCRC32=crc32_base64(data), **meta)
+                # The body as a ReadFileChunk: read as it goes out, within the bandwidth cap (only while really
+                # sent: the request-created handlers switch its callbacks off while botocore signs or hashes it).
+                body = ReadFileChunk(io.BytesIO(data), len(data), len(data), callbacks=[_throttle_sent])
+                uploader.put_object(Bucket=bucket, Key=key, Body=body, ChecksumCRC32=crc32_base64(data), **meta)
             except TRANSPORT_ERRORS as exc:
                 raise watch.failure(exc, translate(exc, f"{bucket}/{key}")) from exc
 
@@ -344,7 +358,7 @@ class CDNManager:
                 while True:
                     watch.check()
                     try:
-                        data = read_some(body, chunk)
+                        data = throttled_read(lambda n: read_some(body, n), chunk, cancel)
                     except TRANSPORT_ERRORS as exc:
                         raise watch.failure(exc, translate(exc, f"{bucket}/{key}")) from exc
                     if not data:
@@ -421,6 +435,11 @@ def _object_info(resp: dict, size: int) -> ObjectInfo:
     meta = {k.lower(): v for k, v in (resp.get("Metadata") or {}).items()}
     return ObjectInfo(size=size, etag=resp.get("ETag", ""), sha256=meta.get(SHA256_META),
                       small_sha256=meta.get(SMALL_SHA256_META))
+
+
+def _throttle_sent(bytes_transferred: int) -> None:
+    """A ReadFileChunk callback (called with this keyword): the bytes about to be sent, within the bandwidth cap."""
+    throttle(bytes_transferred)
 
 
 def _close_quietly(body) -> None:

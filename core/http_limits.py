@@ -35,8 +35,10 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
+from core.bandwidth import LIMITER
 from core.cancel import NEVER, CancelToken, current_cancel
 from core.errors import AzaionError, ProtocolError, UnreachableError
+from core.proxy import ProxyAuthError, ProxyConfig, proxies_for, proxy_failure, shown
 
 log = logging.getLogger("azaion.http")
 
@@ -52,6 +54,7 @@ ERROR_CAP = 64 * KiB
 """An error answer's body: read up to this for its message, the rest is dropped (not an error in itself)."""
 MAX_REDIRECTS = 3
 STREAM_CHUNK = 1 * MiB
+HELD_RECHECK = 0.5  # seconds: how often the watchdog looks again at a watch held by the bandwidth cap
 
 _TRANSPORT = (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
 
@@ -109,6 +112,7 @@ class Watch:
         self.kind = "deadline"
         self.deadline = time.monotonic() + seconds
         self._window = 0
+        self._held = 0
         self._lock = threading.Lock()
         self._conns: list[Any] = []
         self._unhook: Callable[[], None] | None = None
@@ -144,6 +148,18 @@ class Watch:
         if self._window >= self.stall_bytes:
             self._window = 0
             self._rearm(self.stall, "stall")
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Time spent waiting for the bandwidth cap (core/bandwidth.py) is the client's, not the server's: the
+        deadline and the stall window do not run meanwhile (a cancel still ends the call at once)."""
+        saved, started = self.deadline, time.monotonic()
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            self.deadline = max(self.deadline, saved + (time.monotonic() - started))
 
     def _rearm(self, seconds: float, kind: str) -> None:
         new = time.monotonic() + seconds
@@ -258,9 +274,13 @@ class _Watchdog:
         while True:
             with self._cond:
                 now = time.monotonic()
-                due = [w for w in self._watches if w.deadline <= now]
-                for w in due:
-                    self._watches.discard(w)
+                due = []
+                for w in [w for w in self._watches if w.deadline <= now]:
+                    if w._held:  # waiting for the bandwidth cap: looked at again later (``Watch.held``)
+                        w.deadline = now + HELD_RECHECK
+                    else:
+                        self._watches.discard(w)
+                        due.append(w)
                 if not due:
                     heap = [(w.deadline, next(counter)) for w in self._watches]
                     nearest = heapq.nsmallest(1, heap)
@@ -331,6 +351,12 @@ class WatchedAdapter(HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": WatchedHTTPPool, "https": WatchedHTTPSPool}
 
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        """Connections through a proxy join the watches too (deadline, stall, cancel)."""
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = {"http": WatchedHTTPPool, "https": WatchedHTTPSPool}
+        return manager
+
 
 def watch_boto_client(client: Any) -> None:  # a botocore client
     """Make a botocore client's connections join the active watches, refuse any request to another origin than
@@ -382,6 +408,35 @@ def read_some(stream: Any, amount: int) -> bytes:
     return read1(amount) if read1 is not None else stream.read(amount)
 
 
+def throttled_read(read: Callable[[int], bytes], amount: int, cancel: CancelToken | None = None) -> bytes:
+    """``read(n)`` for at most ``amount`` bytes within the bandwidth cap (core/bandwidth.py): the bytes are
+    granted before they are read and what the read did not use is given back. The wait holds this thread's
+    watches (it is not the server stalling)."""
+    if not LIMITER.active:
+        return read(amount)
+    with _held():
+        granted, _waited = LIMITER.reserve(amount, cancel)
+    data = read(granted)
+    LIMITER.refund(granted - len(data))
+    return data
+
+
+def throttle(nbytes: int, cancel: CancelToken | None = None) -> None:
+    """Wait until ``nbytes`` may go out within the bandwidth cap (a body about to be sent), holding this thread's
+    watches meanwhile. Negative amounts (a body rewound for a retry) cost nothing."""
+    if nbytes > 0 and LIMITER.active:
+        with _held():
+            LIMITER.take(nbytes, cancel)
+
+
+@contextlib.contextmanager
+def _held() -> Iterator[None]:
+    with contextlib.ExitStack() as stack:
+        for watch in _stack():
+            stack.enter_context(watch.held())
+        yield
+
+
 # ---- origins and redirects ---------------------------------------------------------------------------------
 
 
@@ -399,13 +454,21 @@ def origin(url: str) -> str:
 
 class _Session(requests.Session):
     """requests' redirect machinery off: even with allow_redirects=False it reads a redirect's whole body (to
-    prepare the next request), with no bound. ``send`` below decides about redirects itself."""
+    prepare the next request), with no bound. ``send`` below decides about redirects itself. The proxy of each
+    request is core/proxy.py's decision (the Settings' proxy, else the system's), the same the CDN client gets."""
+
+    proxy: ProxyConfig | None = None
 
     def resolve_redirects(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
         return iter(())
 
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+        merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        merged["proxies"] = proxies_for(url, self.proxy)
+        return merged
 
-def make_session(retries: int = 3, backoff: float = 0.5) -> requests.Session:
+
+def make_session(retries: int = 3, backoff: float = 0.5, proxy: ProxyConfig | None = None) -> requests.Session:
     """Retries with exponential backoff for idempotent calls and for connections that never got through; its
     connections join the active watches; the body is asked for unencoded (sizes are what the caps count)."""
     retry = WatchedRetry(
@@ -422,6 +485,7 @@ def make_session(retries: int = 3, backoff: float = 0.5) -> requests.Session:
         respect_retry_after_header=True,
     )
     session = _Session()
+    session.proxy = proxy
     adapter = WatchedAdapter(max_retries=retry, pool_connections=4, pool_maxsize=16)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
@@ -456,6 +520,11 @@ def send(
                 resp = session.request(method, url, timeout=limits.socket_timeout, allow_redirects=False,
                                        stream=True, **kwargs)
                 if not resp.is_redirect:
+                    if resp.status_code == 407:  # a proxy's answer (plain http through a forwarding proxy)
+                        resp.close()
+                        via = " ".join(shown(p) for p in proxies_for(url, getattr(session, "proxy", None)).values())
+                        raise ProxyAuthError(f"the proxy {via or '(unknown)'} refused the user name or password (407 "
+                                             f"Proxy Authentication Required) for {what}: check them in Settings")
                     if resp.status_code >= 400:
                         read_capped(resp, ERROR_CAP, what, truncate=True)
                     elif 300 <= resp.status_code < 400:
@@ -469,6 +538,9 @@ def send(
             except AzaionError:
                 raise
             except _TRANSPORT as exc:
+                through = proxy_failure(exc, what, proxies_for(url, getattr(session, "proxy", None)))
+                if through is not None and not watch.fired:
+                    raise through from None
                 raise watch.failure(exc, UnreachableError(
                     f"cannot reach the server {home} ({what}): {_short(exc)}")) from None
             status = resp.status_code
@@ -497,7 +569,7 @@ def read_capped(resp: requests.Response, cap: int, what: str, *, truncate: bool 
     data = bytearray()
     try:
         while True:
-            chunk = resp.raw.read(min(64 * KiB, cap + 1 - len(data)), decode_content=True)
+            chunk = throttled_read(lambda n: resp.raw.read(n, decode_content=True), min(64 * KiB, cap + 1 - len(data)))
             if not chunk:
                 break
             data += chunk

@@ -21,7 +21,7 @@ import urllib3
 from core.cancel import NEVER, CancelToken, ProgressCallback, current_cancel, no_progress
 from core.errors import IntegrityError, InvalidNameError, ProtocolError, UnreachableError
 from core.fileio import atomic_write, check_output, is_folder_target
-from core.http_limits import read_some, streaming
+from core.http_limits import read_some, streaming, throttled_read
 from core.names import validate_server_file_name
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ def download_installer(
                 while True:
                     watch.check()
                     try:
-                        chunk = read_some(resp.raw, CHUNK)
+                        chunk = throttled_read(lambda n: read_some(resp.raw, n), CHUNK, cancel)
                     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
                         raise watch.failure(exc, UnreachableError(
                             f"{what}: the connection broke after {done} bytes ({exc})")) from None

@@ -29,7 +29,7 @@ from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
 from core.cdn import SHA256_META, SMALL_SHA256_META, TRANSPORT_ERRORS, CDNManager, crc32_base64, translate
 from core.errors import CancelledError, LocalIOError, NotFoundError
 from core.fileio import describe_os_error
-from core.http_limits import streaming
+from core.http_limits import streaming, throttle
 from core.journal import JournalStore, UploadJournal
 
 MiB = 1 << 20
@@ -172,6 +172,7 @@ def upload_staged(
         # while its answer is awaited.
         with streaming(cdn.limits, f"upload {bucket}/{key} part {n}", cancel) as watch:
             body = ReadFileChunk.from_filename(str(path), start, part_len(n), callbacks=[
+                lambda bytes_transferred: throttle(bytes_transferred, cancel),  # the bandwidth cap, before sending
                 on_bytes, lambda bytes_transferred: watch.progress(bytes_transferred)])
             try:
                 extra = {CHECKSUM_FIELD: sent_crc} if sent_crc is not None else {}

@@ -20,8 +20,18 @@ File format (JSON object)::
       "theme": "system",
       "cache_dir": null,
       "token_margin_s": 60,
-      "stale_upload_days": 7
+      "stale_upload_days": 7,
+      "bwlimit": "off",
+      "bwlimit_schedule": "",
+      "proxy_host": "",
+      "proxy_port": 0,
+      "proxy_user": ""
     }
+
+``bwlimit`` is the bandwidth cap of all transfers together (core/bandwidth.py: ``2M``, ``512k``, ``off``);
+``bwlimit_schedule``, when not empty, an rclone-style timetable that replaces it (``"08:00,1M 18:00,off"``).
+``proxy_*`` name an HTTPS proxy for the API and the CDN (core/proxy.py); its password is in the keyring, never
+here. An empty ``proxy_host`` means the system's proxy (environment, Windows settings), if any.
 
 ``services`` is the list of service images the client offers to unlock; the default is a placeholder that
 a deployment overrides in this setting. Unknown top-level keys are kept (in ``Settings.extra``) so a file
@@ -43,6 +53,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core import paths, safejson
+from core.bandwidth import BandwidthError, BandwidthLimit, parse_limit
 from core.errors import ConfigError
 from core.fileio import write_bytes_atomic
 
@@ -86,6 +97,11 @@ class Settings:
     cache_dir: str | None = None
     token_margin_s: int = 60
     stale_upload_days: int = 7
+    bwlimit: str = "off"
+    bwlimit_schedule: str = ""
+    proxy_host: str = ""
+    proxy_port: int = 0
+    proxy_user: str = ""
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def profile(self, id_or_name: str) -> Profile:
@@ -179,6 +195,11 @@ def effective_cache_dir(settings: Settings) -> Path:
     if settings.cache_dir:
         return paths.ensure_private_dir(Path(settings.cache_dir).expanduser())
     return paths.cache_dir()
+
+
+def bandwidth_limit(settings: Settings) -> BandwidthLimit:
+    """The cap the settings ask for: the timetable when one is set, else the fixed rate."""
+    return parse_limit(settings.bwlimit_schedule if settings.bwlimit_schedule.strip() else settings.bwlimit)
 
 
 def default_settings_path() -> Path:
@@ -305,6 +326,14 @@ def settings_from_dict(data: Any, path: Path | str = "<settings>") -> Settings:
         raise ConfigError(f"{path}: key 'stale_upload_days' must be at least 1, got {kwargs['stale_upload_days']}")
     if "token_margin_s" in kwargs and kwargs["token_margin_s"] < 0:
         raise ConfigError(f"{path}: key 'token_margin_s' must not be negative, got {kwargs['token_margin_s']}")
+    for key in ("bwlimit", "bwlimit_schedule"):
+        if key in kwargs:
+            try:
+                parse_limit(kwargs[key])
+            except BandwidthError as exc:
+                raise ConfigError(f"{path}: key '{key}': {exc}") from None
+    if "proxy_port" in kwargs and not 0 <= kwargs["proxy_port"] <= 65535:
+        raise ConfigError(f"{path}: key 'proxy_port' must be a port number (1 to 65535), got {kwargs['proxy_port']}")
     kwargs["extra"] = {
         k: copy.deepcopy(v) for k, v in data.items() if k not in _SETTINGS_KEYS and k not in ("profiles", "version")
     }

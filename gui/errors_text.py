@@ -36,6 +36,7 @@ from core.errors import (
     ServerError,
     UnreachableError,
 )
+from core.proxy import ProxyUnreachableError
 
 CONTEXT = "Errors"
 
@@ -169,6 +170,9 @@ def error_text(exc: BaseException) -> str:
 
 # One sentence per kind of failure: what happened and what to do. The technical text goes behind "Details".
 _ADVICE: tuple[tuple[type[BaseException], str], ...] = (
+    (ProxyUnreachableError, QT_TRANSLATE_NOOP(
+        "Errors", "Cannot get through the proxy. Check its host and port in Settings (Network), or clear them to "
+                  "use the system's proxy.")),
     (UnreachableError, QT_TRANSLATE_NOOP(
         "Errors", "Cannot reach the server. Check the server address and the network connection, then try again.")),
     (PermissionDeniedError, QT_TRANSLATE_NOOP(

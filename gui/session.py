@@ -69,7 +69,9 @@ class AppContext:
         except ConfigError as exc:
             log.error("%s", exc)
             settings, error = Settings(), str(exc)
-        return cls(settings=settings, settings_error=error, **kwargs)
+        ctx = cls(settings=settings, settings_error=error, **kwargs)
+        ctx.apply_bandwidth()
+        return ctx
 
     @property
     def store(self) -> CredentialStore:
@@ -129,7 +131,22 @@ class AppContext:
             cache_dir=self.cache_root() / "cdn" / server_id(api_url),
             resource_key_text=self.settings.resource_key,
             token_margin=self.settings.token_margin_s,
+            proxy=self.proxy(),
         )
+
+    def proxy(self):  # core.proxy.ProxyConfig | None
+        """The Settings' proxy with its password from the keyring; None: the system's (core/proxy.py)."""
+        from core.proxy import load_proxy
+
+        s = self.settings
+        return load_proxy(s.proxy_host, s.proxy_port, s.proxy_user, store=self.store)
+
+    def apply_bandwidth(self) -> None:
+        """The Settings' cap on every transfer of the app, running ones included (core/bandwidth.py)."""
+        from core.bandwidth import LIMITER
+        from core.settings import bandwidth_limit
+
+        LIMITER.set_limit(bandwidth_limit(self.settings))
 
     # -- runs in a worker thread ----------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Settings: server profiles, cache folder (size, clear), docker command, services and image prefix,
-concurrency, language and theme.
+concurrency, language and theme; the network: bandwidth cap (applied at once to running transfers) and proxy (its
+password kept in the keyring; "Test connection" tries it in a worker).
 
 The cache can hold many GiB: measuring and clearing it run in a worker (the window's TaskRunner), clearing asks
 first (naming the size and the paused transfers whose partial data goes too) and is refused while transfers are
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.bandwidth import BandwidthError, parse_limit
 from core.errors import ConfigError
 from core.progress import human_bytes
 from core.settings import BUILTIN_PROFILE_IDS, Profile
@@ -155,6 +157,7 @@ class SettingsDialog(QDialog):
         iform.addRow(self.tr("Services"), self.services)
         iform.addRow(self.tr("Image prefix"), self.prefix)
         tabs.addTab(images, self.tr("Images"))
+        tabs.addTab(self._network_page(), self.tr("Network"))
 
         self.error = StatusLabel()
         self.error.setObjectName("errorLabel")
@@ -171,6 +174,92 @@ class SettingsDialog(QDialog):
         self.tabs = tabs
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
         self.update_cache_size()
+
+    def _network_page(self) -> QWidget:
+        s = self.ctx.settings
+        self.bwlimit = QLineEdit(s.bwlimit)
+        self.bwlimit.setObjectName("bwlimit")
+        self.bwlimit.setPlaceholderText(self.tr("off, or e.g. 2M, 512k"))
+        self.bwschedule = QLineEdit(s.bwlimit_schedule)
+        self.bwschedule.setObjectName("bwschedule")
+        self.bwschedule.setPlaceholderText(self.tr("optional, e.g. 08:00,1M 18:00,off (replaces the cap)"))
+        self.proxy_host = QLineEdit(s.proxy_host)
+        self.proxy_host.setObjectName("proxyHost")
+        self.proxy_host.setPlaceholderText(self.tr("empty: the system's proxy, if any"))
+        self.proxy_port = QSpinBox()
+        self.proxy_port.setObjectName("proxyPort")
+        self.proxy_port.setRange(0, 65535)
+        self.proxy_port.setValue(s.proxy_port)
+        self.proxy_user = QLineEdit(s.proxy_user)
+        self.proxy_user.setObjectName("proxyUser")
+        self.proxy_password = QLineEdit()
+        self.proxy_password.setObjectName("proxyPassword")
+        self.proxy_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.proxy_password.setPlaceholderText(self.tr("kept in the system keyring; empty: keep the stored one"))
+        test = QPushButton(self.tr("Test connection"))
+        test.setObjectName("testConnection")
+        test.clicked.connect(self.test_connection)
+        self.test_button = test
+        self.proxy_status = StatusLabel()
+        self.proxy_status.setObjectName("proxyStatus")
+        self.proxy_status.setWordWrap(True)
+        page = QWidget()
+        form = QFormLayout(page)
+        form.addRow(self.tr("Bandwidth cap"), self.bwlimit)
+        form.addRow(self.tr("Schedule"), self.bwschedule)
+        form.addRow(self.tr("Proxy host"), self.proxy_host)
+        form.addRow(self.tr("Proxy port"), self.proxy_port)
+        form.addRow(self.tr("Proxy user"), self.proxy_user)
+        form.addRow(self.tr("Proxy password"), self.proxy_password)
+        trow = QHBoxLayout()
+        trow.addWidget(self.proxy_status, 1)
+        trow.addWidget(test)
+        form.addRow("", trow)
+        return page
+
+    def _proxy_fields(self) -> tuple[str, int, str]:
+        """(host, port, user) as typed; ConfigError when a host is given with a wrong host or port."""
+        from core.proxy import check_proxy
+
+        host, port, user = self.proxy_host.text().strip(), self.proxy_port.value(), self.proxy_user.text().strip()
+        if host:
+            check_proxy(host, port)
+        return host, port, user
+
+    def test_connection(self) -> bool:
+        """Reach the current profile's API through the proxy as typed (in a worker); the answer in the label."""
+        from core.proxy import ProxyConfig, load_proxy, try_connection
+
+        try:
+            host, port, user = self._proxy_fields()
+            url = self.ctx.settings.current().api_url
+            if not url:
+                raise ConfigError(self.tr("The current profile has no API URL to test with"))
+        except ConfigError as exc:
+            self.proxy_status.setText(str(exc))
+            return False
+        typed, store = self.proxy_password.text(), self.ctx.store
+
+        def attempt() -> str:
+            proxy = None
+            if host:
+                proxy = ProxyConfig(host, port, user, typed) if typed else load_proxy(host, port, user, store=store)
+            return try_connection(url, proxy)
+
+        self.test_button.setEnabled(False)
+        self.proxy_status.setText(self.tr("Testing the connection to {0}…").format(url))
+        self.runner.run(attempt, lambda text: self._tested(text, None), lambda exc: self._tested("", exc),
+                        name="test-connection")
+        return True
+
+    def _tested(self, text: str, exc: BaseException | None) -> None:
+        if not self._alive():
+            return
+        self.test_button.setEnabled(True)
+        if exc is None:
+            self.proxy_status.setText(self.tr("OK: {0}").format(text))
+        else:
+            self.proxy_status.setText(self.tr("Failed: {0}").format(describe_exception(exc)))
 
     def _add_profile_row(self, p: Profile) -> None:
         row = self.profiles.rowCount()
@@ -324,9 +413,21 @@ class SettingsDialog(QDialog):
                 profiles.append(Profile(pid, self.profiles.item(row, 1).text().strip() or pid, url, email))
             if s.current_profile not in seen:
                 raise ConfigError(self.tr("The current profile cannot be removed"))
+            try:
+                parse_limit(self.bwlimit.text().strip() or "off")
+                parse_limit(self.bwschedule.text())
+            except BandwidthError as exc:
+                raise ConfigError(str(exc)) from None
+            proxy_host, proxy_port, proxy_user = self._proxy_fields()
         except ConfigError as exc:
             self.error.setText(str(exc))
             return
+        if proxy_host and proxy_user and self.proxy_password.text():
+            from core.proxy import save_proxy_password
+
+            if not save_proxy_password(proxy_host, proxy_port, proxy_user, self.proxy_password.text(),
+                                       store=self.ctx.store):
+                log.warning("%s", self.ctx.store.last_warning)
         s.profiles = profiles
         s.cache_dir = self.cache_edit.text().strip() or None
         s.concurrency = self.concurrency.value()
@@ -335,7 +436,13 @@ class SettingsDialog(QDialog):
         s.docker_command = self.docker.text().strip() or "docker"
         s.services = [x.strip() for x in self.services.text().split(",") if x.strip()]
         s.image_prefix = self.prefix.text().strip()
+        s.bwlimit = self.bwlimit.text().strip() or "off"
+        s.bwlimit_schedule = " ".join(self.bwschedule.text().split())
+        s.proxy_host, s.proxy_port, s.proxy_user = proxy_host, proxy_port, proxy_user
         self.ctx.save()
+        self.ctx.apply_bandwidth()  # live: running transfers follow the new cap at once
+        if self.client is not None:
+            self.client.set_proxy(self.ctx.proxy())
         app = QApplication.instance()
         if app is not None:
             apply_theme(app, s.theme)

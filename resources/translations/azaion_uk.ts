@@ -295,6 +295,10 @@
         <translation>Не вдалося прочитати файл налаштувань: використано типові налаштування; нічого не зберігатиметься, доки файл не виправлено або не видалено</translation>
     </message>
     <message>
+        <source>Cannot get through the proxy. Check its host and port in Settings (Network), or clear them to use the system&apos;s proxy.</source>
+        <translation>Не вдається пройти через проксі. Перевірте його адресу й порт у Налаштуваннях (Мережа) або очистьте їх, щоб використовувати системний проксі.</translation>
+    </message>
+    <message>
         <source>Cannot reach the server. Check the server address and the network connection, then try again.</source>
         <translation>Не вдається зв&apos;язатися із сервером. Перевірте адресу сервера й мережеве з&apos;єднання, потім спробуйте ще раз.</translation>
     </message>
@@ -991,6 +995,70 @@
     <message>
         <source>&amp;Language</source>
         <translation>&amp;Мова</translation>
+    </message>
+    <message>
+        <source>Network</source>
+        <translation>Мережа</translation>
+    </message>
+    <message>
+        <source>off, or e.g. 2M, 512k</source>
+        <translation>off (без обмеження) або, напр., 2M, 512k</translation>
+    </message>
+    <message>
+        <source>optional, e.g. 08:00,1M 18:00,off (replaces the cap)</source>
+        <translation>необов’язково, напр. 08:00,1M 18:00,off (замінює обмеження)</translation>
+    </message>
+    <message>
+        <source>empty: the system&apos;s proxy, if any</source>
+        <translation>порожньо: системний проксі, якщо є</translation>
+    </message>
+    <message>
+        <source>kept in the system keyring; empty: keep the stored one</source>
+        <translation>зберігається в системному сховищі паролів; порожньо: залишити збережений</translation>
+    </message>
+    <message>
+        <source>Test connection</source>
+        <translation>Перевірити з’єднання</translation>
+    </message>
+    <message>
+        <source>Bandwidth cap</source>
+        <translation>Обмеження швидкості</translation>
+    </message>
+    <message>
+        <source>Schedule</source>
+        <translation>Розклад</translation>
+    </message>
+    <message>
+        <source>Proxy host</source>
+        <translation>Адреса проксі</translation>
+    </message>
+    <message>
+        <source>Proxy port</source>
+        <translation>Порт проксі</translation>
+    </message>
+    <message>
+        <source>Proxy user</source>
+        <translation>Користувач проксі</translation>
+    </message>
+    <message>
+        <source>Proxy password</source>
+        <translation>Пароль проксі</translation>
+    </message>
+    <message>
+        <source>The current profile has no API URL to test with</source>
+        <translation>Поточний профіль не має адреси API для перевірки</translation>
+    </message>
+    <message>
+        <source>Testing the connection to {0}…</source>
+        <translation>Перевірка з’єднання з {0}…</translation>
+    </message>
+    <message>
+        <source>OK: {0}</source>
+        <translation>Гаразд: {0}</translation>
+    </message>
+    <message>
+        <source>Failed: {0}</source>
+        <translation>Не вдалося: {0}</translation>
     </message>
     <message numerus="yes">
         <source>%n paused or failed transfer(s) keep their partial data in the cache: it is deleted too, so they will start again from the beginning when resumed or retried.</source>
