@@ -25,7 +25,7 @@ INTERRUPTED_EXIT = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from cli import commands, image_commands, sandbox_command, user_commands
+    from cli import commands, image_commands, sandbox_command, sync_command, user_commands
 
     parser = CliParser(prog="azaion", description="Azaion platform client (scripting CLI).")
     parser.add_argument("--version", action="version", version=f"azaion {__version__}")
@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.register(sub)  # login, ls, upload, download, transfers, ...
     image_commands.register(sub)  # unlock, lock, images, fetch-archive
     user_commands.register(sub)  # users ..., installer
+    sync_command.register(sub)  # sync
     sandbox_command.register(sub)  # the reference server, imported only when it runs
     return parser
 

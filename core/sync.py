@@ -17,6 +17,7 @@ No Qt, no printing: progress, events and per-file results go through callbacks, 
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import logging
 import os
@@ -38,7 +39,7 @@ from core.errors import (
     PermissionDeniedError,
     UnreachableError,
 )
-from core.fileio import TEMP_PREFIX, describe_os_error, write_bytes_atomic
+from core.fileio import TEMP_PREFIX, describe_os_error, remove_leftovers, temp_glob, write_bytes_atomic
 from core.listing import BIG_SUFFIX, listed
 from core.names import validate_folder, validate_resource_name, validate_server_file_name
 
@@ -523,7 +524,33 @@ def sync(
             result.deleted.append(name)
         if not plan.download and not plan.delete:
             save_state(target, state)  # an mtime refreshed by local_change, or the first (empty) state
+        # A sync killed mid-file left its temp file here (download_to_path removes a target's own on its next
+        # download, but not if that file is not downloaded again): only our temp shape, only unlocked ones.
+        for stale in remove_leftovers(target, temp_glob(glob.escape(TEMP_PREFIX) + "*-")):
+            log.info("removed %s, left by an interrupted sync", stale)
     log.info("synced %s into %s: %d downloaded, %d deleted, %d conflicts, %d refused, %d failed", folder, target,
              len(result.downloaded), len(result.deleted), len(result.conflicts), len(plan.refused),
              len(result.failed))
     return result
+
+
+# ---- periods ------------------------------------------------------------------------------------------
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MIN_PERIOD_S = 1
+MAX_PERIOD_S = 366 * 86400
+
+
+def parse_duration(text: str) -> int:
+    """Seconds of a period written like ``30s``, ``15m``, ``1h``, ``2d`` or ``1h30m`` (ValueError otherwise):
+    the form rclone and systemd users type. Between 1 s and a year."""
+    import re
+
+    spec = text.strip().lower()
+    parts = re.findall(r"(\d{1,9})([smhd])", spec)
+    if not spec or "".join(n + u for n, u in parts) != spec:
+        raise ValueError(f"not a duration: {text!r} (write it like 30s, 15m, 1h or 1h30m)")
+    seconds = sum(int(n) * _UNITS[u] for n, u in parts)
+    if not MIN_PERIOD_S <= seconds <= MAX_PERIOD_S:
+        raise ValueError(f"the period {text!r} is outside 1s..366d")
+    return seconds
