@@ -114,6 +114,8 @@ def test_removed_resources_are_deleted_only_with_delete_and_only_sync_s_files(
             del sandbox.state._folders[folder][name + ".small"]
         sandbox.s3_client().delete_object(Bucket=folder, Key=name + ".big")
 
+    plan = sync.plan_sync(client, folder, target, delete=True)  # what --dry-run --delete shows
+    assert plan.delete == ["gone.bin"] and [i.name for i in plan.conflicts] == ["edited.bin"]
     result = sync.sync(client, folder, target)  # without delete: nothing removed
     assert (target / "gone.bin").exists() and result.deleted == []
 
@@ -132,7 +134,7 @@ def test_locally_edited_file_is_reported_not_overwritten_unless_forced(make_clie
     client.upload_big_small_resource(b"v1" * 5000, "cfg.json", folder)
     target = tmp_path / "mirror"
     sync.sync(client, folder, target)
-    (target / "cfg.json").write_bytes(b"local edit")
+    (target / "cfg.json").write_bytes(b"v1" * 4999 + b"v!")  # same size: only the content tells
     client.upload_big_small_resource(b"v2" * 5000, "cfg.json", folder)
     (target / "theirs.bin").write_bytes(b"a file the user put here")
     client.upload_big_small_resource(b"server" * 100, "theirs.bin", folder)
@@ -143,7 +145,7 @@ def test_locally_edited_file_is_reported_not_overwritten_unless_forced(make_clie
         ("cfg.json", "changed locally since it was synced"),
         ("theirs.bin", "a file of this name is in the folder and sync did not write it"),
     ]
-    assert (target / "cfg.json").read_bytes() == b"local edit"
+    assert (target / "cfg.json").read_bytes() == b"v1" * 4999 + b"v!"
     assert (target / "theirs.bin").read_bytes() == b"a file the user put here"
 
     os.utime(target / "cfg.json")  # touched, not changed: still the user's edit, still not replaced
@@ -225,7 +227,10 @@ def test_local_name_rules():
     b"{not json",
     b"[" * 100 + b"]" * 100,  # nested too deep
     b'{"version": 2, "api_url": "x", "folder": "f", "files": {}}',
-    b'{"version": 1, "api_url": "API", "folder": "FOLDER", "files": {"../escape": {}}}',
+    # a valid record under a name that is a path: --delete would remove DIR/../escape
+    b'{"version": 1, "api_url": "API", "folder": "FOLDER", "files": {"../escape": {"version": {"small_size": 1,'
+    b' "small_modified": null, "big_etag": "e", "big_size": 2}, "size": 1, "mtime_ns": 1, "sha256": "' + b"0" * 64
+    + b'"}}}',
     b'{"version": 1, "api_url": "API", "folder": "FOLDER", "files": {"a": {"version": {}, "size": 1,'
     b' "mtime_ns": 1, "sha256": "x"}}}',
     b'{"version": 1, "api_url": "API", "folder": "other", "files": {}}',  # another folder's
@@ -280,3 +285,18 @@ def test_state_names_the_files_sync_wrote(tmp_path: Path):
     sync.save_state(tmp_path, state)
     again = sync.load_state(tmp_path, "http://127.0.0.1:1/", "models")
     assert again.files == state.files
+
+
+def test_temp_files_a_killed_sync_left_are_removed_and_nothing_else(make_client, folder, tmp_path):
+    client = make_client()
+    client.upload_big_small_resource(b"r", "r.bin", folder)
+    target = tmp_path / "mirror"
+    target.mkdir()
+    stale = target / ".azaion-gone.bin-abcd1234.tmp"  # core's temp shape, no live process holds it
+    stale.write_bytes(b"half")
+    stale.chmod(0o600)
+    os.utime(stale, (time.time() - 60, time.time() - 60))
+    theirs = target / ".azaion-notes.txt"  # not our temp shape: the user's
+    theirs.write_text("mine")
+    sync.sync(client, folder, target)
+    assert not stale.exists() and theirs.read_text() == "mine"
