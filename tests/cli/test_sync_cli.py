@@ -199,7 +199,7 @@ def test_killed_sync_resumes_without_starting_over(env, tmp_path):
     size = 24 * MiB
     data = os.urandom(size)
     env.client.upload_big_small_resource(data, "big.bin", env.folder)
-    env.s3.rate = 3 * MiB  # bytes per second: slow enough to kill it half-way
+    env.s3.rate = 1 * MiB  # bytes per second: slow enough to kill it part-way, also on a loaded machine
     argv, environ = env.command(env.folder, str(env.dir))
     proc = subprocess.Popen(argv, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -207,7 +207,7 @@ def test_killed_sync_resumes_without_starting_over(env, tmp_path):
         parts: list[Path] = []
         while time.monotonic() < deadline:
             parts = list(env.cache.rglob("big.bin.big.part"))
-            if parts and parts[0].stat().st_size >= 6 * MiB:
+            if parts and parts[0].stat().st_size >= 4 * MiB:
                 break
             time.sleep(0.05)
         assert parts, "the download did not start"
@@ -220,7 +220,7 @@ def test_killed_sync_resumes_without_starting_over(env, tmp_path):
             proc.kill()
             proc.wait()
     kept = parts[0].stat().st_size
-    assert kept >= 6 * MiB and not (env.dir / "big.bin").exists()
+    assert 4 * MiB <= kept < size and not (env.dir / "big.bin").exists()
     for leftover in env.dir.glob(".azaion-*.tmp"):  # what the killed process was writing: older than core's
         os.utime(leftover, (time.time() - 60, time.time() - 60))  # 5 s grace by the time a user reruns
     env.s3.rate = None
