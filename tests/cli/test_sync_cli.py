@@ -229,5 +229,57 @@ def test_killed_sync_resumes_without_starting_over(env, tmp_path):
     assert res.returncode == 0, res.stderr
     assert "resuming the interrupted download of" in res.stderr
     assert (env.dir / "big.bin").read_bytes() == data
+    print(f"\nkilled after {kept} bytes of {size}; the rerun fetched {env.s3.bytes_down} bytes from the CDN")
     assert env.s3.bytes_down < size - kept + MiB  # the rest only, not the whole object again
     assert sorted(p.name for p in env.dir.iterdir()) == [STATE, "big.bin"]  # no temp file left
+
+
+def test_sigterm_between_rounds_exits_0(env):
+    env.client.upload_big_small_resource(b"x", "x.txt", env.folder)
+    argv, environ = env.command(env.folder, str(env.dir), "--every", "1h")
+    proc = subprocess.Popen(argv, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        while not (lines and lines[-1].startswith("synced ")):
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()
+            lines.append(line)
+        proc.send_signal(signal.SIGTERM)  # the round is over: nothing in flight
+        _, errs = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0 and "note: stopped" in errs, errs
+    assert lines[0] == "downloaded\tx.txt\n"
+
+
+def test_sigterm_mid_download_leaves_no_partial_file_and_keeps_the_part(env):
+    size = 12 * MiB
+    data = os.urandom(size)
+    env.client.upload_big_small_resource(data, "mid.bin", env.folder)
+    env.s3.rate = 1 * MiB
+    argv, environ = env.command(env.folder, str(env.dir))
+    proc = subprocess.Popen(argv, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            parts = list(env.cache.rglob("mid.bin.big.part"))
+            if parts and parts[0].stat().st_size >= 2 * MiB:
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, errs = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130 and "terminated (SIGTERM)" in errs, errs
+    assert [p.name for p in env.dir.iterdir()] in ([], [STATE])  # no partial file, no temp file, no lock
+    kept = list(env.cache.rglob("mid.bin.big.part"))[0].stat().st_size
+    assert 2 * MiB <= kept < size
+    env.s3.rate = None
+    env.s3.reset_counters()
+    res = env.run(env.folder, str(env.dir))
+    assert res.returncode == 0 and (env.dir / "mid.bin").read_bytes() == data, res.stderr
+    assert env.s3.bytes_down < size - kept + MiB
