@@ -365,13 +365,20 @@ def plan_sync(
         else:
             plan.unchanged.append(name)
     if delete:
+        refused = {i.name for i in plan.refused}
+        # An empty listing of a folder that had files is more likely a server fault (or a cleared folder about to
+        # be refilled) than a wish to empty DIR: nothing is deleted then, and each file is reported.
+        emptied = not entries and bool(state.files)
         for name, synced in sorted(state.files.items()):
-            if name in plan.remote or name in {i.name for i in plan.refused}:
+            if name in plan.remote or name in refused:
                 continue
             path = target / name
             change = local_change(path, synced, cancel)
             if change is not None:
                 plan.conflicts.append(Item(name, f"{change}; not deleted (gone from the server)"))
+            elif emptied:
+                plan.conflicts.append(Item(name, f"not deleted: the server lists nothing in {folder} (a fault, or "
+                                                 "a cleared folder); delete it yourself if that is meant"))
             else:
                 plan.delete.append(name)
     return plan

@@ -300,3 +300,14 @@ def test_temp_files_a_killed_sync_left_are_removed_and_nothing_else(make_client,
     theirs.write_text("mine")
     sync.sync(client, folder, target)
     assert not stale.exists() and theirs.read_text() == "mine"
+
+
+def test_delete_never_empties_the_folder_on_an_empty_listing(make_client, sandbox, folder, tmp_path):
+    client = make_client()
+    client.upload_big_small_resource(b"a", "a.bin", folder)
+    target = tmp_path / "mirror"
+    sync.sync(client, folder, target)
+    sandbox.state.clear_folder(folder)  # the API lists nothing (a fault, or a folder being refilled)
+    result = sync.sync(client, folder, target, delete=True)
+    assert result.deleted == [] and (target / "a.bin").read_bytes() == b"a"
+    assert [i.name for i in result.conflicts] == ["a.bin"] and "lists nothing" in result.conflicts[0].reason
