@@ -91,3 +91,36 @@ def test_malformed_stored_schedules_are_not_run(tmp_path):
         extra = {"sync_schedules": [good, {**good, "folder": "a/b"}]}
 
     assert [s.folder for s in sync_schedule.load_schedules(FakeSettings())] == ["models"]
+
+
+def test_closing_the_window_pauses_a_round_and_the_next_start_resumes_it(
+        qtbot, logged_in, new_folder, make_client, gate_probe, monkeypatch, tmp_path):
+    import threading
+
+    controller, creds = logged_in()
+    window = controller.window
+    folder = new_folder("keepmid")
+    data = os.urandom(4 << 20)
+    make_client().upload_big_small_resource(data, "model.bin", folder)  # another machine's upload: not cached here
+    target = tmp_path / "mirror"
+    edit_schedule(window, folder, dialog_hook=_accept_with(target, 60))
+    qtbot.waitUntil(lambda: bool(gate_probe) and gate_probe[0].reached.is_set(), timeout=60000)  # half way
+    part = next(window.client.cache.root.rglob("model.bin.big.part"))
+    threading.Timer(1.0, gate_probe[0].release.set).start()  # let the worker see the pause
+    window.close()
+    controller.shutdown()
+    assert part.exists() and part.stat().st_size > 0  # paused, not cancelled: kept for the next round
+    assert not (target / "model.bin").exists() and list(target.glob(".azaion-*.tmp")) == []
+    for probe in gate_probe:
+        probe.release.set()
+    import gui.workers.jobs as jobs
+    from gui.workers.progress import ProgressProbe
+
+    monkeypatch.setattr(jobs, "ProgressProbe", ProgressProbe)  # real progress probes from here on
+
+    again, _ = logged_in(creds=creds)
+    window = again.window
+    qtbot.waitUntil(lambda: bool(_sync_jobs(window)) and _sync_jobs(window)[-1].state.finished, timeout=60000)
+    job = _sync_jobs(window)[-1]
+    assert job.state is JobState.DONE, job.message
+    assert (target / "model.bin").read_bytes() == data
