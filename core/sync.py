@@ -319,7 +319,7 @@ def plan_sync(
 ) -> Plan:
     """Compare the server's listings with the state and the files in ``target``; changes nothing."""
     validate_folder(folder)
-    target = Path(target)
+    target = check_target(target)
     if state is None:
         state = load_state(target, client.api_url, folder) if target.exists() else SyncState(client.api_url, folder)
     plan = Plan(folder, target)
@@ -438,6 +438,23 @@ class SyncResult:
         }
 
 
+def check_target(target: Path | str) -> Path:
+    """``target`` if it is a folder (or a link to one) or can be created as one; else LocalIOError saying why."""
+    path = Path(target)
+    for candidate in (path, *path.parents):
+        try:
+            st = os.stat(candidate)
+        except (FileNotFoundError, NotADirectoryError):  # missing, or below a file: the parents tell
+            continue
+        except OSError as exc:
+            raise describe_os_error(exc, candidate) from None
+        if not stat.S_ISDIR(st.st_mode):
+            where = "" if candidate == path else f" ({candidate} is not a folder)"
+            raise LocalIOError(f"cannot sync into {path}: it is not a folder{where}")
+        return path
+    return path
+
+
 def lock_target(target: Path, *, wait: bool = False, cancel: CancelToken = NEVER,
                 on_wait: Callable[[], None] | None = None) -> locks.FileLock:
     """The lock of one synced folder (``target`` must exist). SyncBusyError when another sync holds it and
@@ -473,13 +490,11 @@ def sync(
     from core import resources
 
     validate_folder(folder)
-    target = Path(target)
+    target = check_target(target)
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise describe_os_error(exc, target) from None
-    if not target.is_dir():
-        raise LocalIOError(f"{target} is not a folder")
     with lock_target(target, wait=wait, cancel=cancel,
                      on_wait=lambda: on_event(f"another sync of {target} is running; waiting for it to finish")):
         state = load_state(target, client.api_url, folder)

@@ -283,3 +283,15 @@ def test_sigterm_mid_download_leaves_no_partial_file_and_keeps_the_part(env):
     res = env.run(env.folder, str(env.dir))
     assert res.returncode == 0 and (env.dir / "mid.bin").read_bytes() == data, res.stderr
     assert env.s3.bytes_down < size - kept + MiB
+
+
+@pytest.mark.parametrize("where", ["file", "file/sub"])
+def test_dir_that_is_not_a_folder_is_a_clear_error(env, tmp_path, where):
+    blocker = tmp_path / "file"
+    blocker.write_bytes(b"keep me")
+    env.client.upload_big_small_resource(b"x", "x.txt", env.folder)
+    for extra in ((), ("--dry-run",)):
+        res = env.run(env.folder, str(tmp_path / where), *extra)
+        assert res.returncode == 1, res.stderr
+        assert res.stderr.startswith(f"error: cannot sync into {tmp_path / where}: it is not a folder"), res.stderr
+    assert blocker.read_bytes() == b"keep me"
