@@ -47,13 +47,15 @@ def env(rig, tmp_path):
     s3.clear()
     s3.reset_counters()
     email, password = f"s-{uuid.uuid4().hex[:8]}@test.local", "pw-" + uuid.uuid4().hex
+    up_email = "up-" + email
     USED_SECRETS.add(password)
-    sandbox.state.add_user(email, password, RoleEnum.ResourceUploader)
+    sandbox.state.add_user(email, password, RoleEnum.Operator)  # the CLI's: syncing needs no upload rights
+    sandbox.state.add_user(up_email, password, RoleEnum.ResourceUploader)
     folder = f"sync-{uuid.uuid4().hex[:8]}"
     sandbox.s3_client().create_bucket(Bucket=folder)
-    client = ApiClient(sandbox.api_url, cache_dir=tmp_path / "up-cache", journal_dir=tmp_path / "up-journal")
-    # this machine's hardware string, as the CLI sends it: one account, bound once
-    client.set_credentials(Credentials(email, password))
+    client = ApiClient(sandbox.api_url, cache_dir=tmp_path / "up-cache", journal_dir=tmp_path / "up-journal",
+                       hardware="CPU: Up. GPU: None. Memory: 1. DriveSerial: U")
+    client.set_credentials(Credentials(up_email, password))
     USED_SECRETS.add(client.login().raw)
 
     class Env:
@@ -64,6 +66,9 @@ def env(rig, tmp_path):
     e.cache = tmp_path / "cli-cache"
 
     def command(*args: str, cache: Path | None = None) -> tuple[list[str], dict]:
+        # Each CLI process collects this machine's hardware string afresh, and on a loaded machine a collector
+        # may time out (a field becomes "Unknown"): unbind first, so a run is never refused as "another machine".
+        sandbox.state.set_hardware(email, None)
         environ = {**os.environ, "AZAION_PASSWORD": password, "AZAION_EMAIL": email,
                    "XDG_CACHE_HOME": str(cache or e.cache)}
         return [sys.executable, "-m", "cli.main", "--api", sandbox.api_url, "sync", *args], environ
