@@ -59,6 +59,7 @@ STATE_LIMIT = 32 << 20
 OWN_PREFIXES = (".azaion-sync", TEMP_PREFIX)
 """Names sync and core's atomic writes use inside DIR: a server name like these could replace the state."""
 HASH_CHUNK = 1 << 20
+NOT_A_FILE = "a folder, link or other non-file is in its place"
 
 EventCallback = Callable[[str], None]
 StageCallback = Callable[[str], None]
@@ -253,7 +254,7 @@ def local_change(path: Path, synced: Synced | None, cancel: CancelToken = NEVER)
     except OSError as exc:
         raise describe_os_error(exc, path) from None
     if not stat.S_ISREG(st.st_mode):
-        return "a folder, link or other non-file is in its place"
+        return NOT_A_FILE
     if synced is None:
         return "a file of this name is in the folder and sync did not write it"
     if st.st_size == synced.size and st.st_mtime_ns == synced.mtime_ns:
@@ -354,7 +355,7 @@ def plan_sync(
         if synced is None and not exists:
             plan.download.append(Item(name, "new"))
         elif change is not None:
-            if force and change != "a folder, link or other non-file is in its place":
+            if force and change != NOT_A_FILE:  # --force replaces a file, never a folder or a link
                 plan.download.append(Item(name, "replaced"))
             else:
                 plan.conflicts.append(Item(name, change))
@@ -394,7 +395,7 @@ def _big_parts(client: ApiClient, folder: str, names: list[str], cancel: CancelT
         return {}
     cdn = client.cdn
     try:
-        listed = list_big_parts(cdn, folder, cancel)
+        objects = list_big_parts(cdn, folder, cancel)
     except PermissionDeniedError:
         found = {}
         for name in names:
@@ -405,7 +406,7 @@ def _big_parts(client: ApiClient, folder: str, names: list[str], cancel: CancelT
                 continue
             found[name] = (info.etag, info.size)
         return found
-    return {name: listed[name + BIG_SUFFIX] for name in names if name + BIG_SUFFIX in listed}
+    return {name: objects[name + BIG_SUFFIX] for name in names if name + BIG_SUFFIX in objects}
 
 
 # ---- running it ---------------------------------------------------------------------------------------

@@ -311,3 +311,41 @@ def test_delete_never_empties_the_folder_on_an_empty_listing(make_client, sandbo
     result = sync.sync(client, folder, target, delete=True)
     assert result.deleted == [] and (target / "a.bin").read_bytes() == b"a"
     assert [i.name for i in result.conflicts] == ["a.bin"] and "lists nothing" in result.conflicts[0].reason
+
+
+def test_without_list_rights_each_big_part_is_asked_with_a_head(make_client, folder, tmp_path, monkeypatch):
+    """S3 policies may allow GetObject without ListBucket: the listing's refusal falls back to a HEAD each."""
+    from core.errors import PermissionDeniedError
+
+    client = make_client()
+    client.upload_big_small_resource(os.urandom(20_000), "h.bin", folder)
+    reader = make_client(cache_dir=tmp_path / "reader-cache")
+    target = tmp_path / "mirror"
+    sync.sync(reader, folder, target)
+
+    def refused(*args, **kwargs):
+        raise PermissionDeniedError("the CDN refused access to the bucket (AccessDenied)")
+
+    monkeypatch.setattr(sync, "list_big_parts", refused)
+    heads = []
+    real_head = reader.cdn.head
+    monkeypatch.setattr(reader.cdn, "head", lambda b, k: heads.append(k) or real_head(b, k))
+    plan = sync.plan_sync(reader, folder, target)
+    assert plan.unchanged == ["h.bin"] and heads == ["h.bin.big"]
+    client.upload_big_small_resource(os.urandom(20_000), "h.bin", folder)
+    assert [i.reason for i in sync.plan_sync(reader, folder, target).download] == ["changed"]
+
+
+def test_force_never_replaces_a_folder_or_link(make_client, folder, tmp_path):
+    client = make_client()
+    client.upload_big_small_resource(b"d", "d.bin", folder)
+    client.upload_big_small_resource(b"l", "l.bin", folder)
+    target = tmp_path / "mirror"
+    target.mkdir()
+    (target / "d.bin").mkdir()
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("not sync's")
+    (target / "l.bin").symlink_to(elsewhere)
+    result = sync.sync(client, folder, target, force=True)
+    assert result.downloaded == [] and sorted(i.name for i in result.conflicts) == ["d.bin", "l.bin"]
+    assert elsewhere.read_text() == "not sync's" and (target / "d.bin").is_dir()
