@@ -24,7 +24,7 @@ INTERRUPTED_EXIT = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from cli import commands, completion_command, image_commands, sandbox_command, user_commands
+    from cli import commands, completion_command, image_commands, sandbox_command, sync_command, user_commands
 
     parser = CliParser(prog="azaion", description="Azaion platform client (scripting CLI).")
     add_global_options(parser, nested=False)
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.register(sub)  # login, logout, ls, upload, download, transfers, ...
     image_commands.register(sub)  # unlock, lock, images, fetch-archive
     user_commands.register(sub)  # users ..., installer
+    sync_command.register(sub)  # sync
     sandbox_command.register(sub)  # the reference server, imported only when it runs
     completion_command.register(sub)  # completion bash|zsh|fish
     spread_global_options(parser)  # azaion ls models --email x: after the command too

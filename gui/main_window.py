@@ -266,6 +266,9 @@ class MainWindow(QMainWindow):
         for action in (self.refresh_action, self.upload_action, self.find_action):
             actions.addAction(action)
             self.addAction(action)
+        from gui import sync_schedule
+
+        sync_schedule.install(self, actions)  # "Keep folder up to date…" and the scheduler (gui/sync_schedule.py)
 
         view = bar.addMenu(self.tr("&View"))
         self.panel_actions: list[QAction] = []
@@ -616,6 +619,7 @@ class MainWindow(QMainWindow):
         except (RuntimeError, TypeError):
             pass
         self.connection_watch.detach()
+        self.sync_scheduler.stop()  # before the queue: a sync in flight is paused (resumed after a restart)
         self.queue.shutdown()
         self.unlock_panel.shutdown()
         self.notifier.close()
