@@ -132,6 +132,37 @@
     </message>
 </context>
 <context>
+    <name>SyncScheduler</name>
+    <message numerus="yes">
+        <source>%n new</source>
+        <translation>
+            <numerusform>%n new</numerusform>
+            <numerusform>%n new</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n deleted</source>
+        <translation>
+            <numerusform>%n deleted</numerusform>
+            <numerusform>%n deleted</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n kept (changed locally)</source>
+        <translation>
+            <numerusform>%n kept (changed locally)</numerusform>
+            <numerusform>%n kept (changed locally)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n not synced</source>
+        <translation>
+            <numerusform>%n not synced</numerusform>
+            <numerusform>%n not synced</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>UnlockPanel</name>
     <message numerus="yes">
         <source>{0} of {1} decrypted · %n image(s) loaded</source>

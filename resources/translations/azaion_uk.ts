@@ -550,6 +550,41 @@
     </message>
 </context>
 <context>
+    <name>KeepUpToDateDialog</name>
+    <message>
+        <source>Keep {0} up to date</source>
+        <translation>Підтримувати {0} в актуальному стані</translation>
+    </message>
+    <message>
+        <source>&amp;Keep this folder up to date on this computer</source>
+        <translation>&amp;Підтримувати цю теку в актуальному стані на цьому комп&apos;ютері</translation>
+    </message>
+    <message>
+        <source>&amp;Browse…</source>
+        <translation>&amp;Огляд…</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> хв</translation>
+    </message>
+    <message>
+        <source>Local &amp;folder</source>
+        <translation>Локальна &amp;тека</translation>
+    </message>
+    <message>
+        <source>&amp;Every</source>
+        <translation>&amp;Кожні</translation>
+    </message>
+    <message>
+        <source>New and changed resources are downloaded; files you change there are never overwritten.</source>
+        <translation>Нові та змінені ресурси завантажуються; змінені вами файли там ніколи не перезаписуються.</translation>
+    </message>
+    <message>
+        <source>Local folder</source>
+        <translation>Локальна тека</translation>
+    </message>
+</context>
+<context>
     <name>LogPanel</name>
     <message>
         <source>Debug</source>
@@ -1284,6 +1319,61 @@
     </message>
 </context>
 <context>
+    <name>SyncScheduler</name>
+    <message>
+        <source>the window was closed</source>
+        <translation>вікно закрито</translation>
+    </message>
+    <message>
+        <source>Keep up to date: {0}</source>
+        <translation>Актуалізація: {0}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n new</source>
+        <translation>
+            <numerusform>%n новий</numerusform>
+            <numerusform>%n нові</numerusform>
+            <numerusform>%n нових</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n deleted</source>
+        <translation>
+            <numerusform>%n видалено</numerusform>
+            <numerusform>%n видалено</numerusform>
+            <numerusform>%n видалено</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n kept (changed locally)</source>
+        <translation>
+            <numerusform>%n залишено (змінено локально)</numerusform>
+            <numerusform>%n залишено (змінено локально)</numerusform>
+            <numerusform>%n залишено (змінено локально)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n not synced</source>
+        <translation>
+            <numerusform>%n не синхронізовано</numerusform>
+            <numerusform>%n не синхронізовано</numerusform>
+            <numerusform>%n не синхронізовано</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{0}; next sync at {1}</source>
+        <translation>{0}; наступна синхронізація о {1}</translation>
+    </message>
+    <message>
+        <source>New in {0}: {1}</source>
+        <translation>Нове в {0}: {1}</translation>
+    </message>
+    <message>
+        <source>{0}; next try at {1}</source>
+        <translation>{0}; наступна спроба о {1}</translation>
+    </message>
+</context>
+<context>
     <name>TransferQueue</name>
     <message>
         <source>Cancelled</source>
@@ -2006,6 +2096,21 @@ This cannot be undone.</source>
     <message>
         <source>Created {0} ({1})</source>
         <translation>Створено {0} ({1})</translation>
+    </message>
+</context>
+<context>
+    <name>window</name>
+    <message>
+        <source>{0} is no longer kept up to date</source>
+        <translation>{0} більше не підтримується в актуальному стані</translation>
+    </message>
+    <message>
+        <source>{0} is kept up to date in {1}</source>
+        <translation>{0} підтримується в актуальному стані в {1}</translation>
+    </message>
+    <message>
+        <source>&amp;Keep folder up to date…</source>
+        <translation>&amp;Підтримувати теку в актуальному стані…</translation>
     </message>
 </context>
 </TS>
