@@ -75,6 +75,7 @@ class Tray(QObject):
         self.icon.activated.connect(self._on_activated)
         self._show_window = show_window
         self.retranslate()
+        self.set_active(0)
         self.icon.show()
 
     def retranslate(self) -> None:
