@@ -109,7 +109,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
         ensure_language(ctx.settings.language)
-        self.ask_keep_running = tray_host.ask_keep_running  # tests answer without the modal box
+        self.ask_keep_running = self._ask_keep_running  # tests answer without the modal box
         self._quitting = False
         self.app_quit = QCoreApplication.quit  # tests record it instead (it would end pytest-qt's event loops)
         self.tray: tray_host.Tray | None = None
@@ -529,8 +529,11 @@ class MainWindow(QMainWindow):
             shutdown = getattr(panel, "shutdown", None)
             if callable(shutdown):
                 shutdown()
-        # Panels connect to the queue; drop those connections (also lambdas) and keep the window's own.
-        for signal in (self.queue.job_finished, self.queue.active_changed):
+        # Panels connect to the queue; drop those connections (also lambdas, which Qt does not drop when the old
+        # panel is deleted: the next job added or changed raised in the Transfers panel that was gone) and keep
+        # the window's own.
+        for signal in (self.queue.job_finished, self.queue.active_changed, self.queue.job_added,
+                       self.queue.job_changed, self.queue.jobs_removed):
             try:
                 signal.disconnect()
             except (RuntimeError, TypeError):
@@ -619,6 +622,11 @@ class MainWindow(QMainWindow):
                 return
         self.shutdown()
         event.accept()
+
+    def _ask_keep_running(self, parent: QWidget, count: int) -> tray_host.CloseChoice:
+        if self.tray is None:
+            return tray_host.CloseChoice.QUIT
+        return self.tray.ask_keep_running(self, count)
 
     # -- tray menu ------------------------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMainWindow, QSystemTrayIcon
 
 from core.text import printable
@@ -155,13 +155,14 @@ class Notifier(QObject):
             thread.join(max(0.0, end - time.monotonic()))
 
 
-class FinishedWork:
+class FinishedWork(QObject):
     """One notification per batch of queue work (what ran from the queue becoming busy until it is idle again),
     not one per file: fifty uploads end with "50 transfers finished", one download with "Download finished".
     Notified when the batch took at least :data:`LONG_WORK_SECONDS` or held an image unlock/lock; work the user
     cancelled or paused is not announced."""
 
     def __init__(self, notifier: Notifier, long_seconds: float = LONG_WORK_SECONDS) -> None:
+        super().__init__(notifier)
         self.notifier = notifier
         self.long_seconds = long_seconds
         self.jobs: list = []  # gui.workers.jobs.Job (DONE or FAILED) of the current batch
@@ -184,30 +185,28 @@ class FinishedWork:
         images = any(j.kind in (JobKind.UNLOCK, JobKind.LOCK) for j in jobs)
         if ended - started < self.long_seconds and not images:
             return
-        self.notifier.notify(*batch_texts(jobs))
+        self.notifier.notify(*self.batch_texts(jobs))
 
+    def batch_texts(self, jobs: list) -> tuple[str, str, bool]:
+        """(summary, body, failed) for a finished batch: one job by its kind and name (and why it failed), several
+        by their count and the first few names."""
+        from gui.workers.jobs import JobState
 
-def batch_texts(jobs: list) -> tuple[str, str, bool]:
-    """(summary, body, failed) for a finished batch: one job by its kind and name (and why it failed), several
-    by their count and the first few names."""
-    from gui.workers.jobs import JobState
-
-    failed = [j for j in jobs if j.state is JobState.FAILED]
-    if len(jobs) == 1:
-        job = jobs[0]
+        failed = [j for j in jobs if j.state is JobState.FAILED]
+        if len(jobs) == 1:
+            job = jobs[0]
+            if failed:
+                summary = self.tr("{0} failed").format(job.direction_text())
+                return summary, f"{job.title} — {job.message}" if job.message else job.title, True
+            summary = self.tr("{0} finished").format(job.direction_text())
+            return summary, job.title, False
         if failed:
-            summary = QCoreApplication.translate("Notifications", "{0} failed").format(job.direction_text())
-            return summary, f"{job.title} — {job.message}" if job.message else job.title, True
-        summary = QCoreApplication.translate("Notifications", "{0} finished").format(job.direction_text())
-        return summary, job.title, False
-    if failed:
-        summary = QCoreApplication.translate("Notifications", "%n of {0} transfers failed", "",
-                                             len(failed)).format(len(jobs))
-        names = [f"{j.title} — {j.message}" if j.message else j.title for j in failed]
-    else:
-        summary = QCoreApplication.translate("Notifications", "%n transfer(s) finished", "", len(jobs))
-        names = [j.title for j in jobs]
-    body = ", ".join(names[:3])
-    if len(names) > 3:
-        body += " " + QCoreApplication.translate("Notifications", "and %n more", "", len(names) - 3)
-    return summary, body, bool(failed)
+            summary = self.tr("%n of {0} transfers failed", "", len(failed)).format(len(jobs))
+            names = [f"{j.title} — {j.message}" if j.message else j.title for j in failed]
+        else:
+            summary = self.tr("%n transfer(s) finished", "", len(jobs))
+            names = [j.title for j in jobs]
+        body = ", ".join(names[:3])
+        if len(names) > 3:
+            body += " " + self.tr("and %n more", "", len(names) - 3)
+        return summary, body, bool(failed)

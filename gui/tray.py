@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
-from PySide6.QtCore import QCoreApplication, QObject
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QSystemTrayIcon
 
@@ -26,30 +26,6 @@ class CloseChoice(Enum):
     KEEP = "keep"  # hide the window, transfers go on, the tray icon stays
     QUIT = "quit"  # stop (pause what can be resumed) and quit
     CANCEL = "cancel"  # keep the window open
-
-
-def ask_keep_running(window: QMainWindow, count: int) -> CloseChoice:
-    """The question when the window is closed with transfers running and a tray exists."""
-    box = QMessageBox(QMessageBox.Icon.Question, window.tr("Azaion Admin — Work in progress"),
-                      QCoreApplication.translate(
-                          "Tray", "%n transfer(s) are still running or queued. Keep transfers running in the tray?",
-                          "", count),
-                      QMessageBox.StandardButton.NoButton, window)
-    box.setInformativeText(QCoreApplication.translate(
-        "Tray", "Stopped uploads and downloads are paused and can be resumed after the next login; other work is "
-        "cancelled."))
-    keep = box.addButton(QCoreApplication.translate("Tray", "&Keep running"), QMessageBox.ButtonRole.AcceptRole)
-    stop = box.addButton(QCoreApplication.translate("Tray", "&Stop and quit"), QMessageBox.ButtonRole.DestructiveRole)
-    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(keep)
-    box.setEscapeButton(cancel)
-    box.exec()
-    clicked = box.clickedButton()
-    if clicked is keep:
-        return CloseChoice.KEEP
-    if clicked is stop:
-        return CloseChoice.QUIT
-    return CloseChoice.CANCEL
 
 
 class Tray(QObject):
@@ -78,16 +54,37 @@ class Tray(QObject):
         self.set_active(0)
         self.icon.show()
 
+    def ask_keep_running(self, window: QMainWindow, count: int) -> CloseChoice:
+        """The question when the window is closed with transfers running (and so a tray exists)."""
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Azaion Admin — Work in progress"),
+                          self.tr("%n transfer(s) are still running or queued. Keep transfers running in the tray?",
+                                  "", count),
+                          QMessageBox.StandardButton.NoButton, window)
+        box.setInformativeText(self.tr("Stopped uploads and downloads are paused and can be resumed after the next "
+                                       "login; other work is cancelled."))
+        keep = box.addButton(self.tr("&Keep running"), QMessageBox.ButtonRole.AcceptRole)
+        stop = box.addButton(self.tr("&Stop and quit"), QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is keep:
+            return CloseChoice.KEEP
+        if clicked is stop:
+            return CloseChoice.QUIT
+        return CloseChoice.CANCEL
+
     def retranslate(self) -> None:
-        self.show_action.setText(QCoreApplication.translate("Tray", "&Show Azaion Admin"))
-        self.pause_action.setText(QCoreApplication.translate("Tray", "&Pause all transfers"))
-        self.quit_action.setText(QCoreApplication.translate("Tray", "&Quit"))
+        self.show_action.setText(self.tr("&Show Azaion Admin"))
+        self.pause_action.setText(self.tr("&Pause all transfers"))
+        self.quit_action.setText(self.tr("&Quit"))
 
     def set_active(self, count: int) -> None:
         """The tooltip says how many transfers are running; Pause all is enabled while there are any."""
         self.pause_action.setEnabled(count > 0)
         self.icon.setToolTip(
-            "Azaion Admin — " + QCoreApplication.translate("Tray", "%n transfer(s) running", "", count)
+            "Azaion Admin — " + self.tr("%n transfer(s) running", "", count)
             if count else "Azaion Admin")
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
