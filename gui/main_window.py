@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
         self.tray: tray_host.Tray | None = None
         if tray_host.tray_available():
             self.tray = tray_host.Tray(self, self.show_from_tray, self.pause_all, self.quit_from_tray)
+            log.info("System tray found: closing the window with transfers running can keep them in the tray")
         self.notifier = Notifier(self, self.tray.icon if self.tray is not None else None)
         self.finished_work = FinishedWork(self.notifier)  # one notification per batch of queue work
         self._retranslate_pending = False
@@ -228,7 +229,7 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         if quit_action.shortcut().isEmpty():
             quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        quit_action.triggered.connect(self.close)
+        quit_action.triggered.connect(lambda: self.quit_from_tray())  # Quit quits (closing may keep it in the tray)
         menu.addAction(self.settings_action)
         menu.addSeparator()
         menu.addAction(self.logout_action)
@@ -631,6 +632,7 @@ class MainWindow(QMainWindow):
     # -- tray menu ------------------------------------------------------------------------------------------
 
     def show_from_tray(self) -> None:
+        log.info("Window shown from the tray")
         self.showNormal()
         self.raise_()
         self.activateWindow()
@@ -647,7 +649,8 @@ class MainWindow(QMainWindow):
         return paused
 
     def quit_from_tray(self) -> bool:
-        """Tray → Quit: close the window (asking about running work as without a tray) and end the app."""
+        """Tray → Quit and File → Quit: close the window (asking about running work as without a tray, not
+        offering the tray) and end the app."""
         self._quitting = True
         if not self.close():
             self._quitting = False

@@ -60,8 +60,8 @@ class Tray(QObject):
                           self.tr("%n transfer(s) are still running or queued. Keep transfers running in the tray?",
                                   "", count),
                           QMessageBox.StandardButton.NoButton, window)
-        box.setInformativeText(self.tr("Stopped uploads and downloads are paused and can be resumed after the next "
-                                       "login; other work is cancelled."))
+        box.setInformativeText(self.tr("Stop and quit pauses uploads and downloads (they can be resumed after the "
+                                       "next login) and cancels other work."))
         keep = box.addButton(self.tr("&Keep running"), QMessageBox.ButtonRole.AcceptRole)
         stop = box.addButton(self.tr("&Stop and quit"), QMessageBox.ButtonRole.DestructiveRole)
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)

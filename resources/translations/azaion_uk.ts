@@ -1434,8 +1434,8 @@
         </translation>
     </message>
     <message>
-        <source>Stopped uploads and downloads are paused and can be resumed after the next login; other work is cancelled.</source>
-        <translation>Зупинені вивантаження й завантаження буде призупинено, їх можна продовжити після наступного входу; іншу роботу буде скасовано.</translation>
+        <source>Stop and quit pauses uploads and downloads (they can be resumed after the next login) and cancels other work.</source>
+        <translation>«Зупинити й вийти» призупиняє вивантаження й завантаження (їх можна продовжити після наступного входу) і скасовує іншу роботу.</translation>
     </message>
     <message>
         <source>&amp;Keep running</source>
