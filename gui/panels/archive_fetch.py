@@ -41,7 +41,9 @@ log = logging.getLogger("azaion.gui.fetch")
 
 TICK_MS = 100
 STEPS = 1000
-CACHE_SUBDIR = "images"
+CACHE_SUBDIR = ".image-archives"
+"""Below the server's cache folder (``{cache_dir}/cdn/{server_id}``, docs/protocol.md): per server, and cleared
+with the rest by Settings → Clear cache. A resource folder cannot be named so (no leading dot)."""
 
 
 class ArchiveFetch(QWidget):
@@ -118,7 +120,7 @@ class ArchiveFetch(QWidget):
                 self.tr("Download this version's encrypted archive from the server into the cache"))
 
     def cache_dir(self) -> Path:
-        return Path(self.window_.ctx.cache_root()) / CACHE_SUBDIR
+        return Path(self.window_.client.cache.root) / CACHE_SUBDIR
 
     # -- actions --------------------------------------------------------------------------------------------
 
@@ -154,10 +156,12 @@ class ArchiveFetch(QWidget):
         into_cache = folder is None
         directory = self.cache_dir() if into_cache else Path(folder)
         target = directory / name
+        replace = into_cache  # the cache's copy is ours; in the user's folder only what they agreed to replace
         if not into_cache and target.exists():
             if not self.confirm_replace(target):
                 self.status.setText(self.tr("Not fetched: {0} was kept").format(target))
                 return False
+            replace = True
         if into_cache:
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         token, probe = CancelToken(), ProgressProbe()
@@ -169,7 +173,7 @@ class ArchiveFetch(QWidget):
         def work() -> Path:
             from core.images import fetch_archive
 
-            return fetch_archive(client, version, target, progress=probe.progress, cancel=token, replace=True)
+            return fetch_archive(client, version, target, progress=probe.progress, cancel=token, replace=replace)
 
         self.details.set_details()
         self.status.setText(self.tr("Fetching the archive of {0}…").format(version))
