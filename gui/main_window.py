@@ -1,10 +1,11 @@
-"""Main window: side navigation, panels, status bar, drag-and-drop of files to upload, tray notifications."""
+"""Main window: side navigation, panels, status bar, drag-and-drop of files to upload; notifications when long work
+ends (gui/notify.py) and the tray icon where one exists (gui/tray.py)."""
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -26,7 +27,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QStackedWidget,
-    QSystemTrayIcon,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -34,10 +34,12 @@ from PySide6.QtWidgets import (
 
 from core.errors import AuthError, UnreachableError
 from core.models import RoleEnum
+from gui import tray as tray_host
 from gui.assets import icon
 from gui.connection import ConnectionWatch
 from gui.fit import StatusLabel, hold_size
 from gui.logview import QtLogHandler
+from gui.notify import FinishedWork, Notifier
 from gui.panels.admin import role_text
 from gui.panels.base import Panel
 from gui.panels.hardware import HardwarePanel
@@ -50,7 +52,7 @@ from gui.panels.upload import UploadPanel, paths_from_mime
 from gui.panels.users import UsersPanel
 from gui.session import AppContext, LoginResult, gui_settings
 from gui.theme import current_language, ensure_language, set_language
-from gui.workers.jobs import Job, JobKind, JobState
+from gui.workers.jobs import Job, JobState
 from gui.workers.queue import TransferQueue
 from gui.workers.task import TaskRunner
 
@@ -60,33 +62,6 @@ PANEL_SHORTCUTS = {"resources": 1, "upload": 2, "unlock": 3, "suites": 4, "trans
                    "hardware": 8}
 """Ctrl+<n> per panel, the same for every role (by position, Ctrl+5 was Transfers for an operator but Users for an
 administrator); the administrators' panels come last so the others' numbers are the same in every role."""
-
-LONG_JOB_SECONDS = 10.0
-"""Finished or failed jobs that ran at least this long raise a notification when the window is not active."""
-
-
-class Notifier:
-    """System-tray notifications (when a tray exists); ``sent`` keeps what was shown, for tests and the log."""
-
-    def __init__(self, parent: QWidget) -> None:
-        self.sent: list[tuple[str, str]] = []
-        self.tray: QSystemTrayIcon | None = None
-        if QSystemTrayIcon.isSystemTrayAvailable():
-            self.tray = QSystemTrayIcon(icon("app"), parent)
-            self.tray.setToolTip("Azaion Admin")
-            self.tray.show()
-
-    def notify(self, title: str, text: str, failed: bool = False) -> None:
-        self.sent.append((title, text))
-        log.info("Notification: %s — %s", title, text)
-        if self.tray is not None:
-            kind = QSystemTrayIcon.MessageIcon.Warning if failed else QSystemTrayIcon.MessageIcon.Information
-            self.tray.showMessage(title, text, kind, 8000)
-
-    def close(self) -> None:
-        if self.tray is not None:
-            self.tray.hide()
-
 
 def selectable_icon(name: str, size: QSize) -> QIcon:
     """The icon, plus a Selected-mode copy in the highlighted-text colour: the style's own selected tint would
@@ -134,7 +109,15 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
         ensure_language(ctx.settings.language)
-        self.notifier = Notifier(self)
+        self.ask_keep_running = self._ask_keep_running  # tests answer without the modal box
+        self._quitting = False
+        self.app_quit = QCoreApplication.quit  # tests record it instead (it would end pytest-qt's event loops)
+        self.tray: tray_host.Tray | None = None
+        if tray_host.tray_available():
+            self.tray = tray_host.Tray(self, self.show_from_tray, self.pause_all, self.quit_from_tray)
+            log.info("System tray found: closing the window with transfers running can keep them in the tray")
+        self.notifier = Notifier(self, self.tray.icon if self.tray is not None else None)
+        self.finished_work = FinishedWork(self.notifier)  # one notification per batch of queue work
         self._retranslate_pending = False
         self.connection_watch = ConnectionWatch(self.client, self)
         self.connection_watch.answered.connect(lambda: self.set_connection(True))
@@ -246,7 +229,7 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         if quit_action.shortcut().isEmpty():
             quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        quit_action.triggered.connect(self.close)
+        quit_action.triggered.connect(lambda: self.quit_from_tray())  # Quit quits (closing may keep it in the tray)
         menu.addAction(self.settings_action)
         menu.addSeparator()
         menu.addAction(self.logout_action)
@@ -496,20 +479,15 @@ class MainWindow(QMainWindow):
             self.set_connection(True)
         elif job.state is JobState.FAILED and job.error is not None:
             self.note_error(job.error)
-        if job.state in (JobState.DONE, JobState.FAILED) and not self.isActiveWindow():
-            ran = (job.finished_at or 0) - (job.started_at or job.finished_at or 0)
-            if ran >= LONG_JOB_SECONDS or job.kind in (JobKind.UNLOCK, JobKind.LOCK):
-                title = "Azaion Admin"
-                if job.state is JobState.DONE:
-                    text = self.tr("{0} finished: {1}").format(job.direction_text(), job.title)
-                else:
-                    text = self.tr("{0} failed: {1} — {2}").format(job.direction_text(), job.title, job.message)
-                self.notifier.notify(title, text, failed=job.state is JobState.FAILED)
+        self.finished_work.job_finished(job)
 
     def _on_active_changed(self, active: int) -> None:
         index = self.panels.index(self.transfers_panel)
         label = self.transfers_panel.title()
         self.nav.item(index).setText(f"{label} ({active})" if active else label)
+        if self.tray is not None:
+            self.tray.set_active(active)
+        self.finished_work.active_changed(active)
 
     # -- settings, logout, close ----------------------------------------------------------------------------
 
@@ -555,8 +533,11 @@ class MainWindow(QMainWindow):
             shutdown = getattr(panel, "shutdown", None)
             if callable(shutdown):
                 shutdown()
-        # Panels connect to the queue; drop those connections (also lambdas) and keep the window's own.
-        for signal in (self.queue.job_finished, self.queue.active_changed):
+        # Panels connect to the queue; drop those connections (also lambdas, which Qt does not drop when the old
+        # panel is deleted: the next job added or changed raised in the Transfers panel that was gone) and keep
+        # the window's own.
+        for signal in (self.queue.job_finished, self.queue.active_changed, self.queue.job_added,
+                       self.queue.job_changed, self.queue.jobs_removed):
             try:
                 signal.disconnect()
             except (RuntimeError, TypeError):
@@ -587,6 +568,8 @@ class MainWindow(QMainWindow):
         self.show_banner(banner)
         self.show_panel(key) or self.show_panel("resources")
         self._on_active_changed(len(self.queue.active_jobs()))
+        if self.tray is not None:
+            self.tray.retranslate()
         log.info("Interface language: %s", current_language())
 
     def _ask_cancel_running(self, count: int) -> bool:
@@ -623,12 +606,59 @@ class MainWindow(QMainWindow):
         self.queue.shutdown()
         self.unlock_panel.shutdown()
         self.notifier.close()
+        if self.tray is not None:
+            self.tray.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        """With work running: where a tray exists, offer to keep it running there (the window hides; the tray's
+        Quit ends it); without a tray (or when quitting from the tray), ask whether to stop it."""
         active = len(self.queue.active_jobs())
-        if not self._closed and active and not self.confirm_close(active):
-            event.ignore()
-            return
+        if not self._closed and active:
+            if self.tray is not None and not self._quitting:
+                choice = self.ask_keep_running(self, active)
+                if choice is not tray_host.CloseChoice.QUIT:
+                    event.ignore()
+                    if choice is tray_host.CloseChoice.KEEP:
+                        self.hide()
+                        log.info("Window hidden to the tray; %d transfer(s) keep running", active)
+                    return
+            elif not self.confirm_close(active):
+                event.ignore()
+                return
         self.shutdown()
         event.accept()
+
+    def _ask_keep_running(self, parent: QWidget, count: int) -> tray_host.CloseChoice:
+        if self.tray is None:
+            return tray_host.CloseChoice.QUIT
+        return self.tray.ask_keep_running(self, count)
+
+    # -- tray menu ------------------------------------------------------------------------------------------
+
+    def show_from_tray(self) -> None:
+        log.info("Window shown from the tray")
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def pause_all(self) -> int:
+        """Pause every running or queued transfer that can be resumed (image unlock/lock cannot: they go on);
+        returns how many were paused."""
+        paused = 0
+        for job in self.queue.active_jobs():
+            if job.resumable:
+                self.queue.pause(job)
+                paused += 1
+        self.statusBar().showMessage(self.tr("%n transfer(s) paused", "", paused), 8000)
+        return paused
+
+    def quit_from_tray(self) -> bool:
+        """Tray → Quit and File → Quit: close the window (asking about running work as without a tray, not
+        offering the tray) and end the app."""
+        self._quitting = True
+        if not self.close():
+            self._quitting = False
+            return False
+        self.app_quit()
+        return True
 

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from core.progress import human_bytes
 from gui.assets import icon
 from gui.fit import StatusLabel
+from gui.panels.archive_fetch import ArchiveFetch
 from gui.panels.base import Panel
 from gui.panels.image_versions import ImageVersionsBox
 from gui.panels.upload import DropZone
@@ -161,6 +162,10 @@ class UnlockPanel(Panel):
         archive_label.setBuddy(self.archive_edit)
         form.addRow(archive_label, pick_row)
         form.addRow(self.tr("&Version"), self.version_edit)
+        self.fetch = ArchiveFetch(self.window_, lambda: self.version_edit.text().strip())  # gui/panels/archive_fetch.py
+        self.fetch.fetched.connect(self.set_archive)
+        self.version_edit.textChanged.connect(self.fetch.update_enabled)
+        form.addRow("", self.fetch)
         form.addRow(self.tr("Docker"), self.docker_label)
         buttons = QHBoxLayout()
         buttons.addWidget(self.availability, 1)
@@ -598,4 +603,4 @@ class UnlockPanel(Panel):
         self.output.appendPlainText(text.rstrip("\n"))
 
     def shutdown(self) -> None:
-        pass
+        self.fetch.shutdown()

@@ -2,6 +2,30 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
+    <name>FinishedWork</name>
+    <message numerus="yes">
+        <source>%n of {0} transfers failed</source>
+        <translation>
+            <numerusform>%n of {0} transfers failed</numerusform>
+            <numerusform>%n of {0} transfers failed</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n transfer(s) finished</source>
+        <translation>
+            <numerusform>%n transfer finished</numerusform>
+            <numerusform>%n transfers finished</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>and %n more</source>
+        <translation>
+            <numerusform>and %n more</numerusform>
+            <numerusform>and %n more</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>HardwarePanel</name>
     <message numerus="yes">
         <source>%n user(s)</source>
@@ -70,6 +94,13 @@
         <translation>
             <numerusform>%n transfer is still running or queued. Stop it and continue? Uploads and downloads are paused and can be resumed after the next login; other work is cancelled.</numerusform>
             <numerusform>%n transfers are still running or queued. Stop them and continue? Uploads and downloads are paused and can be resumed after the next login; other work is cancelled.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n transfer(s) paused</source>
+        <translation>
+            <numerusform>%n transfer paused</numerusform>
+            <numerusform>%n transfers paused</numerusform>
         </translation>
     </message>
 </context>
@@ -159,6 +190,23 @@
         <translation>
             <numerusform>%n not synced</numerusform>
             <numerusform>%n not synced</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Tray</name>
+    <message numerus="yes">
+        <source>%n transfer(s) are still running or queued. Keep transfers running in the tray?</source>
+        <translation>
+            <numerusform>%n transfer is still running or queued. Keep it running in the tray?</numerusform>
+            <numerusform>%n transfers are still running or queued. Keep them running in the tray?</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n transfer(s) running</source>
+        <translation>
+            <numerusform>%n transfer running</numerusform>
+            <numerusform>%n transfers running</numerusform>
         </translation>
     </message>
 </context>

@@ -57,6 +57,89 @@
     </message>
 </context>
 <context>
+    <name>ArchiveFetch</name>
+    <message>
+        <source>&amp;Fetch from server</source>
+        <translation>&amp;Завантажити з сервера</translation>
+    </message>
+    <message>
+        <source>Download this version&apos;s encrypted archive from the server into the cache</source>
+        <translation>Завантажити зашифрований архів цієї версії з сервера в кеш</translation>
+    </message>
+    <message>
+        <source>Fetch into the cache</source>
+        <translation>Завантажити в кеш</translation>
+    </message>
+    <message>
+        <source>Fetch into a folder…</source>
+        <translation>Завантажити в теку…</translation>
+    </message>
+    <message>
+        <source>Cancel fetch</source>
+        <translation>Скасувати завантаження</translation>
+    </message>
+    <message>
+        <source>Enter the version to fetch its archive from the server</source>
+        <translation>Введіть версію, щоб завантажити її архів із сервера</translation>
+    </message>
+    <message>
+        <source>Folder for the image archive</source>
+        <translation>Тека для архіву образів</translation>
+    </message>
+    <message>
+        <source>Azaion Admin — Replace file?</source>
+        <translation>Azaion Admin — Замінити файл?</translation>
+    </message>
+    <message>
+        <source>{0} already exists in {1}. Replace it with the archive from the server?</source>
+        <translation>{0} вже є в {1}. Замінити його архівом із сервера?</translation>
+    </message>
+    <message>
+        <source>Cannot fetch this version:</source>
+        <translation>Неможливо завантажити цю версію:</translation>
+    </message>
+    <message>
+        <source>Not fetched: {0} was kept</source>
+        <translation>Не завантажено: {0} залишено як є</translation>
+    </message>
+    <message>
+        <source>Fetching the archive of {0}…</source>
+        <translation>Завантаження архіву {0}…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Скасування…</translation>
+    </message>
+    <message>
+        <source>{0} of {1}</source>
+        <translation>{0} з {1}</translation>
+    </message>
+    <message>
+        <source>{0}/s, {1} left</source>
+        <translation>{0}/с, залишилось {1}</translation>
+    </message>
+    <message>
+        <source>Fetched the archive of {0} to {1}</source>
+        <translation>Архів {0} завантажено в {1}</translation>
+    </message>
+    <message>
+        <source>Image archive fetched</source>
+        <translation>Архів образів завантажено</translation>
+    </message>
+    <message>
+        <source>Fetch cancelled: nothing was saved</source>
+        <translation>Завантаження скасовано: нічого не збережено</translation>
+    </message>
+    <message>
+        <source>Could not fetch the archive of {0}:</source>
+        <translation>Не вдалося завантажити архів {0}:</translation>
+    </message>
+    <message>
+        <source>Image archive not fetched</source>
+        <translation>Архів образів не завантажено</translation>
+    </message>
+</context>
+<context>
     <name>ChangeRoleDialog</name>
     <message>
         <source>Azaion Admin — Change role</source>
@@ -333,6 +416,41 @@
     <message>
         <source>The server refused the request</source>
         <translation>Сервер відхилив запит</translation>
+    </message>
+</context>
+<context>
+    <name>FinishedWork</name>
+    <message>
+        <source>{0} failed</source>
+        <translation>{0} не вдалося</translation>
+    </message>
+    <message>
+        <source>{0} finished</source>
+        <translation>{0} завершено</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n of {0} transfers failed</source>
+        <translation>
+            <numerusform>Не вдалося: %n з {0} передавань</numerusform>
+            <numerusform>Не вдалося: %n з {0} передавань</numerusform>
+            <numerusform>Не вдалося: %n з {0} передавань</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n transfer(s) finished</source>
+        <translation>
+            <numerusform>%n передавання завершено</numerusform>
+            <numerusform>%n передавання завершено</numerusform>
+            <numerusform>%n передавань завершено</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>and %n more</source>
+        <translation>
+            <numerusform>і ще %n</numerusform>
+            <numerusform>і ще %n</numerusform>
+            <numerusform>і ще %n</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -776,13 +894,13 @@
         <source>Offline</source>
         <translation>Немає з&apos;єднання</translation>
     </message>
-    <message>
-        <source>{0} finished: {1}</source>
-        <translation>{0} — завершено: {1}</translation>
-    </message>
-    <message>
-        <source>{0} failed: {1} — {2}</source>
-        <translation>{0} — помилка: {1} — {2}</translation>
+    <message numerus="yes">
+        <source>%n transfer(s) paused</source>
+        <translation>
+            <numerusform>%n передавання призупинено</numerusform>
+            <numerusform>%n передавання призупинено</numerusform>
+            <numerusform>%n передавань призупинено</numerusform>
+        </translation>
     </message>
     <message>
         <source>The language changes when the running work has finished</source>
@@ -1580,6 +1698,53 @@
     <message>
         <source>{0} failed</source>
         <translation>невдалих: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>Tray</name>
+    <message>
+        <source>Azaion Admin — Work in progress</source>
+        <translation>Azaion Admin — Робота триває</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n transfer(s) are still running or queued. Keep transfers running in the tray?</source>
+        <translation>
+            <numerusform>%n передавання ще виконується або в черзі. Залишити передавання працювати в системному лотку?</numerusform>
+            <numerusform>%n передавання ще виконуються або в черзі. Залишити передавання працювати в системному лотку?</numerusform>
+            <numerusform>%n передавань ще виконуються або в черзі. Залишити передавання працювати в системному лотку?</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Stop and quit pauses uploads and downloads (they can be resumed after the next login) and cancels other work.</source>
+        <translation>«Зупинити й вийти» призупиняє вивантаження й завантаження (їх можна продовжити після наступного входу) і скасовує іншу роботу.</translation>
+    </message>
+    <message>
+        <source>&amp;Keep running</source>
+        <translation>&amp;Залишити працювати</translation>
+    </message>
+    <message>
+        <source>&amp;Stop and quit</source>
+        <translation>З&amp;упинити й вийти</translation>
+    </message>
+    <message>
+        <source>&amp;Show Azaion Admin</source>
+        <translation>&amp;Показати Azaion Admin</translation>
+    </message>
+    <message>
+        <source>&amp;Pause all transfers</source>
+        <translation>При&amp;зупинити всі передавання</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>Ви&amp;йти</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n transfer(s) running</source>
+        <translation>
+            <numerusform>%n передавання виконується</numerusform>
+            <numerusform>%n передавання виконуються</numerusform>
+            <numerusform>%n передавань виконуються</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -71,6 +71,7 @@ def app_factory(qtbot, themed, sandbox):
     sandbox mode, so remembered credentials and settings behave as with a real server)."""
     from gui.app import AppController
     from gui.session import AppContext
+    from gui.tray import CloseChoice
 
     made: list[AppController] = []
 
@@ -93,6 +94,7 @@ def app_factory(qtbot, themed, sandbox):
         window = controller.window
         if window is not None:
             window.confirm_close = lambda _n: True
+            window.ask_keep_running = lambda _w, _n: CloseChoice.QUIT  # a tray (tests/gui/test_tray.py): no modal
             token = window.client.token
             if token is not None:
                 USED_SECRETS.add(token.raw)
@@ -118,6 +120,7 @@ def type_login(qtbot, dialog, email: str, password: str, remember: bool = False)
 def logged_in(qtbot, app_factory, make_account):
     """``make(role)``: a controller logged in through the dialog as a fresh account; returns (controller, creds)."""
     from core.models import RoleEnum
+    from gui.tray import CloseChoice
 
     def make(role: RoleEnum = RoleEnum.ResourceUploader, creds=None):
         creds = creds or make_account(role)
@@ -128,6 +131,7 @@ def logged_in(qtbot, app_factory, make_account):
         qtbot.waitUntil(lambda: controller.window is not None, timeout=20000)
         window = controller.window
         window.confirm_close = lambda _n: True
+        window.ask_keep_running = lambda _w, _n: CloseChoice.QUIT
         qtbot.addWidget(window)
         return controller, creds
 
