@@ -24,9 +24,10 @@ from core.progress import human_bytes
 from gui.assets import icon
 from gui.fit import StatusLabel
 from gui.models import ResourceRow, ResourceTableModel, rows_from_listing
+from gui.overwrite import plan_names
 from gui.panels.admin import refusal_text
 from gui.panels.base import Panel
-from gui.panels.resources import CONFIRM_WORD, ClearFolderDialog, resource_table
+from gui.panels.resources import CONFIRM_WORD, ClearFolderDialog, plan_downloads, resource_table
 from gui.workers.jobs import Job, JobState, download_job, installer_job, upload_job
 
 log = logging.getLogger("azaion.gui.suites")
@@ -160,8 +161,11 @@ class SuiteBox(QGroupBox):
         if target_dir is None:
             return []
         jobs = []
-        for row in rows:
-            job = download_job(self.panel.window_.client, self.folder, row.name, Path(target_dir), plain=row.plain)
+        for row, output_name, replace in plan_downloads(self, rows, Path(target_dir)):
+            job = download_job(
+                self.panel.window_.client, self.folder, row.name, Path(target_dir), plain=row.plain,
+                output_name=output_name, replace=replace,
+            )
             jobs.append(self.panel.window_.queue.add(job))
         return jobs
 
@@ -170,8 +174,11 @@ class SuiteBox(QGroupBox):
             files, _ = QFileDialog.getOpenFileNames(self, self.tr("Upload to {0}").format(self.folder))
             paths = [Path(f) for f in files]
         jobs = []
-        for path in paths:
-            job = upload_job(self.panel.window_.client, path, self.folder)
+        by_name = {path.name: path for path in paths}
+        listed = {row.name for row in self.model.rows()}  # this box's listing: no request per file
+        for name, upload_name, _replace in plan_names(self, list(by_name), listed.__contains__, self.folder):
+            path = by_name[name]
+            job = upload_job(self.panel.window_.client, path, self.folder, upload_name)
             job.on_done = lambda j: QTimer.singleShot(0, self.refresh) if j.state is JobState.DONE else None
             jobs.append(self.panel.window_.queue.add(job))
         if jobs:

@@ -125,10 +125,12 @@ def test_drag_and_drop_files_and_folder_uploads(new_folder, qtbot, logged_in, tm
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted()
     before = len(window.queue.jobs)
+    batches = window.upload_panel.batches
     drop = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                       Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, drop)
     assert drop.isAccepted()
+    qtbot.waitUntil(lambda: window.upload_panel.batches > batches, timeout=20000)  # after the folder's listing
     jobs = window.queue.jobs[before:]
     assert sorted(j.title for j in jobs) == ["four.bin", "one.bin", "three.bin", "two.bin"]
     assert window.transfers_panel.model.rowCount() == len(window.queue.jobs)
