@@ -28,7 +28,7 @@ from gui.assets import icon
 from gui.details import DetailsButton, show_error
 from gui.dialogs import set_primary
 from gui.fit import StatusLabel, fit_sections
-from gui.models import ResourceFilterProxy, ResourceRow, ResourceTableModel, rows_from_listing
+from gui.models import ResourceFilterProxy, ResourceRow, ResourceTableModel, listing_rows
 from gui.overwrite import plan_names
 from gui.panels.base import Panel
 from gui.workers.jobs import download_job
@@ -225,8 +225,7 @@ class ResourcesPanel(Panel):
         client = self.window_.client
 
         def work() -> list[ResourceRow]:
-            entries = client.list_files(folder)
-            return rows_from_listing(entries, client.cache, folder)
+            return listing_rows(client, folder)
 
         self.window_.runner.run_latest(  # only the latest listing may fill the table
             "resources-listing", work, lambda rows: self._on_listed(folder, rows),

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from core.progress import human_bytes
 from gui.assets import icon
 from gui.fit import StatusLabel
-from gui.models import ResourceRow, ResourceTableModel, rows_from_listing
+from gui.models import ResourceRow, ResourceTableModel, listing_rows
 from gui.overwrite import plan_names
 from gui.panels.admin import refusal_text
 from gui.panels.base import Panel
@@ -101,7 +101,7 @@ class SuiteBox(QGroupBox):
         self.refresh_button.setEnabled(False)
         self.status.setText(self.tr("Loading {0}…").format(folder))
         self.panel.window_.runner.run_latest(  # a late answer to an older refresh must not replace a newer one
-            ("suite-listing", self.stage), lambda: rows_from_listing(client.list_files(folder), client.cache, folder),
+            ("suite-listing", self.stage), lambda: listing_rows(client, folder),
             self._on_listed, self._on_failed, name=f"list-{folder}",
         )
 
