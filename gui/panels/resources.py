@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.names import validate_folder
+from gui import context_menu
 from gui.assets import icon
 from gui.details import DetailsButton, show_error
 from gui.dialogs import set_primary
@@ -154,6 +155,9 @@ class ResourcesPanel(Panel):
         self.search_edit.textChanged.connect(self._on_search)
         self.download_button.clicked.connect(lambda: self.download_selected())
         self.clear_button.clicked.connect(lambda: self.clear_folder())
+        self.context_menu = context_menu.install(  # the buttons' actions, enabled as they are
+            self.table, lambda: [self.download_button, None, self.refresh_button, None, self.clear_button]
+        )
         self.proxy.modelReset.connect(self._update_status)
         self.proxy.layoutChanged.connect(self._update_status)
         self.proxy.rowsInserted.connect(self._update_status)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.progress import human_bytes
+from gui import context_menu
 from gui.assets import icon
 from gui.fit import StatusLabel
 from gui.models import ResourceRow, ResourceTableModel, listing_rows
@@ -68,6 +69,10 @@ class SuiteBox(QGroupBox):
         self.download_button.clicked.connect(lambda: self.download_selected())
         self.upload_button.clicked.connect(lambda: self.upload())
         self.clear_button.clicked.connect(lambda: self.clear())
+        self.context_menu = context_menu.install(  # the box's buttons, enabled as they are
+            self.table, lambda: [self.download_button, self.upload_button, None, self.refresh_button,
+                                 self.installer_button, None, self.clear_button]
+        )
         may_upload = panel.window_.role.can_upload()
         for button in (self.upload_button, self.clear_button):
             button.setEnabled(may_upload)
