@@ -100,7 +100,10 @@ class XSession:
         found: list[str] = []
 
         def look() -> bool:
-            found[:] = [w for w in self.windows("^Azaion Admin", pid) if "Log in" not in self.title(w)]
+            try:
+                found[:] = [w for w in self.windows("^Azaion Admin", pid) if "Log in" not in self.title(w)]
+            except RuntimeError:  # a window listed a moment ago is gone (the login dialog closing): look again
+                return False
             return bool(found)
 
         if not wait_for(look, timeout):
