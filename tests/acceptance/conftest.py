@@ -71,5 +71,5 @@ def start_app(request, xsession, tmp_path):
         xsession.screenshot(FAILURES / f"{request.node.name}.png")
     for app in started:
         if failed:
-            shutil.copyfile(app.home / "app-output.txt", FAILURES / f"{request.node.name}-{app.pid}.txt")
+            shutil.copyfile(app.output_file, FAILURES / f"{request.node.name}-{app.pid}.txt")
         app.stop()

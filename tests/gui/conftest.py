@@ -224,3 +224,13 @@ def new_folder(sandbox):
         return folder
 
     return make
+
+
+def queue_uploads(qtbot, window, paths) -> list:
+    """Upload ``paths`` through the Upload panel and return the jobs queued: the panel first learns which names
+    the target folder holds (one listing, in a worker, unless the Resources panel shows that folder)."""
+    panel = window.upload_panel
+    before = panel.batches
+    panel.enqueue_paths(list(paths))
+    qtbot.waitUntil(lambda: panel.batches > before, timeout=30000)
+    return panel.last_jobs
