@@ -165,6 +165,7 @@ class ResourcesPanel(Panel):
 
         self.loading = False
         self.loaded_folder: str | None = None
+        self._browsed: str | None = None  # the folder last asked for (refresh)
         self._fill_folders()
         self.apply_role()
 
@@ -197,7 +198,6 @@ class ResourcesPanel(Panel):
         known = [self.folder_combo.itemText(i) for i in range(self.folder_combo.count())]
         qs.setValue("resources/known_folders", known)
         qs.setValue("resources/last_folder", folder)
-        self.window_.upload_folder_hint(folder)
 
     def apply_role(self) -> None:
         role = self.window_.role
@@ -222,6 +222,12 @@ class ResourcesPanel(Panel):
         except Exception as exc:
             show_error(self.status_label, self.details_button, exc)
             return
+        if folder != self._browsed:
+            # the folder the user browses is the default upload target: said when they ask for it, not when its
+            # listing answers (later, perhaps after they picked another upload folder), and not again for a
+            # refresh of the same folder (after a download), which is no new choice
+            self._browsed = folder
+            self.window_.upload_folder_hint(folder)
         self.loading = True
         self.refresh_button.setEnabled(False)
         self.status_label.setText(self.tr("Loading {0}…").format(folder))

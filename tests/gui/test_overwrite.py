@@ -58,6 +58,22 @@ class Answerer:
         self.timer.stop()
 
 
+@pytest.fixture
+def answer(qtbot, modal_watch):
+    """``answer(answers)``: an Answerer of the overwrite questions, announced to the GUI tests' modal watch (which
+    fails a test on any question it did not announce)."""
+    modal_watch.expect("overwriteQuestion")
+    made: list[Answerer] = []
+
+    def make(answers: list[tuple[str, bool]]) -> Answerer:
+        made.append(Answerer(qtbot, answers))
+        return made[-1]
+
+    yield make
+    for answerer in made:
+        answerer.stop()
+
+
 def _folder_with(make_client, new_folder, tmp_path: Path, names: list[str]) -> tuple[str, dict[str, bytes]]:
     folder = new_folder("ow")
     uploader = make_client(role=RoleEnum.ResourceUploader)
@@ -81,7 +97,7 @@ def _select_all(panel) -> None:
     panel.table.selectAll()
 
 
-def test_download_asks_replace_keep_both_skip_per_file(qtbot, logged_in, make_client, new_folder, tmp_path):
+def test_download_asks_replace_keep_both_skip_per_file(answer, qtbot, logged_in, make_client, new_folder, tmp_path):
     names = ["a.bin", "b.tar.gz", "c.bin", "d.bin"]
     folder, sources = _folder_with(make_client, new_folder, tmp_path, names)
     out = tmp_path / "out"
@@ -93,7 +109,7 @@ def test_download_asks_replace_keep_both_skip_per_file(qtbot, logged_in, make_cl
     panel = window.resources_panel
     _open_folder(qtbot, window, folder)
     _select_all(panel)
-    answers = Answerer(qtbot, [("replaceButton", False), ("keepBothButton", False), ("skipButton", False)])
+    answers = answer([("replaceButton", False), ("keepBothButton", False), ("skipButton", False)])
     jobs = panel.download_selected(out)
     answers.stop()
     assert len(answers.questions) == 3 and not answers.answers
@@ -110,7 +126,7 @@ def test_download_asks_replace_keep_both_skip_per_file(qtbot, logged_in, make_cl
 
 
 @pytest.mark.parametrize("button", ["replaceButton", "keepBothButton", "skipButton"])
-def test_download_apply_to_all_asks_once(button, qtbot, logged_in, make_client, new_folder, tmp_path):
+def test_download_apply_to_all_asks_once(answer, button, qtbot, logged_in, make_client, new_folder, tmp_path):
     names = ["a.bin", "b.bin", "c.bin"]
     folder, sources = _folder_with(make_client, new_folder, tmp_path, names)
     out = tmp_path / "out"
@@ -122,7 +138,7 @@ def test_download_apply_to_all_asks_once(button, qtbot, logged_in, make_client, 
     panel = window.resources_panel
     _open_folder(qtbot, window, folder)
     _select_all(panel)
-    answers = Answerer(qtbot, [(button, True), ("skipButton", False), ("skipButton", False)])
+    answers = answer([(button, True), ("skipButton", False), ("skipButton", False)])
     jobs = panel.download_selected(out)
     answers.stop()
     assert len(answers.questions) == 1
@@ -139,7 +155,7 @@ def test_download_apply_to_all_asks_once(button, qtbot, logged_in, make_client, 
     assert len(jobs) == {"replaceButton": 3, "keepBothButton": 3, "skipButton": 0}[button]
 
 
-def test_without_an_answer_nothing_is_replaced(qtbot, logged_in, make_client, new_folder, tmp_path):
+def test_without_an_answer_nothing_is_replaced(answer, qtbot, logged_in, make_client, new_folder, tmp_path):
     folder, _ = _folder_with(make_client, new_folder, tmp_path, ["a.bin", "b.bin"])
     out = tmp_path / "out"
     out.mkdir()
@@ -150,12 +166,12 @@ def test_without_an_answer_nothing_is_replaced(qtbot, logged_in, make_client, ne
     panel = window.resources_panel
     _open_folder(qtbot, window, folder)
     _select_all(panel)
-    answers = Answerer(qtbot, [("escape", False), ("escape", False)])
+    answers = answer([("escape", False), ("escape", False)])
     jobs = panel.download_selected(out)
     answers.stop()
     assert len(answers.questions) == 2 and jobs == []
     # A double click (the last download folder) asks as well.
-    answers = Answerer(qtbot, [("escape", False)])
+    answers = answer([("escape", False)])
     panel.table.doubleClicked.emit(panel.proxy.index(0, 0))
     answers.stop()
     assert len(answers.questions) == 1
@@ -170,14 +186,14 @@ def test_without_an_answer_nothing_is_replaced(qtbot, logged_in, make_client, ne
     assert sorted(p.name for p in out.iterdir()) == ["a.bin", "b.bin"]
 
 
-def test_upload_of_a_listed_name_asks(qtbot, logged_in, make_client, new_folder, tmp_path):
+def test_upload_of_a_listed_name_asks(answer, qtbot, logged_in, make_client, new_folder, tmp_path):
     folder, sources = _folder_with(make_client, new_folder, tmp_path, ["x.bin", "y.bin", "z.bin"])
     controller, _ = logged_in(RoleEnum.ResourceUploader)
     window = controller.window
     window.upload_panel.set_folder(folder)
     new = {n: write_random(tmp_path / "new" / n, 40_000) for n in ("x.bin", "y.bin", "z.bin", "w.bin")}
     # The Resources panel does not show this folder: the panel lists it once, then asks.
-    answers = Answerer(qtbot, [("replaceButton", False), ("keepBothButton", False), ("skipButton", False)])
+    answers = answer([("replaceButton", False), ("keepBothButton", False), ("skipButton", False)])
     jobs = queue_uploads(qtbot, window, list(new.values()))
     answers.stop()
     assert len(answers.questions) == 3
@@ -196,14 +212,16 @@ def test_upload_of_a_listed_name_asks(qtbot, logged_in, make_client, new_folder,
     assert server("w.bin") == new["w.bin"].read_bytes()
 
 
-def test_upload_uses_the_resources_listing_and_apply_to_all(qtbot, logged_in, make_client, new_folder, tmp_path):
+def test_upload_uses_the_resources_listing_and_apply_to_all(
+    answer, qtbot, logged_in, make_client, new_folder, tmp_path
+):
     folder, sources = _folder_with(make_client, new_folder, tmp_path, ["x.bin", "y.bin"])
     controller, _ = logged_in(RoleEnum.ResourceUploader)
     window = controller.window
     _open_folder(qtbot, window, folder)  # the shown listing answers: no listing request before asking
     window.upload_panel.set_folder(folder)
     new = [write_random(tmp_path / "new" / n, 30_000) for n in ("x.bin", "y.bin")]
-    answers = Answerer(qtbot, [("skipButton", True)])
+    answers = answer([("skipButton", True)])
     jobs = window.upload_panel.enqueue_paths(new)  # synchronous: the listing is the panel's
     answers.stop()
     assert jobs == [] and len(answers.questions) == 1

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from core.models import RoleEnum
 from gui.workers.jobs import JobState
-from tests.gui.conftest import wait_jobs, write_random
+from tests.gui.conftest import queue_uploads, wait_jobs, write_random
 
 
 def _sha(path) -> str:
@@ -103,6 +103,39 @@ def test_late_answer_to_an_older_listing_is_ignored(new_folder, qtbot, logged_in
     assert panel.loaded_folder == new
     assert [r.name for r in panel.model.rows()] == ["new-file.bin"]
     assert not panel.loading and panel.refresh_button.isEnabled()
+
+
+def test_a_listing_that_ends_later_keeps_the_upload_folder_the_user_chose(new_folder, qtbot, logged_in, tmp_path):
+    """Browsing a folder makes it the default upload target when the user browses it, not when a listing ends:
+    a listing that answers after the user picked another upload folder (a refresh, the panel's own first
+    listing) left that choice alone only by luck, and the GUI tests' uploads went to the shared "models" folder
+    and met a name another test had left there (an unexpected Replace question, a hang)."""
+    browsed, other, chosen = new_folder("browsed"), new_folder("other"), new_folder("chosen")
+    controller, _ = logged_in(RoleEnum.ResourceUploader)
+    window = controller.window
+    panel, upload = window.resources_panel, window.upload_panel
+    window.show_panel("resources")
+    qtbot.waitUntil(lambda: not panel.loading, timeout=20000)
+
+    panel.set_folder(browsed)
+    panel.refresh()  # the user browses a folder: it is the upload target
+    qtbot.waitUntil(lambda: not panel.loading and panel.loaded_folder == browsed, timeout=20000)
+    assert upload.folder() == browsed
+
+    upload.set_folder(chosen)  # the user picks another target, then the browsed folder is listed again
+    panel.refresh()
+    qtbot.waitUntil(lambda: not panel.loading and window.runner.busy == 0, timeout=20000)
+    assert upload.folder() == chosen
+
+    panel.set_folder(other)  # browsing another folder, and choosing the target while it is listed
+    panel.refresh()
+    upload.set_folder(chosen)
+    qtbot.waitUntil(lambda: not panel.loading and panel.loaded_folder == other, timeout=20000)
+    assert upload.folder() == chosen
+    (job,) = queue_uploads(qtbot, window, [write_random(tmp_path / "mine.bin", 2_000)])
+    assert job.spec["folder"] == chosen
+    wait_jobs(qtbot, [job])
+    assert job.state is JobState.DONE, job.message
 
 
 def test_drag_and_drop_files_and_folder_uploads(new_folder, qtbot, logged_in, tmp_path):
