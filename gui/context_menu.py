@@ -1,7 +1,7 @@
 """Right-click menus for tables whose actions are buttons (Resources, Transfers, each Suites box): the menu holds
 an item per button, enabled as the button is at that moment and doing what a click does, so the two never
 disagree; the Menu key opens it at the current row. The Delete key clicks the button that deletes, where one
-does (and only when it is enabled)."""
+does (and only when it is enabled); Enter does what a double click does (``activate_on_enter``)."""
 
 from __future__ import annotations
 
@@ -62,3 +62,23 @@ def install(view: QAbstractItemView, buttons: Callable[[], Sequence[QAbstractBut
         shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
         shortcut.activated.connect(lambda: delete.click() if delete.isEnabled() else None)
     return make
+
+
+def activate_on_enter(view: QAbstractItemView, handler: Callable[[QModelIndex], None]) -> None:
+    """Return/Enter on ``view`` calls ``handler`` with the current row's index (that row selected first), as the
+    double click (connected to the same handler) does with the row clicked: the keyboard way to a table's main
+    action (download, show in folder). Not Qt's ``activated`` signal: with single-click desktop settings that
+    fires on a single click."""
+
+    def fire() -> None:
+        index = view.currentIndex()
+        if not index.isValid():
+            return
+        if not view.selectionModel().isRowSelected(index.row(), QModelIndex()):
+            view.selectRow(index.row())  # tabbing into a table makes a row current, not selected
+        handler(index)
+
+    for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        shortcut = QShortcut(QKeySequence(key), view)
+        shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+        shortcut.activated.connect(fire)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
 
 from core.names import validate_name
@@ -43,6 +43,24 @@ def keep_both_name(name: str, taken: Callable[[str], bool]) -> str:
         n += 1
 
 
+def _unbroken(name: str) -> str:
+    """A file name as the question shows it: its spaces do not break the line ("sample-model" / "(1).bin" read
+    as two names when the text wrapped there)."""
+    return name.replace(" ", "\u00a0")
+
+
+def _widen(box: QMessageBox) -> None:
+    """Room for the question's longest line, up to about 100 characters: Qt's message box wraps its text
+    narrowly, which broke "sample-model (1).bin" at its hyphen and a short folder path in two (seen in the
+    acceptance suite's screenshot)."""
+    fm = box.fontMetrics()
+    lines = [*box.text().splitlines(), *box.informativeText().splitlines()]
+    width = min(max(fm.horizontalAdvance(line) for line in lines), 100 * fm.averageCharWidth())
+    box.setStyleSheet(  # Qt's own object names of the box's two labels
+        f"QLabel#qt_msgbox_label, QLabel#qt_msgbox_informativelabel {{ min-width: {width}px; }}"
+    )
+
+
 class ConflictAsker:
     """One batch's questions: ``ask`` returns the user's choice for one existing name, remembering it for the
     rest of the batch when "apply to all" was ticked. ``conflicts`` is how many names of the batch exist (the
@@ -66,11 +84,13 @@ class ConflictAsker:
         box = QMessageBox(self.parent)
         box.setObjectName("overwriteQuestion")
         box.setIcon(QMessageBox.Icon.Question)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # names come from the server's listing: never HTML
         box.setWindowTitle(self.tr("Azaion Admin — File exists"))
-        box.setText(self.tr("“{0}” already exists in {1}.").format(name, self.where))
+        box.setText(self.tr("“{0}” already exists in {1}.").format(_unbroken(name), self.where))
         box.setInformativeText(
-            self.tr("Replace it, keep both (the new one is saved as “{0}”) or skip it?").format(new_name)
+            self.tr("Replace it, keep both (the new one is saved as “{0}”) or skip it?").format(_unbroken(new_name))
         )
+        _widen(box)
         replace = box.addButton(self.tr("&Replace"), QMessageBox.ButtonRole.DestructiveRole)
         replace.setObjectName("replaceButton")
         keep = box.addButton(self.tr("&Keep both"), QMessageBox.ButtonRole.AcceptRole)

@@ -122,6 +122,7 @@ class ResourcesPanel(Panel):
         char = self.fontMetrics().averageCharWidth()
         fit_sections(header, {1: 12, 2: 20, 3: 17})
         self.table.doubleClicked.connect(self._on_double_click)
+        context_menu.activate_on_enter(self.table, self._on_double_click)
 
         self.download_button = QPushButton(icon("download"), self.tr("&Download…"))
         self.download_button.setObjectName("downloadButton")
@@ -243,6 +244,7 @@ class ResourcesPanel(Panel):
         )
 
     def _on_listed(self, folder: str, rows: list[ResourceRow]) -> None:
+        log.info("Listed %s: %d item(s)", folder, len(rows))
         self.loading = False
         self.refresh_button.setEnabled(True)
         self.loaded_folder = folder

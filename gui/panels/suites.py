@@ -54,6 +54,7 @@ class SuiteBox(QGroupBox):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.hideColumn(ResourceTableModel.CACHED)
         self.table.doubleClicked.connect(lambda _i: self.download_selected())
+        context_menu.activate_on_enter(self.table, lambda _i: self.download_selected())
         self.status = StatusLabel()
         self.status.setObjectName(f"status-{folder}")
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # long paths elide

@@ -118,6 +118,7 @@ class TransfersPanel(Panel):
         self.queue.jobs_removed.connect(self._update_buttons)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         self.table.doubleClicked.connect(lambda _i: self.show_in_folder())
+        context_menu.activate_on_enter(self.table, lambda _i: self.show_in_folder())
 
         buttons = QHBoxLayout()  # the summary has its own line: beside seven buttons it was squeezed to a word a line
         buttons.addWidget(QLabel(self.tr("At once")))

@@ -186,6 +186,42 @@ def test_without_an_answer_nothing_is_replaced(answer, qtbot, logged_in, make_cl
     assert sorted(p.name for p in out.iterdir()) == ["a.bin", "b.bin"]
 
 
+def test_enter_and_a_double_click_download_into_the_last_folder_and_ask(
+    answer, qtbot, logged_in, make_client, new_folder, tmp_path
+):
+    """Enter on the current row (a keyboard user tabbed into the table: the row is current, not selected) does
+    what a real double click does: download into the last folder, asking first about the file there."""
+    from PySide6.QtCore import QItemSelectionModel
+
+    folder, sources = _folder_with(make_client, new_folder, tmp_path, ["a.bin"])
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.bin").write_bytes(OLD)
+    controller, _ = logged_in(RoleEnum.Operator)
+    window = controller.window
+    panel = window.resources_panel
+    window.qsettings.setValue("resources/last_download_dir", str(out))
+    _open_folder(qtbot, window, folder)
+    panel.table.setFocus()
+    panel.table.selectionModel().setCurrentIndex(panel.proxy.index(0, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
+    assert panel.selected_rows() == []
+
+    answers = answer([("skipButton", False)])
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    assert len(answers.questions) == 1 and "a.bin" in answers.questions[0]
+    assert window.queue.jobs == [] and (out / "a.bin").read_bytes() == OLD
+
+    answers = answer([("keepBothButton", False)])
+    viewport, at = panel.table.viewport(), panel.table.visualRect(panel.proxy.index(0, 0)).center()
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=at)  # a double click's first press, as a mouse sends
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=at)
+    assert len(answers.questions) == 1
+    (job,) = window.queue.jobs
+    wait_jobs(qtbot, [job])
+    assert job.state is JobState.DONE, job.message
+    assert (out / "a.bin").read_bytes() == OLD and (out / "a (1).bin").read_bytes() == sources["a.bin"]
+
+
 def test_upload_of_a_listed_name_asks(answer, qtbot, logged_in, make_client, new_folder, tmp_path):
     folder, sources = _folder_with(make_client, new_folder, tmp_path, ["x.bin", "y.bin", "z.bin"])
     controller, _ = logged_in(RoleEnum.ResourceUploader)

@@ -234,6 +234,12 @@ def test_transfer_actions_follow_the_selection_and_show_in_folder(new_folder, qt
     panel.open_url = opened.append
     qtbot.mouseClick(panel.show_button, Qt.MouseButton.LeftButton)
     assert panel.opened_folders == [target] and opened[0].toLocalFile() == str(target)
+    panel.table.clearSelection()  # Enter on the current row does what a double click does: show in folder
+    panel.table.setFocus()
+    panel.table.setCurrentIndex(model.index(window.queue.row_of(download), 0))
+    panel.table.clearSelection()
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    assert panel.opened_folders == [target, target] and panel.selected_jobs() == [download]
     for col in (TransfersModel.SPEED, TransfersModel.ETA):  # a finished transfer shows no "?"
         assert model.index(window.queue.row_of(download), col).data() == "—"
 
