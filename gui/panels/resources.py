@@ -120,7 +120,7 @@ class ResourcesPanel(Panel):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         char = self.fontMetrics().averageCharWidth()
-        fit_sections(header, {1: 12, 2: 20, 3: 17})
+        fit_sections(header, {1: 15, 2: 20, 3: 17})  # size: "≈ 200.0 KiB" was cut
         self.table.doubleClicked.connect(self._on_double_click)
         context_menu.activate_on_enter(self.table, self._on_double_click)
 
