@@ -228,6 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--smoke-test", nargs="?", const="full", choices=("full", "startup"),
                         help="check this installation offscreen (resources, keyring, TLS, sandbox login and "
                              "download) and exit; 'startup' exits once the login dialog is shown")
+    parser.add_argument("files", nargs="*", help="files to upload (an app already running is given them)")
     args, qt_args = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
     if args.smoke_test:
         if args.smoke_test == "startup":  # the cold-start measurement: without gui.smoke's own import
@@ -255,6 +256,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setWindowIcon(icon("app"))
     app.setQuitOnLastWindowClosed(True)
 
+    from core import paths
+    from gui.single_instance import InstanceServer, hand_over, on_activated, server_name
+
+    instance_name = server_name(paths.data_dir())
+    if hand_over(instance_name, args.files):  # one app per user and data folder: it comes to the front
+        log.info("Azaion Admin is already running: brought it to the front")
+        return 0
+    instance = InstanceServer(instance_name)
+    instance.listen()
+
     sandbox = None
     ctx = AppContext.load()
     apply_theme(app, ctx.settings.theme)
@@ -267,6 +278,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         ctx.attach_sandbox(sandbox)
 
     controller = AppController(ctx)
+    instance.activated.connect(on_activated(controller))
+    pending = [str(f) for f in args.files]  # files given to the first start: offered for upload once logged in
+
+    def first_files(_window: object) -> None:
+        files, pending[:] = list(pending), []
+        if files:
+            on_activated(controller)(files)
+
+    controller.window_shown.connect(first_files)
     app.aboutToQuit.connect(controller.shutdown)
     terminated = install_sigterm_quit(app, controller.shutdown)
     QTimer.singleShot(0, controller.start)

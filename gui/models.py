@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,10 +16,14 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from core.cdn_listing import list_objects, plain_size
+from core.errors import AzaionError
 from core.listing import listed
 from core.progress import human_bytes, human_duration
 from gui.workers.jobs import Job, JobState
 from gui.workers.queue import TransferQueue
+
+log = logging.getLogger("azaion.gui.models")
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 FRACTION_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -41,15 +46,20 @@ class ResourceRow:
     modified: datetime | None
     cached: bool
     plain: bool
+    approx: bool = False
+    """``size`` is the plaintext size to within 15 bytes (from the encrypted parts' sizes), shown with "≈"."""
 
     @property
     def kind_text(self) -> str:
         return _tr("Resources", "file") if self.plain else _tr("Resources", "resource")
 
 
-def rows_from_listing(entries, cache=None, folder: str = "") -> list[ResourceRow]:
+def rows_from_listing(entries, cache=None, folder: str = "", objects=None) -> list[ResourceRow]:
     """Listing entries (``name.small`` = big/small resource ``name``; others are plain files) to rows, by the
-    same rule as ``azaion ls`` (core.listing.listed): a plain ``x`` or ``x.big`` beside ``x.small`` is no row."""
+    same rule as ``azaion ls`` (core.listing.listed): a plain ``x`` or ``x.big`` beside ``x.small`` is no row.
+    A resource's size comes from its cached big part, else from ``objects`` (core.cdn_listing.list_objects of
+    the folder's bucket): approximate either way (padding; core.cdn_listing.plain_size); its date from the API,
+    else from the big part's."""
     rows = []
     for item in listed(entries):
         entry = item.entry
@@ -57,15 +67,41 @@ def rows_from_listing(entries, cache=None, folder: str = "") -> list[ResourceRow
             name = item.name
             cached = False
             size = None
-            if cache is not None:
-                part = cache.lookup(folder, name)
-                if part is not None:
-                    cached = True
-                    size = part.size + (entry.size or 0) - 16  # ciphertext minus IV; padding kept out of rounding
-            rows.append(ResourceRow(name, size, entry.modified, cached, False))
+            modified = entry.modified
+            big = objects.get(f"{name}.big") if objects else None
+            part = cache.lookup(folder, name) if cache is not None else None
+            big_size = part.size if part is not None else big.size if big is not None else None
+            cached = part is not None
+            if big_size is not None:
+                size = plain_size(big_size, entry.size if entry.size is not None else small_size_for(big_size))
+            if modified is None and big is not None:
+                modified = big.modified
+            rows.append(ResourceRow(name, size, modified, cached, False, approx=size is not None))
         else:
             rows.append(ResourceRow(entry.name, entry.size, entry.modified, False, True))
     return rows
+
+
+def small_size_for(big_size: int) -> int:
+    """The small part's size for a big part of ``big_size`` bytes when the API did not say (docs/protocol.md:
+    the split point is ``min(3072, floor(0.3 * C))``)."""
+    return 3072 if big_size >= 7168 else (big_size * 3 + 6) // 7
+
+
+def listing_rows(client, folder: str) -> list[ResourceRow]:
+    """A folder's rows as the Resources panel and the Suites boxes show them (in a worker): the API's listing,
+    and, when a resource's size is known neither from the API nor from the cache, ONE listing of the folder's
+    bucket (not a request per row). Without that listing (no CDN, no ListBucket right) sizes stay unknown."""
+    entries = client.list_files(folder)
+    rows = rows_from_listing(entries, client.cache, folder)
+    if not any(not r.plain and (r.size is None or r.modified is None) for r in rows):
+        return rows
+    try:
+        objects = list_objects(client.cdn, folder)
+    except AzaionError as exc:
+        log.info("sizes of %s unknown: the CDN listing failed: %s", folder, exc)
+        return rows
+    return rows_from_listing(entries, client.cache, folder, objects)
 
 
 class ResourceTableModel(QAbstractTableModel):
@@ -136,7 +172,9 @@ class ResourceTableModel(QAbstractTableModel):
             if col == self.NAME:
                 return row.name
             if col == self.SIZE:
-                return human_bytes(row.size) if row.size is not None else "—"
+                if row.size is None:
+                    return "—"
+                return f"≈ {human_bytes(row.size)}" if row.approx else human_bytes(row.size)
             if col == self.MODIFIED:
                 return row.modified.astimezone().strftime("%Y-%m-%d %H:%M") if row.modified else "—"
             if col == self.CACHED:

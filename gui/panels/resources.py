@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
@@ -23,11 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from core.names import validate_folder
+from gui import context_menu
 from gui.assets import icon
 from gui.details import DetailsButton, show_error
 from gui.dialogs import set_primary
 from gui.fit import StatusLabel, fit_sections
-from gui.models import ResourceFilterProxy, ResourceRow, ResourceTableModel, rows_from_listing
+from gui.models import ResourceFilterProxy, ResourceRow, ResourceTableModel, listing_rows
+from gui.overwrite import plan_names
 from gui.panels.base import Panel
 from gui.workers.jobs import download_job
 
@@ -35,6 +38,14 @@ log = logging.getLogger("azaion.gui.resources")
 
 DEFAULT_FOLDERS = ("models", "suite", "suite-stage")
 CONFIRM_WORD = "CLEAR"
+
+
+def plan_downloads(parent: QWidget, rows: list[ResourceRow], target_dir: Path) -> list[tuple[ResourceRow, str, bool]]:
+    """Each row to download with the name to save it as and whether it may replace a file there, after asking
+    about the names that exist in ``target_dir`` (gui/overwrite.py); skipped rows are left out."""
+    by_name = {row.name: row for row in rows}
+    plan = plan_names(parent, list(by_name), lambda n: os.path.lexists(target_dir / n), str(target_dir))
+    return [(by_name[name], output, replace) for name, output, replace in plan]
 
 
 def resource_table(owner: QWidget, object_name: str) -> tuple[ResourceTableModel, ResourceFilterProxy, QTableView]:
@@ -109,8 +120,9 @@ class ResourcesPanel(Panel):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         char = self.fontMetrics().averageCharWidth()
-        fit_sections(header, {1: 12, 2: 20, 3: 17})
+        fit_sections(header, {1: 15, 2: 20, 3: 17})  # size: "≈ 200.0 KiB" was cut
         self.table.doubleClicked.connect(self._on_double_click)
+        context_menu.activate_on_enter(self.table, self._on_double_click)
 
         self.download_button = QPushButton(icon("download"), self.tr("&Download…"))
         self.download_button.setObjectName("downloadButton")
@@ -144,6 +156,9 @@ class ResourcesPanel(Panel):
         self.search_edit.textChanged.connect(self._on_search)
         self.download_button.clicked.connect(lambda: self.download_selected())
         self.clear_button.clicked.connect(lambda: self.clear_folder())
+        self.context_menu = context_menu.install(  # the buttons' actions, enabled as they are
+            self.table, lambda: [self.download_button, None, self.refresh_button, None, self.clear_button]
+        )
         self.proxy.modelReset.connect(self._update_status)
         self.proxy.layoutChanged.connect(self._update_status)
         self.proxy.rowsInserted.connect(self._update_status)
@@ -151,6 +166,7 @@ class ResourcesPanel(Panel):
 
         self.loading = False
         self.loaded_folder: str | None = None
+        self._browsed: str | None = None  # the folder last asked for (refresh)
         self._fill_folders()
         self.apply_role()
 
@@ -183,7 +199,6 @@ class ResourcesPanel(Panel):
         known = [self.folder_combo.itemText(i) for i in range(self.folder_combo.count())]
         qs.setValue("resources/known_folders", known)
         qs.setValue("resources/last_folder", folder)
-        self.window_.upload_folder_hint(folder)
 
     def apply_role(self) -> None:
         role = self.window_.role
@@ -208,6 +223,12 @@ class ResourcesPanel(Panel):
         except Exception as exc:
             show_error(self.status_label, self.details_button, exc)
             return
+        if folder != self._browsed:
+            # the folder the user browses is the default upload target: said when they ask for it, not when its
+            # listing answers (later, perhaps after they picked another upload folder), and not again for a
+            # refresh of the same folder (after a download), which is no new choice
+            self._browsed = folder
+            self.window_.upload_folder_hint(folder)
         self.loading = True
         self.refresh_button.setEnabled(False)
         self.status_label.setText(self.tr("Loading {0}…").format(folder))
@@ -215,8 +236,7 @@ class ResourcesPanel(Panel):
         client = self.window_.client
 
         def work() -> list[ResourceRow]:
-            entries = client.list_files(folder)
-            return rows_from_listing(entries, client.cache, folder)
+            return listing_rows(client, folder)
 
         self.window_.runner.run_latest(  # only the latest listing may fill the table
             "resources-listing", work, lambda rows: self._on_listed(folder, rows),
@@ -224,6 +244,7 @@ class ResourcesPanel(Panel):
         )
 
     def _on_listed(self, folder: str, rows: list[ResourceRow]) -> None:
+        log.info("Listed %s: %d item(s)", folder, len(rows))
         self.loading = False
         self.refresh_button.setEnabled(True)
         self.loaded_folder = folder
@@ -305,12 +326,21 @@ class ResourcesPanel(Panel):
         self.window_.qsettings.setValue("resources/last_download_dir", str(target_dir))
         folder = self.loaded_folder or self.folder()
         jobs = []
-        for row in rows:
-            job = download_job(self.window_.client, folder, row.name, Path(target_dir), plain=row.plain)
+        for row, output_name, replace in plan_downloads(self, rows, Path(target_dir)):
+            job = download_job(
+                self.window_.client, folder, row.name, Path(target_dir), plain=row.plain, output_name=output_name,
+                replace=replace,
+            )
             job.on_done = lambda _j: QTimer.singleShot(0, self._refresh_if_idle)
             jobs.append(self.window_.queue.add(job))
         self.window_.statusBar().showMessage(self.tr("Queued %n download(s)", "", len(jobs)), 5000)
         return jobs
+
+    def names(self, folder: str) -> set[str] | None:
+        """The names the last listing of ``folder`` showed (None if the shown listing is of another folder)."""
+        if self.loaded_folder != folder or self.loading:
+            return None
+        return {row.name for row in self.model.rows()}
 
     def _refresh_if_idle(self) -> None:
         if not self.loading and self.loaded_folder:

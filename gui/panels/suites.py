@@ -21,12 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from core.progress import human_bytes
+from gui import context_menu
 from gui.assets import icon
 from gui.fit import StatusLabel
-from gui.models import ResourceRow, ResourceTableModel, rows_from_listing
+from gui.models import ResourceRow, ResourceTableModel, listing_rows
+from gui.overwrite import plan_names
 from gui.panels.admin import refusal_text
 from gui.panels.base import Panel
-from gui.panels.resources import CONFIRM_WORD, ClearFolderDialog, resource_table
+from gui.panels.resources import CONFIRM_WORD, ClearFolderDialog, plan_downloads, resource_table
 from gui.workers.jobs import Job, JobState, download_job, installer_job, upload_job
 
 log = logging.getLogger("azaion.gui.suites")
@@ -52,6 +54,7 @@ class SuiteBox(QGroupBox):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.hideColumn(ResourceTableModel.CACHED)
         self.table.doubleClicked.connect(lambda _i: self.download_selected())
+        context_menu.activate_on_enter(self.table, lambda _i: self.download_selected())
         self.status = StatusLabel()
         self.status.setObjectName(f"status-{folder}")
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # long paths elide
@@ -67,6 +70,10 @@ class SuiteBox(QGroupBox):
         self.download_button.clicked.connect(lambda: self.download_selected())
         self.upload_button.clicked.connect(lambda: self.upload())
         self.clear_button.clicked.connect(lambda: self.clear())
+        self.context_menu = context_menu.install(  # the box's buttons, enabled as they are
+            self.table, lambda: [self.download_button, self.upload_button, None, self.refresh_button,
+                                 self.installer_button, None, self.clear_button]
+        )
         may_upload = panel.window_.role.can_upload()
         for button in (self.upload_button, self.clear_button):
             button.setEnabled(may_upload)
@@ -100,7 +107,7 @@ class SuiteBox(QGroupBox):
         self.refresh_button.setEnabled(False)
         self.status.setText(self.tr("Loading {0}…").format(folder))
         self.panel.window_.runner.run_latest(  # a late answer to an older refresh must not replace a newer one
-            ("suite-listing", self.stage), lambda: rows_from_listing(client.list_files(folder), client.cache, folder),
+            ("suite-listing", self.stage), lambda: listing_rows(client, folder),
             self._on_listed, self._on_failed, name=f"list-{folder}",
         )
 
@@ -160,8 +167,11 @@ class SuiteBox(QGroupBox):
         if target_dir is None:
             return []
         jobs = []
-        for row in rows:
-            job = download_job(self.panel.window_.client, self.folder, row.name, Path(target_dir), plain=row.plain)
+        for row, output_name, replace in plan_downloads(self, rows, Path(target_dir)):
+            job = download_job(
+                self.panel.window_.client, self.folder, row.name, Path(target_dir), plain=row.plain,
+                output_name=output_name, replace=replace,
+            )
             jobs.append(self.panel.window_.queue.add(job))
         return jobs
 
@@ -170,8 +180,11 @@ class SuiteBox(QGroupBox):
             files, _ = QFileDialog.getOpenFileNames(self, self.tr("Upload to {0}").format(self.folder))
             paths = [Path(f) for f in files]
         jobs = []
-        for path in paths:
-            job = upload_job(self.panel.window_.client, path, self.folder)
+        by_name = {path.name: path for path in paths}
+        listed = {row.name for row in self.model.rows()}  # this box's listing: no request per file
+        for name, upload_name, _replace in plan_names(self, list(by_name), listed.__contains__, self.folder):
+            path = by_name[name]
+            job = upload_job(self.panel.window_.client, path, self.folder, upload_name)
             job.on_done = lambda j: QTimer.singleShot(0, self.refresh) if j.state is JobState.DONE else None
             jobs.append(self.panel.window_.queue.add(job))
         if jobs:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from gui import context_menu
 from gui.assets import icon
 from gui.fit import StatusLabel, fit_sections
 from gui.models import FRACTION_ROLE, JOB_ROLE, TransfersModel
@@ -97,6 +98,11 @@ class TransfersPanel(Panel):
         self.concurrency.setToolTip(self.tr("How many transfers run at the same time"))
         self.summary = StatusLabel()
         self.cancel_button.clicked.connect(self.cancel_selected)
+        self.context_menu = context_menu.install(  # the buttons' actions; Delete cancels the selected transfers
+            self.table, lambda: [self.pause_button, self.resume_button, self.cancel_button, self.discard_button, None,
+                                 self.show_button, None, self.retry_button, self.clear_button],
+            delete=self.cancel_button,
+        )
         self.pause_button.clicked.connect(lambda: self._each_selected(self.queue.pause))
         self.resume_button.clicked.connect(lambda: self._each_selected(self.queue.resume))
         self.discard_button.clicked.connect(lambda: self._each_selected(self.queue.discard))
@@ -112,6 +118,7 @@ class TransfersPanel(Panel):
         self.queue.jobs_removed.connect(self._update_buttons)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         self.table.doubleClicked.connect(lambda _i: self.show_in_folder())
+        context_menu.activate_on_enter(self.table, lambda _i: self.show_in_folder())
 
         buttons = QHBoxLayout()  # the summary has its own line: beside seven buttons it was squeezed to a word a line
         buttons.addWidget(QLabel(self.tr("At once")))

@@ -22,12 +22,15 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import AzaionError
+from core.listing import classify
 from core.names import validate_folder, validate_name
 from gui.assets import icon
 from gui.fit import StatusLabel
+from gui.overwrite import plan_names
 from gui.panels.base import Panel
 from gui.panels.resources import DEFAULT_FOLDERS
 from gui.workers.jobs import upload_job
+from gui.workers.task import describe_exception
 
 log = logging.getLogger("azaion.gui.upload")
 
@@ -121,6 +124,8 @@ class UploadPanel(Panel):
         self.add_folder_button = QPushButton(icon("folder"), self.tr("Add fold&er…"))
         self.add_files_button.clicked.connect(self._pick_files)
         self.add_folder_button.clicked.connect(self._pick_folder)
+        self.batches = 0
+        self.last_jobs: list = []
         self.recent = QListWidget()
         self.recent.setObjectName("recentUploads")
         self.status_label = StatusLabel()
@@ -167,30 +172,46 @@ class UploadPanel(Panel):
         if folder:
             self.enqueue_paths([Path(folder)])
 
-    def enqueue_paths(self, paths: list[Path]) -> list:
-        """Queue an upload per file (folders expanded) to the target folder; returns the jobs."""
+    def enqueue_paths(self, paths: list[Path], listed: set[str] | None = None, *, folder: str | None = None) -> list:
+        """Queue an upload per file (folders expanded) to the target folder, asking first about each name the
+        folder's listing holds (``listed``: the Resources panel's if it shows that folder, else one listing is
+        fetched and this is called again). Returns the jobs queued now; ``batches`` counts finished calls."""
         allowed, why = self.allowed()
         if not allowed:
             self.status_label.setText(why)
             return []
-        folder = self.folder()
+        folder = folder or self.folder()
         try:
             validate_folder(folder)
         except AzaionError as exc:
             self.status_label.setText(str(exc))
             return []
         files = expand_paths(paths)
-        jobs, skipped = [], []
+        if files and listed is None:
+            listed = self.window_.resources_panel.names(folder)
+            if listed is None:  # one listing of the target folder (not a request per file), then ask and queue
+                self.status_label.setText(self.tr("Checking which names exist in {0}…").format(folder))
+                self.window_.runner.run(
+                    lambda client=self.window_.client: listed_names(client, folder),
+                    lambda names: self.enqueue_paths(paths, names, folder=folder),
+                    lambda exc: self._on_check_failed(folder, exc), name=f"check-{folder}",
+                )
+                return []
+        jobs, skipped, valid = [], [], {}
         for path in files:
             try:
                 validate_name(path.name, "file name")
             except AzaionError:
                 skipped.append(path.name)
                 continue
-            job = upload_job(self.window_.client, path, folder)
+            valid.setdefault(path.name, path)
+        listed = listed or set()
+        for name, upload_name, _replace in plan_names(self, list(valid), listed.__contains__, folder):
+            path = valid[name]
+            job = upload_job(self.window_.client, path, folder, upload_name)
             job.on_done = lambda j, f=folder: QTimer.singleShot(0, lambda: self.window_.uploaded(j, f))
             jobs.append(self.window_.queue.add(job))
-            self.recent.insertItem(0, f"{path.name} → {folder}")
+            self.recent.insertItem(0, f"{path.name} → {folder}/{upload_name}")
         self.window_.qsettings.setValue("upload/last_folder", folder)
         text = self.tr("Queued %n file(s) for upload to {0}.", "", len(jobs)).format(folder)
         if skipped:
@@ -200,4 +221,20 @@ class UploadPanel(Panel):
         self.status_label.setText(text)
         self.window_.statusBar().showMessage(text, 5000)
         log.info("Queued %d upload(s) to %s", len(jobs), folder)
+        self.last_jobs = jobs
+        self.batches += 1
         return jobs
+
+    def _on_check_failed(self, folder: str, exc: BaseException) -> None:
+        self.window_.note_error(exc)
+        self.status_label.setText(
+            self.tr("Nothing queued: could not list {0} to check for existing names: {1}").format(
+                folder, describe_exception(exc)
+            )
+        )
+        self.batches += 1
+
+
+def listed_names(client, folder: str) -> set[str]:
+    """The names a folder's listing holds, as the Resources panel shows them (core.listing)."""
+    return {item.name for item in classify(client.list_files(folder))}

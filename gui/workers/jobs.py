@@ -178,31 +178,43 @@ class JobWorker(QThread):
 # ---- job factories -------------------------------------------------------------------------------------------
 
 
-def download_job(client, folder: str, name: str, target_dir: Path, *, plain: bool = False) -> Job:
-    """Download ``folder/name`` into ``target_dir`` (big/small resource, or a plain API file if ``plain``)."""
-    target = Path(target_dir) / name
+def download_job(
+    client, folder: str, name: str, target_dir: Path, *, plain: bool = False, output_name: str | None = None,
+    replace: bool = False,
+) -> Job:
+    """Download ``folder/name`` into ``target_dir`` (big/small resource, or a plain API file if ``plain``) as
+    ``output_name`` (default: ``name``). An existing file there is replaced only if ``replace`` (the user said
+    Replace): otherwise the job fails with core's OutputExistsError and the file stays as it was."""
+    target = Path(target_dir) / (output_name or name)
 
     def work(cancel: CancelToken, probe: ProgressProbe) -> Any:
         if plain:
-            from core.fileio import atomic_write
+            from core.fileio import atomic_write, check_output
 
+            check_output(target, replace=replace)  # before the download, not after it
             probe.on_stage("downloading")
             with cancel.active():  # Cancel ends the API call at once, also while its answer is awaited
                 data = client.load_bytes(name, folder)
             cancel.raise_if_cancelled()
-            with atomic_write(target, output=True) as fh:  # never over a device, FIFO or a link to one
+            with atomic_write(target, output=True, replace=replace) as fh:  # never a device, FIFO or link to one
                 fh.write(data)
             probe.progress(len(data), len(data))
             return target
-        report = client.download_big_small_resource(
-            name, folder, target, progress=probe.progress, on_stage=probe.on_stage, on_retry=probe.on_retry,
-            on_event=probe.on_event, cancel=cancel,
-        )
-        return report
+        from core.resources import download_to_path
+
+        with cancel.active():  # the transfer's token is the thread's current one (as ApiClient's method does)
+            return download_to_path(
+                client, name, folder, target, progress=probe.progress, on_stage=probe.on_stage,
+                on_retry=probe.on_retry, on_event=probe.on_event, cancel=cancel, replace=replace,
+            )
 
     job = Job(JobKind.DOWNLOAD, name, work, detail=f"{folder}/{name} → {target}", target=target)
     if not plain:
         job.spec = {"kind": "download", "folder": folder, "name": name, "target_dir": str(target_dir)}
+        if output_name and output_name != name:
+            job.spec["output_name"] = output_name
+        if replace:
+            job.spec["replace"] = "yes"
     return job
 
 
@@ -242,7 +254,10 @@ def job_from_spec(client, spec: dict[str, Any]) -> Job:
     if spec.get("kind") == "upload":
         return upload_job(client, Path(spec["path"]), spec["folder"], spec["name"])
     if spec.get("kind") == "download":
-        return download_job(client, spec["folder"], spec["name"], Path(spec["target_dir"]))
+        return download_job(
+            client, spec["folder"], spec["name"], Path(spec["target_dir"]), output_name=spec.get("output_name"),
+            replace=spec.get("replace") == "yes",
+        )
     raise ValueError(f"unknown job kind {spec.get('kind')!r}")
 
 

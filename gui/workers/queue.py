@@ -24,6 +24,9 @@ log = logging.getLogger("azaion.gui.queue")
 QUEUE_MAX = 4 << 20
 """The saved queue holds a few hundred short entries at most; a larger file is not ours."""
 _SPEC_FIELDS = {"upload": {"kind", "path", "folder", "name"}, "download": {"kind", "folder", "name", "target_dir"}}
+_OPTIONAL_FIELDS = {"upload": {"progress"}, "download": {"output_name", "replace", "progress"}}
+"""Where a transfer stopped (``progress``: checked by ``attach``); a download saved under another name (Keep
+both) or allowed to replace the file there (Replace)."""
 
 
 def _valid_progress(value: object) -> bool:
@@ -38,13 +41,20 @@ def valid_spec(spec: object) -> bool:
     if not isinstance(spec, dict) or spec.get("kind") not in _SPEC_FIELDS:
         return False
     fields = _SPEC_FIELDS[spec["kind"]] | {"api_url"}
-    if set(spec) - {"progress"} != fields or not all(isinstance(spec[k], str) and len(spec[k]) <= 4096 for k in fields):
+    optional = set(spec) - fields
+    if not fields <= set(spec) or not optional <= _OPTIONAL_FIELDS[spec["kind"]]:
+        return False
+    if not all(isinstance(spec[k], str) and len(spec[k]) <= 4096 for k in set(spec) - {"progress"}):
         return False
     if "progress" in spec and not _valid_progress(spec["progress"]):
+        return False
+    if spec.get("replace", "yes") != "yes":
         return False
     try:
         validate_folder(spec["folder"])
         validate_name(spec["name"])
+        if "output_name" in spec:
+            validate_name(spec["output_name"])
     except InvalidNameError:
         return False
     where = spec.get("path") or spec.get("target_dir")
@@ -222,11 +232,9 @@ class TransferQueue(QObject):
                 continue
             job.state = JobState.PAUSED
             job.message = self.tr("Interrupted; resume or discard")
-            progress = spec.get("progress")  # where it stopped: the bar is not empty after a restart
-            if isinstance(progress, list) and len(progress) == 2 and all(
-                    isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in progress) \
-                    and progress[0] <= progress[1]:
-                job.done, job.total = progress[0], progress[1] or None
+            if "progress" in spec:  # where it stopped (checked by valid_spec): the bar is not empty after a restart
+                job.done, total = spec["progress"]
+                job.total = total or None
             self.jobs.append(job)
             self.job_added.emit(job)
             restored.append(job)

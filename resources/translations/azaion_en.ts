@@ -2,6 +2,16 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
+    <name>ConflictAsker</name>
+    <message numerus="yes">
+        <source>Do this for the other %n file(s) that exist</source>
+        <translation>
+            <numerusform>Do this for the other file that exists</numerusform>
+            <numerusform>Do this for the other %n files that exist</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>FinishedWork</name>
     <message numerus="yes">
         <source>%n of {0} transfers failed</source>

@@ -170,6 +170,41 @@
     </message>
 </context>
 <context>
+    <name>ConflictAsker</name>
+    <message>
+        <source>Azaion Admin — File exists</source>
+        <translation>Azaion Admin — файл існує</translation>
+    </message>
+    <message>
+        <source>“{0}” already exists in {1}.</source>
+        <translation>«{0}» уже є в {1}.</translation>
+    </message>
+    <message>
+        <source>Replace it, keep both (the new one is saved as “{0}”) or skip it?</source>
+        <translation>Замінити його, залишити обидва (новий буде збережено як «{0}») чи пропустити?</translation>
+    </message>
+    <message>
+        <source>&amp;Replace</source>
+        <translation>&amp;Замінити</translation>
+    </message>
+    <message>
+        <source>&amp;Keep both</source>
+        <translation>&amp;Залишити обидва</translation>
+    </message>
+    <message>
+        <source>&amp;Skip</source>
+        <translation>&amp;Пропустити</translation>
+    </message>
+    <message numerus="yes">
+        <source>Do this for the other %n file(s) that exist</source>
+        <translation>
+            <numerusform>Зробити так само для ще %n наявного файлу</numerusform>
+            <numerusform>Зробити так само для ще %n наявних файлів</numerusform>
+            <numerusform>Зробити так само для ще %n наявних файлів</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Crash</name>
     <message>
         <source>Azaion Admin — Unexpected error</source>
@@ -1980,6 +2015,10 @@
         <source>Folder to upload</source>
         <translation>Тека для вивантаження</translation>
     </message>
+    <message>
+        <source>Checking which names exist in {0}…</source>
+        <translation>Перевірка, які назви вже є в {0}…</translation>
+    </message>
     <message numerus="yes">
         <source>Queued %n file(s) for upload to {0}.</source>
         <translation>
@@ -1995,6 +2034,10 @@
     <message>
         <source>Nothing to upload: no files found.</source>
         <translation>Нічого вивантажувати: файлів не знайдено.</translation>
+    </message>
+    <message>
+        <source>Nothing queued: could not list {0} to check for existing names: {1}</source>
+        <translation>Нічого не додано до черги: не вдалося отримати список {0}, щоб перевірити наявні назви: {1}</translation>
     </message>
 </context>
 <context>

@@ -52,13 +52,17 @@ def shot(xsession):
 
 @pytest.fixture
 def start_app(request, xsession, tmp_path):
-    """``start_app(*args)``: the real ``azaion-admin --sandbox`` process; stopped (and, when the test failed,
-    photographed first) at the end."""
+    """``start_app(*args, gui_ini="")``: the real ``azaion-admin --sandbox`` process (with that gui.ini); stopped
+    (and, when the test failed, photographed first) at the end."""
     started: list[AppProcess] = []
 
-    def start(*args: str) -> AppProcess:
+    def start(*args: str, gui_ini: str = "") -> AppProcess:
         home = tmp_path / f"app{len(started)}"
         home.mkdir()
+        if gui_ini:  # the window's own settings (QSettings' gui.ini), as a previous session left them
+            config = home / "config" / "azaion-admin"
+            config.mkdir(mode=0o700, parents=True)
+            (config / "gui.ini").write_text(gui_ini)
         app = AppProcess(xsession, home, *args)
         started.append(app)
         return app
@@ -71,5 +75,5 @@ def start_app(request, xsession, tmp_path):
         xsession.screenshot(FAILURES / f"{request.node.name}.png")
     for app in started:
         if failed:
-            shutil.copyfile(app.home / "app-output.txt", FAILURES / f"{request.node.name}-{app.pid}.txt")
+            shutil.copyfile(app.output_file, FAILURES / f"{request.node.name}-{app.pid}.txt")
         app.stop()

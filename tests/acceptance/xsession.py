@@ -100,7 +100,10 @@ class XSession:
         found: list[str] = []
 
         def look() -> bool:
-            found[:] = [w for w in self.windows("^Azaion Admin", pid) if "Log in" not in self.title(w)]
+            try:
+                found[:] = [w for w in self.windows("^Azaion Admin", pid) if "Log in" not in self.title(w)]
+            except RuntimeError:  # a window listed a moment ago is gone (the login dialog closing): look again
+                return False
             return bool(found)
 
         if not wait_for(look, timeout):
@@ -158,16 +161,17 @@ class XSession:
 class AppProcess:
     """``azaion-admin --sandbox`` in its own settings, cache and data folders."""
 
-    def __init__(self, session: XSession, home: Path, *args: str) -> None:
+    def __init__(self, session: XSession, home: Path, *args: str, output: str = "app-output.txt") -> None:
         self.session = session
         self.home = home
+        self.output_file = home / output
         env = session.env
         for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache"), ("XDG_DATA_HOME", "data"),
                          ("XDG_STATE_HOME", "state")):
             env[var] = str(home / sub)
         env["QT_QPA_PLATFORM"] = "xcb"
         env["LANG"] = env["LC_ALL"] = "C.UTF-8"
-        self.log = open(home / "app-output.txt", "wb")  # closed in stop()
+        self.log = open(self.output_file, "wb")  # closed in stop()
         self.proc = subprocess.Popen([sys.executable, "-m", "gui.app", "--sandbox", *args], env=env,
                                      stdout=self.log, stderr=subprocess.STDOUT)
 
@@ -181,7 +185,7 @@ class AppProcess:
     def output(self) -> str:
         if not self.log.closed:
             self.log.flush()
-        return (self.home / "app-output.txt").read_text(errors="replace")
+        return self.output_file.read_text(errors="replace")
 
     def log_text(self) -> str:
         """The app's own log file(s) (core.paths: $XDG_STATE_HOME/azaion-admin/log)."""

@@ -32,6 +32,77 @@ def gui_dirs(monkeypatch: pytest.MonkeyPatch):
     assert found == [], "a test password or token was written to disk"
 
 
+class ModalWatch:
+    """Fails a test instead of letting it hang on a question it did not expect. Every ``TICK_MS`` (timers fire
+    inside a dialog's ``exec`` loop too) it looks for an open modal dialog; one whose object name the test did not
+    announce (``expect``), or an announced one left open for ``GRACE_S`` (nobody answered it), is recorded with its
+    text and rejected (Skip / No / Cancel: the answer that changes nothing), and the test fails at its end."""
+
+    TICK_MS = 100
+    GRACE_S = 20.0
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.expected: set[str] = set()
+        self.unexpected: list[str] = []
+        self._seen: dict[int, float] = {}  # id(dialog) -> when it was first seen open
+        self.timer = QTimer()
+        self.timer.setInterval(self.TICK_MS)
+        self.timer.timeout.connect(self.check)
+        self.timer.start()
+
+    def expect(self, object_name: str) -> None:
+        """The test opens (and answers) modal dialogs with this object name."""
+        self.expected.add(object_name)
+
+    @staticmethod
+    def open_modals() -> list:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QApplication, QDialog
+
+        return [w for w in QApplication.topLevelWidgets()
+                if isinstance(w, QDialog) and w.isVisible() and w.windowModality() != Qt.WindowModality.NonModal]
+
+    @staticmethod
+    def describe(dialog) -> str:
+        from PySide6.QtWidgets import QLabel, QMessageBox
+
+        if isinstance(dialog, QMessageBox):
+            texts = [dialog.text(), dialog.informativeText()]
+        else:
+            texts = [label.text() for label in dialog.findChildren(QLabel)]
+        shown = " | ".join(t for t in texts if t)
+        return f"{type(dialog).__name__} {dialog.objectName()!r} {dialog.windowTitle()!r}: {shown}"
+
+    def check(self) -> None:
+        now = time.monotonic()
+        for dialog in self.open_modals():
+            first = self._seen.setdefault(id(dialog), now)
+            if dialog.objectName() in self.expected and now - first < self.GRACE_S:
+                continue
+            why = "unanswered for %.0f s" % (now - first) if dialog.objectName() in self.expected else "unexpected"
+            self.unexpected.append(f"{why}: {self.describe(dialog)}")
+            dialog.reject()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.timer.deleteLater()
+
+
+@pytest.fixture(autouse=True)
+def modal_watch(qapp):
+    """Each GUI test runs under a ModalWatch (``modal_watch.expect(name)`` announces a question the test
+    answers): an unexpected modal question is closed and fails the test, with its text, instead of hanging it."""
+    watch = ModalWatch()
+    yield watch
+    watch.check()  # one left open at the end (a test that opened it without announcing and never spun the loop)
+    watch.stop()
+    if watch.unexpected:
+        pytest.fail("a modal question was open that the test did not expect (closed by the watch):\n"
+                    + "\n".join(watch.unexpected), pytrace=False)
+
+
 @pytest.fixture
 def themed(qapp):
     import sys
@@ -228,3 +299,13 @@ def new_folder(sandbox):
         return folder
 
     return make
+
+
+def queue_uploads(qtbot, window, paths) -> list:
+    """Upload ``paths`` through the Upload panel and return the jobs queued: the panel first learns which names
+    the target folder holds (one listing, in a worker, unless the Resources panel shows that folder)."""
+    panel = window.upload_panel
+    before = panel.batches
+    panel.enqueue_paths(list(paths))
+    qtbot.waitUntil(lambda: panel.batches > before, timeout=30000)
+    return panel.last_jobs

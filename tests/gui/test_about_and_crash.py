@@ -27,9 +27,10 @@ def test_about_names_version_server_paths_and_licences(qtbot, logged_in):
 
 
 def test_uncaught_error_in_a_slot_is_logged_and_shown_and_the_app_keeps_running(qtbot, logged_in, caplog,
-                                                                                 monkeypatch):
+                                                                                 monkeypatch, modal_watch):
     from gui import crash
 
+    modal_watch.expect("crashDialog")  # the dialog this test looks at
     controller, _ = logged_in(RoleEnum.Operator)
     window = controller.window
     monkeypatch.setattr(sys, "excepthook", sys.__excepthook__)

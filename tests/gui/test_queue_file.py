@@ -14,6 +14,7 @@ from gui.workers.queue import TransferQueue
 
 API = "http://127.0.0.1:1"
 GOOD = {"kind": "upload", "path": "/data/model.bin", "folder": "models", "name": "model.bin", "api_url": API}
+DOWNLOAD = {"kind": "download", "folder": "models", "name": "m", "target_dir": "/data", "api_url": API}
 
 
 @pytest.mark.parametrize("content", [
@@ -31,6 +32,10 @@ GOOD = {"kind": "upload", "path": "/data/model.bin", "folder": "models", "name":
     json.dumps([GOOD, {**GOOD, "progress": [-1, 10]}]),
     json.dumps([GOOD, {**GOOD, "progress": [1.5, 10]}]),
     json.dumps([GOOD, {"kind": "download", "folder": "models", "name": "m", "target_dir": ["x"], "api_url": API}]),
+    json.dumps([GOOD, {**DOWNLOAD, "replace": "no"}]),
+    json.dumps([GOOD, {**DOWNLOAD, "output_name": "../m (1)"}]),
+    json.dumps([GOOD, {**DOWNLOAD, "progress": [1, 2, 3]}]),
+    json.dumps([GOOD, {**GOOD, "output_name": "m (1)"}]),  # only a download has an output name
 ])
 def test_an_invalid_saved_queue_is_set_aside_and_its_valid_entries_restored(qapp, tmp_path, content, caplog):
     store = tmp_path / "queue.json"
@@ -41,8 +46,7 @@ def test_an_invalid_saved_queue_is_set_aside_and_its_valid_entries_restored(qapp
     expected = [GOOD] if content.startswith("[{") else []
     assert [(j.title, j.state) for j in restored] == [(s["name"], JobState.PAUSED) for s in expected]
     assert store.with_name("queue.json.invalid").read_text() == content
-    saved = [{k: v for k, v in s.items() if k != "progress"} for s in json.loads(store.read_text())]
-    assert saved == expected  # the valid ones are saved again (with their progress)
+    assert json.loads(store.read_text()) == [{**s, "progress": [0, 0]} for s in expected]  # saved again
     assert any("Set aside the saved transfers" in r.getMessage() for r in caplog.records)
     queue.shutdown()
 
@@ -58,3 +62,16 @@ def test_a_saved_entry_with_its_progress_is_restored_where_it_stopped(qapp, tmp_
     assert not store.with_name("queue.json.invalid").exists()
     queue.shutdown()
 
+
+def test_a_saved_download_keeps_its_output_name_replace_and_progress(qapp, tmp_path):
+    """Both optional rules hold together: a Keep both / Replace download (``output_name``, ``replace``) with its
+    ``progress`` is valid and comes back as saved."""
+    store = tmp_path / "queue.json"
+    spec = {**DOWNLOAD, "output_name": "m (1)", "replace": "yes", "progress": [7, 9]}
+    store.write_text(json.dumps([spec]))
+    queue = TransferQueue(1)
+    (job,) = queue.attach(SimpleNamespace(api_url=API), store)
+    assert (job.state, job.done, job.total, job.spec["output_name"]) == (JobState.PAUSED, 7, 9, "m (1)")
+    assert json.loads(store.read_text()) == [spec]
+    assert not store.with_name("queue.json.invalid").exists()
+    queue.shutdown()

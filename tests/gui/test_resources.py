@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from core.models import RoleEnum
 from gui.workers.jobs import JobState
-from tests.gui.conftest import wait_jobs, write_random
+from tests.gui.conftest import queue_uploads, wait_jobs, write_random
 
 
 def _sha(path) -> str:
@@ -105,6 +105,39 @@ def test_late_answer_to_an_older_listing_is_ignored(new_folder, qtbot, logged_in
     assert not panel.loading and panel.refresh_button.isEnabled()
 
 
+def test_a_listing_that_ends_later_keeps_the_upload_folder_the_user_chose(new_folder, qtbot, logged_in, tmp_path):
+    """Browsing a folder makes it the default upload target when the user browses it, not when a listing ends:
+    a listing that answers after the user picked another upload folder (a refresh, the panel's own first
+    listing) left that choice alone only by luck, and the GUI tests' uploads went to the shared "models" folder
+    and met a name another test had left there (an unexpected Replace question, a hang)."""
+    browsed, other, chosen = new_folder("browsed"), new_folder("other"), new_folder("chosen")
+    controller, _ = logged_in(RoleEnum.ResourceUploader)
+    window = controller.window
+    panel, upload = window.resources_panel, window.upload_panel
+    window.show_panel("resources")
+    qtbot.waitUntil(lambda: not panel.loading, timeout=20000)
+
+    panel.set_folder(browsed)
+    panel.refresh()  # the user browses a folder: it is the upload target
+    qtbot.waitUntil(lambda: not panel.loading and panel.loaded_folder == browsed, timeout=20000)
+    assert upload.folder() == browsed
+
+    upload.set_folder(chosen)  # the user picks another target, then the browsed folder is listed again
+    panel.refresh()
+    qtbot.waitUntil(lambda: not panel.loading and window.runner.busy == 0, timeout=20000)
+    assert upload.folder() == chosen
+
+    panel.set_folder(other)  # browsing another folder, and choosing the target while it is listed
+    panel.refresh()
+    upload.set_folder(chosen)
+    qtbot.waitUntil(lambda: not panel.loading and panel.loaded_folder == other, timeout=20000)
+    assert upload.folder() == chosen
+    (job,) = queue_uploads(qtbot, window, [write_random(tmp_path / "mine.bin", 2_000)])
+    assert job.spec["folder"] == chosen
+    wait_jobs(qtbot, [job])
+    assert job.state is JobState.DONE, job.message
+
+
 def test_drag_and_drop_files_and_folder_uploads(new_folder, qtbot, logged_in, tmp_path):
     controller, _ = logged_in(RoleEnum.ResourceUploader)
     window = controller.window
@@ -125,10 +158,12 @@ def test_drag_and_drop_files_and_folder_uploads(new_folder, qtbot, logged_in, tm
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted()
     before = len(window.queue.jobs)
+    batches = window.upload_panel.batches
     drop = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                       Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, drop)
     assert drop.isAccepted()
+    qtbot.waitUntil(lambda: window.upload_panel.batches > batches, timeout=20000)  # after the folder's listing
     jobs = window.queue.jobs[before:]
     assert sorted(j.title for j in jobs) == ["four.bin", "one.bin", "three.bin", "two.bin"]
     assert window.transfers_panel.model.rowCount() == len(window.queue.jobs)
@@ -241,3 +276,39 @@ def test_unreachable_server_one_sentence_details_and_offline_indicator(qtbot, lo
     panel.refresh()
     qtbot.waitUntil(lambda: "item" in panel.status_label.text(), timeout=30000)
     assert not panel.details_button.isVisibleTo(window)
+
+
+def test_sizes_and_dates_before_download_from_one_cdn_listing(new_folder, qtbot, logged_in, make_client, tmp_path):
+    """Issue 13 item 4: a resource's size and date show before it is downloaded (never cached here), from one
+    listing of the folder's bucket, not a request per row; the size is the plaintext's to within the padding."""
+    folder = new_folder("sizes")
+    uploader = make_client(role=RoleEnum.ResourceUploader)
+    sizes = {"big.bin": 3_000_000, "mid.bin": 20_000, "tiny.bin": 5, "empty.bin": 0}
+    for name, size in sizes.items():
+        uploader.upload_big_small_resource(write_random(tmp_path / "src" / name, size), name, folder)
+    controller, _ = logged_in(RoleEnum.Operator)
+    window = controller.window
+    calls: list[str] = []
+    window.client.cdn.downloader.meta.events.register(
+        "before-call.s3", lambda model, **_kw: calls.append(model.name), unique_id="test-count-calls"
+    )
+    _open_folder(qtbot, window, folder)
+    panel = window.resources_panel
+    rows = {r.name: r for r in panel.model.rows()}
+    assert set(rows) == set(sizes)
+    for name, size in sizes.items():
+        row = rows[name]
+        assert not row.cached
+        assert row.size is not None and size <= row.size <= size + 15, (name, row.size)
+        assert row.modified is not None
+    assert calls == ["ListObjectsV2"]  # one listing for four rows, no HEAD per row
+    for r in range(panel.proxy.rowCount()):
+        if panel.proxy.index(r, 0).data() == "big.bin":
+            assert panel.proxy.index(r, 1).data() == "≈ 2.9 MiB"
+            assert panel.proxy.index(r, 2).data() != "—"
+    # Past one page: the listing follows ContinuationToken (two keys a page here).
+    from core.cdn_listing import list_objects
+
+    paged = list_objects(window.client.cdn, folder, page_size=2)
+    assert sorted(paged) == sorted(f"{n}.big" for n in sizes)
+    assert paged == list_objects(window.client.cdn, folder)

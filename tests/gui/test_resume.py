@@ -8,14 +8,14 @@ import json
 from core.models import RoleEnum
 from gui.workers.jobs import JobState
 from gui.workers.queue import TransferQueue
-from tests.gui.conftest import wait_jobs, wait_until, write_random
+from tests.gui.conftest import queue_uploads, wait_jobs, wait_until, write_random
 
 MiB = 1 << 20
 
 
 def _upload_until_uploading(qtbot, window, folder, source):
     window.upload_panel.set_folder(folder)
-    (job,) = window.upload_panel.enqueue_paths([source])
+    (job,) = queue_uploads(qtbot, window, [source])
     qtbot.waitUntil(lambda: job.stage == "uploading" and job.done > 0, timeout=60000)
     return job
 

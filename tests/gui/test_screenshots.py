@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 from core.models import RoleEnum
 from sandbox.images import SAMPLE_VERSION, sample_archive
 from tests.conftest import SESSION_DIR
-from tests.gui.conftest import type_login, write_random
+from tests.gui.conftest import queue_uploads, type_login, write_random
 
 # Rendered on every run (the non-blank checks always apply); kept for a reviewer when the variable names a folder.
 SHOT_DIR = os.environ.get("AZAION_SCREENSHOT_DIR") or str(SESSION_DIR / "screenshots")
@@ -48,7 +48,7 @@ def test_screenshots(qtbot, app_factory, make_account, gate_probe, new_folder, s
     folder = new_folder("shots")
     window.upload_panel.set_folder(folder)
     files = [write_random(tmp_path / f"model-v{i}.bin", 50_000 * (i + 1)) for i in range(5)]
-    jobs = window.upload_panel.enqueue_paths(files)
+    jobs = queue_uploads(qtbot, window, files)
     for probe in gate_probe:
         probe.release.set()
     qtbot.waitUntil(lambda: all(j.state.finished for j in jobs), timeout=30000)
@@ -87,7 +87,7 @@ def test_screenshots(qtbot, app_factory, make_account, gate_probe, new_folder, s
     # A transfer held at half-way while the Transfers panel is rendered.
     big = write_random(tmp_path / "weights-large.bin", 16 << 20)
     gate_probe.clear()
-    (job,) = window.upload_panel.enqueue_paths([big])
+    (job,) = queue_uploads(qtbot, window, [big])
     qtbot.waitUntil(lambda: gate_probe and gate_probe[0].reached.is_set(), timeout=30000)
     qtbot.wait(450)  # a few 10 Hz ticks so speed and ETA have values
     window.show_panel("transfers")

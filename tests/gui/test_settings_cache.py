@@ -10,7 +10,7 @@ from core.models import RoleEnum
 from core.progress import human_bytes
 from gui.models import TransfersModel
 from gui.workers.jobs import JobState
-from tests.gui.conftest import wait_jobs, write_random
+from tests.gui.conftest import queue_uploads, wait_jobs, write_random
 
 
 class GatedClears:
@@ -76,7 +76,7 @@ def test_clear_cache_asks_refuses_while_transferring_and_clears_in_a_worker(
 
     # a running upload: refused with the reason, nothing asked, nothing removed
     window.upload_panel.set_folder(new_folder("cache"))
-    (job,) = window.upload_panel.enqueue_paths([write_random(tmp_path / "up.bin", 2 << 20)])
+    (job,) = queue_uploads(qtbot, window, [write_random(tmp_path / "up.bin", 2 << 20)])
     qtbot.waitUntil(lambda: gate_probe and gate_probe[0].reached.is_set(), timeout=30000)
     assert not dialog.clear_cache()
     assert "1 transfer is running" in dialog.error.text()
@@ -114,7 +114,7 @@ def test_clearing_names_paused_transfers_and_holds_new_ones_until_done(
     folder = new_folder("hold")
     window.upload_panel.set_folder(folder)
     # an upload paused half way: its staged (encrypted) copy is in the cache
-    (paused,) = window.upload_panel.enqueue_paths([write_random(tmp_path / "paused.bin", 12 << 20)])
+    (paused,) = queue_uploads(qtbot, window, [write_random(tmp_path / "paused.bin", 12 << 20)])
     qtbot.waitUntil(lambda: gate_probe and gate_probe[0].reached.is_set(), timeout=30000)
     queue.pause(paused)
     gate_probe[0].release.set()
@@ -136,7 +136,7 @@ def test_clearing_names_paused_transfers_and_holds_new_ones_until_done(
     assert queue.held
 
     # a new upload queued meanwhile waits, and says why; closing the dialog does not let it start
-    (new,) = window.upload_panel.enqueue_paths([write_random(tmp_path / "new.bin", 300_000)])
+    (new,) = queue_uploads(qtbot, window, [write_random(tmp_path / "new.bin", 300_000)])
     gate_probe[-1].release.set()
     dialog.reject()
     qtbot.wait(500)  # several scheduling rounds and queue ticks
@@ -179,7 +179,7 @@ def test_overlapping_clears_hold_transfers_until_the_last_one_ends(qtbot, logged
     second = _measured_dialog(qtbot, window)
     assert second.clear_cache()
     one, two = clears.wait_started(qtbot, 2)
-    (new,) = window.upload_panel.enqueue_paths([write_random(tmp_path / "new.bin", 300_000)])
+    (new,) = queue_uploads(qtbot, window, [write_random(tmp_path / "new.bin", 300_000)])
     assert queue.held and new.state is JobState.QUEUED
 
     one.go.set()  # the first clear ends (its dialog is gone); the second still runs
@@ -209,7 +209,7 @@ def test_overlapping_clears_hold_transfers_until_the_last_one_ends(qtbot, logged
     assert not queue.held
     assert second.error.text().startswith("Could not clear the cache"), second.error.text()
     assert kept.exists() and second.clear_button.isEnabled()
-    (later,) = window.upload_panel.enqueue_paths([write_random(tmp_path / "later.bin", 300_000)])
+    (later,) = queue_uploads(qtbot, window, [write_random(tmp_path / "later.bin", 300_000)])
     wait_jobs(qtbot, [later], timeout=60000)
     assert later.state is JobState.DONE, later.message
     second.reject()
@@ -235,7 +235,7 @@ def test_hold_ends_when_the_dialog_runner_drops_its_callbacks(qtbot, logged_in, 
     assert dialog._own_runner and dialog.runner is not getattr(window, "runner", None)
     assert dialog.clear_cache()
     (clearing,) = clears.wait_started(qtbot, 1)
-    (new,) = window.upload_panel.enqueue_paths([write_random(tmp_path / "new.bin", 300_000)])
+    (new,) = queue_uploads(qtbot, window, [write_random(tmp_path / "new.bin", 300_000)])
     assert queue.held and new.state is JobState.QUEUED
 
     threading.Timer(0.3, clearing.go.set).start()  # closing joins the clearing worker in the GUI thread

@@ -12,7 +12,7 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from core.models import RoleEnum
 from gui.models import TransfersModel
 from gui.workers.jobs import Job, JobKind, JobState
-from tests.gui.conftest import wait_jobs, write_random
+from tests.gui.conftest import queue_uploads, wait_jobs, write_random
 
 MiB = 1 << 20
 SLOW: list = []
@@ -49,7 +49,7 @@ def test_cancel_upload_half_way(new_folder, qtbot, logged_in, gate_probe, tmp_pa
     folder = new_folder("cancel")
     window.upload_panel.set_folder(folder)
     source = write_random(tmp_path / "big-upload.bin", 48 * MiB)
-    (job,) = window.upload_panel.enqueue_paths([source])
+    (job,) = queue_uploads(qtbot, window, [source])
     probe = gate_probe[0]
     timer, gaps = _heartbeat()
     qtbot.waitUntil(lambda: probe.reached.is_set(), timeout=30000)
@@ -211,7 +211,7 @@ def test_transfer_actions_follow_the_selection_and_show_in_folder(new_folder, qt
     folders = [new_folder("dest-a"), new_folder("dest-b")]
     for folder in folders:
         window.upload_panel.set_folder(folder)
-        jobs += window.upload_panel.enqueue_paths([source])
+        jobs += queue_uploads(qtbot, window, [source])
     wait_jobs(qtbot, jobs)
     target = tmp_path / "downloads"
     target.mkdir()
@@ -234,6 +234,12 @@ def test_transfer_actions_follow_the_selection_and_show_in_folder(new_folder, qt
     panel.open_url = opened.append
     qtbot.mouseClick(panel.show_button, Qt.MouseButton.LeftButton)
     assert panel.opened_folders == [target] and opened[0].toLocalFile() == str(target)
+    panel.table.clearSelection()  # Enter on the current row does what a double click does: show in folder
+    panel.table.setFocus()
+    panel.table.setCurrentIndex(model.index(window.queue.row_of(download), 0))
+    panel.table.clearSelection()
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    assert panel.opened_folders == [target, target] and panel.selected_jobs() == [download]
     for col in (TransfersModel.SPEED, TransfersModel.ETA):  # a finished transfer shows no "?"
         assert model.index(window.queue.row_of(download), col).data() == "—"
 

@@ -417,7 +417,9 @@ def test_drop_on_window_while_unlock_shown_sets_archive_not_upload(qtbot, logged
     # on another panel the same drop is an upload again
     window.show_panel("upload")
     window.upload_panel.set_folder(new_folder("unlockdrop"))
+    batches = window.upload_panel.batches
     assert _drop(window, archive) == (True, True)
+    qtbot.waitUntil(lambda: window.upload_panel.batches > batches, timeout=30000)  # after the folder's listing
     (job,) = window.queue.jobs[before:]
     assert job.kind is JobKind.UPLOAD and job.title == archive.name
     wait_jobs(qtbot, [job])
