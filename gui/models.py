@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -16,10 +14,8 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from core.cdn_listing import list_objects, plain_size
-from core.errors import AzaionError
-from core.listing import listed
 from core.progress import human_bytes, human_duration
+from core.resource_rows import ResourceRow
 from gui.workers.jobs import Job, JobState
 from gui.workers.queue import TransferQueue
 
@@ -37,71 +33,8 @@ def _tr(context: str, text: str) -> str:
     return QCoreApplication.translate(context, text)
 
 
-@dataclass(frozen=True)
-class ResourceRow:
-    """One row of the browser. ``plain`` rows are API files (no ``.small``); others are big/small resources."""
-
-    name: str
-    size: int | None
-    modified: datetime | None
-    cached: bool
-    plain: bool
-    approx: bool = False
-    """``size`` is the plaintext size to within 15 bytes (from the encrypted parts' sizes), shown with "≈"."""
-
-    @property
-    def kind_text(self) -> str:
-        return _tr("Resources", "file") if self.plain else _tr("Resources", "resource")
-
-
-def rows_from_listing(entries, cache=None, folder: str = "", objects=None) -> list[ResourceRow]:
-    """Listing entries (``name.small`` = big/small resource ``name``; others are plain files) to rows, by the
-    same rule as ``azaion ls`` (core.listing.listed): a plain ``x`` or ``x.big`` beside ``x.small`` is no row.
-    A resource's size comes from its cached big part, else from ``objects`` (core.cdn_listing.list_objects of
-    the folder's bucket): approximate either way (padding; core.cdn_listing.plain_size); its date from the API,
-    else from the big part's."""
-    rows = []
-    for item in listed(entries):
-        entry = item.entry
-        if not item.plain:
-            name = item.name
-            cached = False
-            size = None
-            modified = entry.modified
-            big = objects.get(f"{name}.big") if objects else None
-            part = cache.lookup(folder, name) if cache is not None else None
-            big_size = part.size if part is not None else big.size if big is not None else None
-            cached = part is not None
-            if big_size is not None:
-                size = plain_size(big_size, entry.size if entry.size is not None else small_size_for(big_size))
-            if modified is None and big is not None:
-                modified = big.modified
-            rows.append(ResourceRow(name, size, modified, cached, False, approx=size is not None))
-        else:
-            rows.append(ResourceRow(entry.name, entry.size, entry.modified, False, True))
-    return rows
-
-
-def small_size_for(big_size: int) -> int:
-    """The small part's size for a big part of ``big_size`` bytes when the API did not say (docs/protocol.md:
-    the split point is ``min(3072, floor(0.3 * C))``)."""
-    return 3072 if big_size >= 7168 else (big_size * 3 + 6) // 7
-
-
-def listing_rows(client, folder: str) -> list[ResourceRow]:
-    """A folder's rows as the Resources panel and the Suites boxes show them (in a worker): the API's listing,
-    and, when a resource's size is known neither from the API nor from the cache, ONE listing of the folder's
-    bucket (not a request per row). Without that listing (no CDN, no ListBucket right) sizes stay unknown."""
-    entries = client.list_files(folder)
-    rows = rows_from_listing(entries, client.cache, folder)
-    if not any(not r.plain and (r.size is None or r.modified is None) for r in rows):
-        return rows
-    try:
-        objects = list_objects(client.cdn, folder)
-    except AzaionError as exc:
-        log.info("sizes of %s unknown: the CDN listing failed: %s", folder, exc)
-        return rows
-    return rows_from_listing(entries, client.cache, folder, objects)
+def kind_text(row: ResourceRow) -> str:
+    return _tr("Resources", "file") if row.plain else _tr("Resources", "resource")
 
 
 class ResourceTableModel(QAbstractTableModel):
@@ -190,7 +123,7 @@ class ResourceTableModel(QAbstractTableModel):
                 return row.modified.timestamp() if row.modified else 0.0
             return int(row.cached)
         elif role == Qt.ItemDataRole.ToolTipRole and col == self.NAME:
-            return f"{row.name} ({row.kind_text})"
+            return f"{row.name} ({kind_text(row)})"
         elif role == Qt.ItemDataRole.TextAlignmentRole and col == self.SIZE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         elif role == ROW_ROLE:

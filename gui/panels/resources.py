@@ -24,12 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from core.names import validate_folder
+from core.resource_rows import ResourceRow, listing_rows
 from gui import context_menu
 from gui.assets import icon
 from gui.details import DetailsButton, show_error
 from gui.dialogs import set_primary
 from gui.fit import StatusLabel, fit_sections
-from gui.models import ResourceFilterProxy, ResourceRow, ResourceTableModel, listing_rows
+from gui.models import ResourceFilterProxy, ResourceTableModel
 from gui.overwrite import plan_names
 from gui.panels.base import Panel
 from gui.workers.jobs import download_job

@@ -21,10 +21,11 @@ from PySide6.QtWidgets import (
 )
 
 from core.progress import human_bytes
+from core.resource_rows import ResourceRow, listing_rows
 from gui import context_menu
 from gui.assets import icon
 from gui.fit import StatusLabel
-from gui.models import ResourceRow, ResourceTableModel, listing_rows
+from gui.models import ResourceTableModel
 from gui.overwrite import plan_names
 from gui.panels.admin import refusal_text
 from gui.panels.base import Panel

@@ -83,10 +83,10 @@ def test_late_answer_to_an_older_listing_is_ignored(new_folder, qtbot, logged_in
     real_list = client.list_files
     old_released = threading.Event()
 
-    def gated_list(folder: str):  # the real call, only held back to force the order
+    def gated_list(folder: str, search: str = ""):  # the real call, only held back to force the order
         if folder == old:
             old_released.wait(20)
-        return real_list(folder)
+        return real_list(folder, search)
 
     client.list_files = gated_list
     try:
@@ -228,7 +228,7 @@ def test_filter_10000_entries(qtbot, logged_in):
     import time
     from datetime import UTC, datetime
 
-    from gui.models import ResourceRow
+    from core.resource_rows import ResourceRow
 
     controller, _ = logged_in(RoleEnum.Operator)
     panel = controller.window.resources_panel

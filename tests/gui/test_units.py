@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from core.models import ResourceEntry
+from core.resource_rows import rows_from_listing
 from gui.assets import icon, resource_path, resources_dir
-from gui.models import rows_from_listing
 from gui.panels.unlock import version_from_filename
 from gui.panels.upload import expand_paths
 
