@@ -795,7 +795,7 @@ def _fetch_big(
             try:
                 with os.fdopen(cache.open_partial(folder, name), "ab", buffering=0) as fh, \
                         _hashing(hasher.update) as hash_update, \
-                        OffloadedSink(dec.update, name="azaion-decrypt", background=True) as decrypt:
+                        OffloadedSink(dec.update, name="azaion-decrypt") as decrypt:
 
                     def feed(view: memoryview, hash_update=hash_update, decrypt=decrypt) -> None:
                         hash_update(view)
