@@ -403,13 +403,14 @@ def _upload_locked(
         tries = [0]
 
         def send() -> int:
-            nonlocal small
+            nonlocal small, restage
             tries[0] += 1
             if not journal.staged_sha256:  # not staged yet (a retry after the upload could not even start)
                 try:
                     return _send_while_staging(client, cdn, reader, size, path, journal, held, small,
                                                progress=progress, on_stage=on_stage, cancel=cancel)
                 except multipart.SourceChangedError as exc:
+                    restage = False
                     on_event(f"{path} changed since the interrupted upload of {folder}/{name}; starting over")
                     log.warning("%s; starting over", exc)
                     multipart.abort(cdn, journal)
@@ -467,8 +468,8 @@ def _upload_locked(
             _cache_uploaded(client, folder, name, journal, small_digest)
         log.info("Uploaded %s to %s: %d bytes (small %d, big %d): %s", name, folder, size, len(small), big_total,
                  outcome)
-        return UploadReport(name, folder, size, len(small), big_total, journal.staged_sha256, resumed, sent,
-                            outcome)
+        return UploadReport(name, folder, size, len(small), big_total, journal.staged_sha256, resumed or restage,
+                            sent, outcome)
     except CancelledError as exc:
         keep_for_resume = isinstance(exc, PausedError) and path is not None
         raise
