@@ -20,7 +20,7 @@ import hashlib
 import math
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
@@ -227,10 +227,16 @@ class _Pool:
         if not future.cancelled() and future.exception() is not None:
             self.failed = True
 
-    def finish(self) -> None:
-        """Wait for every submitted part; the first failure (or the cancel) is raised."""
+    def finish(self, tick: Callable[[], None] | None = None) -> None:
+        """Wait for every submitted part (calling ``tick`` every 0.1 s meanwhile); the first failure (or the
+        cancel) is raised."""
         try:
-            finished, pending = wait(self.futures, return_when=FIRST_EXCEPTION)
+            while True:
+                finished, pending = wait(self.futures, timeout=0.1 if tick else None, return_when=FIRST_EXCEPTION)
+                if not pending or any(f.exception() is not None for f in finished if not f.cancelled()):
+                    break
+                if tick is not None:
+                    tick()
             failure = next((f.exception() for f in self.futures if f in finished and f.exception() is not None),
                            None)
             if failure is not None:
@@ -335,7 +341,8 @@ class StreamingUpload:
                 journal.upload_id, journal.parts, journal.checksums = None, {}, {}
         if not journal.upload_id:
             _create(cdn, journal, store, size, _metadata(small_sha256))
-        self.sender = _Sender(cdn, journal, store, size, progress=progress, cancel=cancel)
+        self._report = progress
+        self.sender = _Sender(cdn, journal, store, size, progress=no_progress, cancel=cancel)
         known = journal.checksums
         self.have = {n: (etag, psize, crc or known.get(str(n))) for n, (etag, psize, crc) in self.have.items()
                      if n <= self.sender.count and psize == self.sender.part_len(n)}
@@ -380,9 +387,15 @@ class StreamingUpload:
             raise describe_os_error(exc, self.sender.path) from None
         return not length and etag.strip('"').lower() == digest.hexdigest()
 
+    def report(self) -> None:
+        """Tell the caller's progress callback the bytes on the wire so far (from the thread that calls this)."""
+        self._report(self.sender.done, self.sender.size)
+
     def finish(self) -> int:
-        """Once every part was handed to ``staged``: wait for the sends, complete the upload; the bytes sent."""
-        self.pool.finish()
+        """Once every part was handed to ``staged``: wait for the sends (reporting progress meanwhile), complete
+        the upload; the bytes sent."""
+        self.pool.finish(tick=self.report)
+        self.report()
         self.sender.complete()
         return self.sender.sent
 

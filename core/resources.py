@@ -258,7 +258,10 @@ def _send_while_staging(
     try:
         if path is not None:
             reader = open(path, "rb", buffering=0)  # _stage closes it
-        _stage(client, reader, size, journal, held, progress=no_progress, cancel=cancel, iv=iv, parts=parts)
+        # Progress (the bytes on the wire) is reported from this thread, after each chunk it encrypts and then
+        # while it waits for the last parts: a caller's callback runs where the transfer runs, as for downloads.
+        _stage(client, reader, size, journal, held, progress=lambda _d, _t: parts.report(), cancel=cancel, iv=iv,
+               parts=parts)
     except BaseException:
         parts.close()
         raise
@@ -365,6 +368,7 @@ def _upload_locked(
             reader.close()
         elif same and piped and journal.iv and journal.upload_id:
             restage = True
+            journal.staged_sha256 = ""  # its staged copy is gone or partial: staged again below
         if resumed or restage:
             on_event(f"resuming the interrupted upload of {folder}/{name}")
             log.info("Resuming upload of %s/%s (%d parts on the server)", folder, name, len(journal.parts))
