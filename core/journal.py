@@ -2,7 +2,11 @@
 where it stopped instead of starting from zero.
 
 Resuming must reuse the SAME encrypted bytes (the IV is random), so the encrypted big part is staged in a
-private file beside the cache until the upload completes, and the small part beside it. The journal (JSON,
+private file beside the cache until the upload completes, and the small part beside it. Parts are sent while the
+file is still being encrypted, so the journal also keeps the IV (``iv``) and each confirmed part's CRC32: a
+process killed before the staging finished re-encrypts the source with the same IV (CBC is deterministic given
+key, IV and plaintext), checks each re-made part the server already holds against its CRC32 and sends only the
+others. The journal (JSON,
 written atomically, 0600) lives in the data dir and records the multipart UploadId, the part size, the parts
 the server confirmed, and the source file's size + mtime + fingerprint to detect a changed source.
 """
@@ -45,6 +49,7 @@ _JID = re.compile(r"[0-9a-z]{24}")
 """Ids are 24 hex digits (``upload_id``, or random for a bytes source); any 24 lower-case letters or digits are a
 safe file name."""
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_IV = re.compile(r"[0-9a-f]{32}")
 
 
 def source_fingerprint(path: Path, size: int) -> str:
@@ -72,6 +77,9 @@ class UploadJournal:
     staged_small: str
     staged_size: int = 0
     staged_sha256: str = ""
+    """Set once the whole big part is staged (the staging may run while parts are sent)."""
+    iv: str = ""
+    """Hex of the upload's IV, for uploads whose parts are sent while they are encrypted ("" in older journals)."""
     upload_id: str | None = None
     part_size: int = 8 * MiB
     parts: dict[str, str] = field(default_factory=dict)  # part number (as str, JSON keys) -> ETag
@@ -166,6 +174,8 @@ def parse_journal(jid: str, data: object) -> UploadJournal:
         d.get("staged_sha256") and not _SHA256.fullmatch(d["staged_sha256"])
     ):
         raise bad("staged_sha256 is not a SHA-256")
+    if not isinstance(d.get("iv", ""), str) or (d.get("iv") and not _IV.fullmatch(d["iv"])):
+        raise bad("iv is not 16 bytes of hex")
     upload_id = d.get("upload_id")
     if upload_id is not None and (not isinstance(upload_id, str) or not 0 < len(upload_id) <= 1024):
         raise bad("upload_id is not text")

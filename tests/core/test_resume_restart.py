@@ -147,13 +147,15 @@ def test_upload_killed_while_encrypting_leaves_staged_files_the_cleanup_removes(
 
     client = make_client(journal_dir=tmp_path / "journals")
     src = tmp_path / "orphan.bin"
-    src.write_bytes(data_of(24 * MiB, 2))
+    # Below the multipart threshold: staged whole before its one PUT, so there is a moment with staged files and
+    # no journal yet (a larger file's journal is written before its first byte is encrypted: it resumes instead).
+    src.write_bytes(data_of(6 * MiB, 2))
     run_killed(client, f"c.upload_big_small_resource({str(src)!r}, 'orphan.bin', 'models', "
                        "progress=die_half_way, on_stage=stages.append)", tmp_path)
     staging = client.cache.root / ".staging"
     orphans = sorted(staging.iterdir())
     assert [p.suffix for p in orphans] == [".big"] and client.journals.all() == []
-    assert 0 < orphans[0].stat().st_size < 24 * MiB  # killed half-way through the encryption
+    assert orphans[0].stat().st_size < 6 * MiB  # killed half-way through the encryption (its writer may lag)
     # beside it: a staged upload of a live process (no journal yet, locked) and a paused one (journal kept)
     live = staging / "livelivelivelivelive0000.big"
     held = hold(live)

@@ -87,7 +87,8 @@ def test_object_replaced_mid_stream_restarts_in_the_same_call(rig, field_client,
     assert report.size == ciphertext_size(SIZE) and report.source == "cdn"
     cached = client.cache.lookup("models", "chg-b.bin")
     meta = rig.sandbox.s3_client().head_object(Bucket="models", Key="chg-b.bin.big")["Metadata"]
-    assert cached is not None and cached.sha256 == meta["sha256"] == report.big_sha256
+    record = client.load_part("chg-b.bin.small", "models")[1]  # the big part's SHA-256 (multipart: not in meta)
+    assert cached is not None and cached.sha256 == record.sha256 == report.big_sha256
     assert cached.small_sha256 == meta["small-sha256"]  # the new small part, checked against the new big part
     assert_clean(rig, client, "chg-b.bin", out)
     SUMMARY.append({"case": "object replaced mid-download", "faults": 1, "completed": True,

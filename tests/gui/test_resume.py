@@ -45,7 +45,7 @@ def test_quit_pauses_and_restart_restores_paused_then_resume_completes(qtbot, lo
     restarted.resume(again)
     wait_jobs(qtbot, [again], timeout=120000)
     assert again.state is JobState.DONE, again.message
-    assert again.result.resumed is True  # the staged ciphertext was reused: no second encryption
+    assert again.result.resumed is True  # the parts on the server were kept (the staged copy, or the same IV)
     assert "resume.bin.small" in [e.name for e in client.list_files(folder)]
     out = tmp_path / "back.bin"
     client.cache.discard(folder, "resume.bin")
