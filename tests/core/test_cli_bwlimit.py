@@ -27,6 +27,7 @@ def azaion(sandbox, *args, creds=None, config=None, timeout=120):
         env["AZAION_PASSWORD"], env["AZAION_EMAIL"] = creds.password, creds.email
     if config is not None:
         env["XDG_CONFIG_HOME"] = str(config)
+        env["XDG_CACHE_HOME"] = str(config.parent / "cache")  # a cold cache: a timed download must use the network
     return subprocess.run([sys.executable, "-m", "cli.main", "--api", sandbox.api_url, *args],
                           capture_output=True, text=True, env=env, timeout=timeout)
 
