@@ -19,7 +19,8 @@ def test_a_transfer_after_a_language_switch_reaches_only_the_new_panels(qtbot, l
     old_panel = window.transfers_panel
     window.change_language("uk")
     try:
-        assert window.transfers_panel is not old_panel
+        # rebuilt once the background calls of the login (listings) are done: change_language waits for them
+        qtbot.waitUntil(lambda: window.transfers_panel is not old_panel, timeout=20000)
         job = window.queue.add(download_job(window.client, "models", "absent.bin", tmp_path))
         wait_jobs(qtbot, [job])
         qtbot.wait(200)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QWidget
 
 from core.models import RoleEnum
 from gui.workers.jobs import JobState
-from tests.gui.conftest import wait_jobs, write_random
+from tests.gui.conftest import queue_uploads, wait_jobs, write_random
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,7 +104,7 @@ def test_a_finished_batch_is_one_desktop_notification_when_the_window_is_not_act
     window.upload_panel.set_folder(folder)
     sources = [write_random(tmp_path / f"file-{i}.bin", 32 * 1024) for i in range(3)]
     hold = window.queue.hold("test: start the batch together")  # all four are queued before any runs
-    jobs = window.upload_panel.enqueue_paths(sources)
+    jobs = queue_uploads(qtbot, window, sources)
     jobs.append(window.queue.add(download_job(window.client, folder, "no-such-file.bin", tmp_path / "dl")))
     window.queue.release(hold)
     wait_jobs(qtbot, jobs)
@@ -128,7 +128,7 @@ def test_while_the_user_looks_at_the_window_only_the_status_bar_says_it(qtbot, l
     window.finished_work.long_seconds = 0
     _look_at(qtbot, window)
     window.upload_panel.set_folder(new_folder("notify"))
-    jobs = window.upload_panel.enqueue_paths([write_random(tmp_path / "seen.bin", 16 * 1024)])
+    jobs = queue_uploads(qtbot, window, [write_random(tmp_path / "seen.bin", 16 * 1024)])
     wait_jobs(qtbot, jobs)
     qtbot.waitUntil(lambda: "Upload finished" in window.statusBar().currentMessage(), timeout=5000)
     assert window.statusBar().currentMessage() == "Upload finished: seen.bin"
@@ -142,7 +142,7 @@ def test_short_work_is_not_announced_on_the_desktop(qtbot, logged_in, new_folder
     assert window.finished_work.long_seconds == 10.0
     _look_elsewhere(qtbot, window)
     window.upload_panel.set_folder(new_folder("notify"))
-    jobs = window.upload_panel.enqueue_paths([write_random(tmp_path / "quick.bin", 16 * 1024)])
+    jobs = queue_uploads(qtbot, window, [write_random(tmp_path / "quick.bin", 16 * 1024)])
     wait_jobs(qtbot, jobs)
     qtbot.wait(1000)
     assert notifications.calls() == []
