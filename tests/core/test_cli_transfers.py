@@ -56,10 +56,12 @@ def make_orphan(sandbox, folder: str, key: str) -> str:
 
 def paused_upload(make_client, creds, cli, tmp_path, folder: str, name: str):
     """A journaled upload paused half way, in the journal folder the CLI reads."""
+    from core.bandwidth import LIMITER, OFF
     from core.hardware import get_hardware_string
 
     client = make_client(creds, journal_dir=cli.journal_dir, cache_dir=tmp_path / "staging-cache",
-                         hardware=get_hardware_string())  # the machine the CLI binds the account to
+                         hardware=get_hardware_string(),  # the machine the CLI binds the account to
+                         cdn_options={"max_concurrency": 1})
     src = tmp_path / name
     src.write_bytes(os.urandom(17 * MiB))  # 3 parts of 8 MiB
     token = CancelToken()
@@ -69,8 +71,15 @@ def paused_upload(make_client, creds, cli, tmp_path, folder: str, name: str):
         if stages and stages[-1] == "uploading" and done > 4 * MiB:
             token.pause()
 
-    with pytest.raises(PausedError):
-        client.upload_big_small_resource(src, name, folder, progress=progress, on_stage=stages.append, cancel=token)
+    # One sender under a 16 MiB/s cap: the parts go out while the file is encrypted, and unbounded on loopback
+    # all three could be on the CDN before the first progress report past 4 MiB (seen under load)
+    LIMITER.set_rate("16M")
+    try:
+        with pytest.raises(PausedError):
+            client.upload_big_small_resource(src, name, folder, progress=progress, on_stage=stages.append,
+                                             cancel=token)
+    finally:
+        LIMITER.set_limit(OFF)
     (journal,) = client.journals.all()
     assert journal.upload_id
     return client, journal
