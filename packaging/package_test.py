@@ -31,7 +31,9 @@ INSTALLED = Path("/opt") / pkgtools.APP_ID
 INTERNAL = INSTALLED / "_internal"
 LAUNCHER = Path("/usr/bin") / pkgtools.APP_ID
 WITH_KEYRING = ["sh", str(ROOT / "scripts" / "with-keyring.sh")]
-BUNDLE_LIMIT = 150_000_000
+BUNDLE_LIMIT = 160_000_000
+"""Raised from 150 MB when the single instance (gui/single_instance.py) brought QtNetwork for QLocalServer: its
+binding, libQt6Network and the Kerberos/GSSAPI libraries it links (~5 MB) took the bundle from ~145 to 153 MB."""
 START_RATIO_TARGET = 1.5
 START_RUNS = int(os.environ.get("PACKAGE_TEST_START_RUNS", "7"))
 
