@@ -273,7 +273,7 @@ class JournalStore:
         this process) gets here, so its staged paths are its own ``.staging/{id}.*``; they are removed only from
         a staging folder of ours (core/locks.py check_private_dir); unlink never follows a link, and a folder by
         that name is left alone."""
-        doomed = [self.path(journal.id)]
+        doomed = []
         try:
             locks.check_private_dir(Path(journal.staged_big).parent)
             doomed += [Path(journal.staged_big), Path(journal.staged_small)]
@@ -281,6 +281,9 @@ class JournalStore:
             pass
         except AzaionError as exc:
             log.warning("left the staged files of upload %s alone: %s", journal.id, exc)
+        # The journal goes last: once it is gone, so is everything it named (a reader that sees no journal, or a
+        # process killed in between, never finds staged files nobody records).
+        doomed.append(self.path(journal.id))
         for p in doomed:
             with contextlib.suppress(FileNotFoundError, IsADirectoryError, PermissionError):
                 os.unlink(p)

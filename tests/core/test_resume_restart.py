@@ -314,3 +314,34 @@ def test_temp_files_of_a_process_killed_while_saving_a_journal_are_cleaned_up(ma
     age(users, 60)
     assert transfers.clean_orphans(client, max_age_days=7) == [other]
     assert sorted(p.name for p in client.journals.dir.iterdir()) == [users.name]
+
+
+def test_an_aborted_upload_loses_its_staged_files_before_its_journal(make_client, tmp_path, monkeypatch):
+    """Whoever sees the journal gone (the GUI's Discard, `transfers ls`, a process killed half-way through the
+    removal) finds no staged file left that no journal records."""
+    from core.cancel import CancelToken
+    from core.errors import PausedError
+
+    client = make_client(journal_dir=tmp_path / "journals")
+    src = tmp_path / "aborted.bin"
+    src.write_bytes(data_of(20 * MiB, 7))
+    token = CancelToken()
+    with pytest.raises(PausedError):
+        client.upload_big_small_resource(src, "aborted.bin", FOLDER, cancel=token,
+                                         progress=lambda d, t: d > 2 * MiB and token.pause())
+    [journal] = client.journals.all()
+    staged = [Path(journal.staged_big), Path(journal.staged_small)]
+    assert all(p.exists() for p in staged)
+    removed: list[Path] = []
+    real_unlink = os.unlink
+
+    def unlink(path, *args, **kwargs):
+        removed.append(Path(path))
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    transfers.abort_upload(client, journal.id)
+    journal_file = client.journals.path(journal.id)
+    assert journal_file in removed and set(staged) <= set(removed)
+    assert removed.index(journal_file) > max(removed.index(p) for p in staged), removed
+    assert client.journals.all() == [] and client.cache.staged() == []
