@@ -10,6 +10,7 @@ import zlib
 
 import pytest
 
+from core.bandwidth import LIMITER, OFF
 from core.cancel import CancelToken
 from core.errors import LocalIOError, PausedError
 from core.multipart import part_crc32
@@ -44,9 +45,15 @@ def _paused_upload(client, src, name: str) -> None:
         if stages and stages[-1] == "uploading" and done > 2 * PART + MiB:
             token.pause()
 
-    with pytest.raises(PausedError):
-        client.upload_big_small_resource(src, name, "models", progress=progress, on_stage=stages.append,
-                                         cancel=token)
+    # One sender (``_client``) under a 16 MiB/s cap: unbounded on loopback, the last parts can reach the CDN
+    # between two progress reports, and the upload completes instead of pausing
+    LIMITER.set_rate("16M")
+    try:
+        with pytest.raises(PausedError):
+            client.upload_big_small_resource(src, name, "models", progress=progress, on_stage=stages.append,
+                                             cancel=token)
+    finally:
+        LIMITER.set_limit(OFF)
 
 
 def _client(make_client, tmp_path):
