@@ -10,9 +10,6 @@ import base64
 import hashlib
 import os
 import random
-import signal
-import subprocess
-import sys
 import zlib
 
 import pytest
@@ -23,6 +20,7 @@ from core.cancel import CancelToken
 from core.errors import NotFoundError, PausedError, PermissionDeniedError
 from core.models import RoleEnum
 from core.multipart import iter_parts
+from tests.killed_child import run_killed
 
 MiB = 1 << 20
 
@@ -63,34 +61,12 @@ def test_small_and_multipart_uploads_download_with_read_only_keys(make_client, f
 
 
 
-def run_killed(client, ca_bundle: str | None, script: str, stage: str) -> None:
-    """``script`` in a child with a client like ``client`` (same cache, journals and machine; the CA through
-    AWS_CA_BUNDLE, as a user sets it); the child SIGKILLs itself past half of ``stage``."""
-    prelude = (
-        "import os, signal\n"
-        "from pathlib import Path\n"
-        "from core.api_client import ApiClient\n"
-        "from core.models import Credentials\n"
-        "c = ApiClient(os.environ['T_API'], cache_dir=os.environ['T_CACHE'], journal_dir=os.environ['T_JOURNAL'],"
-        " hardware=os.environ['T_HW'], cdn_options={'part_size': 5 << 20, 'multipart_threshold': 5 << 20,"
-        " 'max_concurrency': 1})\n"
-        "from core.bandwidth import LIMITER\n"
-        "LIMITER.set_rate('8M')  # one sender at 8 MiB/s: half way is never after the last part (parts go out\n"
-        "# while the file is encrypted, and on loopback all five could be sent before the first progress report)\n"
-        "c.set_credentials(Credentials(os.environ['T_EMAIL'], os.environ['T_PW']))\n"
-        "stages = []\n"
-        "def die_half_way(done, total):\n"
-        "    if stages and stages[-1] == os.environ['T_STAGE'] and total and done > total // 2:\n"
-        "        os.kill(os.getpid(), signal.SIGKILL)\n"
-    )
-    env = {**os.environ, "T_API": client.api_url, "T_CACHE": str(client.cache.root),
-           "T_JOURNAL": str(client.journals.root), "T_HW": client.hardware, "T_EMAIL": client.credentials.email,
-           "T_PW": client.credentials.password, "T_STAGE": stage}
-    if ca_bundle:
-        env["AWS_CA_BUNDLE"] = ca_bundle
-    proc = subprocess.run([sys.executable, "-c", prelude + script], env=env, capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == -signal.SIGKILL, proc.stderr
+def run_killed_on_rgw(client, ca_bundle: str | None, script: str, stage: str) -> None:
+    """``tests/killed_child.run_killed`` with RGW's 5 MiB parts and one sender at 8 MiB/s: half way is never
+    after the last part (parts go out while the file is encrypted; uncapped on loopback all five could be sent
+    before the first progress report)."""
+    run_killed(client, script, stage, cdn_options={"part_size": 5 << 20, "multipart_threshold": 5 << 20,
+                                                    "max_concurrency": 1}, rate="8M", ca_bundle=ca_bundle)
 
 
 def test_download_killed_half_way_resumes_with_a_ranged_if_match_get(make_client, folder, tmp_path, sandbox):
@@ -100,8 +76,9 @@ def test_download_killed_half_way_resumes_with_a_ranged_if_match_get(make_client
     make_client().upload_big_small_resource(data, "resume.bin", folder)
     reader = make_client(role=RoleEnum.Operator)
     out = tmp_path / "resume.out"
-    run_killed(reader, sandbox.ca_bundle, f"c.download_big_small_resource('resume.bin', {folder!r}, {str(out)!r}, "
-               "progress=die_half_way, on_stage=stages.append)", "downloading")
+    run_killed_on_rgw(reader, sandbox.ca_bundle,
+                      f"c.download_big_small_resource('resume.bin', {folder!r}, {str(out)!r}, "
+                      "progress=die_half_way, on_stage=stages.append)", "downloading")
     assert not out.exists()
     events: list[str] = []
     report = reader.download_big_small_resource("resume.bin", folder, out, on_event=events.append)
@@ -118,8 +95,9 @@ def test_upload_killed_half_way_resumes_from_the_parts_on_the_gateway(make_clien
     src = tmp_path / "up.bin"
     src.write_bytes(data_of(21 * MiB, 4))  # 5 parts of 5 MiB
     uploader = make_client()
-    run_killed(uploader, sandbox.ca_bundle, f"c.upload_big_small_resource(Path({str(src)!r}), 'up.bin', {folder!r}, "
-               "progress=die_half_way, on_stage=stages.append)", "uploading")
+    run_killed_on_rgw(uploader, sandbox.ca_bundle,
+                      f"c.upload_big_small_resource(Path({str(src)!r}), 'up.bin', {folder!r}, "
+                      "progress=die_half_way, on_stage=stages.append)", "uploading")
     (journal,) = uploader.journals.all()
     on_cdn = {p["PartNumber"]: p["Size"] for p in iter_parts(uploader.cdn, folder, "up.bin.big", journal.upload_id)}
     assert on_cdn and len(on_cdn) < 5

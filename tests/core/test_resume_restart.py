@@ -7,9 +7,6 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +14,7 @@ import pytest
 
 from core import resources, transfers
 from core.fileio import hold, release
+from tests.killed_child import run_killed
 
 FOLDER = "models"
 MiB = 1 << 20
@@ -30,30 +28,6 @@ def data_of(size: int, seed: int) -> bytes:
 def age(path: Path, seconds: float) -> None:
     old = time.time() - seconds
     os.utime(path, (old, old))
-
-
-def run_killed(client, script: str, tmp_path: Path) -> None:
-    """Run ``script`` in a child with a client like ``client`` (same cache, journals, machine); the script
-    SIGKILLs itself half-way through a transfer."""
-    prelude = (
-        "import os, signal, sys\n"
-        "from core.api_client import ApiClient\n"
-        "from core.models import Credentials\n"
-        "c = ApiClient(os.environ['T_API'], cache_dir=os.environ['T_CACHE'], journal_dir=os.environ['T_JOURNAL'],"
-        " hardware=os.environ['T_HW'])\n"
-        "c.set_credentials(Credentials(os.environ['T_EMAIL'], os.environ['T_PW']))\n"
-        "stages = []\n"
-        "def die_half_way(done, total):\n"
-        "    if stages and stages[-1] == os.environ['T_STAGE'] and total and done > total // 2:\n"
-        "        os.kill(os.getpid(), signal.SIGKILL)\n"
-    )
-    env = {**os.environ, "T_API": client.api_url, "T_CACHE": str(client.cache.root),
-           "T_JOURNAL": str(client.journals.root), "T_HW": client.hardware, "T_EMAIL": client.credentials.email,
-           "T_PW": client.credentials.password}
-    stage = "encrypting" if "upload" in script else "downloading"
-    proc = subprocess.run([sys.executable, "-c", prelude + script], env={**env, "T_STAGE": stage},
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == -signal.SIGKILL, proc.stderr
 
 
 # ---- integrity of the cache ------------------------------------------------------------------------------
@@ -151,7 +125,7 @@ def test_upload_killed_while_encrypting_leaves_staged_files_the_cleanup_removes(
     # no journal yet (a larger file's journal is written before its first byte is encrypted: it resumes instead).
     src.write_bytes(data_of(6 * MiB, 2))
     run_killed(client, f"c.upload_big_small_resource({str(src)!r}, 'orphan.bin', 'models', "
-                       "progress=die_half_way, on_stage=stages.append)", tmp_path)
+                       "progress=die_half_way, on_stage=stages.append)", "encrypting")
     staging = client.cache.root / ".staging"
     orphans = sorted(staging.iterdir())
     assert [p.suffix for p in orphans] == [".big"] and client.journals.all() == []
@@ -185,7 +159,7 @@ def test_killed_download_leftovers_removed_by_the_next_download_and_stale_parts_
     out_dir.mkdir()
     target = out_dir / "killed.bin"
     run_killed(client, f"c.download_big_small_resource('killed.bin', 'models', {str(target)!r}, "
-                       "progress=die_half_way, on_stage=stages.append)", tmp_path)
+                       "progress=die_half_way, on_stage=stages.append)", "downloading")
     leftovers = list(out_dir.glob(".azaion-killed.bin-*.tmp"))
     assert len(leftovers) == 1 and leftovers[0].stat().st_size > 0 and not target.exists()
     assert len(client.cache.partials()) == 1  # the resumable part, kept on purpose
