@@ -22,6 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 MiB = 1 << 20
 STALL_TARGET_MS = 50.0
+STALL_P99_TARGET_MS = 16.0  # one frame at 60 Hz
 FILTER_TARGET_MS = 50.0
 START_TARGET_RATIO = 1.5
 
@@ -55,15 +56,14 @@ def run(size_mib: int = 1024, start_repeats: int = 5) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="azaion-bench-gui-") as tmp:
         base = Path(tmp)
         stall = _child(["stall", str(size_mib)], base / "stall")
-        rows.append(_row(f"event-loop largest stall during {size_mib} MiB download+decrypt (ms; ref: idle)",
-                         stall["max_ms"], stall["idle_max_ms"], f"< {STALL_TARGET_MS:.0f} ms",
-                         stall["max_ms"] < STALL_TARGET_MS))
-        rows.append(_row(f"event-loop p99 gap during {size_mib} MiB download+decrypt (ms; ref: idle)",
-                         stall["p99_ms"], stall["idle_p99_ms"], f"< {STALL_TARGET_MS:.0f} ms",
-                         stall["p99_ms"] < STALL_TARGET_MS))
-        rows.append(_row(f"event-loop largest stall during {size_mib} MiB encrypt+upload (ms; ref: idle)",
-                         stall["upload_max_ms"], stall["idle_max_ms"], f"< {STALL_TARGET_MS:.0f} ms",
-                         stall["upload_max_ms"] < STALL_TARGET_MS))
+        for kind, what in (("download", "download+decrypt"), ("upload", "encrypt+upload"),
+                           ("sync", "Keep up to date round")):
+            rows.append(_row(f"event-loop largest stall during {size_mib} MiB {what} (ms; ref: idle)",
+                             stall[f"{kind}_max_ms"], stall["idle_max_ms"], f"< {STALL_TARGET_MS:.0f} ms",
+                             stall[f"{kind}_max_ms"] < STALL_TARGET_MS))
+            rows.append(_row(f"event-loop p99 gap during {size_mib} MiB {what} (ms; ref: idle)",
+                             stall[f"{kind}_p99_ms"], stall["idle_p99_ms"], f"< {STALL_P99_TARGET_MS:.0f} ms",
+                             stall[f"{kind}_p99_ms"] < STALL_P99_TARGET_MS))
         filt = _child(["filter"], base / "filter")
         rows.append(_row("filter 10,000 resources, worst keystroke (ms; ref: QSortFilterProxyModel fixed string)",
                          filt["ours_ms"], filt["reference_ms"], f"< {FILTER_TARGET_MS:.0f} ms",
@@ -191,13 +191,23 @@ def child_stall(size_mib: int) -> dict[str, Any]:
         up_elapsed = time.monotonic() - up_started
         if up.message and not up.state.name == "DONE":
             raise RuntimeError(up.message)
+        # A "Keep up to date" round of the folder into an empty one (the scheduler's own job): the upload's object
+        # comes from the CDN, the downloaded one from the cache.
+        synced = work / "synced"
+        window.sync_scheduler.set("models", synced, 3600)
+        (round_job,) = window.sync_scheduler.jobs.values()
+        sync_started = time.monotonic()
+        sync_gaps = _heartbeat(app, until=lambda: round_job.state.finished)
+        sync_elapsed = time.monotonic() - sync_started
+        if round_job.state.name != "DONE":
+            raise RuntimeError(round_job.message)
         window.shutdown()
         runner.shutdown()
-        mx, p99 = _stats(gaps)
-        umx, up99 = _stats(up_gaps)
-        imx, ip99 = _stats(idle)
-        return {"max_ms": mx, "p99_ms": p99, "idle_max_ms": imx, "idle_p99_ms": ip99, "seconds": elapsed,
-                "beats": len(gaps), "upload_max_ms": umx, "upload_p99_ms": up99, "upload_seconds": up_elapsed}
+        result: dict[str, Any] = {"download_seconds": elapsed, "upload_seconds": up_elapsed,
+                                  "sync_seconds": sync_elapsed, "beats": len(gaps)}
+        for kind, series in (("idle", idle), ("download", gaps), ("upload", up_gaps), ("sync", sync_gaps)):
+            result[f"{kind}_max_ms"], result[f"{kind}_p99_ms"] = _stats(series)
+        return result
     finally:
         sandbox.terminate()
         sandbox.wait(30)
