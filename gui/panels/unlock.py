@@ -38,6 +38,7 @@ from gui.fit import StatusLabel
 from gui.panels.archive_fetch import ArchiveFetch
 from gui.panels.base import Panel
 from gui.panels.image_versions import ImageVersionsBox
+from gui.panels.session import PanelSession
 from gui.panels.upload import DropZone
 from gui.workers import images as image_jobs
 from gui.workers.jobs import Job, JobState
@@ -84,8 +85,8 @@ class UnlockPanel(Panel):
     key = "unlock"
     icon_name = "unlock"
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
+    def __init__(self, session: PanelSession) -> None:
+        super().__init__(session)
         self.archive_edit = QLineEdit()
         self.archive_edit.setObjectName("archiveEdit")
         self.archive_edit.setPlaceholderText(self.tr("Encrypted image archive"))
@@ -150,9 +151,9 @@ class UnlockPanel(Panel):
         self.lock_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.lock_toggle.setArrowType(Qt.ArrowType.RightArrow)
         self.lock_toggle.toggled.connect(self._toggle_lock)
-        self.lock_toggle.setVisible(self.window_.role.can_manage_users())
+        self.lock_toggle.setVisible(self.session.role.can_manage_users())
 
-        self.versions_box = ImageVersionsBox(window, self)  # versions present, disk used, remove, keep the last N
+        self.versions_box = ImageVersionsBox(session, self)  # versions present, disk used, remove, keep the last N
 
         pick_row = QHBoxLayout()
         pick_row.addWidget(self.archive_edit, 1)
@@ -162,7 +163,7 @@ class UnlockPanel(Panel):
         archive_label.setBuddy(self.archive_edit)
         form.addRow(archive_label, pick_row)
         form.addRow(self.tr("&Version"), self.version_edit)
-        self.fetch = ArchiveFetch(self.window_, lambda: self.version_edit.text().strip())  # gui/panels/archive_fetch.py
+        self.fetch = ArchiveFetch(self.session, lambda: self.version_edit.text().strip())  # gui/panels/archive_fetch.py
         self.fetch.fetched.connect(self.set_archive)
         self.version_edit.textChanged.connect(self.fetch.update_enabled)
         form.addRow("", self.fetch)
@@ -194,8 +195,8 @@ class UnlockPanel(Panel):
         self._unlocks: dict[int, tuple[Path, str, image_jobs.ImageFeed]] = {}
         self.status_text = ""
         self.docker_info: image_jobs.DockerInfo | None = None
-        self.window_.queue.job_changed.connect(self._on_job_changed)
-        self.window_.queue.jobs_removed.connect(self._forget_removed)
+        self.session.queue.job_changed.connect(self._on_job_changed)
+        self.session.queue.jobs_removed.connect(self._forget_removed)
         self._show_progress(0, None)
         self.settings_changed()
 
@@ -248,7 +249,7 @@ class UnlockPanel(Panel):
         self._update_buttons()
 
     def _toggle_lock(self, shown: bool) -> None:
-        self.lock_box.setVisible(shown and self.window_.role.can_manage_users())
+        self.lock_box.setVisible(shown and self.session.role.can_manage_users())
         self.lock_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
 
     def _toggle_log(self, shown: bool) -> None:
@@ -256,16 +257,16 @@ class UnlockPanel(Panel):
         self.log_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
 
     def _check_docker(self) -> None:
-        command = self.window_.ctx.settings.docker_command
+        command = self.session.settings.docker_command
         self.docker_label.setText(self.tr("checking {0}…").format(command))
-        self.window_.runner.run_latest(  # a settings change re-checks; only the latest command's answer is shown
+        self.session.runner.run_latest(  # a settings change re-checks; only the latest command's answer is shown
             "docker-version", lambda: image_jobs.docker_info(command), self._on_docker,
             lambda exc: self._on_docker(None), name="docker-version",
         )
 
     def _on_docker(self, info: image_jobs.DockerInfo | None) -> None:
         self.docker_info = info
-        command = self.window_.ctx.settings.docker_command
+        command = self.session.settings.docker_command
         if info is None or not info.path:
             self.docker_label.setText(self.tr("✗ “{0}” was not found on this computer").format(command))
         else:
@@ -287,7 +288,7 @@ class UnlockPanel(Panel):
         self.unlock_button.setEnabled(ready and not self._running(self.current_job))
         self.unlock_button.setToolTip(self.availability.text())
         self.check_button.setEnabled(have_docker and version)
-        may_lock = self.window_.role.can_manage_users()
+        may_lock = self.session.role.can_manage_users()
         self.lock_button.setEnabled(
             may_lock and have_docker and version and bool(self.picked_images()) and not self._running(self.lock_job)
         )
@@ -325,7 +326,7 @@ class UnlockPanel(Panel):
         self._update_buttons()
 
     def _fill_services(self) -> None:
-        settings = self.window_.ctx.settings
+        settings = self.session.settings
         version = self.version_edit.text().strip() or "<version>"
         self.services.setRowCount(len(settings.services))
         for row, service in enumerate(settings.services):
@@ -347,7 +348,7 @@ class UnlockPanel(Panel):
 
     def _fill_lock_images(self) -> None:
         """The settings' service images for the version (checked unless unchecked before); added names stay."""
-        settings = self.window_.ctx.settings
+        settings = self.session.settings
         version = self.version_edit.text().strip()
         self.lock_images.blockSignals(True)
         unchecked: set[int] = set()
@@ -390,14 +391,14 @@ class UnlockPanel(Panel):
 
     def _pick_lock_output(self) -> bool:
         version = self.version_edit.text().strip()
-        last = str(self.window_.qsettings.value("unlock/last_lock_dir", str(Path.home())))
+        last = str(self.session.qsettings.value("unlock/last_lock_dir", str(Path.home())))
         chosen, _ = QFileDialog.getSaveFileName(
             self, self.tr("Save the encrypted archive"), str(Path(last) / f"azaion-images-{version}.tar.enc")
         )
         if not chosen:
             return False
         self.lock_output_edit.setText(chosen)
-        self.window_.qsettings.setValue("unlock/last_lock_dir", str(Path(chosen).parent))
+        self.session.qsettings.setValue("unlock/last_lock_dir", str(Path(chosen).parent))
         return True
 
     # -- progress -------------------------------------------------------------------------------------------
@@ -431,7 +432,7 @@ class UnlockPanel(Panel):
 
     def _forget_removed(self) -> None:
         """Jobs cleared from Transfers cannot be retried: drop what the panel kept for them."""
-        alive = {j.id for j in self.window_.queue.jobs}
+        alive = {j.id for j in self.session.queue.jobs}
         for job_id in [i for i in self._unlocks if i not in alive]:
             _archive, _version, feed = self._unlocks.pop(job_id)
             if feed is not self.current_feed:
@@ -478,12 +479,12 @@ class UnlockPanel(Panel):
             return None
         feed = self._new_feed()
         feed.loaded.connect(lambda names, f=feed: self._on_images_loaded(f, names))
-        job = image_jobs.unlock_job(self.window_.client, archive, version, self.window_.ctx.settings, feed)
+        job = image_jobs.unlock_job(self.session.client, archive, version, self.session.settings, feed)
         job.on_done = lambda j: self._on_unlock_done(j, feed)
         self._unlocks[job.id] = (archive, version, feed)
         self._show_started(job)
         feed.start()
-        self.window_.queue.add(job)
+        self.session.queue.add(job)
         return job
 
     def _on_unlock_done(self, job: Job, feed: image_jobs.ImageFeed) -> None:
@@ -523,7 +524,7 @@ class UnlockPanel(Panel):
         """✓ for the services whose image docker said it loaded; the others stay unknown until checked."""
         from core.images.names import normalize  # not at import: core.images loads the crypto stack
 
-        settings = self.window_.ctx.settings
+        settings = self.session.settings
         version = self.version_edit.text().strip()
         names = {normalize(n) for n in loaded}
         return {s: True for s in settings.services if normalize(_image(settings, s, version)) in names}
@@ -531,9 +532,9 @@ class UnlockPanel(Panel):
     def start_check(self, note: str = "") -> None:
         """Ask docker which service images of the version are present; the answer (or why there is none) is shown
         on the panel, after ``note``."""
-        settings = self.window_.ctx.settings
+        settings = self.session.settings
         version = self.version_edit.text().strip()
-        self.window_.runner.run(
+        self.session.runner.run(
             lambda: image_jobs.check_images(settings, version),
             lambda present: self._on_checked(present, note),
             lambda exc: self._on_check_failed(exc, note),
@@ -572,13 +573,13 @@ class UnlockPanel(Panel):
         target = Path(self.lock_output_edit.text().strip())
         feed = self._new_feed()
         self.lock_feed = feed
-        job = image_jobs.lock_job(self.window_.client, version, images, target, self.window_.ctx.settings, feed)
+        job = image_jobs.lock_job(self.session.client, version, images, target, self.session.settings, feed)
         job.on_done = lambda j: self._on_lock_done(j, feed)
         self.lock_job = job
         self.output.clear()
         self.status_text = self.tr("Locking %n image(s) into {0}…", "", len(images)).format(target.name)
         feed.start()
-        self.window_.queue.add(job)
+        self.session.queue.add(job)
         self._update_buttons()
         return job
 

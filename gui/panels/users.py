@@ -38,6 +38,7 @@ from gui.dialogs import set_primary
 from gui.fit import StatusLabel
 from gui.panels.admin import BatchOutcome, combo_role, fill_role_combo, refusal_text, role_text, run_batch
 from gui.panels.base import Panel
+from gui.panels.session import PanelSession
 from gui.panels.users_model import RoleDelegate, UserRow, UsersFilterProxy, UsersTableModel, make_rows
 
 log = logging.getLogger("azaion.gui.users")
@@ -199,9 +200,9 @@ class UsersPanel(Panel):
     key = "users"
     icon_name = "users"
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self.me = window.session.user
+    def __init__(self, session: PanelSession) -> None:
+        super().__init__(session)
+        self.me = session.user
         self.confirm: Callable[[str, str], bool] = self._ask
         """(title, text) → proceed? Tests replace it to answer without a modal box."""
         self.loading = False
@@ -300,12 +301,12 @@ class UsersPanel(Panel):
         return self.tr("Users")
 
     def allowed(self) -> tuple[bool, str]:
-        if self.window_.role.can_manage_users():
+        if self.session.role.can_manage_users():
             return True, ""
         return False, self.tr("Only administrators manage users")
 
     def actor_role(self) -> RoleEnum:
-        return self.window_.role
+        return self.session.role
 
     def _action(self, icon_name: str, text: str, tip: str, slot: Callable[[], object],
                 shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None) -> QAction:
@@ -365,7 +366,7 @@ class UsersPanel(Panel):
         self.message_label.style().unpolish(self.message_label)
         self.message_label.style().polish(self.message_label)
         if text:
-            self.window_.statusBar().showMessage(text, 10000)
+            self.session.show_status(text, 10000)
 
     # -- loading --------------------------------------------------------------------------------------------
 
@@ -385,7 +386,7 @@ class UsersPanel(Panel):
         """Reload the current user and the users matching the search (the server filters)."""
         self.search_timer.stop()
         search = self.search_edit.text().strip()
-        client = self.window_.client
+        client = self.session.client
         self.loading = True
         self._update_count()
 
@@ -393,7 +394,7 @@ class UsersPanel(Panel):
             return users_api.current_user(client), users_api.list_users(client, search)
 
         # an older search can answer late: only the latest fills the table
-        self.window_.runner.run_latest("users-listing", work, self._on_loaded, self._on_load_failed, name="list-users")
+        self.session.runner.run_latest("users-listing", work, self._on_loaded, self._on_load_failed, name="list-users")
 
     def _on_loaded(self, result: tuple[User, list[User]]) -> None:
         me, users = result
@@ -406,13 +407,13 @@ class UsersPanel(Panel):
         self.model.set_rows(make_rows(users, me.email))
         self._fit_columns()
         self.select_emails(selected)
-        self.window_.set_connection(True)
+        self.session.note_answer()
         self._update_count()
         self._update_actions()
 
     def _on_load_failed(self, exc: BaseException) -> None:
         self.loading = False
-        self.window_.note_error(exc)
+        self.session.note_error(exc)
         self.show_message(self.tr("Could not load the users: {0}").format(refusal_text(exc)), error=True)
         self._update_count()
 
@@ -527,7 +528,7 @@ class UsersPanel(Panel):
         self.show_message(self.tr("Working…"))
 
         def failed(exc: BaseException) -> None:  # refused: nothing changed, so the table stays as it is
-            self.window_.note_error(exc)
+            self.session.note_error(exc)
             self.show_message(refusal_text(exc), error=True)
             log.warning("%s refused: %s", name, exc)
 
@@ -536,7 +537,7 @@ class UsersPanel(Panel):
             if not isinstance(result, BatchOutcome) or result.done:  # something changed on the server
                 self.refresh()
 
-        self.window_.runner.run(work, succeeded, failed, name=name)
+        self.session.runner.run(work, succeeded, failed, name=name)
 
     def _batch_text(self, outcome: BatchOutcome, done_text: str) -> tuple[str, bool]:
         if outcome.ok:
@@ -565,7 +566,7 @@ class UsersPanel(Panel):
     def set_enabled(self, emails: list[str], enabled: bool) -> None:
         if not emails:
             return
-        client = self.window_.client
+        client = self.session.client
 
         def done(outcome: object) -> None:
             assert isinstance(outcome, BatchOutcome)
@@ -602,7 +603,7 @@ class UsersPanel(Panel):
         if key in self._pending_roles:
             return
         self._pending_roles.add(key)
-        client = self.window_.client
+        client = self.session.client
 
         def done(_result: object) -> None:
             self._pending_roles.discard(key)
@@ -629,7 +630,7 @@ class UsersPanel(Panel):
                     "it comes from.").format(email),
         ):
             return False
-        client = self.window_.client
+        client = self.session.client
         self._run("reset-hardware", lambda: users_api.reset_hardware(client, email),
                   lambda _r: self.show_message(self.tr("Reset the hardware binding of {0}").format(email)))
         return True
@@ -646,7 +647,7 @@ class UsersPanel(Panel):
             self.tr("Delete the user “{0}”?\n\nThis cannot be undone.").format(email),
         ):
             return False
-        client = self.window_.client
+        client = self.session.client
         self._run("delete-user", lambda: users_api.delete_user(client, email),
                   lambda _r: self.show_message(self.tr("Deleted {0}").format(email)))
         return True
@@ -657,7 +658,7 @@ class UsersPanel(Panel):
         return dialog
 
     def create_user(self, email: str, password: str, role: RoleEnum, dialog: CreateUserDialog | None = None) -> None:
-        client = self.window_.client
+        client = self.session.client
         register_secret(password)  # never in a log line, whatever goes wrong
 
         def succeeded(user: User) -> None:
@@ -668,12 +669,12 @@ class UsersPanel(Panel):
             self.refresh()
 
         def failed(exc: BaseException) -> None:
-            self.window_.note_error(exc)
+            self.session.note_error(exc)
             self.show_message(refusal_text(exc), error=True)
             if dialog is not None:
                 dialog.failed(exc)
 
         self.show_message(self.tr("Working…"))
-        self.window_.runner.run(lambda: users_api.create_user(client, email, password, role), succeeded, failed,
+        self.session.runner.run(lambda: users_api.create_user(client, email, password, role), succeeded, failed,
                                 name="create-user")
 

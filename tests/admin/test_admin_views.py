@@ -144,7 +144,7 @@ def test_keyboard_shortcuts(qtbot, logged_in, monkeypatch):
     assert QApplication.focusWidget() is panel.search_edit
 
     picked = []
-    monkeypatch.setattr(window.upload_panel, "_pick_files", lambda: picked.append(True))
+    monkeypatch.setattr(window.upload_panel, "pick_files", lambda: picked.append(True))
     qtbot.keyClick(window, Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier)
     assert picked == [True] and window.current_panel() is window.upload_panel
 

@@ -33,7 +33,7 @@ def open_users(qtbot, logged_in, role=RoleEnum.Admin):
 def search(qtbot, panel, text: str) -> None:
     panel.search_edit.clear()
     qtbot.keyClicks(panel.search_edit, text)
-    runner = panel.window_.runner
+    runner = panel.session.runner
     seq = runner.calls("users-listing")
     qtbot.waitUntil(lambda: runner.calls("users-listing") > seq and panel.loaded and not panel.loading, timeout=20000)
 
