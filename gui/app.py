@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QLocale, QObject, QSocketNotifier, 
 from PySide6.QtWidgets import QApplication
 
 from gui.assets import icon, translation_file
-from gui.login import LoginDialog, login_error_text
+from gui.dialogs.login import LoginDialog, login_error_text
 from gui.logview import QtLogHandler
 from gui.session import AppContext, LoginResult
 from gui.theme import apply_theme

@@ -510,7 +510,7 @@ class MainWindow(QMainWindow):
     # -- settings, logout, close ----------------------------------------------------------------------------
 
     def open_settings(self) -> None:
-        from gui.settings_dialog import SettingsDialog
+        from gui.dialogs.settings import SettingsDialog
 
         dialog = SettingsDialog(self.ctx, self.client, self)
         language = self.ctx.settings.language

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -28,7 +27,7 @@ from core.resource_rows import ResourceRow, listing_rows
 from gui import context_menu
 from gui.assets import icon
 from gui.details import DetailsButton, show_error
-from gui.dialogs import set_primary
+from gui.dialogs.clear_folder import CONFIRM_WORD, ClearFolderDialog
 from gui.fit import StatusLabel, fit_sections
 from gui.models import ResourceFilterProxy, ResourceTableModel
 from gui.overwrite import plan_names
@@ -39,7 +38,6 @@ from gui.workers.jobs import download_job
 log = logging.getLogger("azaion.gui.resources")
 
 DEFAULT_FOLDERS = ("models", "suite", "suite-stage")
-CONFIRM_WORD = "CLEAR"
 
 
 def plan_downloads(parent: QWidget, rows: list[ResourceRow], target_dir: Path) -> list[tuple[ResourceRow, str, bool]]:
@@ -67,37 +65,6 @@ def resource_table(owner: QWidget, object_name: str) -> tuple[ResourceTableModel
     table.verticalHeader().hide()
     table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     return model, proxy, table
-
-
-class ClearFolderDialog(QDialog):
-    """Typed confirmation: the OK button enables only when the user types CLEAR."""
-
-    def __init__(self, folder: str, parent=None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Azaion Admin — Clear folder"))
-        text = QLabel(
-            self.tr("This deletes every file in the folder “{0}” on the server. Type {1} to confirm.").format(
-                folder, CONFIRM_WORD
-            )
-        )
-        text.setWordWrap(True)
-        self.edit = QLineEdit()
-        self.edit.setObjectName("confirmEdit")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText(self.tr("Clear folder"))
-        self.ok.setEnabled(False)
-        self.edit.textChanged.connect(lambda t: self.ok.setEnabled(t.strip() == CONFIRM_WORD))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(text)
-        layout.addWidget(self.edit)
-        layout.addWidget(self.buttons)
-        set_primary(self.buttons, self.ok)
-
-    def confirmed(self) -> bool:
-        return self.edit.text().strip() == CONFIRM_WORD
 
 
 class ResourcesPanel(Panel):

@@ -24,12 +24,13 @@ from core.progress import human_bytes
 from core.resource_rows import ResourceRow, listing_rows
 from gui import context_menu
 from gui.assets import icon
+from gui.dialogs.clear_folder import CONFIRM_WORD, ClearFolderDialog
 from gui.fit import StatusLabel
 from gui.models import ResourceTableModel
 from gui.overwrite import plan_names
 from gui.panels.admin import refusal_text
 from gui.panels.base import Panel
-from gui.panels.resources import CONFIRM_WORD, ClearFolderDialog, plan_downloads, resource_table
+from gui.panels.resources import plan_downloads, resource_table
 from gui.panels.session import PanelSession
 from gui.workers.jobs import Job, JobState, download_job, installer_job, upload_job
 

@@ -156,7 +156,7 @@ def test_keyboard_shortcuts(qtbot, logged_in, monkeypatch):
     window.show_panel("users")
     panel.table.setFocus()
     qtbot.keyClick(panel.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    from gui.panels.users import CreateUserDialog
+    from gui.dialogs.users import CreateUserDialog
 
     dialogs = panel.findChildren(CreateUserDialog)
     assert len(dialogs) == 1 and dialogs[0].isVisible()

@@ -37,7 +37,7 @@ import json, sys
 from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QApplication
 from gui.app import _install_translator
-from gui.login import LoginDialog
+from gui.dialogs.login import LoginDialog
 from gui.session import AppContext
 from gui.workers.task import TaskRunner
 

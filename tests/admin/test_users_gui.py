@@ -11,7 +11,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from core.models import RoleEnum
-from gui.panels.users import ChangeRoleDialog, CreateUserDialog
+from gui.dialogs.users import ChangeRoleDialog, CreateUserDialog
 from gui.panels.users_model import UsersTableModel
 from sandbox.api import MSG_APIADMIN, MSG_EXISTS, MSG_SELF
 from tests.conftest import USED_SECRETS

@@ -14,7 +14,6 @@ import ast
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QMainWindow
 
 from core.models import RoleEnum
 from tests.gui.conftest import wait_jobs, write_random
@@ -121,7 +120,7 @@ def test_resources_and_upload_panels_work_with_a_session_and_no_window(qtbot, th
             qtbot.addWidget(panel)
         resources.folder_browsed.connect(said["browsed"].append)
         upload.uploaded.connect(lambda job, folder: said["uploaded"].append((job, folder)))
-        assert not any(isinstance(w, QMainWindow) for w in QApplication.topLevelWidgets())
+        assert resources.window() is resources and upload.window() is upload  # top-level: in no window
         assert upload.allowed() == (True, "")
 
         folder = new_folder("bounds")

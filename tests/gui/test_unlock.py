@@ -40,7 +40,7 @@ def check_gate(monkeypatch):
 def _use_podman(qtbot, window, store, command: str | None = None) -> None:
     """Settings → Images → docker command = the test's podman (its store isolated by CONTAINERS_STORAGE_CONF), or
     ``command`` (a wrapper around it)."""
-    from gui.settings_dialog import SettingsDialog
+    from gui.dialogs.settings import SettingsDialog
 
     command = command or store.docker
     dialog = SettingsDialog(window.ctx, window.client, window)
