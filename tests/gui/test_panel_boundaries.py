@@ -97,6 +97,15 @@ def test_the_static_checks_see_what_they_look_for():
     assert private_imports("from core.x import _y\nfrom gui.app import main\n") == []
 
 
+def test_no_gui_module_imports_another_ones_private_names():
+    bad = {}
+    for path in sorted((ROOT / "gui").rglob("*.py")):
+        found = private_imports(path.read_text(encoding="utf-8"))
+        if found:
+            bad[str(path.relative_to(ROOT))] = found
+    assert bad == {}, f"gui modules importing another module's private names (make them public): {bad}"
+
+
 def test_resources_and_upload_panels_work_with_a_session_and_no_window(qtbot, themed, make_client, new_folder,
                                                                        tmp_path):
     from gui.panels.resources import ResourcesPanel
