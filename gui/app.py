@@ -13,14 +13,14 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QLocale, QObject, QSocketNotifier, QTimer, QTranslator, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
-from gui.assets import icon, translation_file
-from gui.login import LoginDialog, login_error_text
+from gui.assets import icon
+from gui.dialogs.login import LoginDialog, login_error_text
 from gui.logview import QtLogHandler
 from gui.session import AppContext, LoginResult
-from gui.theme import apply_theme
+from gui.theme import apply_theme, install_translator
 from gui.workers.task import TaskRunner
 
 if TYPE_CHECKING:
@@ -211,16 +211,6 @@ def install_sigterm_quit(app: QCoreApplication, shutdown: Callable[[], None]) ->
     return lambda: came[0]
 
 
-def _install_translator(app: QApplication, language: str) -> None:
-    code = QLocale.system().name().split("_")[0] if language == "system" else language
-    path = translation_file(code)
-    if path is None:
-        return
-    translator = QTranslator(app)
-    if translator.load(str(path)):
-        app.installTranslator(translator)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="azaion-admin", description="Azaion Admin desktop application")
     parser.add_argument("--sandbox", action="store_true", help="start a local sandbox server and connect to it")
@@ -269,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sandbox = None
     ctx = AppContext.load()
     apply_theme(app, ctx.settings.theme)
-    _install_translator(app, ctx.settings.language)
+    install_translator(app, ctx.settings.language)
     if args.sandbox:
         from sandbox.server import Sandbox
 

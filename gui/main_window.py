@@ -45,6 +45,7 @@ from gui.panels.base import Panel
 from gui.panels.hardware import HardwarePanel
 from gui.panels.log import LogPanel
 from gui.panels.resources import ResourcesPanel
+from gui.panels.session import PanelSession
 from gui.panels.suites import SuitesPanel
 from gui.panels.transfers import TransfersPanel
 from gui.panels.unlock import UnlockPanel
@@ -122,6 +123,13 @@ class MainWindow(QMainWindow):
         self.connection_watch = ConnectionWatch(self.client, self)
         self.connection_watch.answered.connect(lambda: self.set_connection(True))
         self.runner.failed.connect(self.note_error)
+        self.panel_session = PanelSession(  # what the panels use and say (they never see this window)
+            ctx=ctx, user=session.user, client=self.client, runner=runner, queue=self.queue,
+            qsettings=self.qsettings, notifier=self.notifier, parent=self,
+        )
+        self.panel_session.status_message.connect(self.show_status)
+        self.panel_session.error_noted.connect(self.note_error)
+        self.panel_session.answered.connect(lambda: self.set_connection(True))
         self._build_ui()
         hold_size(self)  # the window's size is the user's: no text may widen it
         self._update_title()
@@ -163,14 +171,20 @@ class MainWindow(QMainWindow):
         self.banner_row.hide()
 
         admin = self.role.can_manage_users()
-        self.resources_panel = ResourcesPanel(self)
-        self.upload_panel = UploadPanel(self)
-        self.unlock_panel = UnlockPanel(self)
-        self.suites_panel = SuitesPanel(self)
-        self.users_panel: UsersPanel | None = UsersPanel(self) if admin else None
-        self.hardware_panel: HardwarePanel | None = HardwarePanel(self) if admin else None
-        self.transfers_panel = TransfersPanel(self)
-        self.log_panel = LogPanel(self, self.log_handler)
+        session = self.panel_session
+        self.resources_panel = ResourcesPanel(session)
+        self.upload_panel = UploadPanel(session)
+        self.unlock_panel = UnlockPanel(session)
+        self.suites_panel = SuitesPanel(session)
+        self.users_panel: UsersPanel | None = UsersPanel(session) if admin else None
+        self.hardware_panel: HardwarePanel | None = HardwarePanel(session) if admin else None
+        self.transfers_panel = TransfersPanel(session)
+        self.log_panel = LogPanel(session, self.log_handler)
+        # panel to panel: the folder browsed is the default upload target; Upload asks no listing of a folder
+        # Resources shows; a finished upload refreshes Resources' listing of its folder
+        self.resources_panel.folder_browsed.connect(self.upload_folder_hint)
+        self.upload_panel.known_names = self.resources_panel.names
+        self.upload_panel.uploaded.connect(self.uploaded)
         candidates: list[Panel | None] = [
             self.resources_panel, self.upload_panel, self.unlock_panel, self.suites_panel, self.users_panel,
             self.hardware_panel, self.transfers_panel, self.log_panel,
@@ -405,7 +419,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.upload_panel.allowed()[1], 5000)
             return
         self.show_panel("upload")
-        self.upload_panel._pick_files()
+        self.upload_panel.pick_files()
 
     def upload_folder_hint(self, folder: str) -> None:
         """The folder being browsed is the default upload target."""
@@ -413,9 +427,13 @@ class MainWindow(QMainWindow):
 
     def uploaded(self, job: Job, folder: str) -> None:
         if job.state is JobState.DONE and self.resources_panel.loaded_folder == folder:
-            self.resources_panel._refresh_if_idle()
+            self.resources_panel.refresh_if_idle()
 
     # -- status ---------------------------------------------------------------------------------------------
+
+    def show_status(self, text: str, timeout_ms: int) -> None:
+        """A panel's message (PanelSession.status_message) in the status bar."""
+        self.statusBar().showMessage(text, timeout_ms)
 
     def set_connection(self, ok: bool, detail: str = "") -> None:
         self.connection_ok = ok
@@ -492,7 +510,7 @@ class MainWindow(QMainWindow):
     # -- settings, logout, close ----------------------------------------------------------------------------
 
     def open_settings(self) -> None:
-        from gui.settings_dialog import SettingsDialog
+        from gui.dialogs.settings import SettingsDialog
 
         dialog = SettingsDialog(self.ctx, self.client, self)
         language = self.ctx.settings.language

@@ -243,7 +243,7 @@ def check_keyring(c: _Checks) -> None:
     except Exception as exc:  # reported as a failed check
         problem = f"the keyring could not be initialised ({type(exc).__name__}: {exc})"
     c.require("keyring", problem is None, f"{problem} (backend {name})")
-    c.require("keyring", store.is_usable(), f"{store._problem} (backend {name})")
+    c.require("keyring", store.is_usable(), f"{store.problem} (backend {name})")
     c.ok("keyring", f"{name}, probe entry stored and read back")
 
 
@@ -293,10 +293,10 @@ def _full(qt_args: Sequence[str]) -> int:
         check_keyring(c)
         check_tls(c)
 
-        from gui.app import AppController, _install_translator, configure_runtime
+        from gui.app import AppController, configure_runtime
         from gui.assets import icon
         from gui.session import SANDBOX_PROFILE, AppContext
-        from gui.theme import apply_theme
+        from gui.theme import apply_theme, install_translator
         from sandbox.seed import SAMPLE_FOLDER, SAMPLE_NAME, sample_bytes
         from sandbox.server import Sandbox
         from sandbox.state import DEMO_PASSWORD
@@ -312,7 +312,7 @@ def _full(qt_args: Sequence[str]) -> int:
         app.setWindowIcon(icon("app"))
         ctx = AppContext.load()
         apply_theme(app, ctx.settings.theme)
-        _install_translator(app, ctx.settings.language)
+        install_translator(app, ctx.settings.language)
         ctx.attach_sandbox(sandbox)
         controller = AppController(ctx)
         shown: list[object] = []

@@ -55,13 +55,12 @@ def run_startup(qt_args: Sequence[str]) -> int:
         APP_NAME,
         LOG_OPEN_DELAY_MS,
         AppController,
-        _install_translator,
         configure_runtime,
         open_log_file,
     )
     from gui.assets import icon
     from gui.session import AppContext
-    from gui.theme import apply_theme
+    from gui.theme import apply_theme, install_translator
 
     mark = time.perf_counter()  # gui.app has imported all of these already
     hold_records()
@@ -77,7 +76,7 @@ def run_startup(qt_args: Sequence[str]) -> int:
     phase("QApplication")
     ctx = AppContext.load()
     apply_theme(app, ctx.settings.theme)
-    _install_translator(app, ctx.settings.language)
+    install_translator(app, ctx.settings.language)
     phase("settings+theme")
     controller = AppController(ctx)
     shown: list[object] = []

@@ -223,6 +223,18 @@ def resolve_language(language: str) -> str:
     return SOURCE_LANGUAGE if code in ("", "C", "POSIX") else code
 
 
+def install_translator(app: QCoreApplication, language: str) -> None:
+    """At start-up, before the first dialog: only the app's own catalogue for the language setting (the login
+    dialog's strings), without Qt's own; ``ensure_language``/``set_language`` replace it with the full set."""
+    code = QLocale.system().name().split("_")[0] if language == "system" else language
+    path = translation_file(code)
+    if path is None:
+        return
+    translator = QTranslator(app)
+    if translator.load(str(path)):
+        app.installTranslator(translator)
+
+
 def current_language() -> str:
     return _current_language
 

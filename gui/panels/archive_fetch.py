@@ -35,6 +35,7 @@ from gui.assets import icon
 from gui.details import DetailsButton, show_error
 from gui.fit import StatusLabel
 from gui.notify import LONG_WORK_SECONDS
+from gui.panels.session import PanelSession
 from gui.workers.progress import ProgressProbe
 
 log = logging.getLogger("azaion.gui.fetch")
@@ -52,9 +53,9 @@ class ArchiveFetch(QWidget):
 
     fetched = Signal(str)
 
-    def __init__(self, window, version: Callable[[], str], parent: QWidget | None = None) -> None:
+    def __init__(self, session: PanelSession, version: Callable[[], str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.window_ = window
+        self.session = session
         self.version = version
         self.confirm_replace: Callable[[Path], bool] = self._ask_replace  # tests answer without a modal box
         self.token: CancelToken | None = None
@@ -120,15 +121,15 @@ class ArchiveFetch(QWidget):
                 self.tr("Download this version's encrypted archive from the server into the cache"))
 
     def cache_dir(self) -> Path:
-        return Path(self.window_.client.cache.root) / CACHE_SUBDIR
+        return Path(self.session.client.cache.root) / CACHE_SUBDIR
 
     # -- actions --------------------------------------------------------------------------------------------
 
     def _pick_folder(self) -> None:
-        last = str(self.window_.qsettings.value("unlock/last_fetch_dir", str(Path.home())))
+        last = str(self.session.qsettings.value("unlock/last_fetch_dir", str(Path.home())))
         chosen = QFileDialog.getExistingDirectory(self, self.tr("Folder for the image archive"), last)
         if chosen:
-            self.window_.qsettings.setValue("unlock/last_fetch_dir", chosen)
+            self.session.qsettings.setValue("unlock/last_fetch_dir", chosen)
             self.start(Path(chosen))
 
     def _ask_replace(self, path: Path) -> bool:
@@ -168,7 +169,7 @@ class ArchiveFetch(QWidget):
         self.token, self.probe, self.target = token, probe, target
         self.meter = RateMeter()
         self.started_at = time.monotonic()
-        client = self.window_.client
+        client = self.session.client
 
         def work() -> Path:
             from core.images import fetch_archive
@@ -183,7 +184,7 @@ class ArchiveFetch(QWidget):
         self.timer.start()
         self.update_enabled()
         log.info("Fetching the image archive of %s into %s", version, target)
-        self.window_.runner.run(work, lambda path: self._done(path, version), lambda exc: self._failed(exc, version),
+        self.session.runner.run(work, lambda path: self._done(path, version), lambda exc: self._failed(exc, version),
                                 name="fetch-archive")
         return True
 
@@ -229,7 +230,7 @@ class ArchiveFetch(QWidget):
         self.status.setText(text)
         self.fetched.emit(str(path))
         if took >= LONG_WORK_SECONDS:
-            self.window_.notifier.notify(self.tr("Image archive fetched"), str(Path(path).name))
+            self.session.notify(self.tr("Image archive fetched"), str(Path(path).name))
 
     def _failed(self, exc: BaseException, version: str) -> None:
         took = self._finish()
@@ -239,4 +240,4 @@ class ArchiveFetch(QWidget):
         text = show_error(self.status, self.details, exc, self.tr("Could not fetch the archive of {0}:").format(
             version))
         if took >= LONG_WORK_SECONDS:
-            self.window_.notifier.notify(self.tr("Image archive not fetched"), text, failed=True)
+            self.session.notify(self.tr("Image archive not fetched"), text, failed=True)

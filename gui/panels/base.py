@@ -1,22 +1,22 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtWidgets import QWidget
 
-if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+from gui.panels.session import PanelSession
 
 
 class Panel(QWidget):
-    """A page of the main window. ``key`` names it in QSettings; ``allowed()`` says if the role may use it."""
+    """A page of the main window. ``key`` names it in QSettings; ``allowed()`` says if the role may use it.
+
+    A panel works with what its ``session`` (gui/panels/session.py) holds and tells the window things through
+    the session's signals or its own; it never refers to the window."""
 
     key = "panel"
     icon_name = "file"
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, session: PanelSession) -> None:
         super().__init__()
-        self.window_ = window
+        self.session = session
         self.setObjectName(f"panel-{self.key}")
 
     def title(self) -> str:

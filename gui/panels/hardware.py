@@ -26,6 +26,7 @@ from gui.charts import PieChart
 from gui.fit import StatusLabel
 from gui.panels.admin import refusal_text
 from gui.panels.base import Panel
+from gui.panels.session import PanelSession
 
 log = logging.getLogger("azaion.gui.hardware")
 
@@ -36,8 +37,8 @@ class HardwarePanel(Panel):
     key = "hardware"
     icon_name = "chart"
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
+    def __init__(self, session: PanelSession) -> None:
+        super().__init__(session)
         self.users: list[User] = []
         self.stats: users_api.HardwareStats | None = None
         self.loading = False
@@ -103,7 +104,7 @@ class HardwarePanel(Panel):
         return self.tr("Hardware")
 
     def allowed(self) -> tuple[bool, str]:
-        if self.window_.role.can_manage_users():
+        if self.session.role.can_manage_users():
             return True, ""
         return False, self.tr("Only administrators see the users' hardware")
 
@@ -120,11 +121,11 @@ class HardwarePanel(Panel):
     def refresh(self) -> None:
         self.search_timer.stop()
         search = self.search_edit.text().strip()
-        client = self.window_.client
+        client = self.session.client
         self.loading = True
         self.refresh_button.setEnabled(False)
         self.summary.setText(self.tr("Loading…"))
-        self.window_.runner.run_latest("hardware-users", lambda: users_api.list_users(client, search),
+        self.session.runner.run_latest("hardware-users", lambda: users_api.list_users(client, search),
                                        self._on_loaded, self._on_failed, name="hardware-users")
 
     def _on_loaded(self, users: list[User]) -> None:
@@ -132,12 +133,12 @@ class HardwarePanel(Panel):
         self.loaded = True
         self.refresh_button.setEnabled(True)
         self.set_users(users)
-        self.window_.set_connection(True)
+        self.session.note_answer()
 
     def _on_failed(self, exc: BaseException) -> None:
         self.loading = False
         self.refresh_button.setEnabled(True)
-        self.window_.note_error(exc)
+        self.session.note_error(exc)
         self.summary.setText(self.tr("Could not load the users: {0}").format(refusal_text(exc)))
 
     def set_users(self, users: list[User]) -> None:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from core.progress import human_bytes
 from gui.assets import icon
 from gui.fit import StatusLabel
+from gui.panels.session import PanelSession
 from gui.workers.task import describe_exception
 
 log = logging.getLogger("azaion.gui.image_versions")
@@ -41,11 +42,11 @@ class ImageVersionsBox(QGroupBox):
 
     changed = Signal()  # the inventory shown was replaced (a refresh or a removal finished)
 
-    def __init__(self, window, parent: QWidget | None = None) -> None:
+    def __init__(self, session: PanelSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle(self.tr("Image versions on this computer"))
         self.setObjectName("imageVersionsBox")
-        self.window_ = window
+        self.session = session
         self.inventory = None  # core.images.housekeeping.Inventory once read
         self.busy = False
 
@@ -99,7 +100,7 @@ class ImageVersionsBox(QGroupBox):
     # -- reading --------------------------------------------------------------------------------------------
 
     def _store(self) -> dict:
-        settings = self.window_.ctx.settings
+        settings = self.session.settings
         return {"docker": settings.docker_command, "services": list(settings.services),
                 "prefix": settings.image_prefix}
 
@@ -109,7 +110,7 @@ class ImageVersionsBox(QGroupBox):
 
         store = self._store()
         self._set_busy(True)
-        self.window_.runner.run_latest(
+        self.session.runner.run_latest(
             "image-versions", lambda: inventory(**store), lambda inv: self._on_inventory(inv, note),
             lambda exc: self._on_failed(exc, note), name="image-versions",
         )
@@ -189,7 +190,7 @@ class ImageVersionsBox(QGroupBox):
         store = self._store()
         self._set_busy(True)
         self.status.setText(self.tr("Removing version {0}…").format(version))
-        self.window_.runner.run(lambda: remove_version(version, **store), self._on_removed,
+        self.session.runner.run(lambda: remove_version(version, **store), self._on_removed,
                                 lambda exc: self._on_failed(exc), name="image-remove")
         return True
 
@@ -202,7 +203,7 @@ class ImageVersionsBox(QGroupBox):
         keep = self.keep_spin.value()
         store = self._store()
         self._set_busy(True)
-        self.window_.runner.run(lambda: prune(keep, dry_run=True, **store),
+        self.session.runner.run(lambda: prune(keep, dry_run=True, **store),
                                 lambda plan: self._confirm_prune(keep, plan), lambda exc: self._on_failed(exc),
                                 name="image-prune-plan")
         return True
@@ -224,7 +225,7 @@ class ImageVersionsBox(QGroupBox):
         store = self._store()
         self._set_busy(True)
         self.status.setText(self.tr("Removing %n version(s)…", "", len(plan.removed_versions)))
-        self.window_.runner.run(lambda: prune(keep, **store), self._on_removed, lambda exc: self._on_failed(exc),
+        self.session.runner.run(lambda: prune(keep, **store), self._on_removed, lambda exc: self._on_failed(exc),
                                 name="image-prune")
 
     def _kept_text(self, result, lead: str = "") -> str:

@@ -12,6 +12,7 @@ from core.paths import log_dir
 from gui.assets import icon
 from gui.logview import QtLogHandler
 from gui.panels.base import Panel
+from gui.panels.session import PanelSession
 
 LEVELS = (
     (QT_TRANSLATE_NOOP("LogPanel", "Debug"), logging.DEBUG),
@@ -25,8 +26,8 @@ class LogPanel(Panel):
     key = "log"
     icon_name = "log"
 
-    def __init__(self, window, handler: QtLogHandler) -> None:
-        super().__init__(window)
+    def __init__(self, session: PanelSession, handler: QtLogHandler) -> None:
+        super().__init__(session)
         self.handler = handler
         self.view = QPlainTextEdit()
         self.view.setObjectName("logView")

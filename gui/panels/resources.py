@@ -6,12 +6,11 @@ import logging
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -28,17 +27,17 @@ from core.resource_rows import ResourceRow, listing_rows
 from gui import context_menu
 from gui.assets import icon
 from gui.details import DetailsButton, show_error
-from gui.dialogs import set_primary
+from gui.dialogs.clear_folder import CONFIRM_WORD, ClearFolderDialog
 from gui.fit import StatusLabel, fit_sections
 from gui.models import ResourceFilterProxy, ResourceTableModel
 from gui.overwrite import plan_names
 from gui.panels.base import Panel
+from gui.panels.session import PanelSession
 from gui.workers.jobs import download_job
 
 log = logging.getLogger("azaion.gui.resources")
 
 DEFAULT_FOLDERS = ("models", "suite", "suite-stage")
-CONFIRM_WORD = "CLEAR"
 
 
 def plan_downloads(parent: QWidget, rows: list[ResourceRow], target_dir: Path) -> list[tuple[ResourceRow, str, bool]]:
@@ -68,43 +67,15 @@ def resource_table(owner: QWidget, object_name: str) -> tuple[ResourceTableModel
     return model, proxy, table
 
 
-class ClearFolderDialog(QDialog):
-    """Typed confirmation: the OK button enables only when the user types CLEAR."""
-
-    def __init__(self, folder: str, parent=None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Azaion Admin — Clear folder"))
-        text = QLabel(
-            self.tr("This deletes every file in the folder “{0}” on the server. Type {1} to confirm.").format(
-                folder, CONFIRM_WORD
-            )
-        )
-        text.setWordWrap(True)
-        self.edit = QLineEdit()
-        self.edit.setObjectName("confirmEdit")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText(self.tr("Clear folder"))
-        self.ok.setEnabled(False)
-        self.edit.textChanged.connect(lambda t: self.ok.setEnabled(t.strip() == CONFIRM_WORD))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(text)
-        layout.addWidget(self.edit)
-        layout.addWidget(self.buttons)
-        set_primary(self.buttons, self.ok)
-
-    def confirmed(self) -> bool:
-        return self.edit.text().strip() == CONFIRM_WORD
-
-
 class ResourcesPanel(Panel):
     key = "resources"
     icon_name = "resources"
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
+    folder_browsed = Signal(str)
+    """The user asked for another folder's listing: the default upload target (the window tells Upload)."""
+
+    def __init__(self, session: PanelSession) -> None:
+        super().__init__(session)
         self.folder_combo = QComboBox()
         self.folder_combo.setObjectName("folderCombo")
         self.folder_combo.setEditable(True)
@@ -177,7 +148,7 @@ class ResourcesPanel(Panel):
     # -- folders --------------------------------------------------------------------------------------------
 
     def _fill_folders(self) -> None:
-        qs = self.window_.qsettings
+        qs = self.session.qsettings
         known = qs.value("resources/known_folders", list(DEFAULT_FOLDERS))
         if isinstance(known, str):
             known = [known]
@@ -194,7 +165,7 @@ class ResourcesPanel(Panel):
         self.folder_combo.setCurrentText(folder)
 
     def _remember_folder(self, folder: str) -> None:
-        qs = self.window_.qsettings
+        qs = self.session.qsettings
         if self.folder_combo.findText(folder) < 0:
             self.folder_combo.addItem(icon("folder"), folder)
         known = [self.folder_combo.itemText(i) for i in range(self.folder_combo.count())]
@@ -202,7 +173,7 @@ class ResourcesPanel(Panel):
         qs.setValue("resources/last_folder", folder)
 
     def apply_role(self) -> None:
-        role = self.window_.role
+        role = self.session.role
         can_clear = role.can_upload()
         self.clear_button.setEnabled(can_clear)
         self.clear_button.setToolTip(
@@ -229,17 +200,17 @@ class ResourcesPanel(Panel):
             # listing answers (later, perhaps after they picked another upload folder), and not again for a
             # refresh of the same folder (after a download), which is no new choice
             self._browsed = folder
-            self.window_.upload_folder_hint(folder)
+            self.folder_browsed.emit(folder)
         self.loading = True
         self.refresh_button.setEnabled(False)
         self.status_label.setText(self.tr("Loading {0}…").format(folder))
         self.details_button.set_details()
-        client = self.window_.client
+        client = self.session.client
 
         def work() -> list[ResourceRow]:
             return listing_rows(client, folder)
 
-        self.window_.runner.run_latest(  # only the latest listing may fill the table
+        self.session.runner.run_latest(  # only the latest listing may fill the table
             "resources-listing", work, lambda rows: self._on_listed(folder, rows),
             lambda exc: self._on_list_failed(folder, exc), name=f"list-{folder}",
         )
@@ -251,17 +222,17 @@ class ResourcesPanel(Panel):
         self.loaded_folder = folder
         self.model.set_rows(rows)
         self._remember_folder(folder)
-        self.window_.set_connection(True)
+        self.session.note_answer()
         self._update_status()
 
     def _on_list_failed(self, folder: str, exc: BaseException) -> None:
         self.loading = False
         self.refresh_button.setEnabled(True)
-        self.window_.note_error(exc)
+        self.session.note_error(exc)
         show_error(self.status_label, self.details_button, exc, self.tr("Could not list {0}:").format(folder))
 
     def _on_clear_failed(self, folder: str, exc: BaseException) -> None:
-        self.window_.note_error(exc)
+        self.session.note_error(exc)
         show_error(self.status_label, self.details_button, exc, self.tr("Could not clear {0}:").format(folder))
 
     def set_rows(self, rows: list[ResourceRow], folder: str = "") -> None:
@@ -304,11 +275,11 @@ class ResourcesPanel(Panel):
 
     def _on_double_click(self, index: QModelIndex) -> None:
         row = self.model.row_at(self.proxy.mapToSource(index).row())
-        last = self.window_.qsettings.value("resources/last_download_dir", "")
+        last = self.session.qsettings.value("resources/last_download_dir", "")
         self.download_rows([row], Path(last) if last and Path(last).is_dir() else None)
 
     def ask_download_dir(self) -> Path | None:
-        last = str(self.window_.qsettings.value("resources/last_download_dir", str(Path.home())))
+        last = str(self.session.qsettings.value("resources/last_download_dir", str(Path.home())))
         chosen = QFileDialog.getExistingDirectory(self, self.tr("Download to"), last)
         return Path(chosen) if chosen else None
 
@@ -324,17 +295,17 @@ class ResourcesPanel(Panel):
             target_dir = self.ask_download_dir()
             if target_dir is None:
                 return []
-        self.window_.qsettings.setValue("resources/last_download_dir", str(target_dir))
+        self.session.qsettings.setValue("resources/last_download_dir", str(target_dir))
         folder = self.loaded_folder or self.folder()
         jobs = []
         for row, output_name, replace in plan_downloads(self, rows, Path(target_dir)):
             job = download_job(
-                self.window_.client, folder, row.name, Path(target_dir), plain=row.plain, output_name=output_name,
+                self.session.client, folder, row.name, Path(target_dir), plain=row.plain, output_name=output_name,
                 replace=replace,
             )
-            job.on_done = lambda _j: QTimer.singleShot(0, self._refresh_if_idle)
-            jobs.append(self.window_.queue.add(job))
-        self.window_.statusBar().showMessage(self.tr("Queued %n download(s)", "", len(jobs)), 5000)
+            job.on_done = lambda _j: QTimer.singleShot(0, self.refresh_if_idle)
+            jobs.append(self.session.queue.add(job))
+        self.session.show_status(self.tr("Queued %n download(s)", "", len(jobs)), 5000)
         return jobs
 
     def names(self, folder: str) -> set[str] | None:
@@ -343,7 +314,8 @@ class ResourcesPanel(Panel):
             return None
         return {row.name for row in self.model.rows()}
 
-    def _refresh_if_idle(self) -> None:
+    def refresh_if_idle(self) -> None:
+        """Reload the shown folder unless a listing is under way (after a transfer into it)."""
         if not self.loading and self.loaded_folder:
             self.refresh()
 
@@ -351,7 +323,7 @@ class ResourcesPanel(Panel):
 
     def clear_folder(self, confirm_text: str | None = None) -> bool:
         """Ask for the typed confirmation (or take ``confirm_text``), then clear the folder on the server."""
-        if not self.window_.role.can_upload():
+        if not self.session.role.can_upload():
             return False
         folder = self.loaded_folder or self.folder()
         if confirm_text is None:
@@ -360,9 +332,9 @@ class ResourcesPanel(Panel):
                 return False
         elif confirm_text.strip() != CONFIRM_WORD:
             return False
-        client = self.window_.client
+        client = self.session.client
         log.info("Clearing folder %s", folder)
-        self.window_.runner.run(
+        self.session.runner.run(
             lambda: client.clear_folder(folder),
             lambda _r: self.refresh(),
             lambda exc: self._on_clear_failed(folder, exc),

@@ -24,12 +24,14 @@ from core.progress import human_bytes
 from core.resource_rows import ResourceRow, listing_rows
 from gui import context_menu
 from gui.assets import icon
+from gui.dialogs.clear_folder import CONFIRM_WORD, ClearFolderDialog
 from gui.fit import StatusLabel
 from gui.models import ResourceTableModel
 from gui.overwrite import plan_names
 from gui.panels.admin import refusal_text
 from gui.panels.base import Panel
-from gui.panels.resources import CONFIRM_WORD, ClearFolderDialog, plan_downloads, resource_table
+from gui.panels.resources import plan_downloads, resource_table
+from gui.panels.session import PanelSession
 from gui.workers.jobs import Job, JobState, download_job, installer_job, upload_job
 
 log = logging.getLogger("azaion.gui.suites")
@@ -75,7 +77,7 @@ class SuiteBox(QGroupBox):
             self.table, lambda: [self.download_button, self.upload_button, None, self.refresh_button,
                                  self.installer_button, None, self.clear_button]
         )
-        may_upload = panel.window_.role.can_upload()
+        may_upload = panel.session.role.can_upload()
         for button in (self.upload_button, self.clear_button):
             button.setEnabled(may_upload)
             if not may_upload:
@@ -102,12 +104,12 @@ class SuiteBox(QGroupBox):
     # -- listing --------------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        client = self.panel.window_.client
+        client = self.panel.session.client
         folder = self.folder
         self.loading = True
         self.refresh_button.setEnabled(False)
         self.status.setText(self.tr("Loading {0}…").format(folder))
-        self.panel.window_.runner.run_latest(  # a late answer to an older refresh must not replace a newer one
+        self.panel.session.runner.run_latest(  # a late answer to an older refresh must not replace a newer one
             ("suite-listing", self.stage), lambda: listing_rows(client, folder),
             self._on_listed, self._on_failed, name=f"list-{folder}",
         )
@@ -118,22 +120,22 @@ class SuiteBox(QGroupBox):
         self.refresh_button.setEnabled(True)
         self.model.set_rows(rows)
         self.status.setText(self.tr("{0}: %n item(s)", "", len(rows)).format(self.folder))
-        self.panel.window_.set_connection(True)
+        self.panel.session.note_answer()
 
     def _on_failed(self, exc: BaseException) -> None:
         self.loading = False
         self.refresh_button.setEnabled(True)
-        self.panel.window_.note_error(exc)
+        self.panel.session.note_error(exc)
         self.report(self.tr("Could not list {0}: {1}").format(self.folder, refusal_text(exc)))
 
     def _on_clear_failed(self, exc: BaseException) -> None:
-        self.panel.window_.note_error(exc)
+        self.panel.session.note_error(exc)
         self.report(self.tr("Could not clear {0}: {1}").format(self.folder, refusal_text(exc)))
 
     def report(self, text: str) -> None:
         """An action's result: in the box and in the window's status bar, like every admin action."""
         self.status.setText(text)
-        self.panel.window_.statusBar().showMessage(text, 10000)
+        self.panel.session.show_status(text, 10000)
 
     def selected_rows(self) -> list[ResourceRow]:
         return [self.model.row_at(self.proxy.mapToSource(i).row()) for i in self.table.selectionModel().selectedRows()]
@@ -150,9 +152,9 @@ class SuiteBox(QGroupBox):
         title = self.tr("Stage installer") if self.stage else self.tr("Production installer")
         detail = (self.tr("stage installer → {0}") if self.stage
                   else self.tr("production installer → {0}")).format(Path(target_dir))
-        job = installer_job(self.panel.window_.client, Path(target_dir), self.stage, title, detail)
+        job = installer_job(self.panel.session.client, Path(target_dir), self.stage, title, detail)
         job.on_done = lambda j: self.panel.installer_done(j, self)
-        self.panel.window_.queue.add(job)
+        self.panel.session.queue.add(job)
         text = self.tr("Downloading the stage installer…") if self.stage else self.tr(
             "Downloading the production installer…"
         )
@@ -170,10 +172,10 @@ class SuiteBox(QGroupBox):
         jobs = []
         for row, output_name, replace in plan_downloads(self, rows, Path(target_dir)):
             job = download_job(
-                self.panel.window_.client, self.folder, row.name, Path(target_dir), plain=row.plain,
+                self.panel.session.client, self.folder, row.name, Path(target_dir), plain=row.plain,
                 output_name=output_name, replace=replace,
             )
-            jobs.append(self.panel.window_.queue.add(job))
+            jobs.append(self.panel.session.queue.add(job))
         return jobs
 
     def upload(self, paths: list[Path] | None = None) -> list[Job]:
@@ -185,15 +187,15 @@ class SuiteBox(QGroupBox):
         listed = {row.name for row in self.model.rows()}  # this box's listing: no request per file
         for name, upload_name, _replace in plan_names(self, list(by_name), listed.__contains__, self.folder):
             path = by_name[name]
-            job = upload_job(self.panel.window_.client, path, self.folder, upload_name)
+            job = upload_job(self.panel.session.client, path, self.folder, upload_name)
             job.on_done = lambda j: QTimer.singleShot(0, self.refresh) if j.state is JobState.DONE else None
-            jobs.append(self.panel.window_.queue.add(job))
+            jobs.append(self.panel.session.queue.add(job))
         if jobs:
             self.status.setText(self.tr("Queued %n upload(s)", "", len(jobs)))
         return jobs
 
     def clear(self, confirm_text: str | None = None) -> bool:
-        if not self.panel.window_.role.can_upload():
+        if not self.panel.session.role.can_upload():
             return False
         if confirm_text is None:
             dialog = ClearFolderDialog(self.folder, self)
@@ -201,9 +203,9 @@ class SuiteBox(QGroupBox):
                 return False
         elif confirm_text.strip() != CONFIRM_WORD:
             return False
-        client = self.panel.window_.client
+        client = self.panel.session.client
         folder = self.folder
-        self.panel.window_.runner.run(
+        self.panel.session.runner.run(
             lambda: client.clear_folder(folder),
             lambda _r: (self.report(self.tr("Cleared {0}").format(folder)), self.refresh()),
             self._on_clear_failed, name=f"clear-{folder}",
@@ -215,8 +217,8 @@ class SuitesPanel(Panel):
     key = "suites"
     icon_name = "suites"
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
+    def __init__(self, session: PanelSession) -> None:
+        super().__init__(session)
         self.production = SuiteBox(self, PRODUCTION_FOLDER, stage=False)
         self.stage = SuiteBox(self, STAGE_FOLDER, stage=True)
         self.production.set_title(self.tr("Production ({0})").format(PRODUCTION_FOLDER))
@@ -252,7 +254,7 @@ class SuitesPanel(Panel):
             box.refresh()
 
     def ask_directory(self, caption: str) -> Path | None:
-        qs = self.window_.qsettings
+        qs = self.session.qsettings
         last = str(qs.value("suites/last_dir", str(Path.home())))
         chosen = QFileDialog.getExistingDirectory(self, caption, last)
         if not chosen:

@@ -27,6 +27,7 @@ from gui.assets import icon
 from gui.fit import StatusLabel, fit_sections
 from gui.models import FRACTION_ROLE, JOB_ROLE, TransfersModel
 from gui.panels.base import Panel
+from gui.panels.session import PanelSession
 from gui.workers.jobs import JobState
 
 
@@ -55,9 +56,9 @@ class TransfersPanel(Panel):
     key = "transfers"
     icon_name = "transfers"
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self.queue = window.queue
+    def __init__(self, session: PanelSession) -> None:
+        super().__init__(session)
+        self.queue = session.queue
         self.opened_folders: list[Path] = []  # what Show in folder opened
         self.open_url = QDesktopServices.openUrl  # tests replace it: no file manager in a test run
         self.model = TransfersModel(self.queue, self)
@@ -143,8 +144,8 @@ class TransfersPanel(Panel):
 
     def _on_concurrency(self, value: int) -> None:
         self.queue.set_concurrency(value)
-        self.window_.ctx.settings.concurrency = value
-        self.window_.ctx.save()
+        self.session.settings.concurrency = value
+        self.session.ctx.save()
 
     def selected_jobs(self) -> list:
         rows = {i.row() for i in self.table.selectionModel().selectedRows()}

@@ -1,7 +1,8 @@
 """Image unlock: pick or drop the encrypted archive, check docker, unlock (fragment → decrypt → docker load →
 check) as a queue job with its progress shown here too (bytes decrypted, images loaded), and show which service
 images of the version are present (✓/✗), with docker's own output in a collapsible log. Admins also lock: pick
-the version and the images, choose the output file, and the fragment is published.
+the version and the images, choose the output file, and the fragment is published (the lock box,
+gui/panels/image_lock.py).
 
 The work runs in ``core.images``; ``gui/workers/images.py`` turns its callbacks into signals.
 """
@@ -16,13 +17,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -37,7 +35,9 @@ from gui.assets import icon
 from gui.fit import StatusLabel
 from gui.panels.archive_fetch import ArchiveFetch
 from gui.panels.base import Panel
+from gui.panels.image_lock import ImageLockBox, service_image
 from gui.panels.image_versions import ImageVersionsBox
+from gui.panels.session import PanelSession
 from gui.panels.upload import DropZone
 from gui.workers import images as image_jobs
 from gui.workers.jobs import Job, JobState
@@ -60,13 +60,6 @@ def version_from_filename(name: str) -> str:
 
 
 PROGRESS_STEPS = 1000  # QProgressBar holds an int: archives beyond 2 GiB are shown in thousandths
-AUTO_IMAGE = Qt.ItemDataRole.UserRole + 1  # lock list items made from the settings' service list
-
-
-def _image(settings, service: str, version: str) -> str:  # core.settings.Settings
-    """``{prefix}{service}:{version}`` as typed so far (core.images.names.image_name also validates, which a
-    half-typed version would fail): the table, the lock list and the loaded-images match all name images so."""
-    return f"{settings.image_prefix}{service}:{version}"
 
 
 class ArchiveDropZone(DropZone):
@@ -84,8 +77,8 @@ class UnlockPanel(Panel):
     key = "unlock"
     icon_name = "unlock"
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
+    def __init__(self, session: PanelSession) -> None:
+        super().__init__(session)
         self.archive_edit = QLineEdit()
         self.archive_edit.setObjectName("archiveEdit")
         self.archive_edit.setPlaceholderText(self.tr("Encrypted image archive"))
@@ -142,7 +135,12 @@ class UnlockPanel(Panel):
         self.output.hide()
         self.log_toggle.toggled.connect(self._toggle_log)
 
-        self.lock_box = self._build_lock_box()
+        self.lock_box = ImageLockBox(  # administrators: gui/panels/image_lock.py
+            self.session, lambda: self.version_edit.text().strip(),
+            lambda: bool(self.docker_info and self.docker_info.path), self._new_feed,
+        )
+        self.lock_box.reported.connect(self._on_lock_report)
+        self.lock_box.started.connect(self.output.clear)
         self.lock_toggle = QToolButton()
         self.lock_toggle.setObjectName("lockToggle")
         self.lock_toggle.setText(self.tr("&Lock images (administrators)"))
@@ -150,9 +148,9 @@ class UnlockPanel(Panel):
         self.lock_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.lock_toggle.setArrowType(Qt.ArrowType.RightArrow)
         self.lock_toggle.toggled.connect(self._toggle_lock)
-        self.lock_toggle.setVisible(self.window_.role.can_manage_users())
+        self.lock_toggle.setVisible(self.session.role.can_manage_users())
 
-        self.versions_box = ImageVersionsBox(window, self)  # versions present, disk used, remove, keep the last N
+        self.versions_box = ImageVersionsBox(session, self)  # versions present, disk used, remove, keep the last N
 
         pick_row = QHBoxLayout()
         pick_row.addWidget(self.archive_edit, 1)
@@ -162,7 +160,7 @@ class UnlockPanel(Panel):
         archive_label.setBuddy(self.archive_edit)
         form.addRow(archive_label, pick_row)
         form.addRow(self.tr("&Version"), self.version_edit)
-        self.fetch = ArchiveFetch(self.window_, lambda: self.version_edit.text().strip())  # gui/panels/archive_fetch.py
+        self.fetch = ArchiveFetch(self.session, lambda: self.version_edit.text().strip())  # gui/panels/archive_fetch.py
         self.fetch.fetched.connect(self.set_archive)
         self.version_edit.textChanged.connect(self.fetch.update_enabled)
         form.addRow("", self.fetch)
@@ -188,53 +186,14 @@ class UnlockPanel(Panel):
 
         self.current_job: Job | None = None
         self.current_feed: image_jobs.ImageFeed | None = None
-        self.lock_job: Job | None = None
-        self.lock_feed: image_jobs.ImageFeed | None = None
         # Every unlock started here (job id → archive, version, feed): Retry in Transfers makes one current again.
         self._unlocks: dict[int, tuple[Path, str, image_jobs.ImageFeed]] = {}
         self.status_text = ""
         self.docker_info: image_jobs.DockerInfo | None = None
-        self.window_.queue.job_changed.connect(self._on_job_changed)
-        self.window_.queue.jobs_removed.connect(self._forget_removed)
+        self.session.queue.job_changed.connect(self._on_job_changed)
+        self.session.queue.jobs_removed.connect(self._forget_removed)
         self._show_progress(0, None)
         self.settings_changed()
-
-    def _build_lock_box(self) -> QGroupBox:
-        box = QGroupBox(self.tr("Encrypt images into an archive and publish its key fragment for the version"))
-        box.setObjectName("lockBox")
-        self.lock_images = QListWidget()
-        self.lock_images.setObjectName("lockImages")
-        self.lock_images.setToolTip(self.tr("Checked images go into the archive; double-click a name to edit it"))
-        self.lock_images.itemChanged.connect(lambda _item: self._update_buttons())
-        self.lock_images.setMaximumHeight(self.fontMetrics().height() * 8)
-        self.add_image_edit = QLineEdit()
-        self.add_image_edit.setObjectName("addImageEdit")
-        self.add_image_edit.setPlaceholderText(self.tr("Another image, e.g. registry/name:tag"))
-        self.add_image_edit.returnPressed.connect(self._add_image_from_edit)
-        self.add_image_button = QPushButton(self.tr("A&dd image"))
-        self.add_image_button.clicked.connect(self._add_image_from_edit)
-        self.lock_output_edit = QLineEdit()
-        self.lock_output_edit.setObjectName("lockOutputEdit")
-        self.lock_output_edit.setPlaceholderText(self.tr("Where to write the encrypted archive"))
-        self.lock_output_edit.textChanged.connect(lambda _t: self._update_buttons())
-        self.lock_output_button = QPushButton(icon("file"), self.tr("Sa&ve as…"))
-        self.lock_output_button.clicked.connect(self._pick_lock_output)
-        self.lock_button = QPushButton(icon("lock"), self.tr("L&ock"))
-        self.lock_button.setObjectName("lockButton")
-        self.lock_button.clicked.connect(lambda: self.start_lock())
-        add_row = QHBoxLayout()
-        add_row.addWidget(self.add_image_edit, 1)
-        add_row.addWidget(self.add_image_button)
-        out_row = QHBoxLayout()
-        out_row.addWidget(self.lock_output_edit, 1)
-        out_row.addWidget(self.lock_output_button)
-        out_row.addWidget(self.lock_button)
-        form = QFormLayout(box)
-        form.addRow(self.tr("Images"), self.lock_images)
-        form.addRow("", add_row)
-        form.addRow(self.tr("Output file"), out_row)
-        box.hide()  # opened with the "Lock images" toggle, which only administrators see
-        return box
 
     def title(self) -> str:
         return self.tr("Image unlock")
@@ -248,7 +207,7 @@ class UnlockPanel(Panel):
         self._update_buttons()
 
     def _toggle_lock(self, shown: bool) -> None:
-        self.lock_box.setVisible(shown and self.window_.role.can_manage_users())
+        self.lock_box.setVisible(shown and self.session.role.can_manage_users())
         self.lock_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
 
     def _toggle_log(self, shown: bool) -> None:
@@ -256,16 +215,16 @@ class UnlockPanel(Panel):
         self.log_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
 
     def _check_docker(self) -> None:
-        command = self.window_.ctx.settings.docker_command
+        command = self.session.settings.docker_command
         self.docker_label.setText(self.tr("checking {0}…").format(command))
-        self.window_.runner.run_latest(  # a settings change re-checks; only the latest command's answer is shown
+        self.session.runner.run_latest(  # a settings change re-checks; only the latest command's answer is shown
             "docker-version", lambda: image_jobs.docker_info(command), self._on_docker,
             lambda exc: self._on_docker(None), name="docker-version",
         )
 
     def _on_docker(self, info: image_jobs.DockerInfo | None) -> None:
         self.docker_info = info
-        command = self.window_.ctx.settings.docker_command
+        command = self.session.settings.docker_command
         if info is None or not info.path:
             self.docker_label.setText(self.tr("✗ “{0}” was not found on this computer").format(command))
         else:
@@ -287,15 +246,14 @@ class UnlockPanel(Panel):
         self.unlock_button.setEnabled(ready and not self._running(self.current_job))
         self.unlock_button.setToolTip(self.availability.text())
         self.check_button.setEnabled(have_docker and version)
-        may_lock = self.window_.role.can_manage_users()
-        self.lock_button.setEnabled(
-            may_lock and have_docker and version and bool(self.picked_images()) and not self._running(self.lock_job)
-        )
-        self.lock_button.setToolTip(
-            self.tr("Encrypt the checked images into the archive and publish its key fragment")
-            if may_lock
-            else self.tr("Only administrators may lock (publish) image archives")
-        )
+        self.lock_box.update_buttons()
+
+    def _on_lock_report(self, text: str, logged: bool) -> None:
+        """The lock box's status line: shown like the panel's own (and in docker's output when it says so)."""
+        self.status_text = text
+        if logged:
+            self._append(text)
+        self._update_buttons()
 
     def _on_archive_changed(self, text: str) -> None:
         version = version_from_filename(text)
@@ -321,16 +279,16 @@ class UnlockPanel(Panel):
 
     def _on_version_changed(self, *_args) -> None:
         self._fill_services()
-        self._fill_lock_images()
+        self.lock_box.fill_images()
         self._update_buttons()
 
     def _fill_services(self) -> None:
-        settings = self.window_.ctx.settings
+        settings = self.session.settings
         version = self.version_edit.text().strip() or "<version>"
         self.services.setRowCount(len(settings.services))
         for row, service in enumerate(settings.services):
             self.services.setItem(row, 0, QTableWidgetItem(service))
-            self.services.setItem(row, 1, QTableWidgetItem(_image(settings, service, version)))
+            self.services.setItem(row, 1, QTableWidgetItem(service_image(settings, service, version)))
             self.services.setItem(row, 2, QTableWidgetItem("—"))
 
     def show_presence(self, present: dict[str, bool], why: str = "") -> None:
@@ -342,63 +300,6 @@ class UnlockPanel(Panel):
             if ok is False and why:
                 item.setToolTip(why)
             self.services.setItem(row, 2, item)
-
-    # -- lock image list ------------------------------------------------------------------------------------
-
-    def _fill_lock_images(self) -> None:
-        """The settings' service images for the version (checked unless unchecked before); added names stay."""
-        settings = self.window_.ctx.settings
-        version = self.version_edit.text().strip()
-        self.lock_images.blockSignals(True)
-        unchecked: set[int] = set()
-        for row in reversed(range(self.lock_images.count())):
-            item = self.lock_images.item(row)
-            if item.data(AUTO_IMAGE) is not None:
-                if item.checkState() != Qt.CheckState.Checked:
-                    unchecked.add(int(item.data(AUTO_IMAGE)))
-                self.lock_images.takeItem(row)
-        if version:
-            for index, service in enumerate(settings.services):
-                item = self._image_item(_image(settings, service, version), index not in unchecked)
-                item.setData(AUTO_IMAGE, index)
-                self.lock_images.insertItem(index, item)
-        self.lock_images.blockSignals(False)
-
-    def _image_item(self, name: str, checked: bool = True) -> QListWidgetItem:
-        item = QListWidgetItem(name)
-        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEditable)
-        item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-        return item
-
-    def add_lock_image(self, name: str) -> None:
-        name = name.strip()
-        if name and name not in self.picked_images():
-            self.lock_images.addItem(self._image_item(name))
-        self._update_buttons()
-
-    def _add_image_from_edit(self) -> None:
-        self.add_lock_image(self.add_image_edit.text())
-        self.add_image_edit.clear()
-
-    def picked_images(self) -> list[str]:
-        names = []
-        for row in range(self.lock_images.count()):
-            item = self.lock_images.item(row)
-            if item.checkState() == Qt.CheckState.Checked and item.text().strip():
-                names.append(item.text().strip())
-        return names
-
-    def _pick_lock_output(self) -> bool:
-        version = self.version_edit.text().strip()
-        last = str(self.window_.qsettings.value("unlock/last_lock_dir", str(Path.home())))
-        chosen, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Save the encrypted archive"), str(Path(last) / f"azaion-images-{version}.tar.enc")
-        )
-        if not chosen:
-            return False
-        self.lock_output_edit.setText(chosen)
-        self.window_.qsettings.setValue("unlock/last_lock_dir", str(Path(chosen).parent))
-        return True
 
     # -- progress -------------------------------------------------------------------------------------------
 
@@ -431,7 +332,7 @@ class UnlockPanel(Panel):
 
     def _forget_removed(self) -> None:
         """Jobs cleared from Transfers cannot be retried: drop what the panel kept for them."""
-        alive = {j.id for j in self.window_.queue.jobs}
+        alive = {j.id for j in self.session.queue.jobs}
         for job_id in [i for i in self._unlocks if i not in alive]:
             _archive, _version, feed = self._unlocks.pop(job_id)
             if feed is not self.current_feed:
@@ -468,7 +369,7 @@ class UnlockPanel(Panel):
         return feed
 
     def _on_feed_output(self, feed: image_jobs.ImageFeed, lines: list[str]) -> None:
-        if feed is self.current_feed or feed is self.lock_feed:
+        if feed is self.current_feed or feed is self.lock_box.feed:
             self._append_lines(lines)
 
     def start_unlock(self) -> Job | None:
@@ -478,12 +379,12 @@ class UnlockPanel(Panel):
             return None
         feed = self._new_feed()
         feed.loaded.connect(lambda names, f=feed: self._on_images_loaded(f, names))
-        job = image_jobs.unlock_job(self.window_.client, archive, version, self.window_.ctx.settings, feed)
+        job = image_jobs.unlock_job(self.session.client, archive, version, self.session.settings, feed)
         job.on_done = lambda j: self._on_unlock_done(j, feed)
         self._unlocks[job.id] = (archive, version, feed)
         self._show_started(job)
         feed.start()
-        self.window_.queue.add(job)
+        self.session.queue.add(job)
         return job
 
     def _on_unlock_done(self, job: Job, feed: image_jobs.ImageFeed) -> None:
@@ -523,17 +424,17 @@ class UnlockPanel(Panel):
         """✓ for the services whose image docker said it loaded; the others stay unknown until checked."""
         from core.images.names import normalize  # not at import: core.images loads the crypto stack
 
-        settings = self.window_.ctx.settings
+        settings = self.session.settings
         version = self.version_edit.text().strip()
         names = {normalize(n) for n in loaded}
-        return {s: True for s in settings.services if normalize(_image(settings, s, version)) in names}
+        return {s: True for s in settings.services if normalize(service_image(settings, s, version)) in names}
 
     def start_check(self, note: str = "") -> None:
         """Ask docker which service images of the version are present; the answer (or why there is none) is shown
         on the panel, after ``note``."""
-        settings = self.window_.ctx.settings
+        settings = self.session.settings
         version = self.version_edit.text().strip()
-        self.window_.runner.run(
+        self.session.runner.run(
             lambda: image_jobs.check_images(settings, version),
             lambda present: self._on_checked(present, note),
             lambda exc: self._on_check_failed(exc, note),
@@ -554,45 +455,6 @@ class UnlockPanel(Panel):
         stderr = getattr(exc, "stderr", "")
         if stderr:
             self._append(stderr)
-        self._update_buttons()
-
-    def start_lock(self, out_path: Path | None = None) -> Job | None:
-        """Admins: ``docker save`` of the checked images → encrypted archive at the output file; the fragment is
-        published for the version."""
-        version = self.version_edit.text().strip()
-        images = self.picked_images()
-        if not version or not images:
-            self.status_text = self.tr("Enter the version and check at least one image to lock.")
-            self._update_buttons()
-            return None
-        if out_path is not None:
-            self.lock_output_edit.setText(str(out_path))
-        if not self.lock_output_edit.text().strip() and not self._pick_lock_output():
-            return None
-        target = Path(self.lock_output_edit.text().strip())
-        feed = self._new_feed()
-        self.lock_feed = feed
-        job = image_jobs.lock_job(self.window_.client, version, images, target, self.window_.ctx.settings, feed)
-        job.on_done = lambda j: self._on_lock_done(j, feed)
-        self.lock_job = job
-        self.output.clear()
-        self.status_text = self.tr("Locking %n image(s) into {0}…", "", len(images)).format(target.name)
-        feed.start()
-        self.window_.queue.add(job)
-        self._update_buttons()
-        return job
-
-    def _on_lock_done(self, job: Job, feed: image_jobs.ImageFeed) -> None:
-        feed.stop()
-        if job.state is JobState.DONE:
-            report = job.result
-            count = len(getattr(report, "images", ()) or ())
-            self.status_text = self.tr("Locked %n image(s) into {0}; key fragment published for {1}", "", count).format(
-                getattr(report, "output", job.target), getattr(report, "version", ""))
-        else:
-            self.status_text = self.tr("Lock: {0}: {1} — no archive written, no fragment published").format(
-                job.state_text(), job.message)
-        self._append(self.status_text)
         self._update_buttons()
 
     def _append_lines(self, lines: list[str]) -> None:

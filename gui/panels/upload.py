@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
@@ -29,6 +29,7 @@ from gui.fit import StatusLabel
 from gui.overwrite import plan_names
 from gui.panels.base import Panel
 from gui.panels.resources import DEFAULT_FOLDERS
+from gui.panels.session import PanelSession
 from gui.workers.jobs import upload_job
 from gui.workers.task import describe_exception
 
@@ -107,8 +108,11 @@ class UploadPanel(Panel):
     key = "upload"
     icon_name = "upload"
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
+    uploaded = Signal(object, str)
+    """(job, folder): an upload queued here ended (in the GUI thread); the window refreshes a listing of it."""
+
+    def __init__(self, session: PanelSession) -> None:
+        super().__init__(session)
         self.folder_combo = QComboBox()
         self.folder_combo.setObjectName("uploadFolder")
         self.folder_combo.setEditable(True)
@@ -116,15 +120,18 @@ class UploadPanel(Panel):
         self.folder_combo.setMinimumContentsLength(16)
         for name in DEFAULT_FOLDERS:
             self.folder_combo.addItem(icon("folder"), name)
-        last = window.qsettings.value("upload/last_folder", "models")
+        last = session.qsettings.value("upload/last_folder", "models")
         self.folder_combo.setCurrentText(str(last))
         self.drop_zone = DropZone()
         self.drop_zone.paths_dropped.connect(self.enqueue_paths)
         self.add_files_button = QPushButton(icon("file"), self.tr("Add f&iles…"))
         self.add_folder_button = QPushButton(icon("folder"), self.tr("Add fold&er…"))
-        self.add_files_button.clicked.connect(self._pick_files)
+        self.add_files_button.clicked.connect(self.pick_files)
         self.add_folder_button.clicked.connect(self._pick_folder)
         self.batches = 0
+        self.known_names: Callable[[str], set[str] | None] = lambda _folder: None
+        """The names a listing already shown holds for a folder, or None (the window wires in the Resources
+        panel's): a folder shown there is not listed again before queueing."""
         self.last_jobs: list = []
         self.recent = QListWidget()
         self.recent.setObjectName("recentUploads")
@@ -151,10 +158,10 @@ class UploadPanel(Panel):
         return self.tr("Upload")
 
     def allowed(self) -> tuple[bool, str]:
-        if self.window_.role.can_upload():
+        if self.session.role.can_upload():
             return True, ""
         return False, self.tr("Your role ({0}) may not upload; ask an administrator.").format(
-            self.window_.role.label
+            self.session.role.label
         )
 
     def folder(self) -> str:
@@ -163,7 +170,8 @@ class UploadPanel(Panel):
     def set_folder(self, folder: str) -> None:
         self.folder_combo.setCurrentText(folder)
 
-    def _pick_files(self) -> None:
+    def pick_files(self) -> None:
+        """Ask for files and queue them (Add files…, and the window's Ctrl+U)."""
         files, _ = QFileDialog.getOpenFileNames(self, self.tr("Files to upload"))
         self.enqueue_paths([Path(f) for f in files])
 
@@ -188,11 +196,11 @@ class UploadPanel(Panel):
             return []
         files = expand_paths(paths)
         if files and listed is None:
-            listed = self.window_.resources_panel.names(folder)
+            listed = self.known_names(folder)
             if listed is None:  # one listing of the target folder (not a request per file), then ask and queue
                 self.status_label.setText(self.tr("Checking which names exist in {0}…").format(folder))
-                self.window_.runner.run(
-                    lambda client=self.window_.client: listed_names(client, folder),
+                self.session.runner.run(
+                    lambda client=self.session.client: listed_names(client, folder),
                     lambda names: self.enqueue_paths(paths, names, folder=folder),
                     lambda exc: self._on_check_failed(folder, exc), name=f"check-{folder}",
                 )
@@ -208,25 +216,25 @@ class UploadPanel(Panel):
         listed = listed or set()
         for name, upload_name, _replace in plan_names(self, list(valid), listed.__contains__, folder):
             path = valid[name]
-            job = upload_job(self.window_.client, path, folder, upload_name)
-            job.on_done = lambda j, f=folder: QTimer.singleShot(0, lambda: self.window_.uploaded(j, f))
-            jobs.append(self.window_.queue.add(job))
+            job = upload_job(self.session.client, path, folder, upload_name)
+            job.on_done = lambda j, f=folder: QTimer.singleShot(0, lambda: self.uploaded.emit(j, f))
+            jobs.append(self.session.queue.add(job))
             self.recent.insertItem(0, f"{path.name} → {folder}/{upload_name}")
-        self.window_.qsettings.setValue("upload/last_folder", folder)
+        self.session.qsettings.setValue("upload/last_folder", folder)
         text = self.tr("Queued %n file(s) for upload to {0}.", "", len(jobs)).format(folder)
         if skipped:
             text += " " + self.tr("Skipped names that cannot be uploaded: {0}").format(", ".join(skipped))
         if not files:
             text = self.tr("Nothing to upload: no files found.")
         self.status_label.setText(text)
-        self.window_.statusBar().showMessage(text, 5000)
+        self.session.show_status(text, 5000)
         log.info("Queued %d upload(s) to %s", len(jobs), folder)
         self.last_jobs = jobs
         self.batches += 1
         return jobs
 
     def _on_check_failed(self, folder: str, exc: BaseException) -> None:
-        self.window_.note_error(exc)
+        self.session.note_error(exc)
         self.status_label.setText(
             self.tr("Nothing queued: could not list {0} to check for existing names: {1}").format(
                 folder, describe_exception(exc)

@@ -14,14 +14,8 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QCursor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QMenu,
     QMessageBox,
@@ -34,174 +28,25 @@ from core import users as users_api
 from core.logs import register_secret
 from core.models import RoleEnum, User
 from gui.assets import icon
-from gui.dialogs import set_primary
+from gui.dialogs.users import ChangeRoleDialog, CreateUserDialog
 from gui.fit import StatusLabel
-from gui.panels.admin import BatchOutcome, combo_role, fill_role_combo, refusal_text, role_text, run_batch
+from gui.panels.admin import BatchOutcome, refusal_text, role_text, run_batch
 from gui.panels.base import Panel
+from gui.panels.session import PanelSession
 from gui.panels.users_model import RoleDelegate, UserRow, UsersFilterProxy, UsersTableModel, make_rows
 
 log = logging.getLogger("azaion.gui.users")
 
 SEARCH_DEBOUNCE_MS = 300
-MIN_SUGGESTED_PASSWORD = 8
-
-
-class CreateUserDialog(QDialog):
-    """Email, password (twice), role. Validates as the user types; creating runs in a worker and the dialog
-    stays open with the server's message when it refuses (e.g. the email exists)."""
-
-    def __init__(self, panel: UsersPanel) -> None:
-        super().__init__(panel)
-        self.panel = panel
-        self.created: User | None = None
-        self.setWindowTitle(self.tr("Azaion Admin — New user"))
-        self.email_edit = QLineEdit()
-        self.email_edit.setObjectName("newEmail")
-        self.email_edit.setPlaceholderText(self.tr("name@example.com"))
-        self.password_edit = QLineEdit()
-        self.password_edit.setObjectName("newPassword")
-        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.repeat_edit = QLineEdit()
-        self.repeat_edit.setObjectName("repeatPassword")
-        self.repeat_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.show_box = QCheckBox(self.tr("&Show password"))
-        self.show_box.toggled.connect(self._toggle_echo)
-        self.role_combo = QComboBox()
-        self.role_combo.setObjectName("newRole")
-        fill_role_combo(self.role_combo, panel.actor_role(), RoleEnum.Operator)
-        self.hint = StatusLabel()
-        self.hint.setObjectName("createHint")
-        self.hint.setWordWrap(True)
-        self.error = StatusLabel()
-        self.error.setObjectName("errorLabel")
-        self.error.setWordWrap(True)
-        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error.hide()
-
-        form = QFormLayout()
-        email_label = QLabel(self.tr("&Email"))
-        email_label.setBuddy(self.email_edit)
-        password_label = QLabel(self.tr("&Password"))
-        password_label.setBuddy(self.password_edit)
-        repeat_label = QLabel(self.tr("R&epeat password"))
-        repeat_label.setBuddy(self.repeat_edit)
-        role_label = QLabel(self.tr("&Role"))
-        role_label.setBuddy(self.role_combo)
-        form.addRow(email_label, self.email_edit)
-        form.addRow(password_label, self.password_edit)
-        form.addRow(repeat_label, self.repeat_edit)
-        form.addRow("", self.show_box)
-        form.addRow(role_label, self.role_combo)
-
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.create_button = self.buttons.addButton(self.tr("&Create"), QDialogButtonBox.ButtonRole.AcceptRole)
-        self.create_button.setObjectName("createButton")
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.hint)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
-        set_primary(self.buttons, self.create_button)
-        for edit in (self.email_edit, self.password_edit, self.repeat_edit):
-            edit.textChanged.connect(self.validate)
-        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 60)
-        self.validate()
-
-    def _toggle_echo(self, shown: bool) -> None:
-        mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
-        self.password_edit.setEchoMode(mode)
-        self.repeat_edit.setEchoMode(mode)
-
-    def problem(self) -> str:
-        """The first thing that stops the form from being sent, or ""."""
-        email = self.email_edit.text().strip()
-        try:
-            users_api.check_email(email)
-        except users_api.UserInputError:
-            return self.tr("Enter the new user's email address.") if not email else self.tr(
-                "“{0}” is not an email address."
-            ).format(email)
-        if not self.password_edit.text():
-            return self.tr("Enter a password for the new user.")
-        if self.password_edit.text() != self.repeat_edit.text():
-            return self.tr("The passwords do not match.")
-        return ""
-
-    def validate(self) -> bool:
-        problem = self.problem()
-        touched = bool(self.email_edit.text() or self.password_edit.text() or self.repeat_edit.text())
-        text = problem if touched else ""
-        if not problem and len(self.password_edit.text()) < MIN_SUGGESTED_PASSWORD:
-            text = self.tr("A password of at least {0} characters is safer.").format(MIN_SUGGESTED_PASSWORD)
-        self.hint.setText(text)
-        self.hint.setVisible(bool(text))
-        self.create_button.setEnabled(not problem)
-        return not problem
-
-    def set_busy(self, busy: bool) -> None:
-        for widget in (self.email_edit, self.password_edit, self.repeat_edit, self.role_combo, self.show_box):
-            widget.setEnabled(not busy)
-        self.create_button.setEnabled(not busy and not self.problem())
-
-    def submit(self) -> None:
-        if not self.validate():
-            return
-        email = self.email_edit.text().strip()
-        password = self.password_edit.text()
-        role = combo_role(self.role_combo)
-        self.error.hide()
-        self.set_busy(True)
-        self.panel.create_user(email, password, role, dialog=self)
-
-    def failed(self, exc: BaseException) -> None:
-        self.set_busy(False)
-        self.error.setText(refusal_text(exc))
-        self.error.show()
-
-    def succeeded(self, user: User) -> None:
-        self.created = user
-        self.set_busy(False)
-        self.password_edit.clear()
-        self.repeat_edit.clear()
-        self.accept()
-
-
-class ChangeRoleDialog(QDialog):
-    def __init__(self, panel: UsersPanel, row: UserRow) -> None:
-        super().__init__(panel)
-        self.row = row
-        self.setWindowTitle(self.tr("Azaion Admin — Change role"))
-        self.combo = QComboBox()
-        self.combo.setObjectName("roleCombo")
-        fill_role_combo(self.combo, panel.actor_role(), row.user.role)
-        label = QLabel(self.tr("New &role for {0}:").format(row.email))
-        label.setBuddy(self.combo)
-        label.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("&Change role"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(label)
-        layout.addWidget(self.combo)
-        layout.addWidget(buttons)
-        set_primary(buttons)
-        self.buttons = buttons
-        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 50)
-
-    def role(self) -> RoleEnum:
-        return combo_role(self.combo)
 
 
 class UsersPanel(Panel):
     key = "users"
     icon_name = "users"
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self.me = window.session.user
+    def __init__(self, session: PanelSession) -> None:
+        super().__init__(session)
+        self.me = session.user
         self.confirm: Callable[[str, str], bool] = self._ask
         """(title, text) → proceed? Tests replace it to answer without a modal box."""
         self.loading = False
@@ -300,12 +145,12 @@ class UsersPanel(Panel):
         return self.tr("Users")
 
     def allowed(self) -> tuple[bool, str]:
-        if self.window_.role.can_manage_users():
+        if self.session.role.can_manage_users():
             return True, ""
         return False, self.tr("Only administrators manage users")
 
     def actor_role(self) -> RoleEnum:
-        return self.window_.role
+        return self.session.role
 
     def _action(self, icon_name: str, text: str, tip: str, slot: Callable[[], object],
                 shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None) -> QAction:
@@ -365,7 +210,7 @@ class UsersPanel(Panel):
         self.message_label.style().unpolish(self.message_label)
         self.message_label.style().polish(self.message_label)
         if text:
-            self.window_.statusBar().showMessage(text, 10000)
+            self.session.show_status(text, 10000)
 
     # -- loading --------------------------------------------------------------------------------------------
 
@@ -385,7 +230,7 @@ class UsersPanel(Panel):
         """Reload the current user and the users matching the search (the server filters)."""
         self.search_timer.stop()
         search = self.search_edit.text().strip()
-        client = self.window_.client
+        client = self.session.client
         self.loading = True
         self._update_count()
 
@@ -393,7 +238,7 @@ class UsersPanel(Panel):
             return users_api.current_user(client), users_api.list_users(client, search)
 
         # an older search can answer late: only the latest fills the table
-        self.window_.runner.run_latest("users-listing", work, self._on_loaded, self._on_load_failed, name="list-users")
+        self.session.runner.run_latest("users-listing", work, self._on_loaded, self._on_load_failed, name="list-users")
 
     def _on_loaded(self, result: tuple[User, list[User]]) -> None:
         me, users = result
@@ -406,13 +251,13 @@ class UsersPanel(Panel):
         self.model.set_rows(make_rows(users, me.email))
         self._fit_columns()
         self.select_emails(selected)
-        self.window_.set_connection(True)
+        self.session.note_answer()
         self._update_count()
         self._update_actions()
 
     def _on_load_failed(self, exc: BaseException) -> None:
         self.loading = False
-        self.window_.note_error(exc)
+        self.session.note_error(exc)
         self.show_message(self.tr("Could not load the users: {0}").format(refusal_text(exc)), error=True)
         self._update_count()
 
@@ -527,7 +372,7 @@ class UsersPanel(Panel):
         self.show_message(self.tr("Working…"))
 
         def failed(exc: BaseException) -> None:  # refused: nothing changed, so the table stays as it is
-            self.window_.note_error(exc)
+            self.session.note_error(exc)
             self.show_message(refusal_text(exc), error=True)
             log.warning("%s refused: %s", name, exc)
 
@@ -536,7 +381,7 @@ class UsersPanel(Panel):
             if not isinstance(result, BatchOutcome) or result.done:  # something changed on the server
                 self.refresh()
 
-        self.window_.runner.run(work, succeeded, failed, name=name)
+        self.session.runner.run(work, succeeded, failed, name=name)
 
     def _batch_text(self, outcome: BatchOutcome, done_text: str) -> tuple[str, bool]:
         if outcome.ok:
@@ -565,7 +410,7 @@ class UsersPanel(Panel):
     def set_enabled(self, emails: list[str], enabled: bool) -> None:
         if not emails:
             return
-        client = self.window_.client
+        client = self.session.client
 
         def done(outcome: object) -> None:
             assert isinstance(outcome, BatchOutcome)
@@ -602,7 +447,7 @@ class UsersPanel(Panel):
         if key in self._pending_roles:
             return
         self._pending_roles.add(key)
-        client = self.window_.client
+        client = self.session.client
 
         def done(_result: object) -> None:
             self._pending_roles.discard(key)
@@ -629,7 +474,7 @@ class UsersPanel(Panel):
                     "it comes from.").format(email),
         ):
             return False
-        client = self.window_.client
+        client = self.session.client
         self._run("reset-hardware", lambda: users_api.reset_hardware(client, email),
                   lambda _r: self.show_message(self.tr("Reset the hardware binding of {0}").format(email)))
         return True
@@ -646,7 +491,7 @@ class UsersPanel(Panel):
             self.tr("Delete the user “{0}”?\n\nThis cannot be undone.").format(email),
         ):
             return False
-        client = self.window_.client
+        client = self.session.client
         self._run("delete-user", lambda: users_api.delete_user(client, email),
                   lambda _r: self.show_message(self.tr("Deleted {0}").format(email)))
         return True
@@ -657,7 +502,7 @@ class UsersPanel(Panel):
         return dialog
 
     def create_user(self, email: str, password: str, role: RoleEnum, dialog: CreateUserDialog | None = None) -> None:
-        client = self.window_.client
+        client = self.session.client
         register_secret(password)  # never in a log line, whatever goes wrong
 
         def succeeded(user: User) -> None:
@@ -668,12 +513,12 @@ class UsersPanel(Panel):
             self.refresh()
 
         def failed(exc: BaseException) -> None:
-            self.window_.note_error(exc)
+            self.session.note_error(exc)
             self.show_message(refusal_text(exc), error=True)
             if dialog is not None:
                 dialog.failed(exc)
 
         self.show_message(self.tr("Working…"))
-        self.window_.runner.run(lambda: users_api.create_user(client, email, password, role), succeeded, failed,
+        self.session.runner.run(lambda: users_api.create_user(client, email, password, role), succeeded, failed,
                                 name="create-user")
 

@@ -406,9 +406,9 @@ class TransferQueue(QObject):
                 pass
             if not worker.wait(timeout_ms):
                 log.error("A transfer worker did not stop within %d ms", timeout_ms)
-                from gui.workers.task import _LINGERING
+                from gui.workers.task import keep_lingering
 
-                _LINGERING.append(worker)
+                keep_lingering(worker)
                 ok = False
             job = worker.job
             if job.state.active:

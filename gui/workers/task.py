@@ -20,6 +20,11 @@ _LINGERING: list[QThread] = []
 """Threads still blocked in a network call at shutdown: kept referenced so Qt never destroys a running QThread."""
 
 
+def keep_lingering(thread: QThread) -> None:
+    """Keep a thread that did not stop at shutdown referenced for the rest of the process (``_LINGERING``)."""
+    _LINGERING.append(thread)
+
+
 def describe_exception(exc: BaseException) -> str:
     """The message a user sees, in the interface language (the known kinds of failure: gui/errors_text.py).
 
@@ -131,5 +136,5 @@ class TaskRunner(QObject):
                 pass
             if not thread.wait(timeout_ms):
                 log.warning("%s still running at shutdown; leaving it to finish", thread.objectName())
-                _LINGERING.append(thread)
+                keep_lingering(thread)
         self._callbacks.clear()

@@ -60,6 +60,23 @@
     </message>
 </context>
 <context>
+    <name>ImageLockBox</name>
+    <message numerus="yes">
+        <source>Locking %n image(s) into {0}…</source>
+        <translation>
+            <numerusform>Locking %n image into {0}…</numerusform>
+            <numerusform>Locking %n images into {0}…</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Locked %n image(s) into {0}; key fragment published for {1}</source>
+        <translation>
+            <numerusform>Locked %n image into {0}; key fragment published for {1}</numerusform>
+            <numerusform>Locked %n images into {0}; key fragment published for {1}</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ImageVersionsBox</name>
     <message numerus="yes">
         <source>%n version(s), {0} of images</source>
@@ -241,20 +258,6 @@
         <translation>
             <numerusform>{0}: {1} — %n image was loaded.</numerusform>
             <numerusform>{0}: {1} — %n images were loaded.</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Locking %n image(s) into {0}…</source>
-        <translation>
-            <numerusform>Locking %n image into {0}…</numerusform>
-            <numerusform>Locking %n images into {0}…</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Locked %n image(s) into {0}; key fragment published for {1}</source>
-        <translation>
-            <numerusform>Locked %n image into {0}; key fragment published for {1}</numerusform>
-            <numerusform>Locked %n images into {0}; key fragment published for {1}</numerusform>
         </translation>
     </message>
 </context>

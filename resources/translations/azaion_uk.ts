@@ -580,6 +580,81 @@
     </message>
 </context>
 <context>
+    <name>ImageLockBox</name>
+    <message>
+        <source>Encrypt images into an archive and publish its key fragment for the version</source>
+        <translation>Зашифрувати образи в архів і опублікувати фрагмент його ключа для версії</translation>
+    </message>
+    <message>
+        <source>Checked images go into the archive; double-click a name to edit it</source>
+        <translation>Позначені образи потраплять до архіву; двічі клацніть назву, щоб змінити її</translation>
+    </message>
+    <message>
+        <source>Another image, e.g. registry/name:tag</source>
+        <translation>Інший образ, напр. registry/name:tag</translation>
+    </message>
+    <message>
+        <source>A&amp;dd image</source>
+        <translation>&amp;Додати образ</translation>
+    </message>
+    <message>
+        <source>Where to write the encrypted archive</source>
+        <translation>Куди записати зашифрований архів</translation>
+    </message>
+    <message>
+        <source>Sa&amp;ve as…</source>
+        <translation>&amp;Зберегти як…</translation>
+    </message>
+    <message>
+        <source>L&amp;ock</source>
+        <translation>Заблок&amp;увати</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>Образи</translation>
+    </message>
+    <message>
+        <source>Output file</source>
+        <translation>Вихідний файл</translation>
+    </message>
+    <message>
+        <source>Encrypt the checked images into the archive and publish its key fragment</source>
+        <translation>Зашифрувати позначені образи в архів і опублікувати фрагмент його ключа</translation>
+    </message>
+    <message numerus="yes">
+        <source>Locking %n image(s) into {0}…</source>
+        <translation>
+            <numerusform>Блокування %n образу в {0}…</numerusform>
+            <numerusform>Блокування %n образів у {0}…</numerusform>
+            <numerusform>Блокування %n образів у {0}…</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Locked %n image(s) into {0}; key fragment published for {1}</source>
+        <translation>
+            <numerusform>%n образ заблоковано в {0}; фрагмент ключа опубліковано для {1}</numerusform>
+            <numerusform>%n образи заблоковано в {0}; фрагмент ключа опубліковано для {1}</numerusform>
+            <numerusform>%n образів заблоковано в {0}; фрагмент ключа опубліковано для {1}</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Enter the version and check at least one image to lock.</source>
+        <translation>Введіть версію та позначте принаймні один образ для блокування.</translation>
+    </message>
+    <message>
+        <source>Lock: {0}: {1} — no archive written, no fragment published</source>
+        <translation>Блокування: {0}: {1} — архів не записано, фрагмент не опубліковано</translation>
+    </message>
+    <message>
+        <source>Only administrators may lock (publish) image archives</source>
+        <translation>Блокувати (публікувати) архіви образів можуть лише адміністратори</translation>
+    </message>
+    <message>
+        <source>Save the encrypted archive</source>
+        <translation>Зберегти зашифрований архів</translation>
+    </message>
+</context>
+<context>
     <name>ImageVersionsBox</name>
     <message>
         <source>Image versions on this computer</source>
@@ -1833,42 +1908,6 @@
         <translation>Docker</translation>
     </message>
     <message>
-        <source>Encrypt images into an archive and publish its key fragment for the version</source>
-        <translation>Зашифрувати образи в архів і опублікувати фрагмент його ключа для версії</translation>
-    </message>
-    <message>
-        <source>Checked images go into the archive; double-click a name to edit it</source>
-        <translation>Позначені образи потраплять до архіву; двічі клацніть назву, щоб змінити її</translation>
-    </message>
-    <message>
-        <source>Another image, e.g. registry/name:tag</source>
-        <translation>Інший образ, напр. registry/name:tag</translation>
-    </message>
-    <message>
-        <source>A&amp;dd image</source>
-        <translation>&amp;Додати образ</translation>
-    </message>
-    <message>
-        <source>Where to write the encrypted archive</source>
-        <translation>Куди записати зашифрований архів</translation>
-    </message>
-    <message>
-        <source>Sa&amp;ve as…</source>
-        <translation>&amp;Зберегти як…</translation>
-    </message>
-    <message>
-        <source>L&amp;ock</source>
-        <translation>Заблок&amp;увати</translation>
-    </message>
-    <message>
-        <source>Images</source>
-        <translation>Образи</translation>
-    </message>
-    <message>
-        <source>Output file</source>
-        <translation>Вихідний файл</translation>
-    </message>
-    <message>
         <source>Image unlock</source>
         <translation>Розблокування образів</translation>
     </message>
@@ -1884,32 +1923,12 @@
         <source>version unknown</source>
         <translation>версія невідома</translation>
     </message>
-    <message>
-        <source>Encrypt the checked images into the archive and publish its key fragment</source>
-        <translation>Зашифрувати позначені образи в архів і опублікувати фрагмент його ключа</translation>
-    </message>
     <message numerus="yes">
         <source>{0}: {1} — %n image(s) were loaded.</source>
         <translation>
             <numerusform>{0}: {1} — завантажено %n образ.</numerusform>
             <numerusform>{0}: {1} — завантажено %n образи.</numerusform>
             <numerusform>{0}: {1} — завантажено %n образів.</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Locking %n image(s) into {0}…</source>
-        <translation>
-            <numerusform>Блокування %n образу в {0}…</numerusform>
-            <numerusform>Блокування %n образів у {0}…</numerusform>
-            <numerusform>Блокування %n образів у {0}…</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Locked %n image(s) into {0}; key fragment published for {1}</source>
-        <translation>
-            <numerusform>%n образ заблоковано в {0}; фрагмент ключа опубліковано для {1}</numerusform>
-            <numerusform>%n образи заблоковано в {0}; фрагмент ключа опубліковано для {1}</numerusform>
-            <numerusform>%n образів заблоковано в {0}; фрагмент ключа опубліковано для {1}</numerusform>
         </translation>
     </message>
     <message>
@@ -1933,20 +1952,8 @@
         <translation>Не вдалося перевірити образи сервісів: {0}</translation>
     </message>
     <message>
-        <source>Enter the version and check at least one image to lock.</source>
-        <translation>Введіть версію та позначте принаймні один образ для блокування.</translation>
-    </message>
-    <message>
-        <source>Lock: {0}: {1} — no archive written, no fragment published</source>
-        <translation>Блокування: {0}: {1} — архів не записано, фрагмент не опубліковано</translation>
-    </message>
-    <message>
         <source>Install Docker (or set the docker command in Settings) to unlock.</source>
         <translation>Установіть Docker (або вкажіть команду docker у налаштуваннях), щоб розблокувати.</translation>
-    </message>
-    <message>
-        <source>Only administrators may lock (publish) image archives</source>
-        <translation>Блокувати (публікувати) архіви образів можуть лише адміністратори</translation>
     </message>
     <message>
         <source>Unlocking {0}…</source>
@@ -1975,10 +1982,6 @@
     <message>
         <source>Unlocked, but some service images are missing</source>
         <translation>Розблоковано, але деяких образів сервісів бракує</translation>
-    </message>
-    <message>
-        <source>Save the encrypted archive</source>
-        <translation>Зберегти зашифрований архів</translation>
     </message>
 </context>
 <context>

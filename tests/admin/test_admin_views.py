@@ -144,7 +144,7 @@ def test_keyboard_shortcuts(qtbot, logged_in, monkeypatch):
     assert QApplication.focusWidget() is panel.search_edit
 
     picked = []
-    monkeypatch.setattr(window.upload_panel, "_pick_files", lambda: picked.append(True))
+    monkeypatch.setattr(window.upload_panel, "pick_files", lambda: picked.append(True))
     qtbot.keyClick(window, Qt.Key.Key_U, Qt.KeyboardModifier.ControlModifier)
     assert picked == [True] and window.current_panel() is window.upload_panel
 
@@ -156,7 +156,7 @@ def test_keyboard_shortcuts(qtbot, logged_in, monkeypatch):
     window.show_panel("users")
     panel.table.setFocus()
     qtbot.keyClick(panel.table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    from gui.panels.users import CreateUserDialog
+    from gui.dialogs.users import CreateUserDialog
 
     dialogs = panel.findChildren(CreateUserDialog)
     assert len(dialogs) == 1 and dialogs[0].isVisible()

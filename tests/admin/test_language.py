@@ -36,8 +36,8 @@ _PROBE = """
 import json, sys
 from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QApplication
-from gui.app import _install_translator
-from gui.login import LoginDialog
+from gui.dialogs.login import LoginDialog
+from gui.theme import install_translator
 from gui.session import AppContext
 from gui.workers.task import TaskRunner
 
@@ -45,7 +45,7 @@ app = QApplication([sys.argv[0]])
 ctx = AppContext.load()
 if len(sys.argv) > 1:
     ctx.settings.language = sys.argv[1]
-_install_translator(app, ctx.settings.language)
+install_translator(app, ctx.settings.language)
 dialog = LoginDialog(ctx, TaskRunner())
 combo = dialog.profile_combo
 print(json.dumps({"setting": ctx.settings.language, "locale": QLocale.system().name(),

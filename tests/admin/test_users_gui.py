@@ -11,7 +11,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from core.models import RoleEnum
-from gui.panels.users import ChangeRoleDialog, CreateUserDialog
+from gui.dialogs.users import ChangeRoleDialog, CreateUserDialog
 from gui.panels.users_model import UsersTableModel
 from sandbox.api import MSG_APIADMIN, MSG_EXISTS, MSG_SELF
 from tests.conftest import USED_SECRETS
@@ -33,7 +33,7 @@ def open_users(qtbot, logged_in, role=RoleEnum.Admin):
 def search(qtbot, panel, text: str) -> None:
     panel.search_edit.clear()
     qtbot.keyClicks(panel.search_edit, text)
-    runner = panel.window_.runner
+    runner = panel.session.runner
     seq = runner.calls("users-listing")
     qtbot.waitUntil(lambda: runner.calls("users-listing") > seq and panel.loaded and not panel.loading, timeout=20000)
 

@@ -154,10 +154,10 @@ def test_every_dialog_keeps_its_primary_button_default(qtbot, app_factory):
     change role) only the primary button is auto-default, so Cancel can never become the default."""
     from PySide6.QtWidgets import QDialogButtonBox, QPushButton
 
-    from gui.panels.resources import ClearFolderDialog
-    from gui.panels.users import ChangeRoleDialog, CreateUserDialog
+    from gui.dialogs.clear_folder import ClearFolderDialog
+    from gui.dialogs.settings import SettingsDialog
+    from gui.dialogs.users import ChangeRoleDialog, CreateUserDialog
     from gui.panels.users_model import UserRow
-    from gui.settings_dialog import SettingsDialog
 
     controller = app_factory(sandbox_mode=True)
     dialog = controller.login_dialog

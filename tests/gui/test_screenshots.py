@@ -98,7 +98,7 @@ def test_screenshots(qtbot, app_factory, make_account, gate_probe, new_folder, s
     window.show_panel("log")
     _save(window, "panel-log")
 
-    from gui.settings_dialog import SettingsDialog
+    from gui.dialogs.settings import SettingsDialog
 
     settings = SettingsDialog(window.ctx, window.client, window)
     qtbot.addWidget(settings)

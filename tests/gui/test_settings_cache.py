@@ -44,7 +44,7 @@ class GatedClears:
 
 def _measured_dialog(qtbot, window, parent=None):
     """A Settings dialog of ``window`` (or of ``parent``) whose cache size is known and whose answer is yes."""
-    from gui.settings_dialog import SettingsDialog
+    from gui.dialogs.settings import SettingsDialog
 
     dialog = SettingsDialog(window.ctx, window.client, parent or window)
     qtbot.addWidget(dialog)
@@ -56,7 +56,7 @@ def _measured_dialog(qtbot, window, parent=None):
 def test_clear_cache_asks_refuses_while_transferring_and_clears_in_a_worker(
     qtbot, logged_in, gate_probe, new_folder, tmp_path
 ):
-    from gui.settings_dialog import SettingsDialog
+    from gui.dialogs.settings import SettingsDialog
 
     controller, _ = logged_in(RoleEnum.ResourceUploader)
     window = controller.window
@@ -105,8 +105,8 @@ def test_clear_cache_asks_refuses_while_transferring_and_clears_in_a_worker(
 def test_clearing_names_paused_transfers_and_holds_new_ones_until_done(
     qtbot, logged_in, gate_probe, new_folder, tmp_path, monkeypatch
 ):
-    import gui.settings_dialog as settings_dialog
-    from gui.settings_dialog import SettingsDialog
+    import gui.dialogs.settings as settings_dialog
+    from gui.dialogs.settings import SettingsDialog
 
     controller, _ = logged_in(RoleEnum.ResourceUploader)
     window = controller.window
@@ -162,7 +162,7 @@ def test_clearing_names_paused_transfers_and_holds_new_ones_until_done(
 def test_overlapping_clears_hold_transfers_until_the_last_one_ends(qtbot, logged_in, new_folder, tmp_path, monkeypatch):
     """Dialog 1 is closed while it clears, dialog 2 clears too: the first clear to end does not let uploads write
     into the folder the second is still deleting. A clear that fails ends its hold as well."""
-    import gui.settings_dialog as settings_dialog
+    import gui.dialogs.settings as settings_dialog
 
     controller, _ = logged_in(RoleEnum.ResourceUploader)
     window = controller.window
@@ -220,7 +220,7 @@ def test_hold_ends_when_the_dialog_runner_drops_its_callbacks(qtbot, logged_in, 
     close drops the callbacks. The hold still ends when the clear does (released by the work itself)."""
     from PySide6.QtWidgets import QWidget
 
-    import gui.settings_dialog as settings_dialog
+    import gui.dialogs.settings as settings_dialog
 
     controller, _ = logged_in(RoleEnum.ResourceUploader)
     window = controller.window

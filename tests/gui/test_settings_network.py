@@ -30,7 +30,7 @@ def ctx(sandbox):
 
 
 def dialog_for(qtbot, ctx):
-    from gui.settings_dialog import SettingsDialog
+    from gui.dialogs.settings import SettingsDialog
 
     dialog = SettingsDialog(ctx)
     qtbot.addWidget(dialog)

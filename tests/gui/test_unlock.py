@@ -40,7 +40,7 @@ def check_gate(monkeypatch):
 def _use_podman(qtbot, window, store, command: str | None = None) -> None:
     """Settings → Images → docker command = the test's podman (its store isolated by CONTAINERS_STORAGE_CONF), or
     ``command`` (a wrapper around it)."""
-    from gui.settings_dialog import SettingsDialog
+    from gui.dialogs.settings import SettingsDialog
 
     command = command or store.docker
     dialog = SettingsDialog(window.ctx, window.client, window)
@@ -88,7 +88,7 @@ def test_unlock_sample_archive_with_podman_all_services_ok(qtbot, logged_in, sto
     controller, _ = logged_in(RoleEnum.Operator)
     window = controller.window
     panel = window.unlock_panel
-    assert not panel.lock_toggle.isVisibleTo(panel) and not panel.lock_button.isEnabled()  # operators: no lock
+    assert not panel.lock_toggle.isVisibleTo(panel) and not panel.lock_box.lock_button.isEnabled()  # operators: no lock
     _use_podman(qtbot, window, store)
     window.show_panel("unlock")
     archive = _sample_archive(tmp_path)
@@ -368,19 +368,19 @@ def test_lock_picked_images_through_the_gui(qtbot, logged_in, store, make_client
 
     window.show_panel("unlock")
     panel.version_edit.setText(version)
-    prefilled = [panel.lock_images.item(r).text() for r in range(panel.lock_images.count())]
+    prefilled = [panel.lock_box.lock_images.item(r).text() for r in range(panel.lock_box.lock_images.count())]
     assert prefilled == [f"{settings.image_prefix}{s}:{version}" for s in settings.services]
-    panel.lock_images.item(len(prefilled) - 1).setCheckState(Qt.CheckState.Unchecked)  # leave the last one out
-    qtbot.keyClicks(panel.add_image_edit, extra)
-    qtbot.mouseClick(panel.add_image_button, Qt.MouseButton.LeftButton)
+    panel.lock_box.lock_images.item(len(prefilled) - 1).setCheckState(Qt.CheckState.Unchecked)  # leave the last one out
+    qtbot.keyClicks(panel.lock_box.add_image_edit, extra)
+    qtbot.mouseClick(panel.lock_box.add_image_button, Qt.MouseButton.LeftButton)
     picked = [f"{settings.image_prefix}{s}:{version}" for s in settings.services[:-1]] + [extra]
-    assert panel.picked_images() == picked
+    assert panel.lock_box.picked_images() == picked
     out = tmp_path / "out" / f"azaion-images-{version}.tar.enc"
     out.parent.mkdir()
-    panel.lock_output_edit.setText(str(out))
-    assert panel.lock_button.isEnabled()
-    qtbot.mouseClick(panel.lock_button, Qt.MouseButton.LeftButton)
-    job = panel.lock_job
+    panel.lock_box.lock_output_edit.setText(str(out))
+    assert panel.lock_box.lock_button.isEnabled()
+    qtbot.mouseClick(panel.lock_box.lock_button, Qt.MouseButton.LeftButton)
+    job = panel.lock_box.job
     assert job is not None and job.kind is JobKind.LOCK
     assert _direction(window, job) == "Lock"
     wait_jobs(qtbot, [job], timeout=120000)

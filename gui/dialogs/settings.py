@@ -39,7 +39,7 @@ from core.bandwidth import BandwidthError, parse_limit
 from core.errors import ConfigError
 from core.progress import human_bytes
 from core.settings import BUILTIN_PROFILE_IDS, Profile
-from gui.dialogs import set_primary
+from gui.dialogs.buttons import set_primary
 from gui.fit import StatusLabel
 from gui.session import AppContext
 from gui.theme import apply_theme

@@ -31,7 +31,7 @@ from core.errors import (
 from core.settings import BUILTIN_PROFILE_IDS
 from gui.assets import icon
 from gui.details import DetailsButton
-from gui.dialogs import set_primary
+from gui.dialogs.buttons import set_primary
 from gui.fit import StatusLabel
 from gui.profile_names import CUSTOM_NAME, profile_display_name
 from gui.session import CUSTOM_PROFILE, AppContext, LoginResult
