@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -78,7 +79,18 @@ def private_tmpdir(parent: str | os.PathLike[str] | None = None) -> Iterator[Pat
     try:
         yield path
     finally:
+        _remove_tree(path)
+
+
+def _remove_tree(path: Path, patience: float = 2.0) -> None:
+    """Remove ``path``; a killed tool's descendants may still be dying and write into it meanwhile, so try again
+    for ``patience`` seconds before leaving it to the stale cleanup."""
+    deadline = time.monotonic() + patience
+    while True:
         shutil.rmtree(path, ignore_errors=True)
+        if not os.path.lexists(path) or time.monotonic() >= deadline:
+            return
+        time.sleep(0.05)
 
 
 class DockerProcess:
@@ -249,7 +261,12 @@ class DockerProcess:
             if first:
                 log.info("killing %s (pid %d): %s", self.what, self.proc.pid, reason)
             with contextlib.suppress(OSError):
-                self.proc.kill()
+                if os.name == "posix":
+                    # The whole session it leads (start_new_session): podman's helpers too, which would
+                    # otherwise go on writing into the call's private TMPDIR after we removed it.
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                else:
+                    self.proc.kill()
 
     def finish(self, timeout: float = FINISH_TIMEOUT) -> None:
         """Close stdin (EOF: the input is complete and verified), wait for the exit; DockerError unless 0."""
