@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from core.api_client import ApiClient
 from core.credential_store import CredentialStore
 from core.errors import AuthError, ConfigError
-from core.logs import register_secret
 from core.models import Credentials
+from core.redaction import register_secret
 from core.settings import Settings, load_settings, server_id
 
 

@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     user_commands.register(sub)  # users ..., installer
     sync_command.register(sub)  # sync
     sandbox_command.register(sub)  # the reference server, imported only when it runs
-    completion_command.register(sub)  # completion bash|zsh|fish
+    completion_command.register(sub, parser)  # completion bash|zsh|fish
     spread_global_options(parser)  # azaion ls models --email x: after the command too
     return parser
 

@@ -1,7 +1,7 @@
 """What the CLI prints: :func:`out` and :func:`out_row` (stdout), :func:`err` (stderr), the last guard before the
 terminal. No control or format character of a server's text (or of anything else) reaches it as such
 (``core.text.printable``), and what goes to stderr (errors, warnings, notes: the lines that carry exception
-texts, which may echo a server's answer) is redacted like the log (``core.logs.redact``). Its own module so the
+texts, which may echo a server's answer) is redacted like the log (``core.redaction.redact``). Its own module so the
 commands print without importing ``cli.main``, which imports them."""
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ def read_new_password(args: argparse.Namespace) -> str:
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
-    from core.logs import register_secret
+    from core.redaction import register_secret
     from core.users import check_email, create_user, parse_role
 
     email = check_email(args.user_email)

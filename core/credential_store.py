@@ -17,7 +17,7 @@ import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
 
-from core.logs import register_secret
+from core.redaction import register_secret
 
 log = logging.getLogger("azaion.credentials")
 

@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 import requests.utils
 
 from core.errors import AzaionError, ConfigError, UnreachableError
-from core.logs import register_secret
+from core.redaction import register_secret
 
 KEYRING_PROFILE = "proxy"
 """The keyring entry of the proxy password: service ``azaion-admin:proxy``, user ``USER@HOST:PORT``."""
@@ -159,23 +159,3 @@ def save_proxy_password(host: str, port: int, user: str, password: str, store=No
         store.forget(KEYRING_PROFILE, key)
         return True
     return store.save(KEYRING_PROFILE, key, password)
-
-
-def try_connection(url: str, proxy: ProxyConfig | None, seconds: float = 15.0) -> str:
-    """Reach ``url`` (the API) the way the client would, through ``proxy`` (None: the system's), and say how it
-    went: any HTTP answer means the proxy (if any) let the request through. Raises the client's errors (a proxy
-    that cannot be reached, refused credentials, an unreachable server). For the Settings' "Test connection"."""
-    import dataclasses
-
-    from core import http_limits
-
-    session = http_limits.make_session(0, proxy=proxy)
-    try:
-        limits = dataclasses.replace(http_limits.Limits.from_env(), request=seconds)
-        resp = http_limits.send(session, "GET", url, what="test the connection", limits=limits)
-        resp.close()
-    finally:
-        session.close()
-    via = proxies_for(url, proxy)
-    how = f"through the proxy {shown(next(iter(via.values())))}" if via else "directly (no proxy)"
-    return f"reached {url} {how}: HTTP {resp.status_code}"

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from core.redaction import redact
+
 MESSAGE_LIMIT = 500
 """Characters kept of a server's error message (a 409 ``Message``, a 500 body, an S3 error)."""
 
@@ -48,10 +50,8 @@ def printable(text: object, limit: int | None = None) -> str:
 
 
 def printable_message(text: object, limit: int | None = MESSAGE_LIMIT) -> str:
-    """:func:`printable` of ``text`` after the log's redaction (``core.logs.redact``: registered passwords and
+    """:func:`printable` of ``text`` after the log's redaction (``core.redaction.redact``: registered passwords and
     tokens, ``Bearer ...``, JWTs, ``password=...`` fields): for error messages, which may echo what we sent."""
-    from core.logs import redact
-
     value = text if isinstance(text, str) else str(text)
     beyond = 0
     if limit is not None and len(value) > limit + _REDACT_MARGIN:  # bound the regex work on a huge body

@@ -215,22 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="azaion-admin", description="Azaion Admin desktop application")
     parser.add_argument("--sandbox", action="store_true", help="start a local sandbox server and connect to it")
     parser.add_argument("--debug", action="store_true", help="log debug messages")
-    parser.add_argument("--smoke-test", nargs="?", const="full", choices=("full", "startup"),
-                        help="check this installation offscreen (resources, keyring, TLS, sandbox login and "
-                             "download) and exit; 'startup' exits once the login dialog is shown")
     parser.add_argument("files", nargs="*", help="files to upload (an app already running is given them)")
     args, qt_args = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
-    if args.smoke_test:
-        if args.smoke_test == "startup":  # the cold-start measurement: without gui.smoke's own import
-            import os
-
-            from gui.startup_probe import run_startup
-
-            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-            return run_startup(qt_args)
-        from gui.smoke import run_smoke
-
-        return run_smoke(args.smoke_test, qt_args)
 
     from core.logs import hold_records
 
@@ -290,5 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 128 + signal.SIGTERM if terminated() else int(code)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # python -m gui.app: the same entry point as azaion-admin (options checked first)
+    from gui.launcher import main as launch
+
+    sys.exit(launch())

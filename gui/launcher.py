@@ -22,7 +22,8 @@ QT_FLAGS = frozenset({"-reverse", "-widgetcount", "-nograb", "-dograb", "-sync",
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The options gui/app.py reads, plus ``--version``; kept in step with it (tests/cli/test_gui_entry.py)."""
+    """The options gui/app.py reads, plus ``--version`` and ``--smoke-test`` (answered here, not by the app); kept
+    in step with it (tests/cli/test_gui_entry.py)."""
     from core import __version__
 
     parser = argparse.ArgumentParser(prog=PROG, description="Azaion Admin desktop application")
@@ -62,11 +63,28 @@ def split_qt_options(args: Sequence[str]) -> tuple[list[str], list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    ours, _qt = split_qt_options(args)
-    build_parser().parse_args(ours)  # --version, --help and a wrong option exit here, before any Qt import
+    ours, qt = split_qt_options(args)
+    parsed = build_parser().parse_args(ours)  # --version, --help and a wrong option exit here, before any Qt import
+    if parsed.smoke_test:
+        return run_smoke_test(parsed.smoke_test, qt)
     from gui.app import main as app_main
 
     return app_main(args)
+
+
+def run_smoke_test(mode: str, qt_args: list[str]) -> int:
+    """``--smoke-test[=startup]``: the installation check (gui/smoke.py), or the cold-start probe, which starts
+    the app the normal way without the smoke test's own imports (gui/startup_probe.py)."""
+    if mode == "startup":
+        import os
+
+        from gui.startup_probe import run_startup
+
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        return run_startup(qt_args)
+    from gui.smoke import run_smoke
+
+    return run_smoke(mode, qt_args)
 
 
 if __name__ == "__main__":

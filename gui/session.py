@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings
 
 from core.errors import AzaionError, ConfigError
-from core.logs import register_secret
 from core.paths import config_dir
+from core.redaction import register_secret
 from core.settings import Settings, effective_cache_dir, load_settings, save_settings, server_id
 
 if TYPE_CHECKING:

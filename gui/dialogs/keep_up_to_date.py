@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.sync_schedule import DEFAULT_PERIOD_S, MAX_PERIOD_S, MIN_PERIOD_S, Schedule
+from gui.schedules import DEFAULT_PERIOD_S, MAX_PERIOD_S, MIN_PERIOD_S, Schedule
 
 
 class KeepUpToDateDialog(QDialog):

@@ -228,7 +228,8 @@ class SettingsDialog(QDialog):
 
     def test_connection(self) -> bool:
         """Reach the current profile's API through the proxy as typed (in a worker); the answer in the label."""
-        from core.proxy import ProxyConfig, load_proxy, try_connection
+        from core.connection_check import try_connection
+        from core.proxy import ProxyConfig, load_proxy
 
         try:
             host, port, user = self._proxy_fields()

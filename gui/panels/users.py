@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from core import users as users_api
-from core.logs import register_secret
 from core.models import RoleEnum, User
+from core.redaction import register_secret
 from gui.assets import icon
 from gui.dialogs.users import ChangeRoleDialog, CreateUserDialog
 from gui.fit import StatusLabel

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core import logs
+from core import logs, redaction
 
 pytestmark = pytest.mark.usefixtures("restore_logging")
 
@@ -91,9 +91,9 @@ def test_server_text_cannot_forge_a_log_line_or_reach_the_terminal(tmp_path: Pat
 def test_secrets_are_redacted_in_file_and_traceback(tmp_path: Path) -> None:
     log_file = logs.setup_logging(level=logging.DEBUG, log_dir=tmp_path)
     password = "Pa55-word-registered"
-    logs.register_secret(password)
-    logs.register_secret("abc")  # too short: ignored, would mangle ordinary words
-    logs.register_secret("")
+    redaction.register_secret(password)
+    redaction.register_secret("abc")  # too short: ignored, would mangle ordinary words
+    redaction.register_secret("")
     log = logs.get_logger("test.redact")
     log.info("login with %s for user", password)
     log.info("request headers: %s", {"Authorization": "Bearer opaque-token-value-123"})
@@ -134,10 +134,10 @@ def test_secrets_are_redacted_in_file_and_traceback(tmp_path: Path) -> None:
 
 
 def test_redact_helper() -> None:
-    assert logs.redact("Authorization: Bearer x.y.z") == "Authorization: Bearer ***"
-    assert logs.redact("token_margin_s=60") == "token_margin_s=60"
-    assert logs.redact("{'access_token': 'q'}") == "{'access_token': '***'}"
-    assert logs.redact("plain text") == "plain text"
+    assert redaction.redact("Authorization: Bearer x.y.z") == "Authorization: Bearer ***"
+    assert redaction.redact("token_margin_s=60") == "token_margin_s=60"
+    assert redaction.redact("{'access_token': 'q'}") == "{'access_token': '***'}"
+    assert redaction.redact("plain text") == "plain text"
 
 
 def test_records_held_before_the_log_file_opens_are_written_first_and_redacted(tmp_path: Path) -> None:
@@ -145,7 +145,7 @@ def test_records_held_before_the_log_file_opens_are_written_first_and_redacted(t
     is kept, the level rules apply, and they are redacted like any other record."""
     secret = "held-password-7"
     logs.hold_records(logging.INFO)
-    logs.register_secret(secret)
+    redaction.register_secret(secret)
     try:
         early = logs.get_logger("early")
         early.info("first, before the file is open")
@@ -156,7 +156,7 @@ def test_records_held_before_the_log_file_opens_are_written_first_and_redacted(t
         early.info("third, after")
         flush()
     finally:
-        logs.unregister_secret(secret)
+        redaction.unregister_secret(secret)
     text = log_file.read_text(encoding="utf-8")
     lines = [line for line in text.splitlines() if "azaion.early" in line]
     assert [line.split(": ", 1)[1] for line in lines] == [

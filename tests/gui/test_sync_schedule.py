@@ -10,8 +10,9 @@ import time
 from PySide6.QtWidgets import QWidget
 
 from core.settings import load_settings
-from gui import sync_schedule
-from gui.sync_schedule import Schedule, edit_schedule
+from gui import schedules
+from gui.schedules import Schedule
+from gui.sync_schedule import edit_schedule
 from gui.workers.jobs import JobState
 
 
@@ -96,7 +97,7 @@ def test_malformed_stored_schedules_are_not_run(tmp_path):
     class FakeSettings:
         extra = {"sync_schedules": [good, {**good, "folder": "a/b"}]}
 
-    assert [s.folder for s in sync_schedule.load_schedules(FakeSettings())] == ["models"]
+    assert [s.folder for s in schedules.load_schedules(FakeSettings())] == ["models"]
 
 
 def test_closing_the_window_pauses_a_round_and_the_next_start_resumes_it(

@@ -28,7 +28,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "gui.app", *args], cwd=ROOT, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "gui.launcher", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=300)
 
 
@@ -78,7 +78,7 @@ def test_startup_mode():
 
 
 def test_unknown_smoke_mode_is_rejected():
-    from gui.app import main
+    from gui.launcher import main
 
     with pytest.raises(SystemExit) as exc:
         main(["--smoke-test=bogus"])
