@@ -31,6 +31,7 @@ from core.journal import JournalStore
 from core.keys import resource_key, user_key
 from core.models import Credentials, ResourceEntry, RoleEnum, User
 from core.names import validate_folder, validate_name
+from core.protocol import BIG_SHA256_FIELD, BIG_SHA256_HEADER, BIG_SIZE_FIELD, BIG_SIZE_HEADER, is_small_name
 from core.proxy import ProxyConfig
 from core.retry import RetryCallback, RetryPolicy
 from core.token import Token, parse_token
@@ -262,7 +263,7 @@ class ApiClient:
             f"/resources/get/{segment(folder)}",
             json={"password": creds.password, "hardware": self.hardware, "fileName": filename},
             what=f"download {folder}/{filename}",
-            cap=http_limits.SMALL_PART_CAP if filename.endswith(".small") else http_limits.FILE_CAP,
+            cap=http_limits.SMALL_PART_CAP if is_small_name(filename) else http_limits.FILE_CAP,
             cancel=cancel,
         )
         # The server derives the key from the email as it stores it; the token carries that spelling.
@@ -285,9 +286,9 @@ class ApiClient:
         validate_folder(folder)
         fields = {}
         if big is not None and big.sha256:
-            fields["bigSha256"] = big.sha256
+            fields[BIG_SHA256_FIELD] = big.sha256
             if big.size is not None:
-                fields["bigSize"] = str(big.size)
+                fields[BIG_SIZE_FIELD] = str(big.size)
         http_limits.throttle(len(data))  # the bandwidth cap: the body goes out in one piece below
         resp = self.request(
             "POST",
@@ -395,7 +396,7 @@ _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 def _big_record(headers: Mapping[str, str], what: str) -> BigRecord:
     """The ``X-Big-Sha256``/``X-Big-Size`` headers; a malformed value is refused (a server that sends the
     record must send it right: treating it as absent would let a broken server switch the check off)."""
-    raw_sha, raw_size = headers.get("X-Big-Sha256"), headers.get("X-Big-Size")
+    raw_sha, raw_size = headers.get(BIG_SHA256_HEADER), headers.get(BIG_SIZE_HEADER)
     if raw_sha is None:
         return BigRecord(None, None)
     sha = raw_sha.strip().lower()

@@ -55,6 +55,7 @@ from core.fileio import (
 from core.journal import JournalStore, UploadJournal, source_fingerprint
 from core.names import validate_folder, validate_resource_name
 from core.offload import OffloadedSink
+from core.protocol import SMALL_MAX, big_key, small_name, split_point
 from core.retry import RetryCallback, is_transient, with_retries
 
 if TYPE_CHECKING:
@@ -63,23 +64,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("azaion.resources")
 
-SMALL_MAX = 3072
 StageCallback = Callable[[str], None]
 EventCallback = Callable[[str], None]
 """``on_event(message)``: something the user should be told (stale cache replaced, resumed, started over)."""
-
-
-def split_point(cipher_len: int) -> int:
-    """min(3072, floor(30% of the ciphertext)), in integers so huge sizes cannot round the wrong way."""
-    return min(SMALL_MAX, (cipher_len * 3) // 10)
-
-
-def big_key(name: str) -> str:
-    return f"{name}.big"
-
-
-def small_name(name: str) -> str:
-    return f"{name}.small"
 
 
 @dataclass(frozen=True)
@@ -384,7 +371,7 @@ def _upload_locked(
             id=jid, api_url=client.api_url, folder=folder, name=name, source=str(path or ""),
             source_size=size, source_mtime_ns=path.stat().st_mtime_ns if path else 0,
             source_fingerprint=source_fingerprint(path, size) if path else "",
-            staged_big=str(staging / f"{jid}.big"), staged_small=str(staging / f"{jid}.small"),
+            staged_big=str(staging / big_key(jid)), staged_small=str(staging / small_name(jid)),
         )
     keep_for_resume = False
     held = None
@@ -637,7 +624,7 @@ def download(
             total = len(small) + cached.size
             result = _decrypt_cached(client, small, cached, sink, total, progress, cancel, on_stage)
             if result is None:
-                log.info("checking on existence for %s/%s.big: served from cache", folder, name)
+                log.info("checking on existence for %s/%s: served from cache", folder, big_key(name))
                 return DownloadReport(name, folder, total, "cache")
             event = result
             discard_output()
@@ -665,7 +652,7 @@ def download(
             progress=progress, on_retry=on_retry,
             on_event=on_event, cancel=cancel, discard_output=discard_output,
         )
-        log.info("downloaded %s.big from the %s", name, folder)
+        log.info("downloaded %s from the %s", big_key(name), folder)
         return DownloadReport(name, folder, len(small) + info.size, "cdn", event, message, big_sha256=digest)
     finally:
         entry.release()

@@ -40,8 +40,9 @@ from core.errors import (
     UnreachableError,
 )
 from core.fileio import TEMP_PREFIX, describe_os_error, remove_leftovers, temp_glob, write_bytes_atomic
-from core.listing import BIG_SUFFIX, listed
+from core.listing import listed
 from core.names import validate_folder, validate_resource_name, validate_server_file_name
+from core.protocol import big_key
 
 if TYPE_CHECKING:
     from core.api_client import ApiClient
@@ -401,12 +402,12 @@ def _big_parts(client: ApiClient, folder: str, names: list[str], cancel: CancelT
         for name in names:
             cancel.raise_if_cancelled()
             try:
-                info = cdn.head(folder, name + BIG_SUFFIX)
+                info = cdn.head(folder, big_key(name))
             except (NotFoundError, PermissionDeniedError):
                 continue
             found[name] = (info.etag, info.size)
         return found
-    return {name: objects[name + BIG_SUFFIX] for name in names if name + BIG_SUFFIX in objects}
+    return {name: objects[big_key(name)] for name in names if big_key(name) in objects}
 
 
 # ---- running it ---------------------------------------------------------------------------------------
