@@ -249,7 +249,6 @@ def checked_output(output: Path, name: str, force: bool) -> Path:
 
 
 def cmd_download(args: argparse.Namespace) -> int:
-    from core import resources
     from core.fileio import OutputExistsError
 
     name = validate_resource_name(args.name)  # bad names, folders and outputs fail before any I/O (no login)
@@ -260,8 +259,8 @@ def cmd_download(args: argparse.Namespace) -> int:
     session = open_session(args)
     with long_running(f"download {name}") as (progress, token):
         try:
-            report = resources.download_to_path(
-                session.client, name, args.folder, args.output, progress=progress, on_stage=progress.on_stage,
+            report = session.client.transfers.download_to_path(
+                name, args.folder, args.output, progress=progress, on_stage=progress.on_stage,
                 on_event=_note, on_retry=_retrying, cancel=token, replace=args.force,
             )
         except OutputExistsError as exc:  # appeared during the download
@@ -274,7 +273,6 @@ def _download_to_stdout(args: argparse.Namespace, name: str) -> int:
     """``-o -``: the plaintext streams to standard output as it is decrypted (for a pipe), everything else goes
     to stderr. The checks still run, but only at the end: when one fails, the exit status is non-zero and what
     was written must be thrown away (a file output is never renamed into place in that case)."""
-    from core import resources
     from core.errors import IntegrityError
     from core.fileio import write_stream
 
@@ -291,8 +289,8 @@ def _download_to_stdout(args: argparse.Namespace, name: str) -> int:
     stdout = sys.stdout.buffer
     try:
         with long_running(f"download {name}") as (progress, token):
-            report = resources.download(
-                session.client, name, args.folder, write_stream(stdout.write, "standard output"),
+            report = session.client.transfers.download(
+                name, args.folder, write_stream(stdout.write, "standard output"),
                 progress=progress, on_stage=progress.on_stage, on_event=_note, on_retry=_retrying, cancel=token,
                 discard_output=cannot_discard,
             )

@@ -14,7 +14,7 @@ import re
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import requests
 
@@ -31,7 +31,7 @@ from core.journal import JournalStore
 from core.keys import resource_key, user_key
 from core.models import Credentials, ResourceEntry, RoleEnum, User
 from core.names import validate_folder, validate_name
-from core.protocol import BIG_SHA256_FIELD, BIG_SHA256_HEADER, BIG_SIZE_FIELD, BIG_SIZE_HEADER, is_small_name
+from core.protocol import BIG_SHA256_FIELD, BIG_SHA256_HEADER, BIG_SIZE_FIELD, BIG_SIZE_HEADER, BigRecord, is_small_name
 from core.proxy import ProxyConfig
 from core.retry import RetryCallback, RetryPolicy
 from core.token import Token, parse_token
@@ -93,6 +93,10 @@ class ApiClient:
         self._cdn_options = cdn_options or {}
         self.journals = JournalStore(journal_dir if journal_dir is not None else _default_journal_dir())
         self.retry_policy = retry_policy or RetryPolicy()
+        # Uploads and downloads of big/small resources: given what they use, they never reach back into the client
+        # (the CDN through a provider, as it is rebuilt after each login).
+        self.transfers = resources.Transfers(self, lambda: self.cdn, cache=self.cache, journals=self.journals,
+                                   retry_policy=self.retry_policy, resource_key=self.resource_key)
 
     # ---- credentials and session ------------------------------------------------------------------------
 
@@ -345,14 +349,14 @@ class ApiClient:
     ) -> resources.UploadReport:
         """``resource`` is bytes (small payloads) or a path (streamed, any size, resumable)."""
         with _active(cancel):
-            return resources.upload(
-                self, resource, resource_name, folder, progress=progress, on_stage=on_stage, on_retry=on_retry,
+            return self.transfers.upload(
+                resource, resource_name, folder, progress=progress, on_stage=on_stage, on_retry=on_retry,
                 on_event=on_event, cancel=cancel,
             )
 
     def load_big_small_resource(self, resource_name: str, folder: str) -> bytes:
         """Seed signature: the decrypted resource as bytes. For big files use ``download_big_small_resource``."""
-        data, report = resources.download_bytes(self, resource_name, folder)
+        data, report = self.transfers.download_bytes(resource_name, folder)
         self.last_download_report = report
         return data
 
@@ -369,8 +373,8 @@ class ApiClient:
         cancel: CancelToken = NEVER,
     ) -> resources.DownloadReport:
         with _active(cancel):
-            return resources.download_to_path(
-                self, resource_name, folder, output, progress=progress, on_stage=on_stage, on_retry=on_retry,
+            return self.transfers.download_to_path(
+                resource_name, folder, output, progress=progress, on_stage=on_stage, on_retry=on_retry,
                 on_event=on_event, cancel=cancel,
             )
 
@@ -381,13 +385,6 @@ def _active(cancel: CancelToken):  # a context manager
     """``cancel`` as the thread's current token for a transfer (so its API and CDN reads end on it), unless it is
     NEVER and an outer caller made its own token current."""
     return cancel.active() if cancel is not NEVER or current_cancel() is NEVER else contextlib.nullcontext()
-
-
-class BigRecord(NamedTuple):
-    """The API's record of a small part's big part: SHA-256 (lower-case hex) and size, each None if not given."""
-
-    sha256: str | None
-    size: int | None
 
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")

@@ -10,6 +10,8 @@ are built with these helpers too, so they follow the part they hold.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 SMALL_MAX = 3072
 """The largest small part, in bytes."""
 
@@ -32,6 +34,13 @@ BIG_SIZE_FIELD = "bigSize"
 BIG_SHA256_HEADER = "X-Big-Sha256"
 BIG_SIZE_HEADER = "X-Big-Size"
 """The same record, returned by the API with the small part."""
+
+
+class BigRecord(NamedTuple):
+    """The API's record of a small part's big part: SHA-256 (lower-case hex) and size, each None if not given."""
+
+    sha256: str | None
+    size: int | None
 
 
 def split_point(cipher_len: int) -> int:

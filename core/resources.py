@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from core import locks, multipart
 from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
@@ -55,11 +55,11 @@ from core.fileio import (
 from core.journal import JournalStore, UploadJournal, source_fingerprint
 from core.names import validate_folder, validate_resource_name
 from core.offload import OffloadedSink
-from core.protocol import SMALL_MAX, big_key, small_name, split_point
-from core.retry import RetryCallback, is_transient, with_retries
+from core.protocol import SMALL_MAX, BigRecord, big_key, small_name, split_point
+from core.retry import RetryCallback, RetryPolicy, is_transient, with_retries
 
 if TYPE_CHECKING:
-    from core.api_client import ApiClient
+    from core.cache import ResourceCache
     from core.cdn import CDNManager
 
 log = logging.getLogger("azaion.resources")
@@ -106,6 +106,240 @@ def _no_event(message: str) -> None:
     pass
 
 
+class SmallParts(Protocol):
+    """What transfers need from the API: the small parts, and which server they are on (the journals and the
+    per-name locks are per server). core/api_client.py's ApiClient is one; the transfers never see more of it."""
+
+    api_url: str
+
+    def load_part(self, filename: str, folder: str, *, cancel: CancelToken | None = None) -> tuple[bytes, BigRecord]:
+        ...
+
+    def upload_file(self, filename: str, data: bytes, folder: str, *, big: BigRecord | None = None) -> None:
+        ...
+
+
+class Transfers:
+    """Uploads and downloads of big/small resources, given everything they use (as s3transfer's TransferManager
+    is given its client): the API's small parts, the CDN (a provider: the client builds it from cdn.yaml after
+    each login, so each use asks for the current one), the local cache, the upload journals, the retry policy
+    and the resource key. ApiClient builds one (``client.transfers``) and its seed methods delegate to it; this
+    module never reaches back into the client."""
+
+    def __init__(
+        self,
+        api: SmallParts,
+        cdn: Callable[[], CDNManager],
+        *,
+        cache: ResourceCache,
+        journals: JournalStore,
+        retry_policy: RetryPolicy,
+        resource_key: bytes,
+    ) -> None:
+        self.api = api
+        self._cdn = cdn
+        self.cache = cache
+        self.journals = journals
+        self.retry_policy = retry_policy
+        self.resource_key = resource_key
+
+    @property
+    def cdn(self) -> CDNManager:
+        return self._cdn()
+
+    @property
+    def server(self) -> str:
+        """The API's address: what the journals and the per-name locks are keyed by."""
+        return self.api.api_url
+
+    def upload(
+        self,
+        source: bytes | Path | str,
+        name: str,
+        folder: str,
+        *,
+        progress: ProgressCallback = no_progress,
+        on_stage: StageCallback = _no_stage,
+        on_retry: RetryCallback | None = None,
+        on_event: EventCallback = _no_event,
+        cancel: CancelToken = NEVER,
+    ) -> UploadReport:
+        """Encrypt, stage, send the big part to the CDN (resumable), then the small part to the API (the commit).
+
+        Progress is per stage (``on_stage`` says which): plaintext bytes while "encrypting", big-part bytes while
+        "uploading"; "finalizing" has none (the server assembles the parts, then the small part is sent).
+
+        A file source is journaled: after a dropped link, a pause, or a killed process, uploading the same file to
+        the same place again resumes; if the file changed meanwhile it starts over and says so. Cancel (not pause)
+        aborts the multipart upload and removes the staged files."""
+        validate_resource_name(name)
+        validate_folder(folder)
+        reader, size, path = _open_source(source)
+        try:
+            cdn = with_retries(lambda: self.cdn, policy=self.retry_policy, cancel=cancel, on_retry=on_retry,
+                               what="fetch cdn.yaml")  # fail before encrypting gigabytes
+            cdn.require_uploader()  # a role the server gave no uploader keys: say so before any work
+            # One upload of a name at a time on this machine (the GUI's and the CLI's too): two would drive one
+            # journal and staged file, or pair one's big part with the other's small part on the server.
+            name_lock = self.journals.name_lock(
+                self.server, folder, name, cancel=cancel,
+                on_wait=lambda: on_event(f"another upload of {folder}/{name} is running on this machine; "
+                                         "waiting for it to finish"))
+        except BaseException:
+            reader.close()
+            raise
+        try:
+            return _upload_locked(self, cdn, reader, size, path, name, folder, progress=progress, on_stage=on_stage,
+                                  on_retry=on_retry, on_event=on_event, cancel=cancel)
+        finally:
+            reader.close()
+            name_lock.release()
+
+    def download_to_path(
+        self,
+        name: str,
+        folder: str,
+        output: Path | str,
+        *,
+        progress: ProgressCallback = no_progress,
+        on_stage: StageCallback = _no_stage,
+        on_retry: RetryCallback | None = None,
+        on_event: EventCallback = _no_event,
+        cancel: CancelToken = NEVER,
+        replace: bool = True,
+    ) -> DownloadReport:
+        """Download into ``output`` atomically: a temp file beside it, renamed only when everything checked out.
+        ``output`` must be a new name, a regular file (``replace=False`` refuses that too) or a folder to save
+        ``name`` in (core/fileio.py ``check_output``: a device, FIFO or link to one is refused before the download)."""
+        target = output_target(output, validate_resource_name(name), replace=replace)
+        # A download of this target killed mid-way left its partly decrypted temp file here: remove it (only our
+        # own temp-name shape and owner/mode, only when no live process holds it: core/fileio.py remove_leftovers).
+        for stale in remove_leftovers(target.parent, temp_glob(glob.escape(temp_prefix(target)))):
+            log.info("removed %s, left by an interrupted download", stale)
+        try:
+            with atomic_write(target, output=True, replace=replace) as fh:
+
+                def reset() -> None:
+                    fh.seek(0)
+                    fh.truncate()
+
+                report = self.download(
+                    name, folder, fh.write, progress=progress, on_stage=on_stage, on_retry=on_retry,
+                    on_event=on_event, cancel=cancel, discard_output=reset,
+                )
+        except CancelledError:
+            log.info("download of %s/%s cancelled", folder, name)
+            raise
+        return DownloadReport(**{**report.__dict__, "output": target})
+
+    def download(
+        self,
+        name: str,
+        folder: str,
+        sink: Callable[[memoryview], object],
+        *,
+        progress: ProgressCallback = no_progress,
+        on_stage: StageCallback = _no_stage,
+        on_retry: RetryCallback | None = None,
+        on_event: EventCallback = _no_event,
+        cancel: CancelToken = NEVER,
+        discard_output: Callable[[], None] = lambda: None,
+    ) -> DownloadReport:
+        """Decrypt the resource into ``sink``. If a cached part turns out corrupt after some plaintext was already
+        written, ``discard_output`` resets the sink before the CDN copy is streamed. An interrupted CDN download
+        keeps its ``.part`` file and continues with one ranged GET pinned to the object's ETag."""
+        validate_resource_name(name)
+        validate_folder(folder)
+        policy = self.retry_policy
+        on_stage("connecting")
+
+        def load_small() -> bytes:
+            data, record = with_retries(lambda: self.api.load_part(small_name(name), folder), policy=policy,
+                                        cancel=cancel, on_retry=on_retry, what=f"download {folder}/{small_name(name)}")
+            return _SmallPart(data, record.sha256, record.size)
+
+        def head() -> ObjectInfo:
+            try:
+                return self.cdn.head(folder, big_key(name))
+            except NotFoundError:
+                raise NotFoundError(f"{folder}/{name} has no big part on the CDN; it must be uploaded again") from None
+
+        def matched(small: bytes, info: ObjectInfo) -> tuple[bytes, ObjectInfo]:
+            return _matching_pair(self, name, folder, small, info, load_small=load_small, head=head,
+                                  on_retry=on_retry, cancel=cancel)
+
+        small = load_small()
+        cancel.raise_if_cancelled()
+        cdn_error: AzaionError | None = None
+        info: ObjectInfo | None = None
+        try:
+            info = head()
+        except AzaionError as exc:
+            if not is_transient(exc):
+                raise
+            cdn_error = exc  # a valid cached copy will do; otherwise the CDN is retried below
+        if info is not None:
+            small, info = matched(small, info)
+        cache = self.cache
+        # One process at a time reads, fetches or commits this cache entry (and its .big.part): the second download
+        # waits, then finds the first's result in the cache.
+        entry = cache.entry_lock(folder, name, cancel=cancel, on_wait=lambda: on_event(
+            f"another download of {folder}/{name} is running on this machine; waiting for it to finish"))
+        try:
+            cached = cache.lookup(folder, name)
+            event: str | None = None
+            if cached is not None and info is not None and info.sha256 and info.sha256.lower() != cached.sha256:
+                event = "stale"
+            elif cached is not None and _api_sha256(small) not in (None, cached.sha256):
+                event = "stale"  # the API recorded another big part with this small part than the cached one
+            elif cached is not None and not _small_matches(small, cached.small_sha256):
+                event = "stale"  # CDN unreachable: the small part on the API is not the one this cached big part has
+            elif cached is not None:
+                total = len(small) + cached.size
+                result = _decrypt_cached(self, small, cached, sink, total, progress, cancel, on_stage)
+                if result is None:
+                    log.info("checking on existence for %s/%s: served from cache", folder, big_key(name))
+                    return DownloadReport(name, folder, total, "cache")
+                event = result
+                discard_output()
+            if info is None:
+                if event:
+                    raise IntegrityError(
+                        f"the cached copy of {folder}/{name} is {event} and the CDN cannot be reached: {cdn_error}"
+                    )
+                try:
+                    info = with_retries(head, policy=policy, cancel=cancel, on_retry=on_retry,
+                                        what=f"reach the CDN for {folder}/{name}")
+                except UnreachableError as exc:
+                    raise UnreachableError(f"{exc}; {folder}/{name} is not in the local cache") from None
+                small, info = matched(small, info)
+            message = None
+            if event:
+                message = f"cached copy of {folder}/{name} was {event}; replaced from the CDN"
+                log.warning(message)
+                on_event(message)
+                cache.discard(folder, name)
+            on_stage("downloading")
+            digest, small, info = _fetch_big(
+                self, name, folder, small, info, sink, refetch=lambda: matched(load_small(), with_retries(
+                    head, policy=policy, cancel=cancel, on_retry=on_retry, what=f"reach the CDN for {folder}/{name}")),
+                progress=progress, on_retry=on_retry,
+                on_event=on_event, cancel=cancel, discard_output=discard_output,
+            )
+            log.info("downloaded %s from the %s", big_key(name), folder)
+            return DownloadReport(name, folder, len(small) + info.size, "cdn", event, message, big_sha256=digest)
+        finally:
+            entry.release()
+
+    def download_bytes(
+        self, name: str, folder: str, *, cancel: CancelToken = NEVER
+    ) -> tuple[bytes, DownloadReport]:
+        """Small resources only (the seed's bytes-returning signature)."""
+        out = bytearray()
+        report = self.download(name, folder, out.extend, cancel=cancel, discard_output=out.clear)
+        return bytes(out), report
+
+
 class _Splitter:
     """Routes the encrypted stream: the first ``split`` bytes to memory (small part), the rest to ``big``."""
 
@@ -140,7 +374,7 @@ def _open_source(source: bytes | Path | str) -> tuple[BinaryIO, int, Path | None
 
 
 def _stage(
-    client: ApiClient,
+    svc: Transfers,
     reader: BinaryIO,
     size: int,
     journal: UploadJournal,
@@ -184,7 +418,7 @@ def _stage(
         try:
             with OffloadedSink(hash_and_write, name="azaion-stage", background=parts is None) as big:
                 splitter = _Splitter(split, big)
-                enc = StreamEncryptor(client.resource_key, splitter, iv=iv)
+                enc = StreamEncryptor(svc.resource_key, splitter, iv=iv)
                 pump(reader, enc.update, total=size, progress=progress, cancel=cancel)
                 enc.finalize()
         except OSError as exc:
@@ -200,7 +434,7 @@ def _stage(
     return small
 
 
-def _small_part(client: ApiClient, reader: BinaryIO, size: int, iv: bytes) -> bytes:
+def _small_part(svc: Transfers, reader: BinaryIO, size: int, iv: bytes) -> bytes:
     """The small part an encryption with ``iv`` will give, from the source's first bytes alone (CBC: the first
     blocks of ciphertext depend on the first blocks of plaintext only), so the multipart upload can be created
     with its ``small-sha256`` before the rest is encrypted. The reader is rewound."""
@@ -213,14 +447,14 @@ def _small_part(client: ApiClient, reader: BinaryIO, size: int, iv: bytes) -> by
         data += chunk
     reader.seek(0)
     out = bytearray()
-    StreamEncryptor(client.resource_key, out.extend, iv=iv).update(data)
+    StreamEncryptor(svc.resource_key, out.extend, iv=iv).update(data)
     if len(out) < split:
         raise LocalIOError("the source file changed size while it was being read")
     return bytes(out[:split])
 
 
 def _send_while_staging(
-    client: ApiClient,
+    svc: Transfers,
     cdn: CDNManager,
     reader: BinaryIO,
     size: int,
@@ -236,7 +470,7 @@ def _send_while_staging(
     """Stage the big part and send its parts as they are staged (the multipart upload is created, or resumed,
     first). A send that fails stops the sending but not the staging: the staged copy is complete when this
     raises a transfer error, so the retry sends the missing parts from it (``multipart.upload_staged``)."""
-    store = client.journals
+    store = svc.journals
     big_total = ciphertext_size(size) - len(small)
     iv = small[:BLOCK]
     journal.staged_size, journal.staged_sha256 = big_total, ""
@@ -248,7 +482,7 @@ def _send_while_staging(
             reader = open(path, "rb", buffering=0)  # _stage closes it
         # Progress (the bytes on the wire) is reported from this thread, after each chunk it encrypts and then
         # while it waits for the last parts: a caller's callback runs where the transfer runs, as for downloads.
-        _stage(client, reader, size, journal, held, progress=lambda _d, _t: parts.report(), cancel=cancel, iv=iv,
+        _stage(svc, reader, size, journal, held, progress=lambda _d, _t: parts.report(), cancel=cancel, iv=iv,
                parts=parts)
     except BaseException:
         parts.close()
@@ -259,50 +493,6 @@ def _send_while_staging(
     with parts.sender.journal_lock:
         store.save(journal)  # staged: a resume from here sends the missing parts from the staged copy
     return parts.finish()
-
-
-def upload(
-    client: ApiClient,
-    source: bytes | Path | str,
-    name: str,
-    folder: str,
-    *,
-    progress: ProgressCallback = no_progress,
-    on_stage: StageCallback = _no_stage,
-    on_retry: RetryCallback | None = None,
-    on_event: EventCallback = _no_event,
-    cancel: CancelToken = NEVER,
-) -> UploadReport:
-    """Encrypt, stage, send the big part to the CDN (resumable), then the small part to the API (the commit).
-
-    Progress is per stage (``on_stage`` says which): plaintext bytes while "encrypting", big-part bytes while
-    "uploading"; "finalizing" has none (the server assembles the parts, then the small part is sent).
-
-    A file source is journaled: after a dropped link, a pause, or a killed process, uploading the same file to
-    the same place again resumes; if the file changed meanwhile it starts over and says so. Cancel (not pause)
-    aborts the multipart upload and removes the staged files."""
-    validate_resource_name(name)
-    validate_folder(folder)
-    reader, size, path = _open_source(source)
-    try:
-        cdn = with_retries(lambda: client.cdn, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
-                           what="fetch cdn.yaml")  # fail before encrypting gigabytes
-        cdn.require_uploader()  # a role the server gave no uploader keys: say so before any work
-        # One upload of a name at a time on this machine (the GUI's and the CLI's too): two would drive one
-        # journal and staged file, or pair one's big part with the other's small part on the server.
-        name_lock = client.journals.name_lock(
-            client.api_url, folder, name, cancel=cancel,
-            on_wait=lambda: on_event(f"another upload of {folder}/{name} is running on this machine; "
-                                     "waiting for it to finish"))
-    except BaseException:
-        reader.close()
-        raise
-    try:
-        return _upload_locked(client, cdn, reader, size, path, name, folder, progress=progress, on_stage=on_stage,
-                              on_retry=on_retry, on_event=on_event, cancel=cancel)
-    finally:
-        reader.close()
-        name_lock.release()
 
 
 def _open_staged(journal: UploadJournal, *, fresh: bool) -> int:
@@ -322,7 +512,7 @@ def _open_staged(journal: UploadJournal, *, fresh: bool) -> int:
 
 
 def _upload_locked(
-    client: ApiClient,
+    svc: Transfers,
     cdn: CDNManager,
     reader: BinaryIO,
     size: int,
@@ -337,10 +527,10 @@ def _upload_locked(
     cancel: CancelToken,
 ) -> UploadReport:
     """``upload`` once it holds the name's lock."""
-    store = client.journals
-    staging = client.cache.staging_dir()
-    client.cache.folder_dir(folder)  # the uploaded big part becomes its cache entry: refuse a folder not ours now
-    jid = JournalStore.upload_id(client.api_url, folder, name, path) if path else uuid.uuid4().hex[:24]
+    store = svc.journals
+    staging = svc.cache.staging_dir()
+    svc.cache.folder_dir(folder)  # the uploaded big part becomes its cache entry: refuse a folder not ours now
+    jid = JournalStore.upload_id(svc.server, folder, name, path) if path else uuid.uuid4().hex[:24]
     aside = len(store.set_aside)
     journal = store.load(jid)
     for invalid in store.set_aside[aside:]:
@@ -368,7 +558,7 @@ def _upload_locked(
             journal = None
     if journal is None:
         journal = UploadJournal(
-            id=jid, api_url=client.api_url, folder=folder, name=name, source=str(path or ""),
+            id=jid, api_url=svc.server, folder=folder, name=name, source=str(path or ""),
             source_size=size, source_mtime_ns=path.stat().st_mtime_ns if path else 0,
             source_fingerprint=source_fingerprint(path, size) if path else "",
             staged_big=str(staging / big_key(jid)), staged_small=str(staging / small_name(jid)),
@@ -384,11 +574,11 @@ def _upload_locked(
             on_stage("encrypting")
             iv = bytes.fromhex(journal.iv) if restage else os.urandom(BLOCK)
             journal.iv = iv.hex()
-            small = _small_part(client, reader, size, iv)
+            small = _small_part(svc, reader, size, iv)
             write_bytes_atomic(journal.staged_small, small, private=True)
         else:
             on_stage("encrypting")
-            small = _stage(client, reader, size, journal, held, progress=progress, cancel=cancel)
+            small = _stage(svc, reader, size, journal, held, progress=progress, cancel=cancel)
             if path is not None:
                 store.save(journal)
             on_stage("uploading")
@@ -399,7 +589,7 @@ def _upload_locked(
             tries[0] += 1
             if not journal.staged_sha256:  # not staged yet (a retry after the upload could not even start)
                 try:
-                    return _send_while_staging(client, cdn, reader, size, path, journal, held, small,
+                    return _send_while_staging(svc, cdn, reader, size, path, journal, held, small,
                                                progress=progress, on_stage=on_stage, cancel=cancel)
                 except multipart.SourceChangedError as exc:
                     restage = False
@@ -408,9 +598,9 @@ def _upload_locked(
                     multipart.abort(cdn, journal)
                     journal.upload_id, journal.parts, journal.checksums = None, {}, {}
                     journal.iv = os.urandom(BLOCK).hex()
-                    small = _small_part(client, reader, size, bytes.fromhex(journal.iv))
+                    small = _small_part(svc, reader, size, bytes.fromhex(journal.iv))
                     write_bytes_atomic(journal.staged_small, small, private=True)
-                    return _send_while_staging(client, cdn, reader, size, path, journal, held, small,
+                    return _send_while_staging(svc, cdn, reader, size, path, journal, held, small,
                                                progress=progress, on_stage=on_stage, cancel=cancel)
             if tries[0] > 1 and journal.upload_id:
                 on_event(f"resuming the upload of {folder}/{name}: {len(journal.parts)} parts already on the CDN")
@@ -419,12 +609,10 @@ def _upload_locked(
             return multipart.upload_staged(cdn, journal, store, progress=progress, cancel=cancel,
                                            small_sha256=hashlib.sha256(small).hexdigest())
 
-        sent = with_retries(send, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
+        sent = with_retries(send, policy=svc.retry_policy, cancel=cancel, on_retry=on_retry,
                             what=f"upload {folder}/{name}")
         small_digest = hashlib.sha256(small).hexdigest()
         on_stage("finalizing")
-        from core.api_client import BigRecord
-
         record = BigRecord(journal.staged_sha256, big_total)
 
         def send_small() -> None:
@@ -434,8 +622,8 @@ def _upload_locked(
             # bytes against (docs/protocol.md, "Tamper evidence").
             try:
                 with NEVER.active():
-                    with_retries(lambda: client.upload_file(small_name(name), small, folder, big=record),
-                                 policy=client.retry_policy, on_retry=on_retry,
+                    with_retries(lambda: svc.api.upload_file(small_name(name), small, folder, big=record),
+                                 policy=svc.retry_policy, on_retry=on_retry,
                                  what=f"upload {folder}/{small_name(name)}")
             except AzaionError as exc:
                 raise type(exc)(
@@ -446,18 +634,18 @@ def _upload_locked(
         def send_again() -> None:
             journal.upload_id, journal.parts, journal.checksums = None, {}, {}
             with NEVER.active():
-                with_retries(send, policy=client.retry_policy, on_retry=on_retry, what=f"upload {folder}/{name}")
+                with_retries(send, policy=svc.retry_policy, on_retry=on_retry, what=f"upload {folder}/{name}")
             send_small()
 
         try:
             send_small()
-            outcome = _converge(client, name, folder, small_digest, journal.staged_sha256, send_again,
+            outcome = _converge(svc, name, folder, small_digest, journal.staged_sha256, send_again,
                                 on_event=on_event, on_retry=on_retry)
         except AzaionError:
             keep_for_resume = path is not None
             raise
         if outcome != "superseded":
-            _cache_uploaded(client, folder, name, journal, small_digest)
+            _cache_uploaded(svc, folder, name, journal, small_digest)
         log.info("Uploaded %s to %s: %d bytes (small %d, big %d): %s", name, folder, size, len(small), big_total,
                  outcome)
         return UploadReport(name, folder, size, len(small), big_total, journal.staged_sha256, resumed or restage,
@@ -484,7 +672,7 @@ MAX_REPAIRS = 3
 
 
 def _converge(
-    client: ApiClient,
+    svc: Transfers,
     name: str,
     folder: str,
     small_digest: str,
@@ -505,12 +693,12 @@ def _converge(
         try:
             with NEVER.active():
                 try:
-                    info = with_retries(lambda: client.cdn.head(folder, big_key(name)), policy=client.retry_policy,
+                    info = with_retries(lambda: svc.cdn.head(folder, big_key(name)), policy=svc.retry_policy,
                                         on_retry=on_retry, what=f"check {folder}/{name} on the CDN")
                 except NotFoundError:
                     info = None  # removed meanwhile: sent again below
-                data, record = with_retries(lambda: client.load_part(small_name(name), folder),
-                                            policy=client.retry_policy, on_retry=on_retry,
+                data, record = with_retries(lambda: svc.api.load_part(small_name(name), folder),
+                                            policy=svc.retry_policy, on_retry=on_retry,
                                             what=f"check {folder}/{small_name(name)}")
         except AzaionError as exc:
             message = f"uploaded {folder}/{name} but could not read the pair back to check it: {exc}"
@@ -546,116 +734,16 @@ def _converge(
     )
 
 
-def _cache_uploaded(client: ApiClient, folder: str, name: str, journal: UploadJournal, small_digest: str) -> None:
+def _cache_uploaded(svc: Transfers, folder: str, name: str, journal: UploadJournal, small_digest: str) -> None:
     """Keep the uploaded big part as the cache entry, unless another process is reading or fetching that entry
     right now (then the next download fetches it: the cache is an optimisation, never worth a wait here)."""
     try:
-        entry = client.cache.entry_lock(folder, name, wait=False)
+        entry = svc.cache.entry_lock(folder, name, wait=False)
     except locks.InUseError:
         log.info("did not cache the uploaded %s/%s: another process is using its cache entry", folder, name)
         return
     with entry:
-        client.cache.commit(folder, name, Path(journal.staged_big), journal.staged_sha256, small_digest)
-
-
-def download(
-    client: ApiClient,
-    name: str,
-    folder: str,
-    sink: Callable[[memoryview], object],
-    *,
-    progress: ProgressCallback = no_progress,
-    on_stage: StageCallback = _no_stage,
-    on_retry: RetryCallback | None = None,
-    on_event: EventCallback = _no_event,
-    cancel: CancelToken = NEVER,
-    discard_output: Callable[[], None] = lambda: None,
-) -> DownloadReport:
-    """Decrypt the resource into ``sink``. If a cached part turns out corrupt after some plaintext was already
-    written, ``discard_output`` resets the sink before the CDN copy is streamed. An interrupted CDN download
-    keeps its ``.part`` file and continues with one ranged GET pinned to the object's ETag."""
-    validate_resource_name(name)
-    validate_folder(folder)
-    policy = client.retry_policy
-    on_stage("connecting")
-
-    def load_small() -> bytes:
-        data, record = with_retries(lambda: client.load_part(small_name(name), folder), policy=policy,
-                                    cancel=cancel, on_retry=on_retry, what=f"download {folder}/{small_name(name)}")
-        return _SmallPart(data, record.sha256, record.size)
-
-    def head() -> ObjectInfo:
-        try:
-            return client.cdn.head(folder, big_key(name))
-        except NotFoundError:
-            raise NotFoundError(f"{folder}/{name} has no big part on the CDN; it must be uploaded again") from None
-
-    def matched(small: bytes, info: ObjectInfo) -> tuple[bytes, ObjectInfo]:
-        return _matching_pair(client, name, folder, small, info, load_small=load_small, head=head,
-                              on_retry=on_retry, cancel=cancel)
-
-    small = load_small()
-    cancel.raise_if_cancelled()
-    cdn_error: AzaionError | None = None
-    info: ObjectInfo | None = None
-    try:
-        info = head()
-    except AzaionError as exc:
-        if not is_transient(exc):
-            raise
-        cdn_error = exc  # a valid cached copy will do; otherwise the CDN is retried below
-    if info is not None:
-        small, info = matched(small, info)
-    cache = client.cache
-    # One process at a time reads, fetches or commits this cache entry (and its .big.part): the second download
-    # waits, then finds the first's result in the cache.
-    entry = cache.entry_lock(folder, name, cancel=cancel, on_wait=lambda: on_event(
-        f"another download of {folder}/{name} is running on this machine; waiting for it to finish"))
-    try:
-        cached = cache.lookup(folder, name)
-        event: str | None = None
-        if cached is not None and info is not None and info.sha256 and info.sha256.lower() != cached.sha256:
-            event = "stale"
-        elif cached is not None and _api_sha256(small) not in (None, cached.sha256):
-            event = "stale"  # the API recorded another big part with this small part than the cached one
-        elif cached is not None and not _small_matches(small, cached.small_sha256):
-            event = "stale"  # CDN unreachable: the small part on the API is not the one this cached big part has
-        elif cached is not None:
-            total = len(small) + cached.size
-            result = _decrypt_cached(client, small, cached, sink, total, progress, cancel, on_stage)
-            if result is None:
-                log.info("checking on existence for %s/%s: served from cache", folder, big_key(name))
-                return DownloadReport(name, folder, total, "cache")
-            event = result
-            discard_output()
-        if info is None:
-            if event:
-                raise IntegrityError(
-                    f"the cached copy of {folder}/{name} is {event} and the CDN cannot be reached: {cdn_error}"
-                )
-            try:
-                info = with_retries(head, policy=policy, cancel=cancel, on_retry=on_retry,
-                                    what=f"reach the CDN for {folder}/{name}")
-            except UnreachableError as exc:
-                raise UnreachableError(f"{exc}; {folder}/{name} is not in the local cache") from None
-            small, info = matched(small, info)
-        message = None
-        if event:
-            message = f"cached copy of {folder}/{name} was {event}; replaced from the CDN"
-            log.warning(message)
-            on_event(message)
-            cache.discard(folder, name)
-        on_stage("downloading")
-        digest, small, info = _fetch_big(
-            client, name, folder, small, info, sink, refetch=lambda: matched(load_small(), with_retries(
-                head, policy=policy, cancel=cancel, on_retry=on_retry, what=f"reach the CDN for {folder}/{name}")),
-            progress=progress, on_retry=on_retry,
-            on_event=on_event, cancel=cancel, discard_output=discard_output,
-        )
-        log.info("downloaded %s from the %s", big_key(name), folder)
-        return DownloadReport(name, folder, len(small) + info.size, "cdn", event, message, big_sha256=digest)
-    finally:
-        entry.release()
+        svc.cache.commit(folder, name, Path(journal.staged_big), journal.staged_sha256, small_digest)
 
 
 class _SmallPart(bytes):
@@ -701,7 +789,7 @@ class _PartsNotMatching(ServerError):
 
 
 def _matching_pair(
-    client: ApiClient,
+    svc: Transfers,
     name: str,
     folder: str,
     small: bytes,
@@ -717,13 +805,13 @@ def _matching_pair(
     Upload sends the big part first and the small part last, so meanwhile (or for ever, if that upload failed
     after the CDN) the API serves the previous small part: decrypted with the new big part it would give the
     old file's first bytes followed by the new rest, with valid padding. A mismatch is asked again with the
-    client's retry policy (the upload may be finishing), then refused."""
+    transfers' retry policy (the upload may be finishing), then refused."""
     pair = [small, info]
 
     def check() -> tuple[bytes, ObjectInfo]:
         if pair[0] is None:  # a retry: ask both again
             pair[0] = load_small()
-            pair[1] = with_retries(head, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
+            pair[1] = with_retries(head, policy=svc.retry_policy, cancel=cancel, on_retry=on_retry,
                                    what=f"reach the CDN for {folder}/{name}")
         got_small, got_info = pair
         if not _small_matches(got_small, got_info.small_sha256):
@@ -733,7 +821,7 @@ def _matching_pair(
         return got_small, got_info
 
     try:
-        return with_retries(check, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
+        return with_retries(check, policy=svc.retry_policy, cancel=cancel, on_retry=on_retry,
                             what=f"match the parts of {folder}/{name}")
     except _PartsNotMatching:
         raise IntegrityError(
@@ -747,7 +835,7 @@ MAX_RESTARTS = 3
 
 
 def _fetch_big(
-    client: ApiClient,
+    svc: Transfers,
     name: str,
     folder: str,
     small: bytes,
@@ -774,7 +862,7 @@ def _fetch_big(
     with it beside, the decrypt thread is busy ~0.2 s and never makes the network thread wait (1.7-2.7 s). At
     background priority the decrypt thread starved on the busy machine (3-4 s of waits), so it is not lowered;
     the GUI bench's stalls were no worse than with it on the network thread."""
-    cache = client.cache
+    cache = svc.cache
     part, _meta = cache.partial_paths(folder, name)
     previous = cache.load_partial(folder, name)
     if previous is not None and (previous.get("etag") != info.etag or _size(part) > info.size):
@@ -790,7 +878,7 @@ def _fetch_big(
             cache.save_partial(folder, name, {"etag": info.etag, "size": info.size, "sha256": info.sha256})
             total = len(small) + info.size
             hasher = hashlib.sha256()
-            dec = StreamDecryptor(client.resource_key, sink)
+            dec = StreamDecryptor(svc.resource_key, sink)
             dec.update(small)
             tries = [0]
             try:
@@ -818,10 +906,10 @@ def _fetch_big(
                         if tries[0] > 1 and offset:
                             on_event(f"resuming the download of {folder}/{name} at {offset} bytes")
                         if offset < info.size:
-                            client.cdn.stream(folder, big_key(name), both, etag=info.etag, start=offset,
+                            svc.cdn.stream(folder, big_key(name), both, etag=info.etag, start=offset,
                                               cancel=cancel, progress=lambda d, _t: progress(base + d, total))
 
-                    with_retries(attempt, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
+                    with_retries(attempt, policy=svc.retry_policy, cancel=cancel, on_retry=on_retry,
                                  what=f"download {folder}/{name}")
             except ObjectChangedError:
                 # Leaving the block above dropped the hashes still queued; the old bytes are worthless now.
@@ -897,7 +985,7 @@ class _SinkGuard:
 
 
 def _decrypt_cached(
-    client: ApiClient,
+    svc: Transfers,
     small: bytes,
     cached,  # CachedPart
     sink: Callable[[memoryview], object],
@@ -921,7 +1009,7 @@ def _decrypt_cached(
                 return "corrupt"
             on_stage("decrypting")
             fh.seek(0)
-            dec = StreamDecryptor(client.resource_key, _SinkGuard(sink))
+            dec = StreamDecryptor(svc.resource_key, _SinkGuard(sink))
             dec.update(small)
             pump(fh, dec.update, total=total, progress=lambda d, t: progress(len(small) + d, t), cancel=cancel)
     except _SinkFailed as exc:
@@ -933,50 +1021,3 @@ def _decrypt_cached(
     except IntegrityError:
         return "corrupt"  # hash fine but the padding is not: the small part and the cached big do not belong
     return None
-
-
-def download_to_path(
-    client: ApiClient,
-    name: str,
-    folder: str,
-    output: Path | str,
-    *,
-    progress: ProgressCallback = no_progress,
-    on_stage: StageCallback = _no_stage,
-    on_retry: RetryCallback | None = None,
-    on_event: EventCallback = _no_event,
-    cancel: CancelToken = NEVER,
-    replace: bool = True,
-) -> DownloadReport:
-    """Download into ``output`` atomically: a temp file beside it, renamed only when everything checked out.
-    ``output`` must be a new name, a regular file (``replace=False`` refuses that too) or a folder to save
-    ``name`` in (core/fileio.py ``check_output``: a device, FIFO or link to one is refused before the download)."""
-    target = output_target(output, validate_resource_name(name), replace=replace)
-    # A download of this target killed mid-way left its partly decrypted temp file here: remove it (only our
-    # own temp-name shape and owner/mode, only when no live process holds it: core/fileio.py remove_leftovers).
-    for stale in remove_leftovers(target.parent, temp_glob(glob.escape(temp_prefix(target)))):
-        log.info("removed %s, left by an interrupted download", stale)
-    try:
-        with atomic_write(target, output=True, replace=replace) as fh:
-
-            def reset() -> None:
-                fh.seek(0)
-                fh.truncate()
-
-            report = download(
-                client, name, folder, fh.write, progress=progress, on_stage=on_stage, on_retry=on_retry,
-                on_event=on_event, cancel=cancel, discard_output=reset,
-            )
-    except CancelledError:
-        log.info("download of %s/%s cancelled", folder, name)
-        raise
-    return DownloadReport(**{**report.__dict__, "output": target})
-
-
-def download_bytes(
-    client: ApiClient, name: str, folder: str, *, cancel: CancelToken = NEVER
-) -> tuple[bytes, DownloadReport]:
-    """Small resources only (the seed's bytes-returning signature)."""
-    out = bytearray()
-    report = download(client, name, folder, out.extend, cancel=cancel, discard_output=out.clear)
-    return bytes(out), report

@@ -6,7 +6,7 @@ compared with what the last sync recorded in ``DIR/.azaion-sync.json``: nothing 
 upload sends both parts again and the big part's ciphertext starts with a fresh random IV, so a new version
 always has a new ETag even when the server's listing has no sizes or times.
 
-Each file is written by core's own download (``resources.download_to_path``: temp file beside it, renamed when
+Each file is written by core's own download (``Transfers.download_to_path``: temp file beside it, renamed when
 every check passed; an interrupted CDN transfer resumes from the cache's ``.big.part``). What sync wrote is
 recorded (size, mtime, SHA-256 of the plaintext), so a file the user changed since is never overwritten or
 deleted without ``force``: it is reported as a conflict. ``delete`` removes only files this sync created.
@@ -26,7 +26,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from core import locks, safejson
 from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
@@ -45,12 +45,23 @@ from core.names import validate_folder, validate_resource_name, validate_server_
 from core.protocol import big_key
 
 if TYPE_CHECKING:
-    from core.api_client import ApiClient
     from core.cdn import CDNManager
     from core.models import ResourceEntry
+    from core.resources import Transfers
     from core.retry import RetryCallback
 
 log = logging.getLogger("azaion.sync")
+
+
+class SyncClient(Protocol):
+    """What a sync uses (core/api_client.py's ApiClient is one): the server's address (a folder's sync state is
+    per server), the folder's listing on the API, and the transfers (the CDN listing and the downloads)."""
+
+    api_url: str
+    transfers: Transfers
+
+    def list_files(self, folder: str, search: str = "") -> list[ResourceEntry]:
+        ...
 
 STATE_NAME = ".azaion-sync.json"
 LOCK_NAME = ".azaion-sync.lock"
@@ -310,7 +321,7 @@ class Plan:
 
 
 def plan_sync(
-    client: ApiClient,
+    client: SyncClient,
     folder: str,
     target: Path | str,
     *,
@@ -386,7 +397,7 @@ def plan_sync(
     return plan
 
 
-def _big_parts(client: ApiClient, folder: str, names: list[str], cancel: CancelToken) -> dict[str, tuple[str, int]]:
+def _big_parts(client: SyncClient, folder: str, names: list[str], cancel: CancelToken) -> dict[str, tuple[str, int]]:
     """``{name: (etag, size)}`` of the big parts: one CDN listing, or a HEAD each where the key may not list
     the bucket (S3 policies may allow GetObject without ListBucket). A part missing on the CDN is left out:
     its download then fails with the usual clear error."""
@@ -394,7 +405,7 @@ def _big_parts(client: ApiClient, folder: str, names: list[str], cancel: CancelT
 
     if not names:
         return {}
-    cdn = client.cdn
+    cdn = client.transfers.cdn
     try:
         objects = list_big_parts(cdn, folder, cancel)
     except PermissionDeniedError:
@@ -469,7 +480,7 @@ def lock_target(target: Path, *, wait: bool = False, cancel: CancelToken = NEVER
 
 
 def sync(
-    client: ApiClient,
+    client: SyncClient,
     folder: str,
     target: Path | str,
     *,
@@ -489,8 +500,6 @@ def sync(
     download is recorded in the result and the next file is tried (a transient failure keeps its ``.big.part``
     for the next run); a cancel stops at once (a pause keeps what a rerun resumes from). The state is saved
     after every file, so an interrupted sync keeps what it finished."""
-    from core import resources
-
     validate_folder(folder)
     target = check_target(target)
     try:
@@ -512,8 +521,8 @@ def sync(
                 continue
             on_file(item.name, "download")
             try:
-                resources.download_to_path(
-                    client, item.name, folder, target, progress=progress, on_stage=on_stage, on_retry=on_retry,
+                client.transfers.download_to_path(
+                    item.name, folder, target, progress=progress, on_stage=on_stage, on_retry=on_retry,
                     on_event=on_event, cancel=cancel, replace=True,
                 )
             except (CancelledError, UnreachableError, AuthError):

@@ -200,11 +200,9 @@ def download_job(
                 fh.write(data)
             probe.progress(len(data), len(data))
             return target
-        from core.resources import download_to_path
-
         with cancel.active():  # the transfer's token is the thread's current one (as ApiClient's method does)
-            return download_to_path(
-                client, name, folder, target, progress=probe.progress, on_stage=probe.on_stage,
+            return client.transfers.download_to_path(
+                name, folder, target, progress=probe.progress, on_stage=probe.on_stage,
                 on_retry=probe.on_retry, on_event=probe.on_event, cancel=cancel, replace=replace,
             )
 
