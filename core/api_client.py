@@ -20,7 +20,7 @@ import requests
 
 from core import http_limits, resources
 from core.cache import ResourceCache
-from core.cancel import NEVER, CancelToken, ProgressCallback, current_cancel, no_progress
+from core.cancel import NEVER, CancelToken, current_cancel
 from core.cdn import CDNManager
 from core.cdn_config import CdnConfig
 from core.crypto import decrypt_bytes
@@ -31,6 +31,7 @@ from core.journal import JournalStore
 from core.keys import resource_key, user_key
 from core.models import Credentials, ResourceEntry, RoleEnum, User
 from core.names import validate_folder, validate_name
+from core.observer import Callbacks, EventFn, ProgressFn, StageFn
 from core.protocol import BIG_SHA256_FIELD, BIG_SHA256_HEADER, BIG_SIZE_FIELD, BIG_SIZE_HEADER, BigRecord, is_small_name
 from core.proxy import ProxyConfig
 from core.retry import RetryCallback, RetryPolicy
@@ -341,18 +342,17 @@ class ApiClient:
         resource_name: str,
         folder: str,
         *,
-        progress: ProgressCallback = no_progress,
-        on_stage: resources.StageCallback = resources._no_stage,
+        progress: ProgressFn | None = None,
+        on_stage: StageFn | None = None,
         on_retry: RetryCallback | None = None,
-        on_event: resources.EventCallback = resources._no_event,
+        on_event: EventFn | None = None,
         cancel: CancelToken = NEVER,
     ) -> resources.UploadReport:
-        """``resource`` is bytes (small payloads) or a path (streamed, any size, resumable)."""
+        """``resource`` is bytes (small payloads) or a path (streamed, any size, resumable). The seed's signature:
+        the four callbacks are one observer for ``client.transfers.upload`` (core/observer.py), which the app uses."""
         with _active(cancel):
-            return self.transfers.upload(
-                resource, resource_name, folder, progress=progress, on_stage=on_stage, on_retry=on_retry,
-                on_event=on_event, cancel=cancel,
-            )
+            return self.transfers.upload(resource, resource_name, folder,
+                                         observer=Callbacks(progress, on_stage, on_retry, on_event), cancel=cancel)
 
     def load_big_small_resource(self, resource_name: str, folder: str) -> bytes:
         """Seed signature: the decrypted resource as bytes. For big files use ``download_big_small_resource``."""
@@ -366,17 +366,18 @@ class ApiClient:
         folder: str,
         output: Path | str,
         *,
-        progress: ProgressCallback = no_progress,
-        on_stage: resources.StageCallback = resources._no_stage,
+        progress: ProgressFn | None = None,
+        on_stage: StageFn | None = None,
         on_retry: RetryCallback | None = None,
-        on_event: resources.EventCallback = resources._no_event,
+        on_event: EventFn | None = None,
         cancel: CancelToken = NEVER,
     ) -> resources.DownloadReport:
+        """The seed's signature: the four callbacks are one observer for ``client.transfers.download_to_path``
+        (core/observer.py), which the app uses."""
         with _active(cancel):
-            return self.transfers.download_to_path(
-                resource_name, folder, output, progress=progress, on_stage=on_stage, on_retry=on_retry,
-                on_event=on_event, cancel=cancel,
-            )
+            return self.transfers.download_to_path(resource_name, folder, output,
+                                                   observer=Callbacks(progress, on_stage, on_retry, on_event),
+                                                   cancel=cancel)
 
     last_download_report: resources.DownloadReport | None = None
 

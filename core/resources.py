@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from core import locks, multipart
-from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
+from core.cancel import NEVER, CancelToken, ProgressCallback
 from core.cdn import ObjectInfo, crc32_base64
 from core.crypto import BLOCK, StreamDecryptor, StreamEncryptor, ciphertext_size, pump
 from core.errors import (
@@ -54,20 +54,16 @@ from core.fileio import (
 )
 from core.journal import JournalStore, UploadJournal, source_fingerprint
 from core.names import validate_folder, validate_resource_name
+from core.observer import SILENT, TransferObserver
 from core.offload import OffloadedSink
 from core.protocol import SMALL_MAX, BigRecord, big_key, small_name, split_point
-from core.retry import RetryCallback, RetryPolicy, is_transient, with_retries
+from core.retry import RetryPolicy, is_transient, with_retries
 
 if TYPE_CHECKING:
     from core.cache import ResourceCache
     from core.cdn import CDNManager
 
 log = logging.getLogger("azaion.resources")
-
-StageCallback = Callable[[str], None]
-EventCallback = Callable[[str], None]
-"""``on_event(message)``: something the user should be told (stale cache replaced, resumed, started over)."""
-
 
 @dataclass(frozen=True)
 class UploadReport:
@@ -96,14 +92,6 @@ class DownloadReport:
     message: str | None = None
     output: Path | None = None
     big_sha256: str | None = None
-
-
-def _no_stage(stage: str) -> None:
-    pass
-
-
-def _no_event(message: str) -> None:
-    pass
 
 
 class SmallParts(Protocol):
@@ -158,16 +146,13 @@ class Transfers:
         name: str,
         folder: str,
         *,
-        progress: ProgressCallback = no_progress,
-        on_stage: StageCallback = _no_stage,
-        on_retry: RetryCallback | None = None,
-        on_event: EventCallback = _no_event,
+        observer: TransferObserver = SILENT,
         cancel: CancelToken = NEVER,
     ) -> UploadReport:
         """Encrypt, stage, send the big part to the CDN (resumable), then the small part to the API (the commit).
 
-        Progress is per stage (``on_stage`` says which): plaintext bytes while "encrypting", big-part bytes while
-        "uploading"; "finalizing" has none (the server assembles the parts, then the small part is sent).
+        Progress is per stage (``observer.on_stage`` says which): plaintext bytes while "encrypting", big-part
+        bytes while "uploading"; "finalizing" has none (the server assembles the parts, then the small part is sent).
 
         A file source is journaled: after a dropped link, a pause, or a killed process, uploading the same file to
         the same place again resumes; if the file changed meanwhile it starts over and says so. Cancel (not pause)
@@ -176,21 +161,20 @@ class Transfers:
         validate_folder(folder)
         reader, size, path = _open_source(source)
         try:
-            cdn = with_retries(lambda: self.cdn, policy=self.retry_policy, cancel=cancel, on_retry=on_retry,
+            cdn = with_retries(lambda: self.cdn, policy=self.retry_policy, cancel=cancel, on_retry=observer.on_retry,
                                what="fetch cdn.yaml")  # fail before encrypting gigabytes
             cdn.require_uploader()  # a role the server gave no uploader keys: say so before any work
             # One upload of a name at a time on this machine (the GUI's and the CLI's too): two would drive one
             # journal and staged file, or pair one's big part with the other's small part on the server.
             name_lock = self.journals.name_lock(
                 self.server, folder, name, cancel=cancel,
-                on_wait=lambda: on_event(f"another upload of {folder}/{name} is running on this machine; "
+                on_wait=lambda: observer.on_event(f"another upload of {folder}/{name} is running on this machine; "
                                          "waiting for it to finish"))
         except BaseException:
             reader.close()
             raise
         try:
-            return _upload_locked(self, cdn, reader, size, path, name, folder, progress=progress, on_stage=on_stage,
-                                  on_retry=on_retry, on_event=on_event, cancel=cancel)
+            return _upload_locked(self, cdn, reader, size, path, name, folder, observer=observer, cancel=cancel)
         finally:
             reader.close()
             name_lock.release()
@@ -201,10 +185,7 @@ class Transfers:
         folder: str,
         output: Path | str,
         *,
-        progress: ProgressCallback = no_progress,
-        on_stage: StageCallback = _no_stage,
-        on_retry: RetryCallback | None = None,
-        on_event: EventCallback = _no_event,
+        observer: TransferObserver = SILENT,
         cancel: CancelToken = NEVER,
         replace: bool = True,
     ) -> DownloadReport:
@@ -223,10 +204,8 @@ class Transfers:
                     fh.seek(0)
                     fh.truncate()
 
-                report = self.download(
-                    name, folder, fh.write, progress=progress, on_stage=on_stage, on_retry=on_retry,
-                    on_event=on_event, cancel=cancel, discard_output=reset,
-                )
+                report = self.download(name, folder, fh.write, observer=observer, cancel=cancel,
+                                       discard_output=reset)
         except CancelledError:
             log.info("download of %s/%s cancelled", folder, name)
             raise
@@ -238,10 +217,7 @@ class Transfers:
         folder: str,
         sink: Callable[[memoryview], object],
         *,
-        progress: ProgressCallback = no_progress,
-        on_stage: StageCallback = _no_stage,
-        on_retry: RetryCallback | None = None,
-        on_event: EventCallback = _no_event,
+        observer: TransferObserver = SILENT,
         cancel: CancelToken = NEVER,
         discard_output: Callable[[], None] = lambda: None,
     ) -> DownloadReport:
@@ -251,11 +227,12 @@ class Transfers:
         validate_resource_name(name)
         validate_folder(folder)
         policy = self.retry_policy
-        on_stage("connecting")
+        observer.on_stage("connecting")
 
         def load_small() -> bytes:
             data, record = with_retries(lambda: self.api.load_part(small_name(name), folder), policy=policy,
-                                        cancel=cancel, on_retry=on_retry, what=f"download {folder}/{small_name(name)}")
+                                        cancel=cancel, on_retry=observer.on_retry,
+                                        what=f"download {folder}/{small_name(name)}")
             return _SmallPart(data, record.sha256, record.size)
 
         def head() -> ObjectInfo:
@@ -266,7 +243,7 @@ class Transfers:
 
         def matched(small: bytes, info: ObjectInfo) -> tuple[bytes, ObjectInfo]:
             return _matching_pair(self, name, folder, small, info, load_small=load_small, head=head,
-                                  on_retry=on_retry, cancel=cancel)
+                                  observer=observer, cancel=cancel)
 
         small = load_small()
         cancel.raise_if_cancelled()
@@ -283,7 +260,7 @@ class Transfers:
         cache = self.cache
         # One process at a time reads, fetches or commits this cache entry (and its .big.part): the second download
         # waits, then finds the first's result in the cache.
-        entry = cache.entry_lock(folder, name, cancel=cancel, on_wait=lambda: on_event(
+        entry = cache.entry_lock(folder, name, cancel=cancel, on_wait=lambda: observer.on_event(
             f"another download of {folder}/{name} is running on this machine; waiting for it to finish"))
         try:
             cached = cache.lookup(folder, name)
@@ -296,7 +273,7 @@ class Transfers:
                 event = "stale"  # CDN unreachable: the small part on the API is not the one this cached big part has
             elif cached is not None:
                 total = len(small) + cached.size
-                result = _decrypt_cached(self, small, cached, sink, total, progress, cancel, on_stage)
+                result = _decrypt_cached(self, small, cached, sink, total, observer, cancel)
                 if result is None:
                     log.info("checking on existence for %s/%s: served from cache", folder, big_key(name))
                     return DownloadReport(name, folder, total, "cache")
@@ -308,7 +285,7 @@ class Transfers:
                         f"the cached copy of {folder}/{name} is {event} and the CDN cannot be reached: {cdn_error}"
                     )
                 try:
-                    info = with_retries(head, policy=policy, cancel=cancel, on_retry=on_retry,
+                    info = with_retries(head, policy=policy, cancel=cancel, on_retry=observer.on_retry,
                                         what=f"reach the CDN for {folder}/{name}")
                 except UnreachableError as exc:
                     raise UnreachableError(f"{exc}; {folder}/{name} is not in the local cache") from None
@@ -317,14 +294,14 @@ class Transfers:
             if event:
                 message = f"cached copy of {folder}/{name} was {event}; replaced from the CDN"
                 log.warning(message)
-                on_event(message)
+                observer.on_event(message)
                 cache.discard(folder, name)
-            on_stage("downloading")
+            observer.on_stage("downloading")
             digest, small, info = _fetch_big(
                 self, name, folder, small, info, sink, refetch=lambda: matched(load_small(), with_retries(
-                    head, policy=policy, cancel=cancel, on_retry=on_retry, what=f"reach the CDN for {folder}/{name}")),
-                progress=progress, on_retry=on_retry,
-                on_event=on_event, cancel=cancel, discard_output=discard_output,
+                    head, policy=policy, cancel=cancel, on_retry=observer.on_retry,
+                    what=f"reach the CDN for {folder}/{name}")),
+                observer=observer, cancel=cancel, discard_output=discard_output,
             )
             log.info("downloaded %s from the %s", big_key(name), folder)
             return DownloadReport(name, folder, len(small) + info.size, "cdn", event, message, big_sha256=digest)
@@ -463,8 +440,7 @@ def _send_while_staging(
     held: int,
     small: bytes,
     *,
-    progress: ProgressCallback,
-    on_stage: StageCallback,
+    observer: TransferObserver,
     cancel: CancelToken,
 ) -> int:
     """Stage the big part and send its parts as they are staged (the multipart upload is created, or resumed,
@@ -475,8 +451,8 @@ def _send_while_staging(
     iv = small[:BLOCK]
     journal.staged_size, journal.staged_sha256 = big_total, ""
     parts = multipart.StreamingUpload(cdn, journal, store, big_total, small_sha256=hashlib.sha256(small).hexdigest(),
-                                      progress=progress, cancel=cancel)
-    on_stage("uploading")
+                                      progress=observer.progress, cancel=cancel)
+    observer.on_stage("uploading")
     try:
         if path is not None:
             reader = open(path, "rb", buffering=0)  # _stage closes it
@@ -520,10 +496,7 @@ def _upload_locked(
     name: str,
     folder: str,
     *,
-    progress: ProgressCallback,
-    on_stage: StageCallback,
-    on_retry: RetryCallback | None,
-    on_event: EventCallback,
+    observer: TransferObserver,
     cancel: CancelToken,
 ) -> UploadReport:
     """``upload`` once it holds the name's lock."""
@@ -534,7 +507,8 @@ def _upload_locked(
     aside = len(store.set_aside)
     journal = store.load(jid)
     for invalid in store.set_aside[aside:]:
-        on_event(f"the journal of an earlier upload was not valid and was set aside as {invalid}; starting over")
+        observer.on_event(f"the journal of an earlier upload was not valid and was set aside as {invalid}; "
+                          "starting over")
     big_total = ciphertext_size(size) - split_point(ciphertext_size(size))
     piped = big_total >= cdn.transfer_config.multipart_threshold  # parts go out while the file is encrypted
     resumed = False  # staged completely before: the missing parts are sent from the staged copy
@@ -548,10 +522,10 @@ def _upload_locked(
             restage = True
             journal.staged_sha256 = ""  # its staged copy is gone or partial: staged again below
         if resumed or restage:
-            on_event(f"resuming the interrupted upload of {folder}/{name}")
+            observer.on_event(f"resuming the interrupted upload of {folder}/{name}")
             log.info("Resuming upload of %s/%s (%d parts on the server)", folder, name, len(journal.parts))
         else:
-            on_event(f"{path} changed since the interrupted upload of {folder}/{name}; starting over")
+            observer.on_event(f"{path} changed since the interrupted upload of {folder}/{name}; starting over")
             log.warning("Source of %s/%s changed since the interrupted upload; starting over", folder, name)
             multipart.abort(cdn, journal)
             store.delete(journal)
@@ -568,20 +542,20 @@ def _upload_locked(
     try:
         held = _open_staged(journal, fresh=not resumed)
         if resumed:
-            on_stage("uploading")
+            observer.on_stage("uploading")
             small = locks.read_nofollow(journal.staged_small, SMALL_MAX)
         elif piped:
-            on_stage("encrypting")
+            observer.on_stage("encrypting")
             iv = bytes.fromhex(journal.iv) if restage else os.urandom(BLOCK)
             journal.iv = iv.hex()
             small = _small_part(svc, reader, size, iv)
             write_bytes_atomic(journal.staged_small, small, private=True)
         else:
-            on_stage("encrypting")
-            small = _stage(svc, reader, size, journal, held, progress=progress, cancel=cancel)
+            observer.on_stage("encrypting")
+            small = _stage(svc, reader, size, journal, held, progress=observer.progress, cancel=cancel)
             if path is not None:
                 store.save(journal)
-            on_stage("uploading")
+            observer.on_stage("uploading")
         tries = [0]
 
         def send() -> int:
@@ -590,10 +564,10 @@ def _upload_locked(
             if not journal.staged_sha256:  # not staged yet (a retry after the upload could not even start)
                 try:
                     return _send_while_staging(svc, cdn, reader, size, path, journal, held, small,
-                                               progress=progress, on_stage=on_stage, cancel=cancel)
+                                               observer=observer, cancel=cancel)
                 except multipart.SourceChangedError as exc:
                     restage = False
-                    on_event(f"{path} changed since the interrupted upload of {folder}/{name}; starting over")
+                    observer.on_event(f"{path} changed since the interrupted upload of {folder}/{name}; starting over")
                     log.warning("%s; starting over", exc)
                     multipart.abort(cdn, journal)
                     journal.upload_id, journal.parts, journal.checksums = None, {}, {}
@@ -601,18 +575,19 @@ def _upload_locked(
                     small = _small_part(svc, reader, size, bytes.fromhex(journal.iv))
                     write_bytes_atomic(journal.staged_small, small, private=True)
                     return _send_while_staging(svc, cdn, reader, size, path, journal, held, small,
-                                               progress=progress, on_stage=on_stage, cancel=cancel)
+                                               observer=observer, cancel=cancel)
             if tries[0] > 1 and journal.upload_id:
-                on_event(f"resuming the upload of {folder}/{name}: {len(journal.parts)} parts already on the CDN")
+                observer.on_event(f"resuming the upload of {folder}/{name}: {len(journal.parts)} parts already on "
+                                  "the CDN")
             # The small part's SHA-256 travels in the big part's metadata: a download that meets this big part
             # with another small part (this upload still finalizing, or failed after the CDN) refuses the pair.
-            return multipart.upload_staged(cdn, journal, store, progress=progress, cancel=cancel,
+            return multipart.upload_staged(cdn, journal, store, progress=observer.progress, cancel=cancel,
                                            small_sha256=hashlib.sha256(small).hexdigest())
 
-        sent = with_retries(send, policy=svc.retry_policy, cancel=cancel, on_retry=on_retry,
+        sent = with_retries(send, policy=svc.retry_policy, cancel=cancel, on_retry=observer.on_retry,
                             what=f"upload {folder}/{name}")
         small_digest = hashlib.sha256(small).hexdigest()
-        on_stage("finalizing")
+        observer.on_stage("finalizing")
         record = BigRecord(journal.staged_sha256, big_total)
 
         def send_small() -> None:
@@ -623,7 +598,7 @@ def _upload_locked(
             try:
                 with NEVER.active():
                     with_retries(lambda: svc.api.upload_file(small_name(name), small, folder, big=record),
-                                 policy=svc.retry_policy, on_retry=on_retry,
+                                 policy=svc.retry_policy, on_retry=observer.on_retry,
                                  what=f"upload {folder}/{small_name(name)}")
             except AzaionError as exc:
                 raise type(exc)(
@@ -634,13 +609,13 @@ def _upload_locked(
         def send_again() -> None:
             journal.upload_id, journal.parts, journal.checksums = None, {}, {}
             with NEVER.active():
-                with_retries(send, policy=svc.retry_policy, on_retry=on_retry, what=f"upload {folder}/{name}")
+                with_retries(send, policy=svc.retry_policy, on_retry=observer.on_retry, what=f"upload {folder}/{name}")
             send_small()
 
         try:
             send_small()
             outcome = _converge(svc, name, folder, small_digest, journal.staged_sha256, send_again,
-                                on_event=on_event, on_retry=on_retry)
+                                observer=observer)
         except AzaionError:
             keep_for_resume = path is not None
             raise
@@ -679,8 +654,7 @@ def _converge(
     big_digest: str,
     send_again: Callable[[], None],
     *,
-    on_event: EventCallback,
-    on_retry: RetryCallback | None,
+    observer: TransferObserver,
 ) -> str:
     """Read the pair back after the small part was accepted (docs/protocol.md, "Concurrent uploads"). The
     per-name lock covers one machine only: an upload elsewhere may have written its big part between this
@@ -694,38 +668,38 @@ def _converge(
             with NEVER.active():
                 try:
                     info = with_retries(lambda: svc.cdn.head(folder, big_key(name)), policy=svc.retry_policy,
-                                        on_retry=on_retry, what=f"check {folder}/{name} on the CDN")
+                                        on_retry=observer.on_retry, what=f"check {folder}/{name} on the CDN")
                 except NotFoundError:
                     info = None  # removed meanwhile: sent again below
                 data, record = with_retries(lambda: svc.api.load_part(small_name(name), folder),
-                                            policy=svc.retry_policy, on_retry=on_retry,
+                                            policy=svc.retry_policy, on_retry=observer.on_retry,
                                             what=f"check {folder}/{small_name(name)}")
         except AzaionError as exc:
             message = f"uploaded {folder}/{name} but could not read the pair back to check it: {exc}"
             log.warning(message)
-            on_event(message)
+            observer.on_event(message)
             return "unverified"
         on_server = hashlib.sha256(data).hexdigest() if info is not None else ""
         big_sha = (info.sha256 or "").lower() if info is not None else ""
         if (info is not None and on_server == small_digest and _small_matches(data, info.small_sha256)
                 and big_sha in ("", big_digest) and record.sha256 in (None, big_digest)):
             if repaired:
-                on_event(f"{folder}/{name}: this upload's parts are the ones on the server now (the last upload "
-                         "wins)")
+                observer.on_event(f"{folder}/{name}: this upload's parts are the ones on the server now (the last "
+                                  "upload wins)")
             return "repaired" if repaired else "uploaded"
         if (info is not None and on_server != small_digest and info.small_sha256
                 and _small_matches(data, info.small_sha256) and record.sha256 in (None, big_sha or record.sha256)):
             message = (f"another upload of {folder}/{name} finished after this one: its file is the one on the "
                        "server now (this upload was superseded)")
             log.warning(message)
-            on_event(message)
+            observer.on_event(message)
             return "superseded"
         if attempt == MAX_REPAIRS:
             break
         message = (f"another upload of {folder}/{name} ran at the same time and the parts on the server do not "
                    "belong together; sending this upload's parts again (the last upload wins)")
         log.warning(message)
-        on_event(message)
+        observer.on_event(message)
         send_again()
         repaired = True
     raise IntegrityError(
@@ -797,7 +771,7 @@ def _matching_pair(
     *,
     load_small: Callable[[], bytes],
     head: Callable[[], ObjectInfo],
-    on_retry: RetryCallback | None,
+    observer: TransferObserver,
     cancel: CancelToken,
 ) -> tuple[bytes, ObjectInfo]:
     """The small part and the big part's object, checked to belong together (the big part's ``small-sha256``).
@@ -811,7 +785,7 @@ def _matching_pair(
     def check() -> tuple[bytes, ObjectInfo]:
         if pair[0] is None:  # a retry: ask both again
             pair[0] = load_small()
-            pair[1] = with_retries(head, policy=svc.retry_policy, cancel=cancel, on_retry=on_retry,
+            pair[1] = with_retries(head, policy=svc.retry_policy, cancel=cancel, on_retry=observer.on_retry,
                                    what=f"reach the CDN for {folder}/{name}")
         got_small, got_info = pair
         if not _small_matches(got_small, got_info.small_sha256):
@@ -821,7 +795,7 @@ def _matching_pair(
         return got_small, got_info
 
     try:
-        return with_retries(check, policy=svc.retry_policy, cancel=cancel, on_retry=on_retry,
+        return with_retries(check, policy=svc.retry_policy, cancel=cancel, on_retry=observer.on_retry,
                             what=f"match the parts of {folder}/{name}")
     except _PartsNotMatching:
         raise IntegrityError(
@@ -843,9 +817,7 @@ def _fetch_big(
     sink: Callable[[memoryview], object],
     *,
     refetch: Callable[[], tuple[bytes, ObjectInfo]],
-    progress: ProgressCallback,
-    on_retry: RetryCallback | None,
-    on_event: EventCallback,
+    observer: TransferObserver,
     cancel: CancelToken,
     discard_output: Callable[[], None],
 ) -> tuple[str, bytes, ObjectInfo]:
@@ -866,12 +838,12 @@ def _fetch_big(
     part, _meta = cache.partial_paths(folder, name)
     previous = cache.load_partial(folder, name)
     if previous is not None and (previous.get("etag") != info.etag or _size(part) > info.size):
-        on_event(f"{folder}/{name} changed on the CDN since the interrupted download; starting over")
+        observer.on_event(f"{folder}/{name} changed on the CDN since the interrupted download; starting over")
         cache.discard_partial(folder, name)
     elif previous is None:
         cache.discard_partial(folder, name)  # bytes without a record of their object cannot be resumed
     elif _size(part) > 0:
-        on_event(f"resuming the interrupted download of {folder}/{name} at {_size(part)} bytes")
+        observer.on_event(f"resuming the interrupted download of {folder}/{name} at {_size(part)} bytes")
     keep = False
     try:
         for _restart in range(MAX_RESTARTS + 1):
@@ -897,23 +869,23 @@ def _fetch_big(
                     base = len(small)
                     if fh.tell():  # bytes left by an earlier process: replay them from disk
                         with os.fdopen(locks.open_nofollow(part, os.O_RDONLY), "rb", buffering=0) as old:
-                            pump(old, feed, total=total, progress=lambda d, t, b=base: progress(b + d, t),
+                            pump(old, feed, total=total, progress=lambda d, t, b=base: observer.progress(b + d, t),
                                  cancel=cancel)
 
                     def attempt(fh=fh, both=both, info=info, total=total, base=base, tries=tries) -> None:
                         offset = fh.tell()
                         tries[0] += 1
                         if tries[0] > 1 and offset:
-                            on_event(f"resuming the download of {folder}/{name} at {offset} bytes")
+                            observer.on_event(f"resuming the download of {folder}/{name} at {offset} bytes")
                         if offset < info.size:
                             svc.cdn.stream(folder, big_key(name), both, etag=info.etag, start=offset,
-                                              cancel=cancel, progress=lambda d, _t: progress(base + d, total))
+                                              cancel=cancel, progress=lambda d, _t: observer.progress(base + d, total))
 
-                    with_retries(attempt, policy=svc.retry_policy, cancel=cancel, on_retry=on_retry,
+                    with_retries(attempt, policy=svc.retry_policy, cancel=cancel, on_retry=observer.on_retry,
                                  what=f"download {folder}/{name}")
             except ObjectChangedError:
                 # Leaving the block above dropped the hashes still queued; the old bytes are worthless now.
-                on_event(f"{folder}/{name} changed on the CDN during the download; starting over")
+                observer.on_event(f"{folder}/{name} changed on the CDN during the download; starting over")
                 log.warning("%s/%s changed on the CDN during the download; starting over", folder, name)
                 cache.discard_partial(folder, name)
                 discard_output()
@@ -990,28 +962,27 @@ def _decrypt_cached(
     cached,  # CachedPart
     sink: Callable[[memoryview], object],
     total: int,
-    progress: ProgressCallback,
+    observer: TransferObserver,
     cancel: CancelToken,
-    on_stage: StageCallback = _no_stage,
 ) -> str | None:
     """Check the cached big part against its recorded SHA-256 FIRST, then decrypt small + cached big into
     ``sink``: a tampered or rotten cache entry never reaches the output. Both read the SAME open file (one
     ``open``, hashed, rewound, decrypted), so a concurrent commit or removal of the cache entry cannot slip
     unverified bytes in between. None on success, else the problem ("corrupt") — the caller then falls back to
     the CDN. Progress: cached bytes hashed while "verifying", then small + big bytes while "decrypting"."""
-    on_stage("verifying")
+    observer.on_stage("verifying")
     size = cached.size
     try:
         with os.fdopen(locks.open_nofollow(cached.path, os.O_RDONLY), "rb", buffering=0) as fh:
             hasher = hashlib.sha256()
-            pump(fh, hasher.update, total=size, progress=progress, cancel=cancel)
+            pump(fh, hasher.update, total=size, progress=observer.progress, cancel=cancel)
             if hasher.hexdigest() != cached.sha256:
                 return "corrupt"
-            on_stage("decrypting")
+            observer.on_stage("decrypting")
             fh.seek(0)
             dec = StreamDecryptor(svc.resource_key, _SinkGuard(sink))
             dec.update(small)
-            pump(fh, dec.update, total=total, progress=lambda d, t: progress(len(small) + d, t), cancel=cancel)
+            pump(fh, dec.update, total=total, progress=lambda d, t: observer.progress(len(small) + d, t), cancel=cancel)
     except _SinkFailed as exc:
         raise exc.error from None  # the output's (e.g. disk full), reported as such by the caller
     except (OSError, LocalIOError):

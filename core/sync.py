@@ -12,7 +12,8 @@ recorded (size, mtime, SHA-256 of the plaintext), so a file the user changed sin
 deleted without ``force``: it is reported as a conflict. ``delete`` removes only files this sync created.
 One sync of a folder at a time: ``DIR/.azaion-sync.lock`` (core/locks.py); a second one is told it is busy.
 
-No Qt, no printing: progress, events and per-file results go through callbacks, cancel through a token.
+No Qt, no printing: progress and events go to an observer (core/observer.py), per-file results through a
+callback, cancel through a token.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from core import locks, safejson
-from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
+from core.cancel import NEVER, CancelToken
 from core.errors import (
     AuthError,
     AzaionError,
@@ -42,13 +43,13 @@ from core.errors import (
 from core.fileio import TEMP_PREFIX, describe_os_error, remove_leftovers, temp_glob, write_bytes_atomic
 from core.listing import listed
 from core.names import validate_folder, validate_resource_name, validate_server_file_name
+from core.observer import SILENT, TransferObserver
 from core.protocol import big_key
 
 if TYPE_CHECKING:
     from core.cdn import CDNManager
     from core.models import ResourceEntry
     from core.resources import Transfers
-    from core.retry import RetryCallback
 
 log = logging.getLogger("azaion.sync")
 
@@ -72,10 +73,6 @@ OWN_PREFIXES = (".azaion-sync", TEMP_PREFIX)
 """Names sync and core's atomic writes use inside DIR: a server name like these could replace the state."""
 HASH_CHUNK = 1 << 20
 NOT_A_FILE = "a folder, link or other non-file is in its place"
-
-EventCallback = Callable[[str], None]
-StageCallback = Callable[[str], None]
-
 
 class SyncStateError(LocalIOError):
     """The state file is not one sync wrote (corrupt, or for another server or folder): nothing is done, since
@@ -487,16 +484,13 @@ def sync(
     delete: bool = False,
     force: bool = False,
     wait: bool = False,
-    progress: ProgressCallback = no_progress,
+    observer: TransferObserver = SILENT,
     on_file: Callable[[str, str], None] = lambda name, what: None,
-    on_stage: StageCallback = lambda stage: None,
-    on_event: EventCallback = lambda message: None,
-    on_retry: RetryCallback | None = None,
     cancel: CancelToken = NEVER,
 ) -> SyncResult:
     """Plan and run a sync of ``folder`` into ``target`` (created if missing) under its lock.
 
-    ``on_file(name, what)`` is called before each file ("download"/"delete") and ``progress`` per file. A failed
+    ``on_file(name, what)`` is called before each file ("download"/"delete"); ``observer`` hears each download. A failed
     download is recorded in the result and the next file is tried (a transient failure keeps its ``.big.part``
     for the next run); a cancel stops at once (a pause keeps what a rerun resumes from). The state is saved
     after every file, so an interrupted sync keeps what it finished."""
@@ -507,7 +501,8 @@ def sync(
     except OSError as exc:
         raise describe_os_error(exc, target) from None
     with lock_target(target, wait=wait, cancel=cancel,
-                     on_wait=lambda: on_event(f"another sync of {target} is running; waiting for it to finish")):
+                     on_wait=lambda: observer.on_event(f"another sync of {target} is running; waiting for it to "
+                                                       "finish")):
         state = load_state(target, client.api_url, folder)
         plan = plan_sync(client, folder, target, delete=delete, force=force, state=state, cancel=cancel)
         result = SyncResult(plan, conflicts=list(plan.conflicts))
@@ -522,8 +517,7 @@ def sync(
             on_file(item.name, "download")
             try:
                 client.transfers.download_to_path(
-                    item.name, folder, target, progress=progress, on_stage=on_stage, on_retry=on_retry,
-                    on_event=on_event, cancel=cancel, replace=True,
+                    item.name, folder, target, observer=observer, cancel=cancel, replace=True,
                 )
             except (CancelledError, UnreachableError, AuthError):
                 raise  # the next files would fail the same way: stop (a rerun resumes what was kept)
