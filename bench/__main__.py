@@ -112,6 +112,7 @@ def bench_pipelines(work: Path, sizes: list[int], reps: int, samples: Samples) -
     """Our upload/download vs plain boto3 with the app's clients, against a sandbox running in this process."""
     from core.crypto import ciphertext_size
     from core.models import RoleEnum
+    from core.protocol import big_key
     from sandbox.server import Sandbox
 
     sb = Sandbox(seed=False).start()
@@ -141,7 +142,7 @@ def bench_pipelines(work: Path, sizes: list[int], reps: int, samples: Samples) -
                     progress(f"{label} #{rep + 1}", samples[label][-1])
                 setup = run_op({**base, "op": "setup-only"}, [])
                 samples.setdefault("setup-only", []).append(setup)
-                s3.delete_object(Bucket=FOLDER, Key=f"{name}.big")
+                s3.delete_object(Bucket=FOLDER, Key=big_key(name))
                 s3.delete_object(Bucket=FOLDER, Key=key)
             blob.unlink()
         bench_link(sb, work, base, reps, samples)

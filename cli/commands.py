@@ -7,6 +7,7 @@ import contextlib
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cli.args import path_arg
 from cli.context import open_session
@@ -17,6 +18,10 @@ from core.errors import AzaionError, LocalIOError, PermissionDeniedError
 from core.names import validate_folder, validate_resource_name
 from core.retry import describe_retry
 from core.text import printable
+
+if TYPE_CHECKING:
+    from cli.progress import TerminalProgress
+    from core.observer import TransferObserver
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -208,6 +213,13 @@ def _retrying(attempt: int, attempts: int, delay: float, error: Exception) -> No
     err(f"warning: {shown(error)}; {describe_retry(attempt, attempts, delay)}")
 
 
+def _observer(progress: TerminalProgress) -> TransferObserver:
+    """What a transfer reports, on stderr: the progress line and its stage, notes and retry warnings."""
+    from core.observer import Callbacks
+
+    return Callbacks(progress, progress.on_stage, _retrying, _note)
+
+
 def cmd_upload(args: argparse.Namespace) -> int:
     from core.fileio import require_file
 
@@ -226,10 +238,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
     for stale in clean_stale_uploads(session.client, session.settings.stale_upload_days):
         _note(f"aborted a stale incomplete upload of {stale.folder}/{stale.name}")
     with long_running(f"upload {name}") as (progress, token):
-        report = session.client.upload_big_small_resource(
-            path, name, args.folder, progress=progress, on_stage=progress.on_stage, on_event=_note,
-            on_retry=_retrying, cancel=token,
-        )
+        report = session.client.transfers.upload(path, name, args.folder, observer=_observer(progress), cancel=token)
     out(f"uploaded {args.folder}/{name} ({report.plain_size} bytes)")
     return 0
 
@@ -249,7 +258,6 @@ def checked_output(output: Path, name: str, force: bool) -> Path:
 
 
 def cmd_download(args: argparse.Namespace) -> int:
-    from core import resources
     from core.fileio import OutputExistsError
 
     name = validate_resource_name(args.name)  # bad names, folders and outputs fail before any I/O (no login)
@@ -260,9 +268,8 @@ def cmd_download(args: argparse.Namespace) -> int:
     session = open_session(args)
     with long_running(f"download {name}") as (progress, token):
         try:
-            report = resources.download_to_path(
-                session.client, name, args.folder, args.output, progress=progress, on_stage=progress.on_stage,
-                on_event=_note, on_retry=_retrying, cancel=token, replace=args.force,
+            report = session.client.transfers.download_to_path(
+                name, args.folder, args.output, observer=_observer(progress), cancel=token, replace=args.force,
             )
         except OutputExistsError as exc:  # appeared during the download
             raise LocalIOError(f"{exc}; use --force to replace it") from None
@@ -274,7 +281,6 @@ def _download_to_stdout(args: argparse.Namespace, name: str) -> int:
     """``-o -``: the plaintext streams to standard output as it is decrypted (for a pipe), everything else goes
     to stderr. The checks still run, but only at the end: when one fails, the exit status is non-zero and what
     was written must be thrown away (a file output is never renamed into place in that case)."""
-    from core import resources
     from core.errors import IntegrityError
     from core.fileio import write_stream
 
@@ -291,10 +297,9 @@ def _download_to_stdout(args: argparse.Namespace, name: str) -> int:
     stdout = sys.stdout.buffer
     try:
         with long_running(f"download {name}") as (progress, token):
-            report = resources.download(
-                session.client, name, args.folder, write_stream(stdout.write, "standard output"),
-                progress=progress, on_stage=progress.on_stage, on_event=_note, on_retry=_retrying, cancel=token,
-                discard_output=cannot_discard,
+            report = session.client.transfers.download(
+                name, args.folder, write_stream(stdout.write, "standard output"),
+                observer=_observer(progress), cancel=token, discard_output=cannot_discard,
             )
             try:
                 stdout.flush()

@@ -20,6 +20,7 @@ from cli.progress import TerminalProgress
 from core.cancel import CancelToken
 from core.errors import AzaionError, CancelledError
 from core.names import validate_folder
+from core.observer import Callbacks
 from core.retry import describe_retry
 from core.text import printable
 
@@ -126,11 +127,10 @@ def _round(client, args: argparse.Namespace, token: CancelToken) -> int:
             progress[-1].on_stage(stage)
 
     try:
-        result = sync.sync(
-            client, args.folder, args.dir, delete=args.delete, force=args.force, progress=on_progress,
-            on_file=on_file, on_stage=on_stage, on_event=lambda m: err(f"note: {m}"), cancel=token,
-            on_retry=lambda a, n, d, e: err(f"warning: {shown(e)}; {describe_retry(a, n, d)}"),
-        )
+        observer = Callbacks(on_progress, on_stage, on_event=lambda m: err(f"note: {m}"),
+                             on_retry=lambda a, n, d, e: err(f"warning: {shown(e)}; {describe_retry(a, n, d)}"))
+        result = sync.sync(client, args.folder, args.dir, delete=args.delete, force=args.force, observer=observer,
+                           on_file=on_file, cancel=token)
     finally:
         on_file("", "done")
     if args.json:

@@ -14,13 +14,13 @@ import re
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import requests
 
 from core import http_limits, resources
 from core.cache import ResourceCache
-from core.cancel import NEVER, CancelToken, ProgressCallback, current_cancel, no_progress
+from core.cancel import NEVER, CancelToken, current_cancel
 from core.cdn import CDNManager
 from core.cdn_config import CdnConfig
 from core.crypto import decrypt_bytes
@@ -31,6 +31,8 @@ from core.journal import JournalStore
 from core.keys import resource_key, user_key
 from core.models import Credentials, ResourceEntry, RoleEnum, User
 from core.names import validate_folder, validate_name
+from core.observer import Callbacks, EventFn, ProgressFn, StageFn
+from core.protocol import BIG_SHA256_FIELD, BIG_SHA256_HEADER, BIG_SIZE_FIELD, BIG_SIZE_HEADER, BigRecord, is_small_name
 from core.proxy import ProxyConfig
 from core.retry import RetryCallback, RetryPolicy
 from core.token import Token, parse_token
@@ -92,6 +94,10 @@ class ApiClient:
         self._cdn_options = cdn_options or {}
         self.journals = JournalStore(journal_dir if journal_dir is not None else _default_journal_dir())
         self.retry_policy = retry_policy or RetryPolicy()
+        # Uploads and downloads of big/small resources: given what they use, they never reach back into the client
+        # (the CDN through a provider, as it is rebuilt after each login).
+        self.transfers = resources.Transfers(self, lambda: self.cdn, cache=self.cache, journals=self.journals,
+                                   retry_policy=self.retry_policy, resource_key=self.resource_key)
 
     # ---- credentials and session ------------------------------------------------------------------------
 
@@ -262,7 +268,7 @@ class ApiClient:
             f"/resources/get/{segment(folder)}",
             json={"password": creds.password, "hardware": self.hardware, "fileName": filename},
             what=f"download {folder}/{filename}",
-            cap=http_limits.SMALL_PART_CAP if filename.endswith(".small") else http_limits.FILE_CAP,
+            cap=http_limits.SMALL_PART_CAP if is_small_name(filename) else http_limits.FILE_CAP,
             cancel=cancel,
         )
         # The server derives the key from the email as it stores it; the token carries that spelling.
@@ -285,9 +291,9 @@ class ApiClient:
         validate_folder(folder)
         fields = {}
         if big is not None and big.sha256:
-            fields["bigSha256"] = big.sha256
+            fields[BIG_SHA256_FIELD] = big.sha256
             if big.size is not None:
-                fields["bigSize"] = str(big.size)
+                fields[BIG_SIZE_FIELD] = str(big.size)
         http_limits.throttle(len(data))  # the bandwidth cap: the body goes out in one piece below
         resp = self.request(
             "POST",
@@ -336,22 +342,21 @@ class ApiClient:
         resource_name: str,
         folder: str,
         *,
-        progress: ProgressCallback = no_progress,
-        on_stage: resources.StageCallback = resources._no_stage,
+        progress: ProgressFn | None = None,
+        on_stage: StageFn | None = None,
         on_retry: RetryCallback | None = None,
-        on_event: resources.EventCallback = resources._no_event,
+        on_event: EventFn | None = None,
         cancel: CancelToken = NEVER,
     ) -> resources.UploadReport:
-        """``resource`` is bytes (small payloads) or a path (streamed, any size, resumable)."""
+        """``resource`` is bytes (small payloads) or a path (streamed, any size, resumable). The seed's signature:
+        the four callbacks are one observer for ``client.transfers.upload`` (core/observer.py), which the app uses."""
         with _active(cancel):
-            return resources.upload(
-                self, resource, resource_name, folder, progress=progress, on_stage=on_stage, on_retry=on_retry,
-                on_event=on_event, cancel=cancel,
-            )
+            return self.transfers.upload(resource, resource_name, folder,
+                                         observer=Callbacks(progress, on_stage, on_retry, on_event), cancel=cancel)
 
     def load_big_small_resource(self, resource_name: str, folder: str) -> bytes:
         """Seed signature: the decrypted resource as bytes. For big files use ``download_big_small_resource``."""
-        data, report = resources.download_bytes(self, resource_name, folder)
+        data, report = self.transfers.download_bytes(resource_name, folder)
         self.last_download_report = report
         return data
 
@@ -361,17 +366,18 @@ class ApiClient:
         folder: str,
         output: Path | str,
         *,
-        progress: ProgressCallback = no_progress,
-        on_stage: resources.StageCallback = resources._no_stage,
+        progress: ProgressFn | None = None,
+        on_stage: StageFn | None = None,
         on_retry: RetryCallback | None = None,
-        on_event: resources.EventCallback = resources._no_event,
+        on_event: EventFn | None = None,
         cancel: CancelToken = NEVER,
     ) -> resources.DownloadReport:
+        """The seed's signature: the four callbacks are one observer for ``client.transfers.download_to_path``
+        (core/observer.py), which the app uses."""
         with _active(cancel):
-            return resources.download_to_path(
-                self, resource_name, folder, output, progress=progress, on_stage=on_stage, on_retry=on_retry,
-                on_event=on_event, cancel=cancel,
-            )
+            return self.transfers.download_to_path(resource_name, folder, output,
+                                                   observer=Callbacks(progress, on_stage, on_retry, on_event),
+                                                   cancel=cancel)
 
     last_download_report: resources.DownloadReport | None = None
 
@@ -382,20 +388,13 @@ def _active(cancel: CancelToken):  # a context manager
     return cancel.active() if cancel is not NEVER or current_cancel() is NEVER else contextlib.nullcontext()
 
 
-class BigRecord(NamedTuple):
-    """The API's record of a small part's big part: SHA-256 (lower-case hex) and size, each None if not given."""
-
-    sha256: str | None
-    size: int | None
-
-
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 def _big_record(headers: Mapping[str, str], what: str) -> BigRecord:
     """The ``X-Big-Sha256``/``X-Big-Size`` headers; a malformed value is refused (a server that sends the
     record must send it right: treating it as absent would let a broken server switch the check off)."""
-    raw_sha, raw_size = headers.get("X-Big-Sha256"), headers.get("X-Big-Size")
+    raw_sha, raw_size = headers.get(BIG_SHA256_HEADER), headers.get(BIG_SIZE_HEADER)
     if raw_sha is None:
         return BigRecord(None, None)
     sha = raw_sha.strip().lower()

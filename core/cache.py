@@ -21,12 +21,15 @@ from core import locks
 from core.cancel import NEVER, CancelToken
 from core.fileio import TEMP_PREFIX, replace_file, write_bytes_atomic
 from core.names import validate_folder, validate_name
+from core.protocol import big_key
 
 log = logging.getLogger("azaion.cache")
 
 SIDECAR_MAX = 256
 """A sidecar holds two SHA-256 hex lines (130 bytes): anything much larger is not one."""
 PARTIAL_META_MAX = 4096
+PART_SUFFIX = ".part"
+"""An interrupted download's bytes: ``{name}.big`` + this, beside the cache entry it becomes."""
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -55,7 +58,7 @@ class ResourceCache:
         return locks.private_dir(self._dir(folder), below=self.root)
 
     def paths(self, folder: str, name: str) -> tuple[Path, Path]:
-        big = self._dir(folder) / f"{validate_name(name)}.big"
+        big = self._dir(folder) / big_key(validate_name(name))
         return big, big.with_name(big.name + ".sha256")
 
     def entry_lock(
@@ -110,7 +113,7 @@ class ResourceCache:
 
     def partial_paths(self, folder: str, name: str) -> tuple[Path, Path]:
         big, _ = self.paths(folder, name)
-        part = big.with_name(big.name + ".part")
+        part = big.with_name(big.name + PART_SUFFIX)
         return part, part.with_name(part.name + ".json")
 
     def load_partial(self, folder: str, name: str) -> dict | None:
@@ -161,7 +164,7 @@ class ResourceCache:
             _unlink(path)
 
     def partials(self) -> list[Path]:
-        return list(self.root.rglob("*.big.part")) if self.root.exists() else []
+        return list(self.root.rglob(big_key("*") + PART_SUFFIX)) if self.root.exists() else []
 
     # ---- staged uploads (encrypted once, reused by every resume) -------------------------------------------
 

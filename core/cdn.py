@@ -51,6 +51,7 @@ from core.errors import (
     UnreachableError,
 )
 from core.http_limits import Limits, Watch, read_some, streaming, throttle, throttled_read, watch_boto_client
+from core.protocol import SHA256_META, SMALL_SHA256_META
 from core.proxy import ProxyConfig, proxies_for, proxy_failure
 from core.text import printable, printable_message
 
@@ -58,9 +59,6 @@ log = logging.getLogger("azaion.cdn")
 
 MiB = 1 << 20
 READ_CHUNK = 1 * MiB
-SHA256_META = "sha256"
-SMALL_SHA256_META = "small-sha256"
-"""SHA-256 of the small part the big part was uploaded with: binds the two parts (docs/protocol.md)."""
 _UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
 TRANSPORT_ERRORS = (BotoCoreError, ClientError, OSError, urllib3.exceptions.HTTPError)
 """What a CDN call can raise that is about the CDN or the link; anything else is a bug and propagates as is."""

@@ -33,6 +33,7 @@ from core.cancel import NEVER, CancelToken
 from core.errors import AzaionError, InvalidNameError
 from core.fileio import LOCKED_MIN_AGE_S, remove_leftovers, temp_glob, temp_prefix, write_bytes_atomic
 from core.names import validate_folder, validate_name
+from core.protocol import big_key, small_name
 
 log = logging.getLogger("azaion.journal")
 
@@ -188,7 +189,7 @@ def parse_journal(jid: str, data: object) -> UploadJournal:
     if not _is_time(d.get("created", 0)) or not _is_time(d.get("updated", 0)):
         raise bad("created/updated are not times")
     big, small = Path(d["staged_big"]), Path(d["staged_small"])
-    if not big.is_absolute() or big.name != f"{jid}.big" or small != big.with_name(f"{jid}.small") or (
+    if not big.is_absolute() or big.name != big_key(jid) or small != big.with_name(small_name(jid)) or (
         ".." in big.parts
     ):
         raise bad("its staged files are not this upload's")

@@ -10,9 +10,7 @@ from dataclasses import dataclass
 from core.errors import InvalidNameError
 from core.models import ResourceEntry
 from core.names import validate_name
-
-SMALL_SUFFIX = ".small"
-BIG_SUFFIX = ".big"
+from core.protocol import name_of_big, name_of_small
 
 
 @dataclass(frozen=True)
@@ -26,9 +24,9 @@ class ListedName:
 
 def resource_name(stored: str) -> str | None:
     """The resource name a stored ``{name}.small`` belongs to, or None for a plain file."""
-    if not stored.endswith(SMALL_SUFFIX) or len(stored) <= len(SMALL_SUFFIX):
+    name = name_of_small(stored)
+    if name is None:
         return None
-    name = stored[: -len(SMALL_SUFFIX)]
     try:
         return validate_name(name)
     except InvalidNameError:  # e.g. "..small": not something download could ask for, so show it as it is
@@ -53,7 +51,7 @@ def listed(entries: Iterable[ResourceEntry]) -> list[ListedName]:
     resources = {row.name: row for row in rows if not row.plain}
     shown: dict[str, ListedName] = {}
     for row in rows:
-        if row.plain and row.name.endswith(BIG_SUFFIX) and row.name[: -len(BIG_SUFFIX)] in resources:
+        if row.plain and name_of_big(row.name) in resources:
             continue
         if row.name not in shown:
             shown[row.name] = resources.get(row.name, row)

@@ -29,11 +29,12 @@ from s3transfer.utils import ReadFileChunk
 
 from core.bandwidth import LIMITER
 from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
-from core.cdn import SMALL_SHA256_META, TRANSPORT_ERRORS, CDNManager, crc32_base64, translate
+from core.cdn import TRANSPORT_ERRORS, CDNManager, crc32_base64, translate
 from core.errors import CancelledError, LocalIOError, NotFoundError
 from core.fileio import describe_os_error
 from core.http_limits import streaming, throttle
 from core.journal import JournalStore, UploadJournal
+from core.protocol import SMALL_SHA256_META, big_key
 
 MiB = 1 << 20
 BODY_READ = 1 * MiB
@@ -111,7 +112,7 @@ class SourceChangedError(LocalIOError):
 
 def _create(cdn: CDNManager, journal: UploadJournal, store: JournalStore, size: int, metadata: dict[str, str]) -> None:
     """CreateMultipartUpload with ``metadata``; the UploadId and part size go into the journal at once."""
-    bucket, key = journal.folder, f"{journal.name}.big"
+    bucket, key = journal.folder, big_key(journal.name)
     journal.part_size = part_size_for(size, cdn.transfer_config.multipart_chunksize)
     try:
         resp = cdn.uploader.create_multipart_upload(
@@ -131,7 +132,7 @@ class _Sender:
     def __init__(self, cdn: CDNManager, journal: UploadJournal, store: JournalStore, size: int, *,
                  progress: ProgressCallback, cancel: CancelToken, done: int = 0) -> None:
         self.cdn, self.journal, self.store, self.size = cdn, journal, store, size
-        self.bucket, self.key = journal.folder, f"{journal.name}.big"
+        self.bucket, self.key = journal.folder, big_key(journal.name)
         self.path = Path(journal.staged_big)
         self.progress, self.cancel = progress, cancel
         self.checked = journal.checksum_algorithm == CHECKSUM_ALGORITHM  # False for uploads begun by an older version
@@ -276,7 +277,7 @@ def upload_staged(
     if it has one; returns the bytes actually sent this call. ``small_sha256`` (the staged small part's) goes
     into the object's metadata beside its own SHA-256 (a single PUT) or, for a multipart upload created here,
     alone (docs/protocol.md: the big part's SHA-256 is the API's record)."""
-    bucket, key = journal.folder, f"{journal.name}.big"
+    bucket, key = journal.folder, big_key(journal.name)
     path = Path(journal.staged_big)
     size = journal.staged_size
     cdn.require_uploader()
@@ -335,7 +336,7 @@ class StreamingUpload:
     def __init__(self, cdn: CDNManager, journal: UploadJournal, store: JournalStore, size: int, *,
                  small_sha256: str, progress: ProgressCallback = no_progress, cancel: CancelToken = NEVER,
                  concurrency: int | None = None) -> None:
-        bucket, key = journal.folder, f"{journal.name}.big"
+        bucket, key = journal.folder, big_key(journal.name)
         cdn.require_uploader()
         cancel.raise_if_cancelled()
         self.have: dict[int, tuple[str, int, str | None]] = {}
@@ -413,7 +414,7 @@ def abort(cdn: CDNManager, journal: UploadJournal) -> None:
     if journal.upload_id:
         try:
             cdn.uploader.abort_multipart_upload(
-                Bucket=journal.folder, Key=f"{journal.name}.big", UploadId=journal.upload_id
+                Bucket=journal.folder, Key=big_key(journal.name), UploadId=journal.upload_id
             )
         except Exception:  # noqa: S110 - already gone is fine
             pass

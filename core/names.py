@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 from core.errors import InvalidNameError
+from core.protocol import BIG_SUFFIX
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 """C0, DEL, C1 (NEL ``\\x85`` among them) and the Unicode line/paragraph separators: each can break a log line,
@@ -24,7 +25,7 @@ _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 1
 MAX_NAME_BYTES = 255
 """A single path component on the file systems the client runs on (NAME_MAX)."""
 MAX_NAME = MAX_NAME_BYTES  # the old name of the limit (it was counted in characters)
-LONGEST_SUFFIX = ".big.part.json"
+LONGEST_SUFFIX = BIG_SUFFIX + ".part.json"  # the cache's {name}.big.part.json
 """The longest suffix the client appends to a resource name for a file of its own: the record of an interrupted
 download in the cache (``{name}.big``, ``.big.sha256``, ``.big.part`` and the rest are shorter; temp and journal
 names do not contain the full name)."""

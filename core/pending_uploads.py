@@ -19,6 +19,7 @@ from core.journal import UploadJournal
 from core.models import UPLOAD_ROLES
 from core.multipart import iter_parts
 from core.names import validate_folder
+from core.protocol import big_key
 
 log = logging.getLogger("azaion.transfers")
 DEFAULT_FOLDERS = ("models", "suite", "suite-stage")
@@ -94,7 +95,7 @@ def pending_uploads(
     """Unfinished multipart uploads in ``folders`` (see cdn_folders), oldest first, each matched to the local
     journal of this server that owns it (same folder, key ``{name}.big`` and UploadId), if any."""
     require_uploader(client)
-    owners = {(j.folder, f"{j.name}.big", j.upload_id): j.id for j in _journals(client) if j.upload_id}
+    owners = {(j.folder, big_key(j.name), j.upload_id): j.id for j in _journals(client) if j.upload_id}
     found = []
     for folder in cdn_folders(client, folders, on_note=on_note):
         try:

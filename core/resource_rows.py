@@ -20,6 +20,7 @@ from core.cdn_listing import ObjectSummary, list_objects, plain_size
 from core.errors import AzaionError
 from core.listing import listed
 from core.models import ResourceEntry
+from core.protocol import big_key
 
 if TYPE_CHECKING:
     from core.api_client import ApiClient
@@ -69,7 +70,7 @@ def rows_from_listing(
             rows.append(ResourceRow(entry.name, entry.size, entry.modified, False, True))
             continue
         name = item.name
-        big = objects.get(f"{name}.big") if objects else None
+        big = objects.get(big_key(name)) if objects else None
         part = cache.lookup(folder, name) if cache is not None else None
         big_size = part.size if part is not None else big.size if big is not None else None
         size = None

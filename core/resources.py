@@ -24,10 +24,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from core import locks, multipart
-from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
+from core.cancel import NEVER, CancelToken, ProgressCallback
 from core.cdn import ObjectInfo, crc32_base64
 from core.crypto import BLOCK, StreamDecryptor, StreamEncryptor, ciphertext_size, pump
 from core.errors import (
@@ -54,33 +54,16 @@ from core.fileio import (
 )
 from core.journal import JournalStore, UploadJournal, source_fingerprint
 from core.names import validate_folder, validate_resource_name
+from core.observer import SILENT, TransferObserver
 from core.offload import OffloadedSink
-from core.retry import RetryCallback, is_transient, with_retries
+from core.protocol import SMALL_MAX, BigRecord, big_key, small_name, split_point
+from core.retry import RetryPolicy, is_transient, with_retries
 
 if TYPE_CHECKING:
-    from core.api_client import ApiClient
+    from core.cache import ResourceCache
     from core.cdn import CDNManager
 
 log = logging.getLogger("azaion.resources")
-
-SMALL_MAX = 3072
-StageCallback = Callable[[str], None]
-EventCallback = Callable[[str], None]
-"""``on_event(message)``: something the user should be told (stale cache replaced, resumed, started over)."""
-
-
-def split_point(cipher_len: int) -> int:
-    """min(3072, floor(30% of the ciphertext)), in integers so huge sizes cannot round the wrong way."""
-    return min(SMALL_MAX, (cipher_len * 3) // 10)
-
-
-def big_key(name: str) -> str:
-    return f"{name}.big"
-
-
-def small_name(name: str) -> str:
-    return f"{name}.small"
-
 
 @dataclass(frozen=True)
 class UploadReport:
@@ -111,12 +94,227 @@ class DownloadReport:
     big_sha256: str | None = None
 
 
-def _no_stage(stage: str) -> None:
-    pass
+class SmallParts(Protocol):
+    """What transfers need from the API: the small parts, and which server they are on (the journals and the
+    per-name locks are per server). core/api_client.py's ApiClient is one; the transfers never see more of it."""
+
+    api_url: str
+
+    def load_part(self, filename: str, folder: str, *, cancel: CancelToken | None = None) -> tuple[bytes, BigRecord]:
+        ...
+
+    def upload_file(self, filename: str, data: bytes, folder: str, *, big: BigRecord | None = None) -> None:
+        ...
 
 
-def _no_event(message: str) -> None:
-    pass
+class Transfers:
+    """Uploads and downloads of big/small resources, given everything they use (as s3transfer's TransferManager
+    is given its client): the API's small parts, the CDN (a provider: the client builds it from cdn.yaml after
+    each login, so each use asks for the current one), the local cache, the upload journals, the retry policy
+    and the resource key. ApiClient builds one (``client.transfers``) and its seed methods delegate to it; this
+    module never reaches back into the client."""
+
+    def __init__(
+        self,
+        api: SmallParts,
+        cdn: Callable[[], CDNManager],
+        *,
+        cache: ResourceCache,
+        journals: JournalStore,
+        retry_policy: RetryPolicy,
+        resource_key: bytes,
+    ) -> None:
+        self.api = api
+        self._cdn = cdn
+        self.cache = cache
+        self.journals = journals
+        self.retry_policy = retry_policy
+        self.resource_key = resource_key
+
+    @property
+    def cdn(self) -> CDNManager:
+        return self._cdn()
+
+    @property
+    def server(self) -> str:
+        """The API's address: what the journals and the per-name locks are keyed by."""
+        return self.api.api_url
+
+    def upload(
+        self,
+        source: bytes | Path | str,
+        name: str,
+        folder: str,
+        *,
+        observer: TransferObserver = SILENT,
+        cancel: CancelToken = NEVER,
+    ) -> UploadReport:
+        """Encrypt, stage, send the big part to the CDN (resumable), then the small part to the API (the commit).
+
+        Progress is per stage (``observer.on_stage`` says which): plaintext bytes while "encrypting", big-part
+        bytes while "uploading"; "finalizing" has none (the server assembles the parts, then the small part is sent).
+
+        A file source is journaled: after a dropped link, a pause, or a killed process, uploading the same file to
+        the same place again resumes; if the file changed meanwhile it starts over and says so. Cancel (not pause)
+        aborts the multipart upload and removes the staged files."""
+        validate_resource_name(name)
+        validate_folder(folder)
+        reader, size, path = _open_source(source)
+        try:
+            cdn = with_retries(lambda: self.cdn, policy=self.retry_policy, cancel=cancel, on_retry=observer.on_retry,
+                               what="fetch cdn.yaml")  # fail before encrypting gigabytes
+            cdn.require_uploader()  # a role the server gave no uploader keys: say so before any work
+            # One upload of a name at a time on this machine (the GUI's and the CLI's too): two would drive one
+            # journal and staged file, or pair one's big part with the other's small part on the server.
+            name_lock = self.journals.name_lock(
+                self.server, folder, name, cancel=cancel,
+                on_wait=lambda: observer.on_event(f"another upload of {folder}/{name} is running on this machine; "
+                                         "waiting for it to finish"))
+        except BaseException:
+            reader.close()
+            raise
+        try:
+            return _upload_locked(self, cdn, reader, size, path, name, folder, observer=observer, cancel=cancel)
+        finally:
+            reader.close()
+            name_lock.release()
+
+    def download_to_path(
+        self,
+        name: str,
+        folder: str,
+        output: Path | str,
+        *,
+        observer: TransferObserver = SILENT,
+        cancel: CancelToken = NEVER,
+        replace: bool = True,
+    ) -> DownloadReport:
+        """Download into ``output`` atomically: a temp file beside it, renamed only when everything checked out.
+        ``output`` must be a new name, a regular file (``replace=False`` refuses that too) or a folder to save
+        ``name`` in (core/fileio.py ``check_output``: a device, FIFO or link to one is refused before the download)."""
+        target = output_target(output, validate_resource_name(name), replace=replace)
+        # A download of this target killed mid-way left its partly decrypted temp file here: remove it (only our
+        # own temp-name shape and owner/mode, only when no live process holds it: core/fileio.py remove_leftovers).
+        for stale in remove_leftovers(target.parent, temp_glob(glob.escape(temp_prefix(target)))):
+            log.info("removed %s, left by an interrupted download", stale)
+        try:
+            with atomic_write(target, output=True, replace=replace) as fh:
+
+                def reset() -> None:
+                    fh.seek(0)
+                    fh.truncate()
+
+                report = self.download(name, folder, fh.write, observer=observer, cancel=cancel,
+                                       discard_output=reset)
+        except CancelledError:
+            log.info("download of %s/%s cancelled", folder, name)
+            raise
+        return DownloadReport(**{**report.__dict__, "output": target})
+
+    def download(
+        self,
+        name: str,
+        folder: str,
+        sink: Callable[[memoryview], object],
+        *,
+        observer: TransferObserver = SILENT,
+        cancel: CancelToken = NEVER,
+        discard_output: Callable[[], None] = lambda: None,
+    ) -> DownloadReport:
+        """Decrypt the resource into ``sink``. If a cached part turns out corrupt after some plaintext was already
+        written, ``discard_output`` resets the sink before the CDN copy is streamed. An interrupted CDN download
+        keeps its ``.part`` file and continues with one ranged GET pinned to the object's ETag."""
+        validate_resource_name(name)
+        validate_folder(folder)
+        policy = self.retry_policy
+        observer.on_stage("connecting")
+
+        def load_small() -> bytes:
+            data, record = with_retries(lambda: self.api.load_part(small_name(name), folder), policy=policy,
+                                        cancel=cancel, on_retry=observer.on_retry,
+                                        what=f"download {folder}/{small_name(name)}")
+            return _SmallPart(data, record.sha256, record.size)
+
+        def head() -> ObjectInfo:
+            try:
+                return self.cdn.head(folder, big_key(name))
+            except NotFoundError:
+                raise NotFoundError(f"{folder}/{name} has no big part on the CDN; it must be uploaded again") from None
+
+        def matched(small: bytes, info: ObjectInfo) -> tuple[bytes, ObjectInfo]:
+            return _matching_pair(self, name, folder, small, info, load_small=load_small, head=head,
+                                  observer=observer, cancel=cancel)
+
+        small = load_small()
+        cancel.raise_if_cancelled()
+        cdn_error: AzaionError | None = None
+        info: ObjectInfo | None = None
+        try:
+            info = head()
+        except AzaionError as exc:
+            if not is_transient(exc):
+                raise
+            cdn_error = exc  # a valid cached copy will do; otherwise the CDN is retried below
+        if info is not None:
+            small, info = matched(small, info)
+        cache = self.cache
+        # One process at a time reads, fetches or commits this cache entry (and its .big.part): the second download
+        # waits, then finds the first's result in the cache.
+        entry = cache.entry_lock(folder, name, cancel=cancel, on_wait=lambda: observer.on_event(
+            f"another download of {folder}/{name} is running on this machine; waiting for it to finish"))
+        try:
+            cached = cache.lookup(folder, name)
+            event: str | None = None
+            if cached is not None and info is not None and info.sha256 and info.sha256.lower() != cached.sha256:
+                event = "stale"
+            elif cached is not None and _api_sha256(small) not in (None, cached.sha256):
+                event = "stale"  # the API recorded another big part with this small part than the cached one
+            elif cached is not None and not _small_matches(small, cached.small_sha256):
+                event = "stale"  # CDN unreachable: the small part on the API is not the one this cached big part has
+            elif cached is not None:
+                total = len(small) + cached.size
+                result = _decrypt_cached(self, small, cached, sink, total, observer, cancel)
+                if result is None:
+                    log.info("checking on existence for %s/%s: served from cache", folder, big_key(name))
+                    return DownloadReport(name, folder, total, "cache")
+                event = result
+                discard_output()
+            if info is None:
+                if event:
+                    raise IntegrityError(
+                        f"the cached copy of {folder}/{name} is {event} and the CDN cannot be reached: {cdn_error}"
+                    )
+                try:
+                    info = with_retries(head, policy=policy, cancel=cancel, on_retry=observer.on_retry,
+                                        what=f"reach the CDN for {folder}/{name}")
+                except UnreachableError as exc:
+                    raise UnreachableError(f"{exc}; {folder}/{name} is not in the local cache") from None
+                small, info = matched(small, info)
+            message = None
+            if event:
+                message = f"cached copy of {folder}/{name} was {event}; replaced from the CDN"
+                log.warning(message)
+                observer.on_event(message)
+                cache.discard(folder, name)
+            observer.on_stage("downloading")
+            digest, small, info = _fetch_big(
+                self, name, folder, small, info, sink, refetch=lambda: matched(load_small(), with_retries(
+                    head, policy=policy, cancel=cancel, on_retry=observer.on_retry,
+                    what=f"reach the CDN for {folder}/{name}")),
+                observer=observer, cancel=cancel, discard_output=discard_output,
+            )
+            log.info("downloaded %s from the %s", big_key(name), folder)
+            return DownloadReport(name, folder, len(small) + info.size, "cdn", event, message, big_sha256=digest)
+        finally:
+            entry.release()
+
+    def download_bytes(
+        self, name: str, folder: str, *, cancel: CancelToken = NEVER
+    ) -> tuple[bytes, DownloadReport]:
+        """Small resources only (the seed's bytes-returning signature)."""
+        out = bytearray()
+        report = self.download(name, folder, out.extend, cancel=cancel, discard_output=out.clear)
+        return bytes(out), report
 
 
 class _Splitter:
@@ -153,7 +351,7 @@ def _open_source(source: bytes | Path | str) -> tuple[BinaryIO, int, Path | None
 
 
 def _stage(
-    client: ApiClient,
+    svc: Transfers,
     reader: BinaryIO,
     size: int,
     journal: UploadJournal,
@@ -197,7 +395,7 @@ def _stage(
         try:
             with OffloadedSink(hash_and_write, name="azaion-stage", background=parts is None) as big:
                 splitter = _Splitter(split, big)
-                enc = StreamEncryptor(client.resource_key, splitter, iv=iv)
+                enc = StreamEncryptor(svc.resource_key, splitter, iv=iv)
                 pump(reader, enc.update, total=size, progress=progress, cancel=cancel)
                 enc.finalize()
         except OSError as exc:
@@ -213,7 +411,7 @@ def _stage(
     return small
 
 
-def _small_part(client: ApiClient, reader: BinaryIO, size: int, iv: bytes) -> bytes:
+def _small_part(svc: Transfers, reader: BinaryIO, size: int, iv: bytes) -> bytes:
     """The small part an encryption with ``iv`` will give, from the source's first bytes alone (CBC: the first
     blocks of ciphertext depend on the first blocks of plaintext only), so the multipart upload can be created
     with its ``small-sha256`` before the rest is encrypted. The reader is rewound."""
@@ -226,14 +424,14 @@ def _small_part(client: ApiClient, reader: BinaryIO, size: int, iv: bytes) -> by
         data += chunk
     reader.seek(0)
     out = bytearray()
-    StreamEncryptor(client.resource_key, out.extend, iv=iv).update(data)
+    StreamEncryptor(svc.resource_key, out.extend, iv=iv).update(data)
     if len(out) < split:
         raise LocalIOError("the source file changed size while it was being read")
     return bytes(out[:split])
 
 
 def _send_while_staging(
-    client: ApiClient,
+    svc: Transfers,
     cdn: CDNManager,
     reader: BinaryIO,
     size: int,
@@ -242,26 +440,25 @@ def _send_while_staging(
     held: int,
     small: bytes,
     *,
-    progress: ProgressCallback,
-    on_stage: StageCallback,
+    observer: TransferObserver,
     cancel: CancelToken,
 ) -> int:
     """Stage the big part and send its parts as they are staged (the multipart upload is created, or resumed,
     first). A send that fails stops the sending but not the staging: the staged copy is complete when this
     raises a transfer error, so the retry sends the missing parts from it (``multipart.upload_staged``)."""
-    store = client.journals
+    store = svc.journals
     big_total = ciphertext_size(size) - len(small)
     iv = small[:BLOCK]
     journal.staged_size, journal.staged_sha256 = big_total, ""
     parts = multipart.StreamingUpload(cdn, journal, store, big_total, small_sha256=hashlib.sha256(small).hexdigest(),
-                                      progress=progress, cancel=cancel)
-    on_stage("uploading")
+                                      progress=observer.progress, cancel=cancel)
+    observer.on_stage("uploading")
     try:
         if path is not None:
             reader = open(path, "rb", buffering=0)  # _stage closes it
         # Progress (the bytes on the wire) is reported from this thread, after each chunk it encrypts and then
         # while it waits for the last parts: a caller's callback runs where the transfer runs, as for downloads.
-        _stage(client, reader, size, journal, held, progress=lambda _d, _t: parts.report(), cancel=cancel, iv=iv,
+        _stage(svc, reader, size, journal, held, progress=lambda _d, _t: parts.report(), cancel=cancel, iv=iv,
                parts=parts)
     except BaseException:
         parts.close()
@@ -272,50 +469,6 @@ def _send_while_staging(
     with parts.sender.journal_lock:
         store.save(journal)  # staged: a resume from here sends the missing parts from the staged copy
     return parts.finish()
-
-
-def upload(
-    client: ApiClient,
-    source: bytes | Path | str,
-    name: str,
-    folder: str,
-    *,
-    progress: ProgressCallback = no_progress,
-    on_stage: StageCallback = _no_stage,
-    on_retry: RetryCallback | None = None,
-    on_event: EventCallback = _no_event,
-    cancel: CancelToken = NEVER,
-) -> UploadReport:
-    """Encrypt, stage, send the big part to the CDN (resumable), then the small part to the API (the commit).
-
-    Progress is per stage (``on_stage`` says which): plaintext bytes while "encrypting", big-part bytes while
-    "uploading"; "finalizing" has none (the server assembles the parts, then the small part is sent).
-
-    A file source is journaled: after a dropped link, a pause, or a killed process, uploading the same file to
-    the same place again resumes; if the file changed meanwhile it starts over and says so. Cancel (not pause)
-    aborts the multipart upload and removes the staged files."""
-    validate_resource_name(name)
-    validate_folder(folder)
-    reader, size, path = _open_source(source)
-    try:
-        cdn = with_retries(lambda: client.cdn, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
-                           what="fetch cdn.yaml")  # fail before encrypting gigabytes
-        cdn.require_uploader()  # a role the server gave no uploader keys: say so before any work
-        # One upload of a name at a time on this machine (the GUI's and the CLI's too): two would drive one
-        # journal and staged file, or pair one's big part with the other's small part on the server.
-        name_lock = client.journals.name_lock(
-            client.api_url, folder, name, cancel=cancel,
-            on_wait=lambda: on_event(f"another upload of {folder}/{name} is running on this machine; "
-                                     "waiting for it to finish"))
-    except BaseException:
-        reader.close()
-        raise
-    try:
-        return _upload_locked(client, cdn, reader, size, path, name, folder, progress=progress, on_stage=on_stage,
-                              on_retry=on_retry, on_event=on_event, cancel=cancel)
-    finally:
-        reader.close()
-        name_lock.release()
 
 
 def _open_staged(journal: UploadJournal, *, fresh: bool) -> int:
@@ -335,7 +488,7 @@ def _open_staged(journal: UploadJournal, *, fresh: bool) -> int:
 
 
 def _upload_locked(
-    client: ApiClient,
+    svc: Transfers,
     cdn: CDNManager,
     reader: BinaryIO,
     size: int,
@@ -343,21 +496,19 @@ def _upload_locked(
     name: str,
     folder: str,
     *,
-    progress: ProgressCallback,
-    on_stage: StageCallback,
-    on_retry: RetryCallback | None,
-    on_event: EventCallback,
+    observer: TransferObserver,
     cancel: CancelToken,
 ) -> UploadReport:
     """``upload`` once it holds the name's lock."""
-    store = client.journals
-    staging = client.cache.staging_dir()
-    client.cache.folder_dir(folder)  # the uploaded big part becomes its cache entry: refuse a folder not ours now
-    jid = JournalStore.upload_id(client.api_url, folder, name, path) if path else uuid.uuid4().hex[:24]
+    store = svc.journals
+    staging = svc.cache.staging_dir()
+    svc.cache.folder_dir(folder)  # the uploaded big part becomes its cache entry: refuse a folder not ours now
+    jid = JournalStore.upload_id(svc.server, folder, name, path) if path else uuid.uuid4().hex[:24]
     aside = len(store.set_aside)
     journal = store.load(jid)
     for invalid in store.set_aside[aside:]:
-        on_event(f"the journal of an earlier upload was not valid and was set aside as {invalid}; starting over")
+        observer.on_event(f"the journal of an earlier upload was not valid and was set aside as {invalid}; "
+                          "starting over")
     big_total = ciphertext_size(size) - split_point(ciphertext_size(size))
     piped = big_total >= cdn.transfer_config.multipart_threshold  # parts go out while the file is encrypted
     resumed = False  # staged completely before: the missing parts are sent from the staged copy
@@ -371,40 +522,40 @@ def _upload_locked(
             restage = True
             journal.staged_sha256 = ""  # its staged copy is gone or partial: staged again below
         if resumed or restage:
-            on_event(f"resuming the interrupted upload of {folder}/{name}")
+            observer.on_event(f"resuming the interrupted upload of {folder}/{name}")
             log.info("Resuming upload of %s/%s (%d parts on the server)", folder, name, len(journal.parts))
         else:
-            on_event(f"{path} changed since the interrupted upload of {folder}/{name}; starting over")
+            observer.on_event(f"{path} changed since the interrupted upload of {folder}/{name}; starting over")
             log.warning("Source of %s/%s changed since the interrupted upload; starting over", folder, name)
             multipart.abort(cdn, journal)
             store.delete(journal)
             journal = None
     if journal is None:
         journal = UploadJournal(
-            id=jid, api_url=client.api_url, folder=folder, name=name, source=str(path or ""),
+            id=jid, api_url=svc.server, folder=folder, name=name, source=str(path or ""),
             source_size=size, source_mtime_ns=path.stat().st_mtime_ns if path else 0,
             source_fingerprint=source_fingerprint(path, size) if path else "",
-            staged_big=str(staging / f"{jid}.big"), staged_small=str(staging / f"{jid}.small"),
+            staged_big=str(staging / big_key(jid)), staged_small=str(staging / small_name(jid)),
         )
     keep_for_resume = False
     held = None
     try:
         held = _open_staged(journal, fresh=not resumed)
         if resumed:
-            on_stage("uploading")
+            observer.on_stage("uploading")
             small = locks.read_nofollow(journal.staged_small, SMALL_MAX)
         elif piped:
-            on_stage("encrypting")
+            observer.on_stage("encrypting")
             iv = bytes.fromhex(journal.iv) if restage else os.urandom(BLOCK)
             journal.iv = iv.hex()
-            small = _small_part(client, reader, size, iv)
+            small = _small_part(svc, reader, size, iv)
             write_bytes_atomic(journal.staged_small, small, private=True)
         else:
-            on_stage("encrypting")
-            small = _stage(client, reader, size, journal, held, progress=progress, cancel=cancel)
+            observer.on_stage("encrypting")
+            small = _stage(svc, reader, size, journal, held, progress=observer.progress, cancel=cancel)
             if path is not None:
                 store.save(journal)
-            on_stage("uploading")
+            observer.on_stage("uploading")
         tries = [0]
 
         def send() -> int:
@@ -412,32 +563,31 @@ def _upload_locked(
             tries[0] += 1
             if not journal.staged_sha256:  # not staged yet (a retry after the upload could not even start)
                 try:
-                    return _send_while_staging(client, cdn, reader, size, path, journal, held, small,
-                                               progress=progress, on_stage=on_stage, cancel=cancel)
+                    return _send_while_staging(svc, cdn, reader, size, path, journal, held, small,
+                                               observer=observer, cancel=cancel)
                 except multipart.SourceChangedError as exc:
                     restage = False
-                    on_event(f"{path} changed since the interrupted upload of {folder}/{name}; starting over")
+                    observer.on_event(f"{path} changed since the interrupted upload of {folder}/{name}; starting over")
                     log.warning("%s; starting over", exc)
                     multipart.abort(cdn, journal)
                     journal.upload_id, journal.parts, journal.checksums = None, {}, {}
                     journal.iv = os.urandom(BLOCK).hex()
-                    small = _small_part(client, reader, size, bytes.fromhex(journal.iv))
+                    small = _small_part(svc, reader, size, bytes.fromhex(journal.iv))
                     write_bytes_atomic(journal.staged_small, small, private=True)
-                    return _send_while_staging(client, cdn, reader, size, path, journal, held, small,
-                                               progress=progress, on_stage=on_stage, cancel=cancel)
+                    return _send_while_staging(svc, cdn, reader, size, path, journal, held, small,
+                                               observer=observer, cancel=cancel)
             if tries[0] > 1 and journal.upload_id:
-                on_event(f"resuming the upload of {folder}/{name}: {len(journal.parts)} parts already on the CDN")
+                observer.on_event(f"resuming the upload of {folder}/{name}: {len(journal.parts)} parts already on "
+                                  "the CDN")
             # The small part's SHA-256 travels in the big part's metadata: a download that meets this big part
             # with another small part (this upload still finalizing, or failed after the CDN) refuses the pair.
-            return multipart.upload_staged(cdn, journal, store, progress=progress, cancel=cancel,
+            return multipart.upload_staged(cdn, journal, store, progress=observer.progress, cancel=cancel,
                                            small_sha256=hashlib.sha256(small).hexdigest())
 
-        sent = with_retries(send, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
+        sent = with_retries(send, policy=svc.retry_policy, cancel=cancel, on_retry=observer.on_retry,
                             what=f"upload {folder}/{name}")
         small_digest = hashlib.sha256(small).hexdigest()
-        on_stage("finalizing")
-        from core.api_client import BigRecord
-
+        observer.on_stage("finalizing")
         record = BigRecord(journal.staged_sha256, big_total)
 
         def send_small() -> None:
@@ -447,8 +597,8 @@ def _upload_locked(
             # bytes against (docs/protocol.md, "Tamper evidence").
             try:
                 with NEVER.active():
-                    with_retries(lambda: client.upload_file(small_name(name), small, folder, big=record),
-                                 policy=client.retry_policy, on_retry=on_retry,
+                    with_retries(lambda: svc.api.upload_file(small_name(name), small, folder, big=record),
+                                 policy=svc.retry_policy, on_retry=observer.on_retry,
                                  what=f"upload {folder}/{small_name(name)}")
             except AzaionError as exc:
                 raise type(exc)(
@@ -459,18 +609,18 @@ def _upload_locked(
         def send_again() -> None:
             journal.upload_id, journal.parts, journal.checksums = None, {}, {}
             with NEVER.active():
-                with_retries(send, policy=client.retry_policy, on_retry=on_retry, what=f"upload {folder}/{name}")
+                with_retries(send, policy=svc.retry_policy, on_retry=observer.on_retry, what=f"upload {folder}/{name}")
             send_small()
 
         try:
             send_small()
-            outcome = _converge(client, name, folder, small_digest, journal.staged_sha256, send_again,
-                                on_event=on_event, on_retry=on_retry)
+            outcome = _converge(svc, name, folder, small_digest, journal.staged_sha256, send_again,
+                                observer=observer)
         except AzaionError:
             keep_for_resume = path is not None
             raise
         if outcome != "superseded":
-            _cache_uploaded(client, folder, name, journal, small_digest)
+            _cache_uploaded(svc, folder, name, journal, small_digest)
         log.info("Uploaded %s to %s: %d bytes (small %d, big %d): %s", name, folder, size, len(small), big_total,
                  outcome)
         return UploadReport(name, folder, size, len(small), big_total, journal.staged_sha256, resumed or restage,
@@ -497,15 +647,14 @@ MAX_REPAIRS = 3
 
 
 def _converge(
-    client: ApiClient,
+    svc: Transfers,
     name: str,
     folder: str,
     small_digest: str,
     big_digest: str,
     send_again: Callable[[], None],
     *,
-    on_event: EventCallback,
-    on_retry: RetryCallback | None,
+    observer: TransferObserver,
 ) -> str:
     """Read the pair back after the small part was accepted (docs/protocol.md, "Concurrent uploads"). The
     per-name lock covers one machine only: an upload elsewhere may have written its big part between this
@@ -518,39 +667,39 @@ def _converge(
         try:
             with NEVER.active():
                 try:
-                    info = with_retries(lambda: client.cdn.head(folder, big_key(name)), policy=client.retry_policy,
-                                        on_retry=on_retry, what=f"check {folder}/{name} on the CDN")
+                    info = with_retries(lambda: svc.cdn.head(folder, big_key(name)), policy=svc.retry_policy,
+                                        on_retry=observer.on_retry, what=f"check {folder}/{name} on the CDN")
                 except NotFoundError:
                     info = None  # removed meanwhile: sent again below
-                data, record = with_retries(lambda: client.load_part(small_name(name), folder),
-                                            policy=client.retry_policy, on_retry=on_retry,
+                data, record = with_retries(lambda: svc.api.load_part(small_name(name), folder),
+                                            policy=svc.retry_policy, on_retry=observer.on_retry,
                                             what=f"check {folder}/{small_name(name)}")
         except AzaionError as exc:
             message = f"uploaded {folder}/{name} but could not read the pair back to check it: {exc}"
             log.warning(message)
-            on_event(message)
+            observer.on_event(message)
             return "unverified"
         on_server = hashlib.sha256(data).hexdigest() if info is not None else ""
         big_sha = (info.sha256 or "").lower() if info is not None else ""
         if (info is not None and on_server == small_digest and _small_matches(data, info.small_sha256)
                 and big_sha in ("", big_digest) and record.sha256 in (None, big_digest)):
             if repaired:
-                on_event(f"{folder}/{name}: this upload's parts are the ones on the server now (the last upload "
-                         "wins)")
+                observer.on_event(f"{folder}/{name}: this upload's parts are the ones on the server now (the last "
+                                  "upload wins)")
             return "repaired" if repaired else "uploaded"
         if (info is not None and on_server != small_digest and info.small_sha256
                 and _small_matches(data, info.small_sha256) and record.sha256 in (None, big_sha or record.sha256)):
             message = (f"another upload of {folder}/{name} finished after this one: its file is the one on the "
                        "server now (this upload was superseded)")
             log.warning(message)
-            on_event(message)
+            observer.on_event(message)
             return "superseded"
         if attempt == MAX_REPAIRS:
             break
         message = (f"another upload of {folder}/{name} ran at the same time and the parts on the server do not "
                    "belong together; sending this upload's parts again (the last upload wins)")
         log.warning(message)
-        on_event(message)
+        observer.on_event(message)
         send_again()
         repaired = True
     raise IntegrityError(
@@ -559,116 +708,16 @@ def _converge(
     )
 
 
-def _cache_uploaded(client: ApiClient, folder: str, name: str, journal: UploadJournal, small_digest: str) -> None:
+def _cache_uploaded(svc: Transfers, folder: str, name: str, journal: UploadJournal, small_digest: str) -> None:
     """Keep the uploaded big part as the cache entry, unless another process is reading or fetching that entry
     right now (then the next download fetches it: the cache is an optimisation, never worth a wait here)."""
     try:
-        entry = client.cache.entry_lock(folder, name, wait=False)
+        entry = svc.cache.entry_lock(folder, name, wait=False)
     except locks.InUseError:
         log.info("did not cache the uploaded %s/%s: another process is using its cache entry", folder, name)
         return
     with entry:
-        client.cache.commit(folder, name, Path(journal.staged_big), journal.staged_sha256, small_digest)
-
-
-def download(
-    client: ApiClient,
-    name: str,
-    folder: str,
-    sink: Callable[[memoryview], object],
-    *,
-    progress: ProgressCallback = no_progress,
-    on_stage: StageCallback = _no_stage,
-    on_retry: RetryCallback | None = None,
-    on_event: EventCallback = _no_event,
-    cancel: CancelToken = NEVER,
-    discard_output: Callable[[], None] = lambda: None,
-) -> DownloadReport:
-    """Decrypt the resource into ``sink``. If a cached part turns out corrupt after some plaintext was already
-    written, ``discard_output`` resets the sink before the CDN copy is streamed. An interrupted CDN download
-    keeps its ``.part`` file and continues with one ranged GET pinned to the object's ETag."""
-    validate_resource_name(name)
-    validate_folder(folder)
-    policy = client.retry_policy
-    on_stage("connecting")
-
-    def load_small() -> bytes:
-        data, record = with_retries(lambda: client.load_part(small_name(name), folder), policy=policy,
-                                    cancel=cancel, on_retry=on_retry, what=f"download {folder}/{small_name(name)}")
-        return _SmallPart(data, record.sha256, record.size)
-
-    def head() -> ObjectInfo:
-        try:
-            return client.cdn.head(folder, big_key(name))
-        except NotFoundError:
-            raise NotFoundError(f"{folder}/{name} has no big part on the CDN; it must be uploaded again") from None
-
-    def matched(small: bytes, info: ObjectInfo) -> tuple[bytes, ObjectInfo]:
-        return _matching_pair(client, name, folder, small, info, load_small=load_small, head=head,
-                              on_retry=on_retry, cancel=cancel)
-
-    small = load_small()
-    cancel.raise_if_cancelled()
-    cdn_error: AzaionError | None = None
-    info: ObjectInfo | None = None
-    try:
-        info = head()
-    except AzaionError as exc:
-        if not is_transient(exc):
-            raise
-        cdn_error = exc  # a valid cached copy will do; otherwise the CDN is retried below
-    if info is not None:
-        small, info = matched(small, info)
-    cache = client.cache
-    # One process at a time reads, fetches or commits this cache entry (and its .big.part): the second download
-    # waits, then finds the first's result in the cache.
-    entry = cache.entry_lock(folder, name, cancel=cancel, on_wait=lambda: on_event(
-        f"another download of {folder}/{name} is running on this machine; waiting for it to finish"))
-    try:
-        cached = cache.lookup(folder, name)
-        event: str | None = None
-        if cached is not None and info is not None and info.sha256 and info.sha256.lower() != cached.sha256:
-            event = "stale"
-        elif cached is not None and _api_sha256(small) not in (None, cached.sha256):
-            event = "stale"  # the API recorded another big part with this small part than the cached one
-        elif cached is not None and not _small_matches(small, cached.small_sha256):
-            event = "stale"  # CDN unreachable: the small part on the API is not the one this cached big part has
-        elif cached is not None:
-            total = len(small) + cached.size
-            result = _decrypt_cached(client, small, cached, sink, total, progress, cancel, on_stage)
-            if result is None:
-                log.info("checking on existence for %s/%s.big: served from cache", folder, name)
-                return DownloadReport(name, folder, total, "cache")
-            event = result
-            discard_output()
-        if info is None:
-            if event:
-                raise IntegrityError(
-                    f"the cached copy of {folder}/{name} is {event} and the CDN cannot be reached: {cdn_error}"
-                )
-            try:
-                info = with_retries(head, policy=policy, cancel=cancel, on_retry=on_retry,
-                                    what=f"reach the CDN for {folder}/{name}")
-            except UnreachableError as exc:
-                raise UnreachableError(f"{exc}; {folder}/{name} is not in the local cache") from None
-            small, info = matched(small, info)
-        message = None
-        if event:
-            message = f"cached copy of {folder}/{name} was {event}; replaced from the CDN"
-            log.warning(message)
-            on_event(message)
-            cache.discard(folder, name)
-        on_stage("downloading")
-        digest, small, info = _fetch_big(
-            client, name, folder, small, info, sink, refetch=lambda: matched(load_small(), with_retries(
-                head, policy=policy, cancel=cancel, on_retry=on_retry, what=f"reach the CDN for {folder}/{name}")),
-            progress=progress, on_retry=on_retry,
-            on_event=on_event, cancel=cancel, discard_output=discard_output,
-        )
-        log.info("downloaded %s.big from the %s", name, folder)
-        return DownloadReport(name, folder, len(small) + info.size, "cdn", event, message, big_sha256=digest)
-    finally:
-        entry.release()
+        svc.cache.commit(folder, name, Path(journal.staged_big), journal.staged_sha256, small_digest)
 
 
 class _SmallPart(bytes):
@@ -714,7 +763,7 @@ class _PartsNotMatching(ServerError):
 
 
 def _matching_pair(
-    client: ApiClient,
+    svc: Transfers,
     name: str,
     folder: str,
     small: bytes,
@@ -722,7 +771,7 @@ def _matching_pair(
     *,
     load_small: Callable[[], bytes],
     head: Callable[[], ObjectInfo],
-    on_retry: RetryCallback | None,
+    observer: TransferObserver,
     cancel: CancelToken,
 ) -> tuple[bytes, ObjectInfo]:
     """The small part and the big part's object, checked to belong together (the big part's ``small-sha256``).
@@ -730,13 +779,13 @@ def _matching_pair(
     Upload sends the big part first and the small part last, so meanwhile (or for ever, if that upload failed
     after the CDN) the API serves the previous small part: decrypted with the new big part it would give the
     old file's first bytes followed by the new rest, with valid padding. A mismatch is asked again with the
-    client's retry policy (the upload may be finishing), then refused."""
+    transfers' retry policy (the upload may be finishing), then refused."""
     pair = [small, info]
 
     def check() -> tuple[bytes, ObjectInfo]:
         if pair[0] is None:  # a retry: ask both again
             pair[0] = load_small()
-            pair[1] = with_retries(head, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
+            pair[1] = with_retries(head, policy=svc.retry_policy, cancel=cancel, on_retry=observer.on_retry,
                                    what=f"reach the CDN for {folder}/{name}")
         got_small, got_info = pair
         if not _small_matches(got_small, got_info.small_sha256):
@@ -746,7 +795,7 @@ def _matching_pair(
         return got_small, got_info
 
     try:
-        return with_retries(check, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
+        return with_retries(check, policy=svc.retry_policy, cancel=cancel, on_retry=observer.on_retry,
                             what=f"match the parts of {folder}/{name}")
     except _PartsNotMatching:
         raise IntegrityError(
@@ -760,7 +809,7 @@ MAX_RESTARTS = 3
 
 
 def _fetch_big(
-    client: ApiClient,
+    svc: Transfers,
     name: str,
     folder: str,
     small: bytes,
@@ -768,9 +817,7 @@ def _fetch_big(
     sink: Callable[[memoryview], object],
     *,
     refetch: Callable[[], tuple[bytes, ObjectInfo]],
-    progress: ProgressCallback,
-    on_retry: RetryCallback | None,
-    on_event: EventCallback,
+    observer: TransferObserver,
     cancel: CancelToken,
     discard_output: Callable[[], None],
 ) -> tuple[str, bytes, ObjectInfo]:
@@ -787,23 +834,23 @@ def _fetch_big(
     with it beside, the decrypt thread is busy ~0.2 s and never makes the network thread wait (1.7-2.7 s). At
     background priority the decrypt thread starved on the busy machine (3-4 s of waits), so it is not lowered;
     the GUI bench's stalls were no worse than with it on the network thread."""
-    cache = client.cache
+    cache = svc.cache
     part, _meta = cache.partial_paths(folder, name)
     previous = cache.load_partial(folder, name)
     if previous is not None and (previous.get("etag") != info.etag or _size(part) > info.size):
-        on_event(f"{folder}/{name} changed on the CDN since the interrupted download; starting over")
+        observer.on_event(f"{folder}/{name} changed on the CDN since the interrupted download; starting over")
         cache.discard_partial(folder, name)
     elif previous is None:
         cache.discard_partial(folder, name)  # bytes without a record of their object cannot be resumed
     elif _size(part) > 0:
-        on_event(f"resuming the interrupted download of {folder}/{name} at {_size(part)} bytes")
+        observer.on_event(f"resuming the interrupted download of {folder}/{name} at {_size(part)} bytes")
     keep = False
     try:
         for _restart in range(MAX_RESTARTS + 1):
             cache.save_partial(folder, name, {"etag": info.etag, "size": info.size, "sha256": info.sha256})
             total = len(small) + info.size
             hasher = hashlib.sha256()
-            dec = StreamDecryptor(client.resource_key, sink)
+            dec = StreamDecryptor(svc.resource_key, sink)
             dec.update(small)
             tries = [0]
             try:
@@ -822,23 +869,23 @@ def _fetch_big(
                     base = len(small)
                     if fh.tell():  # bytes left by an earlier process: replay them from disk
                         with os.fdopen(locks.open_nofollow(part, os.O_RDONLY), "rb", buffering=0) as old:
-                            pump(old, feed, total=total, progress=lambda d, t, b=base: progress(b + d, t),
+                            pump(old, feed, total=total, progress=lambda d, t, b=base: observer.progress(b + d, t),
                                  cancel=cancel)
 
                     def attempt(fh=fh, both=both, info=info, total=total, base=base, tries=tries) -> None:
                         offset = fh.tell()
                         tries[0] += 1
                         if tries[0] > 1 and offset:
-                            on_event(f"resuming the download of {folder}/{name} at {offset} bytes")
+                            observer.on_event(f"resuming the download of {folder}/{name} at {offset} bytes")
                         if offset < info.size:
-                            client.cdn.stream(folder, big_key(name), both, etag=info.etag, start=offset,
-                                              cancel=cancel, progress=lambda d, _t: progress(base + d, total))
+                            svc.cdn.stream(folder, big_key(name), both, etag=info.etag, start=offset,
+                                              cancel=cancel, progress=lambda d, _t: observer.progress(base + d, total))
 
-                    with_retries(attempt, policy=client.retry_policy, cancel=cancel, on_retry=on_retry,
+                    with_retries(attempt, policy=svc.retry_policy, cancel=cancel, on_retry=observer.on_retry,
                                  what=f"download {folder}/{name}")
             except ObjectChangedError:
                 # Leaving the block above dropped the hashes still queued; the old bytes are worthless now.
-                on_event(f"{folder}/{name} changed on the CDN during the download; starting over")
+                observer.on_event(f"{folder}/{name} changed on the CDN during the download; starting over")
                 log.warning("%s/%s changed on the CDN during the download; starting over", folder, name)
                 cache.discard_partial(folder, name)
                 discard_output()
@@ -910,33 +957,32 @@ class _SinkGuard:
 
 
 def _decrypt_cached(
-    client: ApiClient,
+    svc: Transfers,
     small: bytes,
     cached,  # CachedPart
     sink: Callable[[memoryview], object],
     total: int,
-    progress: ProgressCallback,
+    observer: TransferObserver,
     cancel: CancelToken,
-    on_stage: StageCallback = _no_stage,
 ) -> str | None:
     """Check the cached big part against its recorded SHA-256 FIRST, then decrypt small + cached big into
     ``sink``: a tampered or rotten cache entry never reaches the output. Both read the SAME open file (one
     ``open``, hashed, rewound, decrypted), so a concurrent commit or removal of the cache entry cannot slip
     unverified bytes in between. None on success, else the problem ("corrupt") — the caller then falls back to
     the CDN. Progress: cached bytes hashed while "verifying", then small + big bytes while "decrypting"."""
-    on_stage("verifying")
+    observer.on_stage("verifying")
     size = cached.size
     try:
         with os.fdopen(locks.open_nofollow(cached.path, os.O_RDONLY), "rb", buffering=0) as fh:
             hasher = hashlib.sha256()
-            pump(fh, hasher.update, total=size, progress=progress, cancel=cancel)
+            pump(fh, hasher.update, total=size, progress=observer.progress, cancel=cancel)
             if hasher.hexdigest() != cached.sha256:
                 return "corrupt"
-            on_stage("decrypting")
+            observer.on_stage("decrypting")
             fh.seek(0)
-            dec = StreamDecryptor(client.resource_key, _SinkGuard(sink))
+            dec = StreamDecryptor(svc.resource_key, _SinkGuard(sink))
             dec.update(small)
-            pump(fh, dec.update, total=total, progress=lambda d, t: progress(len(small) + d, t), cancel=cancel)
+            pump(fh, dec.update, total=total, progress=lambda d, t: observer.progress(len(small) + d, t), cancel=cancel)
     except _SinkFailed as exc:
         raise exc.error from None  # the output's (e.g. disk full), reported as such by the caller
     except (OSError, LocalIOError):
@@ -946,50 +992,3 @@ def _decrypt_cached(
     except IntegrityError:
         return "corrupt"  # hash fine but the padding is not: the small part and the cached big do not belong
     return None
-
-
-def download_to_path(
-    client: ApiClient,
-    name: str,
-    folder: str,
-    output: Path | str,
-    *,
-    progress: ProgressCallback = no_progress,
-    on_stage: StageCallback = _no_stage,
-    on_retry: RetryCallback | None = None,
-    on_event: EventCallback = _no_event,
-    cancel: CancelToken = NEVER,
-    replace: bool = True,
-) -> DownloadReport:
-    """Download into ``output`` atomically: a temp file beside it, renamed only when everything checked out.
-    ``output`` must be a new name, a regular file (``replace=False`` refuses that too) or a folder to save
-    ``name`` in (core/fileio.py ``check_output``: a device, FIFO or link to one is refused before the download)."""
-    target = output_target(output, validate_resource_name(name), replace=replace)
-    # A download of this target killed mid-way left its partly decrypted temp file here: remove it (only our
-    # own temp-name shape and owner/mode, only when no live process holds it: core/fileio.py remove_leftovers).
-    for stale in remove_leftovers(target.parent, temp_glob(glob.escape(temp_prefix(target)))):
-        log.info("removed %s, left by an interrupted download", stale)
-    try:
-        with atomic_write(target, output=True, replace=replace) as fh:
-
-            def reset() -> None:
-                fh.seek(0)
-                fh.truncate()
-
-            report = download(
-                client, name, folder, fh.write, progress=progress, on_stage=on_stage, on_retry=on_retry,
-                on_event=on_event, cancel=cancel, discard_output=reset,
-            )
-    except CancelledError:
-        log.info("download of %s/%s cancelled", folder, name)
-        raise
-    return DownloadReport(**{**report.__dict__, "output": target})
-
-
-def download_bytes(
-    client: ApiClient, name: str, folder: str, *, cancel: CancelToken = NEVER
-) -> tuple[bytes, DownloadReport]:
-    """Small resources only (the seed's bytes-returning signature)."""
-    out = bytearray()
-    report = download(client, name, folder, out.extend, cancel=cancel, discard_output=out.clear)
-    return bytes(out), report

@@ -6,13 +6,14 @@ compared with what the last sync recorded in ``DIR/.azaion-sync.json``: nothing 
 upload sends both parts again and the big part's ciphertext starts with a fresh random IV, so a new version
 always has a new ETag even when the server's listing has no sizes or times.
 
-Each file is written by core's own download (``resources.download_to_path``: temp file beside it, renamed when
+Each file is written by core's own download (``Transfers.download_to_path``: temp file beside it, renamed when
 every check passed; an interrupted CDN transfer resumes from the cache's ``.big.part``). What sync wrote is
 recorded (size, mtime, SHA-256 of the plaintext), so a file the user changed since is never overwritten or
 deleted without ``force``: it is reported as a conflict. ``delete`` removes only files this sync created.
 One sync of a folder at a time: ``DIR/.azaion-sync.lock`` (core/locks.py); a second one is told it is busy.
 
-No Qt, no printing: progress, events and per-file results go through callbacks, cancel through a token.
+No Qt, no printing: progress and events go to an observer (core/observer.py), per-file results through a
+callback, cancel through a token.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from core import locks, safejson
-from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
+from core.cancel import NEVER, CancelToken
 from core.errors import (
     AuthError,
     AzaionError,
@@ -40,16 +41,28 @@ from core.errors import (
     UnreachableError,
 )
 from core.fileio import TEMP_PREFIX, describe_os_error, remove_leftovers, temp_glob, write_bytes_atomic
-from core.listing import BIG_SUFFIX, listed
+from core.listing import listed
 from core.names import validate_folder, validate_resource_name, validate_server_file_name
+from core.observer import SILENT, TransferObserver
+from core.protocol import big_key
 
 if TYPE_CHECKING:
-    from core.api_client import ApiClient
     from core.cdn import CDNManager
     from core.models import ResourceEntry
-    from core.retry import RetryCallback
+    from core.resources import Transfers
 
 log = logging.getLogger("azaion.sync")
+
+
+class SyncClient(Protocol):
+    """What a sync uses (core/api_client.py's ApiClient is one): the server's address (a folder's sync state is
+    per server), the folder's listing on the API, and the transfers (the CDN listing and the downloads)."""
+
+    api_url: str
+    transfers: Transfers
+
+    def list_files(self, folder: str, search: str = "") -> list[ResourceEntry]:
+        ...
 
 STATE_NAME = ".azaion-sync.json"
 LOCK_NAME = ".azaion-sync.lock"
@@ -60,10 +73,6 @@ OWN_PREFIXES = (".azaion-sync", TEMP_PREFIX)
 """Names sync and core's atomic writes use inside DIR: a server name like these could replace the state."""
 HASH_CHUNK = 1 << 20
 NOT_A_FILE = "a folder, link or other non-file is in its place"
-
-EventCallback = Callable[[str], None]
-StageCallback = Callable[[str], None]
-
 
 class SyncStateError(LocalIOError):
     """The state file is not one sync wrote (corrupt, or for another server or folder): nothing is done, since
@@ -309,7 +318,7 @@ class Plan:
 
 
 def plan_sync(
-    client: ApiClient,
+    client: SyncClient,
     folder: str,
     target: Path | str,
     *,
@@ -385,7 +394,7 @@ def plan_sync(
     return plan
 
 
-def _big_parts(client: ApiClient, folder: str, names: list[str], cancel: CancelToken) -> dict[str, tuple[str, int]]:
+def _big_parts(client: SyncClient, folder: str, names: list[str], cancel: CancelToken) -> dict[str, tuple[str, int]]:
     """``{name: (etag, size)}`` of the big parts: one CDN listing, or a HEAD each where the key may not list
     the bucket (S3 policies may allow GetObject without ListBucket). A part missing on the CDN is left out:
     its download then fails with the usual clear error."""
@@ -393,7 +402,7 @@ def _big_parts(client: ApiClient, folder: str, names: list[str], cancel: CancelT
 
     if not names:
         return {}
-    cdn = client.cdn
+    cdn = client.transfers.cdn
     try:
         objects = list_big_parts(cdn, folder, cancel)
     except PermissionDeniedError:
@@ -401,12 +410,12 @@ def _big_parts(client: ApiClient, folder: str, names: list[str], cancel: CancelT
         for name in names:
             cancel.raise_if_cancelled()
             try:
-                info = cdn.head(folder, name + BIG_SUFFIX)
+                info = cdn.head(folder, big_key(name))
             except (NotFoundError, PermissionDeniedError):
                 continue
             found[name] = (info.etag, info.size)
         return found
-    return {name: objects[name + BIG_SUFFIX] for name in names if name + BIG_SUFFIX in objects}
+    return {name: objects[big_key(name)] for name in names if big_key(name) in objects}
 
 
 # ---- running it ---------------------------------------------------------------------------------------
@@ -468,28 +477,23 @@ def lock_target(target: Path, *, wait: bool = False, cancel: CancelToken = NEVER
 
 
 def sync(
-    client: ApiClient,
+    client: SyncClient,
     folder: str,
     target: Path | str,
     *,
     delete: bool = False,
     force: bool = False,
     wait: bool = False,
-    progress: ProgressCallback = no_progress,
+    observer: TransferObserver = SILENT,
     on_file: Callable[[str, str], None] = lambda name, what: None,
-    on_stage: StageCallback = lambda stage: None,
-    on_event: EventCallback = lambda message: None,
-    on_retry: RetryCallback | None = None,
     cancel: CancelToken = NEVER,
 ) -> SyncResult:
     """Plan and run a sync of ``folder`` into ``target`` (created if missing) under its lock.
 
-    ``on_file(name, what)`` is called before each file ("download"/"delete") and ``progress`` per file. A failed
+    ``on_file(name, what)`` is called before each file ("download"/"delete"); ``observer`` hears each download. A failed
     download is recorded in the result and the next file is tried (a transient failure keeps its ``.big.part``
     for the next run); a cancel stops at once (a pause keeps what a rerun resumes from). The state is saved
     after every file, so an interrupted sync keeps what it finished."""
-    from core import resources
-
     validate_folder(folder)
     target = check_target(target)
     try:
@@ -497,7 +501,8 @@ def sync(
     except OSError as exc:
         raise describe_os_error(exc, target) from None
     with lock_target(target, wait=wait, cancel=cancel,
-                     on_wait=lambda: on_event(f"another sync of {target} is running; waiting for it to finish")):
+                     on_wait=lambda: observer.on_event(f"another sync of {target} is running; waiting for it to "
+                                                       "finish")):
         state = load_state(target, client.api_url, folder)
         plan = plan_sync(client, folder, target, delete=delete, force=force, state=state, cancel=cancel)
         result = SyncResult(plan, conflicts=list(plan.conflicts))
@@ -511,9 +516,8 @@ def sync(
                 continue
             on_file(item.name, "download")
             try:
-                resources.download_to_path(
-                    client, item.name, folder, target, progress=progress, on_stage=on_stage, on_retry=on_retry,
-                    on_event=on_event, cancel=cancel, replace=True,
+                client.transfers.download_to_path(
+                    item.name, folder, target, observer=observer, cancel=cancel, replace=True,
                 )
             except (CancelledError, UnreachableError, AuthError):
                 raise  # the next files would fail the same way: stop (a rerun resumes what was kept)

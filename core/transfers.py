@@ -11,9 +11,11 @@ from pathlib import Path
 
 from core import locks, multipart
 from core.api_client import ApiClient
+from core.cache import PART_SUFFIX
 from core.errors import AzaionError
 from core.fileio import TEMP_PREFIX, is_leftover, remove_leftovers, temp_glob
 from core.journal import UploadJournal
+from core.protocol import big_key, small_name
 
 log = logging.getLogger("azaion.transfers")
 DAY = 86400.0
@@ -125,15 +127,15 @@ def clean_orphans(client: ApiClient, max_age_days: float, now: float | None = No
         log.warning("could not look for staged uploads in %s: %s", staging, exc)
         staged = []
     for path in staged:
-        jid, _, kind = path.name.partition(".")
-        if kind not in ("big", "small") or client.journals.path(jid).exists():
+        jid = path.name.partition(".")[0]
+        if path.name not in (big_key(jid), small_name(jid)) or client.journals.path(jid).exists():
             continue
         if path.is_symlink():  # never ours to follow (is_leftover would open its target): just a stray link
             with contextlib.suppress(OSError):
                 path.unlink()
                 removed.append(path)
             continue
-        big = staging / f"{jid}.big"
+        big = staging / big_key(jid)
         probe = big if big.exists() and not big.is_symlink() else path
         if probe.is_file() and is_leftover(probe, now):
             with contextlib.suppress(OSError):
@@ -152,7 +154,7 @@ def clean_orphans(client: ApiClient, max_age_days: float, now: float | None = No
             continue
         if now - touched > max_age_days * DAY:
             try:
-                entry = locks.try_acquire(part.with_name(part.name[: -len(".part")] + locks.LOCK_SUFFIX))
+                entry = locks.try_acquire(part.with_name(part.name.removesuffix(PART_SUFFIX) + locks.LOCK_SUFFIX))
             except AzaionError as exc:
                 log.warning("could not check whether %s is in use: %s", part, exc)
                 continue

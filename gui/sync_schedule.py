@@ -125,8 +125,7 @@ class SyncScheduler(QObject):
         def work(cancel, probe):
             from core import sync
 
-            return sync.sync(client, folder, target, progress=probe.progress, on_stage=probe.on_stage,
-                             on_event=probe.on_event, on_retry=probe.on_retry, cancel=cancel)
+            return sync.sync(client, folder, target, observer=probe, cancel=cancel)
 
         job = Job(JobKind.DOWNLOAD, self.tr("Keep up to date: {0}").format(folder), work,
                   detail=f"{folder} → {target}", target=target)

@@ -126,6 +126,32 @@ def test_no_package_cycles() -> None:
     assert package_cycles(edges) == []
 
 
+# core modules that must not import core.api_client (not even for a type: each names the narrow Protocol it needs).
+# The transfers are a service ApiClient builds and delegates to (core.resources.Transfers), so the direction is
+# api_client -> resources only; before, resources called back eight of the client's attributes.
+CLIENT_FREE = ("core/resources.py", "core/multipart.py", "core/sync.py", "core/protocol.py", "core/images")
+
+
+def client_free_files() -> list[Path]:
+    files: list[Path] = []
+    for rel in CLIENT_FREE:
+        path = ROOT / rel
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return files
+
+
+def test_transfers_do_not_reach_back_into_the_client() -> None:
+    files = client_free_files()
+    assert len(files) >= 8  # the images package's modules too
+    bad = [
+        f"{path.relative_to(ROOT)}:{line}: imports {name}"
+        for path in files
+        for line, name in imported_names(path, ROOT)
+        if name == "core.api_client" or name.startswith("core.api_client.")
+    ]
+    assert not bad, "the transfers and the images must not import the API client:\n" + "\n".join(bad)
+
+
 def test_lazy_imports_are_seen(tmp_path: Path) -> None:
     """Imports inside functions, relative ones and ``__import__`` calls count (the old core/cli used all but one)."""
     (tmp_path / "core" / "sub").mkdir(parents=True)

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
 from core.crypto import CHUNK, IV_SIZE, StreamDecryptor, StreamEncryptor
@@ -44,6 +44,7 @@ from core.errors import (
 from core.fileio import atomic_write, describe_os_error, output_target
 from core.images.docker_cli import FINISH_TIMEOUT, STALL_TIMEOUT, DockerCli, private_tmpdir
 from core.images.fragments import (
+    FragmentApi,
     KeyFragment,
     fetch_key_fragment,
     publish_key_fragment,
@@ -53,7 +54,7 @@ from core.images.names import expected_images, normalize, parse_loaded, validate
 from core.keys import fragment_key
 
 if TYPE_CHECKING:
-    from core.api_client import ApiClient
+    from core.cdn import CDNManager
     from core.settings import Settings
 
 log = logging.getLogger("azaion.images")
@@ -277,7 +278,7 @@ def _read_exact(fh: BinaryIO, view: memoryview, path: Path) -> None:
 
 
 def _resolve_fragment(
-    fragment: KeyFragment | bytes | None, expected_sha256: str | None, client: ApiClient | None, version: str
+    fragment: KeyFragment | bytes | None, expected_sha256: str | None, client: FragmentApi | None, version: str
 ) -> tuple[bytes, str | None]:
     if fragment is None:
         if client is None:
@@ -296,7 +297,7 @@ def unlock_archive(
     archive: Path | str,
     version: str,
     *,
-    client: ApiClient | None = None,
+    client: FragmentApi | None = None,
     fragment: KeyFragment | bytes | None = None,
     expected_sha256: str | None = None,
     docker: str | None = None,
@@ -465,7 +466,7 @@ def lock_images(
     images: Sequence[str],
     out_path: Path | str,
     *,
-    client: ApiClient,
+    client: FragmentApi,
     docker: str | None = None,
     settings: Settings | None = None,
     progress: ProgressCallback = no_progress,
@@ -594,13 +595,21 @@ def docker_load(tar_path: Path | str, *, docker: str | None = None, settings: Se
 # ---- fetching a published archive -------------------------------------------------------------------------
 
 
+class ArchiveSource(Protocol):
+    """What fetching an archive needs from the API client (core/api_client.py's ApiClient is one): its CDN."""
+
+    @property
+    def cdn(self) -> CDNManager:
+        ...
+
+
 def archive_key(version: str) -> str:
     """Object name of a version's archive in the ``images`` CDN bucket: ``{version}.tar.enc``."""
     return f"{validate_version(version)}{ARCHIVE_SUFFIX}"
 
 
 def fetch_archive(
-    client: ApiClient,
+    client: ArchiveSource,
     version: str,
     output: Path | str,
     *,

@@ -11,18 +11,32 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from core.errors import PermissionDeniedError, ProtocolError
 from core.images.names import validate_version
 from core.urls import normalize_base_url, segment
 
 if TYPE_CHECKING:
-    from core.api_client import ApiClient
+    import requests
+
+    from core.models import RoleEnum
 
 FRAGMENT_PATH = "/binary-split/key-fragment/"
 PUBLISH_ROLES = ("Admin", "ApiAdmin")
 _SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+class FragmentApi(Protocol):
+    """What the key fragments need from the API client (core/api_client.py's ApiClient is one): authenticated
+    requests, and the role logged in (to refuse a lock before its slow work)."""
+
+    @property
+    def role(self) -> RoleEnum:
+        ...
+
+    def request(self, method: str, path: str, *, what: str = "", **kwargs: Any) -> requests.Response:
+        ...
 
 
 @dataclass(frozen=True)
@@ -55,7 +69,7 @@ def parse_fragment(data: Any, what: str = "key fragment") -> KeyFragment:
     return KeyFragment(fragment, digest.lower())
 
 
-def fetch_key_fragment(client: ApiClient, version: str) -> KeyFragment:
+def fetch_key_fragment(client: FragmentApi, version: str) -> KeyFragment:
     """The fragment and archive hash of ``version``. NotFoundError (404) when none is published,
     PermissionDeniedError when the role may not unlock images."""
     what = f"get the key fragment of version {version}"
@@ -67,7 +81,7 @@ def fetch_key_fragment(client: ApiClient, version: str) -> KeyFragment:
     return parse_fragment(data, what)
 
 
-def publish_key_fragment(client: ApiClient, version: str, fragment: bytes, sha256: str) -> None:
+def publish_key_fragment(client: FragmentApi, version: str, fragment: bytes, sha256: str) -> None:
     """Publish (or replace) the fragment of ``version`` with the archive's SHA-256. Admin/ApiAdmin only."""
     if not fragment:
         raise ValueError("empty key fragment")
@@ -77,7 +91,7 @@ def publish_key_fragment(client: ApiClient, version: str, fragment: bytes, sha25
     client.request("POST", fragment_path(version), json=body, what=f"publish the key fragment of version {version}")
 
 
-def require_publisher(client: ApiClient) -> None:
+def require_publisher(client: FragmentApi) -> None:
     """Fail before any slow work when the logged-in role cannot publish a fragment (the server checks too)."""
     role = client.role
     if role.name not in PUBLISH_ROLES:

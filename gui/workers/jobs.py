@@ -200,13 +200,9 @@ def download_job(
                 fh.write(data)
             probe.progress(len(data), len(data))
             return target
-        from core.resources import download_to_path
-
         with cancel.active():  # the transfer's token is the thread's current one (as ApiClient's method does)
-            return download_to_path(
-                client, name, folder, target, progress=probe.progress, on_stage=probe.on_stage,
-                on_retry=probe.on_retry, on_event=probe.on_event, cancel=cancel, replace=replace,
-            )
+            return client.transfers.download_to_path(name, folder, target, observer=probe, cancel=cancel,
+                                                     replace=replace)
 
     job = Job(JobKind.DOWNLOAD, name, work, detail=f"{folder}/{name} → {target}", target=target)
     if not plain:
@@ -225,10 +221,8 @@ def upload_job(client, path: Path, folder: str, name: str | None = None) -> Job:
     def work(cancel: CancelToken, probe: ProgressProbe) -> Any:
         with contextlib.suppress(OSError):
             probe.progress(0, path.stat().st_size)
-        return client.upload_big_small_resource(
-            path, resource_name, folder, progress=probe.progress, on_stage=probe.on_stage, on_retry=probe.on_retry,
-            on_event=probe.on_event, cancel=cancel,
-        )
+        with cancel.active():  # the transfer's token is the thread's current one (as ApiClient's method does)
+            return client.transfers.upload(path, resource_name, folder, observer=probe, cancel=cancel)
 
     job = Job(JobKind.UPLOAD, resource_name, work, detail=f"{path} → {folder}/{resource_name}")
     job.spec = {"kind": "upload", "path": str(path), "folder": folder, "name": resource_name}

@@ -1,9 +1,9 @@
 """The one place where core callbacks meet Qt: a probe that stores the latest progress and stage.
 
-Core code calls ``probe.progress(done, total)`` from worker threads (boto3 does so every 256 KiB, in bursts)
-and ``probe.on_stage(name)``; both only assign attributes. The GUI thread samples ``probe.snapshot()`` from a
-~10 Hz QTimer (see ``TransferQueue``), so the number of signals and repaints does not depend on how often the
-core calls back.
+The probe is a transfer's observer (core/observer.py): core code calls ``probe.progress(done, total)`` from
+worker threads (boto3 does so every 256 KiB, in bursts), ``probe.on_stage(name)`` and the rest; each only
+assigns attributes. The GUI thread samples ``probe.snapshot()`` from a ~10 Hz QTimer (see ``TransferQueue``), so
+the number of signals and repaints does not depend on how often the core calls back.
 """
 
 from __future__ import annotations
@@ -12,8 +12,12 @@ import math
 import threading
 import time
 
+from core.observer import TransferObserver
 
-class ProgressProbe:
+
+class ProgressProbe(TransferObserver):
+    """A transfer's observer (core/observer.py) that keeps only the latest report of each kind."""
+
     __slots__ = ("_lock", "done", "total", "stage", "calls", "version", "retry", "note")
 
     def __init__(self) -> None:

@@ -10,7 +10,7 @@ from core.errors import ConfigError, InvalidNameError, ProtocolError
 from core.models import RoleEnum, User
 from core.names import validate_folder, validate_name
 from core.progress import RateMeter, Throttle, human_bytes, human_duration
-from core.resources import split_point
+from core.protocol import split_point
 from core.token import MS_ROLE_CLAIM, parse_token
 from core.urls import normalize_base_url
 

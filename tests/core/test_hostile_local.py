@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from core import resources, transfers
+from core import transfers
 from core.errors import LocalIOError
 from core.journal import JournalStore
 
@@ -322,7 +322,7 @@ def test_a_bad_record_of_an_interrupted_download_starts_over(uploaded, tmp_path,
     info = client.cdn.head(FOLDER, f"{name}.big")
     meta.write_text(json.dumps({"etag": info.etag, "size": info.size, "sha256": info.sha256, **record}))
     out = tmp_path / "out.bin"
-    resources.download_to_path(client, name, FOLDER, out)
+    client.transfers.download_to_path(name, FOLDER, out)
     assert out.read_bytes() == data and not part.exists() and not meta.exists()
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from core.crypto import ciphertext_size, decrypt_bytes
 from core.errors import NotFoundError
 from core.keys import resource_key
-from core.resources import split_point
+from core.protocol import split_point
 
 FOLDER = "models"
 MiB = 1 << 20

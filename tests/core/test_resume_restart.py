@@ -14,6 +14,7 @@ import pytest
 
 from core import resources, transfers
 from core.fileio import hold, release
+from core.observer import Callbacks
 from tests.killed_child import run_killed
 
 FOLDER = "models"
@@ -50,9 +51,10 @@ def test_tampered_cached_part_is_caught_before_any_plaintext_is_written(make_cli
         trace.append(("write", len(view)))
         writes.extend(view)
 
-    report = resources.download(
-        client, "flip.bin", FOLDER, sink, on_stage=lambda s: trace.append(("stage", s)),
-        on_event=lambda m: trace.append(("event", m)), discard_output=lambda: trace.append(("discard",)),
+    report = client.transfers.download(
+        "flip.bin", FOLDER, sink, discard_output=lambda: trace.append(("discard",)),
+        observer=Callbacks(on_stage=lambda s: trace.append(("stage", s)),
+                           on_event=lambda m: trace.append(("event", m))),
     )
     first_write = next(i for i, t in enumerate(trace) if t[0] == "write")
     before = trace[:first_write]
@@ -65,8 +67,8 @@ def test_tampered_cached_part_is_caught_before_any_plaintext_is_written(make_cli
     assert fixed.sha256 == hashlib.sha256(fixed.path.read_bytes()).hexdigest() == report.big_sha256
     # and the re-fetched copy serves the next download from the cache, verified first, then decrypted
     trace.clear()
-    again = resources.download(client, "flip.bin", FOLDER, lambda v: trace.append(("write", len(v))),
-                               on_stage=lambda s: trace.append(("stage", s)))
+    again = client.transfers.download("flip.bin", FOLDER, lambda v: trace.append(("write", len(v))),
+                                      observer=Callbacks(on_stage=lambda s: trace.append(("stage", s))))
     assert again.source == "cache" and trace[0] == ("stage", "connecting") and trace[1] == ("stage", "verifying")
 
 
@@ -89,8 +91,8 @@ def test_cached_part_is_decrypted_from_the_file_that_was_verified(make_client, t
             cached.path.unlink()
 
     out = tmp_path / "o.bin"
-    report = resources.download_to_path(client, "swap.bin", FOLDER, out, on_stage=on_stage,
-                                        progress=lambda d, t: seen.append(("progress", d, t)))
+    report = client.transfers.download_to_path("swap.bin", FOLDER, out, observer=Callbacks(
+        lambda d, t: seen.append(("progress", d, t)), on_stage))
     assert report.source == "cache" and out.read_bytes() == data
     verifying = seen[seen.index(("stage", "verifying")) + 1:seen.index(("stage", "decrypting"))]
     assert verifying and verifying[-1] == ("progress", cached.size, cached.size)

@@ -9,7 +9,7 @@ import random
 import pytest
 
 from core.crypto import ciphertext_size
-from core.resources import split_point
+from core.protocol import split_point
 from tests.faults.conftest import SUMMARY, assert_clean, assert_no_leftovers
 
 MiB = 1 << 20

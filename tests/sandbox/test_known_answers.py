@@ -16,7 +16,7 @@ from core import crypto as client_crypto
 from core import keys as client_keys
 from core.errors import IntegrityError
 from core.hardware import format_hardware_string
-from core.resources import split_point as client_split_point
+from core.protocol import split_point as client_split_point
 from core.settings import DEFAULT_SERVICES, Settings
 from sandbox import crypto as server_crypto
 from sandbox import images as server_images

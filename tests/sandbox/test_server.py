@@ -15,7 +15,7 @@ import yaml
 
 from core.crypto import decrypt_bytes
 from core.keys import resource_key, user_key
-from core.resources import split_point
+from core.protocol import split_point
 from sandbox.s3 import BUCKETS
 from sandbox.server import Sandbox
 from sandbox.state import DEMO_ACCOUNTS
