@@ -106,7 +106,7 @@ class ApiClient:
         (transfers already running finish on the connections they have)."""
         with self._lock:
             self.proxy = proxy
-            self._session.proxy = proxy  # http_limits._Session
+            self._session.proxy = proxy
             self._cdn = None
 
     @property
@@ -127,7 +127,8 @@ class ApiClient:
     def set_credentials_from_dict(self, email: str | dict, password: str | None = None) -> None:
         """Seed signature: ``(email, password)``; a dict ``{"email":…, "password":…}`` is accepted too."""
         if isinstance(email, dict):
-            email, password = email.get("email", ""), email.get("password", "")
+            given = email
+            email, password = given.get("email", ""), given.get("password", "")
         self.set_credentials(Credentials(str(email), str(password or "")))
 
     @property
@@ -209,7 +210,9 @@ class ApiClient:
                 if self._token is token or self._token is None:
                     log.info("Server answered %d to %s; logging in again", resp.status_code, what)
                     self.login()
-                token = self._token
+                fresh = self._token
+                assert fresh is not None  # login() set it, or raised
+                token = fresh
             resp = self._send(method, path, what=what, token=token, **kwargs)
         if resp.status_code >= 400:
             resp.close()

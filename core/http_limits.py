@@ -452,7 +452,7 @@ def origin(url: str) -> str:
     return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
-class _Session(requests.Session):
+class BoundedSession(requests.Session):
     """requests' redirect machinery off: even with allow_redirects=False it reads a redirect's whole body (to
     prepare the next request), with no bound. ``send`` below decides about redirects itself. The proxy of each
     request is core/proxy.py's decision (the Settings' proxy, else the system's), the same the CDN client gets."""
@@ -468,7 +468,7 @@ class _Session(requests.Session):
         return merged
 
 
-def make_session(retries: int = 3, backoff: float = 0.5, proxy: ProxyConfig | None = None) -> requests.Session:
+def make_session(retries: int = 3, backoff: float = 0.5, proxy: ProxyConfig | None = None) -> BoundedSession:
     """Retries with exponential backoff for idempotent calls and for connections that never got through; its
     connections join the active watches; the body is asked for unencoded (sizes are what the caps count)."""
     retry = WatchedRetry(
@@ -484,7 +484,7 @@ def make_session(retries: int = 3, backoff: float = 0.5, proxy: ProxyConfig | No
         raise_on_redirect=False,
         respect_retry_after_header=True,
     )
-    session = _Session()
+    session = BoundedSession()
     session.proxy = proxy
     adapter = WatchedAdapter(max_retries=retry, pool_connections=4, pool_maxsize=16)
     session.mount("https://", adapter)

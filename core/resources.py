@@ -780,16 +780,16 @@ def _matching_pair(
     after the CDN) the API serves the previous small part: decrypted with the new big part it would give the
     old file's first bytes followed by the new rest, with valid padding. A mismatch is asked again with the
     transfers' retry policy (the upload may be finishing), then refused."""
-    pair = [small, info]
+    pair: tuple[bytes, ObjectInfo] | None = (small, info)
 
     def check() -> tuple[bytes, ObjectInfo]:
-        if pair[0] is None:  # a retry: ask both again
-            pair[0] = load_small()
-            pair[1] = with_retries(head, policy=svc.retry_policy, cancel=cancel, on_retry=observer.on_retry,
-                                   what=f"reach the CDN for {folder}/{name}")
+        nonlocal pair
+        if pair is None:  # a retry: ask both again
+            pair = (load_small(), with_retries(head, policy=svc.retry_policy, cancel=cancel,
+                                               on_retry=observer.on_retry, what=f"reach the CDN for {folder}/{name}"))
         got_small, got_info = pair
         if not _small_matches(got_small, got_info.small_sha256):
-            pair[0] = None
+            pair = None
             raise _PartsNotMatching(f"the small part of {folder}/{name} does not belong to its big part yet")
         _check_api_record(folder, name, got_small, got_info)
         return got_small, got_info
@@ -869,8 +869,10 @@ def _fetch_big(
                     base = len(small)
                     if fh.tell():  # bytes left by an earlier process: replay them from disk
                         with os.fdopen(locks.open_nofollow(part, os.O_RDONLY), "rb", buffering=0) as old:
-                            pump(old, feed, total=total, progress=lambda d, t, b=base: observer.progress(b + d, t),
-                                 cancel=cancel)
+                            def replayed(done: int, of: int | None, base: int = base) -> None:
+                                observer.progress(base + done, of)
+
+                            pump(old, feed, total=total, progress=replayed, cancel=cancel)
 
                     def attempt(fh=fh, both=both, info=info, total=total, base=base, tries=tries) -> None:
                         offset = fh.tell()

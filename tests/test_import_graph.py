@@ -126,6 +126,84 @@ def test_no_package_cycles() -> None:
     assert package_cycles(edges) == []
 
 
+def _not_run_on_import(tree: ast.Module) -> set[int]:
+    """Lines of ``if TYPE_CHECKING:`` and ``if __name__ == "__main__":`` bodies: imports there never run when
+    the module is imported, so they make no cycle."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and any(word in ast.unparse(node.test) for word in ("TYPE_CHECKING", "__main__")):
+            for stmt in node.body:
+                lines.update(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+    return lines
+
+
+def module_graph(root: Path = ROOT) -> dict[str, set[str]]:
+    """module -> the modules of ours it imports when it runs (at the top or inside a function)."""
+    paths = {module_name(p, root): p for pkg in PACKAGES if (root / pkg).is_dir() for p in (root / pkg).rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for mod, path in paths.items():
+        skipped = _not_run_on_import(ast.parse(path.read_text(encoding="utf-8")))
+        targets: set[str] = set()
+        for line, name in imported_names(path, root):
+            while name and name not in paths:  # ``from core.x import func``: the module core.x
+                name = name.rpartition(".")[0]
+            if name and name != mod and line not in skipped:
+                targets.add(name)
+        graph[mod] = targets
+    return graph
+
+
+def module_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan): modules that import each other,
+    directly or through others."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[list[str]] = []
+
+    def visit(mod: str) -> None:
+        index[mod] = low[mod] = len(index)
+        stack.append(mod)
+        for dep in sorted(graph.get(mod, ())):
+            if dep not in index:
+                visit(dep)
+                low[mod] = min(low[mod], low[dep])
+            elif dep in stack:
+                low[mod] = min(low[mod], index[dep])
+        if low[mod] == index[mod]:
+            group = []
+            while True:
+                top = stack.pop()
+                group.append(top)
+                if top == mod:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for mod in sorted(graph):
+        if mod not in index:
+            visit(mod)
+    return sorted(groups)
+
+
+def test_no_module_cycles() -> None:
+    """No two modules import each other, however indirectly (lazy imports count: a function-level import that
+    closes a cycle only hides it). Main had five such groups, e.g. core.logs <-> core.text and
+    core.api_client <-> core.resources."""
+    assert module_cycles(module_graph()) == []
+
+
+def test_module_cycles_are_found(tmp_path: Path) -> None:
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "core" / "a.py").write_text("from core.b import f\n", encoding="utf-8")
+    (tmp_path / "core" / "b.py").write_text("def f():\n    from core import c\n", encoding="utf-8")
+    (tmp_path / "core" / "c.py").write_text("import core.a\n", encoding="utf-8")
+    (tmp_path / "core" / "d.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                                            "    from core.a import x\nimport core.a\n", encoding="utf-8")
+    assert module_cycles(module_graph(tmp_path)) == [["core.a", "core.b", "core.c"]]
+
+
 # core modules that must not import core.api_client (not even for a type: each names the narrow Protocol it needs).
 # The transfers are a service ApiClient builds and delegates to (core.resources.Transfers), so the direction is
 # api_client -> resources only; before, resources called back eight of the client's attributes.
