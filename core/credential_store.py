@@ -44,7 +44,7 @@ def _is_dbus_error(exc: BaseException) -> bool:
     return module.split(".")[0] in {"dbus", "jeepney", "secretstorage"}
 
 
-def _backend_problem(backend: KeyringBackend) -> str | None:
+def backend_problem(backend: KeyringBackend) -> str | None:
     """Why ``backend`` cannot hold passwords safely, or None if it looks usable (before probing)."""
     from keyring.backends import chainer, fail, null
 
@@ -56,7 +56,7 @@ def _backend_problem(backend: KeyringBackend) -> str | None:
         inner = list(backend.backends)
         if not inner:
             return "no keyring backend is available"
-        return _backend_problem(inner[0])
+        return backend_problem(inner[0])
     module = type(backend).__module__ or ""
     if module.startswith("keyrings.alt") or module.startswith("keyrings.cryptfile"):
         return f"the keyring backend {_describe(backend)} stores passwords in a file"
@@ -121,7 +121,7 @@ class CredentialStore:
             backend = self._keyring()
         except Exception as exc:
             return f"the keyring could not be initialised ({type(exc).__name__}: {exc})"
-        problem = _backend_problem(backend)
+        problem = backend_problem(backend)
         if problem:
             return problem
         service = self.service_for("probe")

@@ -232,14 +232,14 @@ def check_translations(c: _Checks, app) -> None:
 
 
 def check_keyring(c: _Checks) -> None:
-    from core.credential_store import CredentialStore, _backend_problem
+    from core.credential_store import CredentialStore, backend_problem
 
     store = CredentialStore()
     name = store.backend_name()
     try:
         import keyring
 
-        problem = _backend_problem(keyring.get_keyring())
+        problem = backend_problem(keyring.get_keyring())
     except Exception as exc:  # reported as a failed check
         problem = f"the keyring could not be initialised ({type(exc).__name__}: {exc})"
     c.require("keyring", problem is None, f"{problem} (backend {name})")
