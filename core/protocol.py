@@ -2,7 +2,7 @@
 split, what the two parts are called, and the names of the metadata, form fields and headers that bind them.
 
 Every other module asks here rather than spelling ``".big"`` or ``"small-sha256"`` itself, so a rule is changed
-(or read) in one place; tests/core/test_protocol_names.py keeps the client's source free of such literals. The
+(or read) in one place; tests/test_protocol_names.py keeps the client's source free of such literals. The
 reference server (sandbox/) implements the same rules on its own, on purpose: it shares no code with the client.
 Local files named after a part (the cache's ``{name}.big`` and ``.big.part``, the staged ``{id}.big``/``.small``)
 are built with these helpers too, so they follow the part they hold.

@@ -3,19 +3,20 @@ behind (journals, staged files, ``.big.part`` files, temp files) is then checked
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 
 _PRELUDE = (
-    "import os, signal\n"
+    "import json, os, signal\n"
     "from pathlib import Path\n"
     "from core.api_client import ApiClient\n"
     "from core.bandwidth import LIMITER\n"
     "from core.models import Credentials\n"
     "c = ApiClient(os.environ['T_API'], cache_dir=os.environ['T_CACHE'], journal_dir=os.environ['T_JOURNAL'],"
-    " hardware=os.environ['T_HW'], cdn_options=eval(os.environ['T_CDN_OPTIONS']))\n"
+    " hardware=os.environ['T_HW'], cdn_options=json.loads(os.environ['T_CDN_OPTIONS']))\n"
     "if os.environ['T_RATE']:\n"
     "    LIMITER.set_rate(os.environ['T_RATE'])\n"
     "c.set_credentials(Credentials(os.environ['T_EMAIL'], os.environ['T_PW']))\n"
@@ -35,7 +36,7 @@ def run_killed(client, script: str, stage: str, *, cdn_options: dict | None = No
     as AWS_CA_BUNDLE, as a user sets it. The password goes through the environment, never argv."""
     env = {**os.environ, "T_API": client.api_url, "T_CACHE": str(client.cache.root),
            "T_JOURNAL": str(client.journals.root), "T_HW": client.hardware, "T_EMAIL": client.credentials.email,
-           "T_PW": client.credentials.password, "T_STAGE": stage, "T_CDN_OPTIONS": repr(cdn_options or {}),
+           "T_PW": client.credentials.password, "T_STAGE": stage, "T_CDN_OPTIONS": json.dumps(cdn_options or {}),
            "T_RATE": rate}
     if ca_bundle:
         env["AWS_CA_BUNDLE"] = ca_bundle

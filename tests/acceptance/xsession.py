@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.waiting import wait_until
+
 TOOLS = ("Xvfb", "openbox", "xdotool", "xwininfo", "import")
 
 
@@ -204,9 +206,4 @@ class AppProcess:
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.1) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
+    return wait_until(predicate, timeout, interval)

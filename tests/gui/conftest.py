@@ -280,15 +280,6 @@ def write_random(path: Path, size: int) -> Path:
     return path
 
 
-def wait_until(predicate, timeout: float = 10.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
-
-
 @pytest.fixture
 def new_folder(sandbox):
     """``make(prefix)``: a fresh folder name with its CDN bucket created on the sandbox's S3."""

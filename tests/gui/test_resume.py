@@ -8,7 +8,8 @@ import json
 from core.models import RoleEnum
 from gui.workers.jobs import JobState
 from gui.workers.queue import TransferQueue
-from tests.gui.conftest import queue_uploads, wait_jobs, wait_until, write_random
+from tests.gui.conftest import queue_uploads, wait_jobs, write_random
+from tests.waiting import wait_until
 
 MiB = 1 << 20
 

@@ -4,12 +4,12 @@ private TMPDIR goes with them: podman's helpers outlived it and wrote into the f
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
 
 from core.images.docker_cli import DockerProcess, private_tmpdir
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="process sessions are POSIX")
 
@@ -20,15 +20,6 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return "\nState:\tZ" not in status  # a zombie nobody reaped yet is dead
-
-
-def _wait(condition, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
 
 
 def test_an_aborted_tool_takes_its_children_and_their_temp_files_along(tmp_path):
@@ -43,11 +34,11 @@ def test_an_aborted_tool_takes_its_children_and_their_temp_files_along(tmp_path)
     with private_tmpdir(parent) as tmpdir:
         env = {"PATH": os.environ["PATH"], "TMPDIR": str(tmpdir), "PIDFILE": str(pidfile)}
         with DockerProcess([str(tool)], env=env, what="tool", stdin=True) as proc:
-            assert _wait(lambda: pidfile.exists() and pidfile.read_text().strip() and (tmpdir / "spool").exists())
+            assert wait_until(lambda: pidfile.exists() and pidfile.read_text().strip() and (tmpdir / "spool").exists())
             helper = int(pidfile.read_text())
             proc.abort("the archive was tampered with")
     try:
-        assert _wait(lambda: not _alive(helper), timeout=5), "the tool's helper outlived it"
+        assert wait_until(lambda: not _alive(helper), timeout=5), "the tool's helper outlived it"
     finally:
         if _alive(helper):
             os.kill(helper, 9)
