@@ -121,7 +121,8 @@ def _client(spec: Spec, cache: str | None = None):  # ApiClient, imported lazily
     from core.api_client import ApiClient
     from core.models import Credentials
 
-    client = ApiClient(spec["api_url"], cache_dir=cache or spec["cache"], hardware="bench-hw")
+    client = ApiClient(spec["api_url"], cache_dir=cache or spec["cache"], hardware="bench-hw",
+                       cache_downloads=not spec.get("no_cache"))
     client.set_credentials(Credentials(spec["email"], spec["password"]))
     client.login()
     client.cdn  # noqa: B018 - builds the boto3 clients now

@@ -50,7 +50,7 @@ def bwlimit_arg(value: str) -> BandwidthLimit:
 
 # ---- global options ------------------------------------------------------------------------------------------
 
-GLOBAL_OPTIONS = ("--api", "--profile", "--email", "--password-stdin", "--verbose", "--bwlimit")
+GLOBAL_OPTIONS = ("--api", "--profile", "--email", "--password-stdin", "--verbose", "--bwlimit", "--no-cache")
 
 
 @functools.cache
@@ -85,6 +85,9 @@ def add_global_options(parser: argparse.ArgumentParser, *, nested: bool) -> None
         help="cap all transfers together: 512k, 2M, off, or a timetable \"08:00,1M 18:00,off\" (default: the "
              "settings' cap)",
     )
+    group.add_argument("--no-cache", action="store_true", default=off,
+                       help="this run neither reads nor writes the download cache (default: the settings' "
+                            "cache_downloads)")
 
 
 def subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:

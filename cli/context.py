@@ -65,6 +65,7 @@ def build_client(args: argparse.Namespace, settings: Settings, api_url: str) -> 
         token_margin=settings.token_margin_s,
         # The Settings' proxy (its password from the keyring), else the system's (core/proxy.py).
         proxy=load_proxy(settings.proxy_host, settings.proxy_port, settings.proxy_user),
+        cache_downloads=settings.cache_downloads and not getattr(args, "no_cache", False),
     )
 
 

@@ -74,8 +74,10 @@ class ApiClient:
         journal_dir: Path | str | None = None,
         retry_policy: RetryPolicy | None = None,
         proxy: ProxyConfig | None = None,
+        cache_downloads: bool = True,
     ) -> None:
-        """``proxy``: the Settings' proxy; None uses the system's (environment, Windows settings: core/proxy.py)."""
+        """``proxy``: the Settings' proxy; None uses the system's (environment, Windows settings: core/proxy.py).
+        ``cache_downloads``: the setting of that name (False: transfers neither read nor write the cache)."""
         self.proxy = proxy
         self.api_url = normalize_base_url(api_url)
         self.cache = ResourceCache(cache_dir if cache_dir is not None else default_cache_root(self.api_url))
@@ -97,7 +99,8 @@ class ApiClient:
         # Uploads and downloads of big/small resources: given what they use, they never reach back into the client
         # (the CDN through a provider, as it is rebuilt after each login).
         self.transfers = resources.Transfers(self, lambda: self.cdn, cache=self.cache, journals=self.journals,
-                                   retry_policy=self.retry_policy, resource_key=self.resource_key)
+                                             retry_policy=self.retry_policy, resource_key=self.resource_key,
+                                             keep_cache=cache_downloads)
 
     # ---- credentials and session ------------------------------------------------------------------------
 

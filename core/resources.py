@@ -21,7 +21,7 @@ import sys
 import uuid
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
@@ -123,6 +123,7 @@ class Transfers:
         journals: JournalStore,
         retry_policy: RetryPolicy,
         resource_key: bytes,
+        keep_cache: bool = True,
     ) -> None:
         self.api = api
         self._cdn = cdn
@@ -130,6 +131,10 @@ class Transfers:
         self.journals = journals
         self.retry_policy = retry_policy
         self.resource_key = resource_key
+        # False (the "cache downloads" setting off): downloads neither read nor write the cache and uploads leave
+        # no copy there. Each downloaded byte is then written once (the output) instead of twice; an interrupted
+        # download resumes within the same run only. Read at the start of each transfer, so it can change live.
+        self.keep_cache = keep_cache
 
     @property
     def cdn(self) -> CDNManager:
@@ -245,6 +250,10 @@ class Transfers:
             return _matching_pair(self, name, folder, small, info, load_small=load_small, head=head,
                                   observer=observer, cancel=cancel)
 
+        def refetch() -> tuple[bytes, ObjectInfo]:  # the object changed on the CDN during the download
+            return matched(load_small(), with_retries(head, policy=policy, cancel=cancel, on_retry=observer.on_retry,
+                                                      what=f"reach the CDN for {folder}/{name}"))
+
         small = load_small()
         cancel.raise_if_cancelled()
         cdn_error: AzaionError | None = None
@@ -257,6 +266,10 @@ class Transfers:
             cdn_error = exc  # a valid cached copy will do; otherwise the CDN is retried below
         if info is not None:
             small, info = matched(small, info)
+        if not self.keep_cache:
+            return self._download_uncached(name, folder, small, info, sink, matched=matched, head=head,
+                                           refetch=refetch, observer=observer, cancel=cancel,
+                                           discard_output=discard_output)
         cache = self.cache
         # One process at a time reads, fetches or commits this cache entry (and its .big.part): the second download
         # waits, then finds the first's result in the cache.
@@ -297,16 +310,43 @@ class Transfers:
                 observer.on_event(message)
                 cache.discard(folder, name)
             observer.on_stage("downloading")
-            digest, small, info = _fetch_big(
-                self, name, folder, small, info, sink, refetch=lambda: matched(load_small(), with_retries(
-                    head, policy=policy, cancel=cancel, on_retry=observer.on_retry,
-                    what=f"reach the CDN for {folder}/{name}")),
-                observer=observer, cancel=cancel, discard_output=discard_output,
-            )
+            digest, small, info = _fetch_big(self, name, folder, small, info, sink, refetch=refetch,
+                                             observer=observer, cancel=cancel, discard_output=discard_output)
             log.info("downloaded %s from the %s", big_key(name), folder)
             return DownloadReport(name, folder, len(small) + info.size, "cdn", event, message, big_sha256=digest)
         finally:
             entry.release()
+
+    def _download_uncached(
+        self,
+        name: str,
+        folder: str,
+        small: bytes,
+        info: ObjectInfo | None,
+        sink: Callable[[memoryview], object],
+        *,
+        matched: Callable[[bytes, ObjectInfo], tuple[bytes, ObjectInfo]],
+        head: Callable[[], ObjectInfo],
+        refetch: Callable[[], tuple[bytes, ObjectInfo]],
+        observer: TransferObserver,
+        cancel: CancelToken,
+        discard_output: Callable[[], None],
+    ) -> DownloadReport:
+        """The CDN's copy straight into ``sink``, with the cache switched off: no entry lock, no lookup, no part
+        file, no commit (a cached copy from before is neither used nor touched)."""
+        policy = self.retry_policy
+        if info is None:
+            try:
+                info = with_retries(head, policy=policy, cancel=cancel, on_retry=observer.on_retry,
+                                    what=f"reach the CDN for {folder}/{name}")
+            except UnreachableError as exc:
+                raise UnreachableError(f"{exc} (the download cache is off)") from None
+            small, info = matched(small, info)
+        observer.on_stage("downloading")
+        digest, small, info = _fetch_big(self, name, folder, small, info, sink, refetch=refetch, observer=observer,
+                                         cancel=cancel, discard_output=discard_output)
+        log.info("downloaded %s from the %s (not cached)", big_key(name), folder)
+        return DownloadReport(name, folder, len(small) + info.size, "cdn", big_sha256=digest)
 
     def download_bytes(
         self, name: str, folder: str, *, cancel: CancelToken = NEVER
@@ -502,7 +542,8 @@ def _upload_locked(
     """``upload`` once it holds the name's lock."""
     store = svc.journals
     staging = svc.cache.staging_dir()
-    svc.cache.folder_dir(folder)  # the uploaded big part becomes its cache entry: refuse a folder not ours now
+    if svc.keep_cache:
+        svc.cache.folder_dir(folder)  # the uploaded big part becomes its cache entry: refuse a folder not ours now
     jid = JournalStore.upload_id(svc.server, folder, name, path) if path else uuid.uuid4().hex[:24]
     aside = len(store.set_aside)
     journal = store.load(jid)
@@ -619,7 +660,7 @@ def _upload_locked(
         except AzaionError:
             keep_for_resume = path is not None
             raise
-        if outcome != "superseded":
+        if outcome != "superseded" and svc.keep_cache:  # else the journal's deletion below removes the staged part
             _cache_uploaded(svc, folder, name, journal, small_digest)
         log.info("Uploaded %s to %s: %d bytes (small %d, big %d): %s", name, folder, size, len(small), big_total,
                  outcome)
@@ -835,53 +876,62 @@ def _fetch_big(
     background priority the decrypt thread starved on the busy machine (3-4 s of waits), so it is not lowered;
     the GUI bench's stalls were no worse than with it on the network thread."""
     cache = svc.cache
+    stored = svc.keep_cache  # off: no part file; a retry continues from the bytes this run received
     part, _meta = cache.partial_paths(folder, name)
-    previous = cache.load_partial(folder, name)
-    if previous is not None and (previous.get("etag") != info.etag or _size(part) > info.size):
-        observer.on_event(f"{folder}/{name} changed on the CDN since the interrupted download; starting over")
-        cache.discard_partial(folder, name)
-    elif previous is None:
-        cache.discard_partial(folder, name)  # bytes without a record of their object cannot be resumed
-    elif _size(part) > 0:
-        observer.on_event(f"resuming the interrupted download of {folder}/{name} at {_size(part)} bytes")
+    if stored:
+        previous = cache.load_partial(folder, name)
+        if previous is not None and (previous.get("etag") != info.etag or _size(part) > info.size):
+            observer.on_event(f"{folder}/{name} changed on the CDN since the interrupted download; starting over")
+            cache.discard_partial(folder, name)
+        elif previous is None:
+            cache.discard_partial(folder, name)  # bytes without a record of their object cannot be resumed
+        elif _size(part) > 0:
+            observer.on_event(f"resuming the interrupted download of {folder}/{name} at {_size(part)} bytes")
     keep = False
     try:
         for _restart in range(MAX_RESTARTS + 1):
-            cache.save_partial(folder, name, {"etag": info.etag, "size": info.size, "sha256": info.sha256})
+            if stored:
+                cache.save_partial(folder, name, {"etag": info.etag, "size": info.size, "sha256": info.sha256})
             total = len(small) + info.size
             hasher = hashlib.sha256()
             dec = StreamDecryptor(svc.resource_key, sink)
             dec.update(small)
             tries = [0]
+            received = [0]  # without a part file: the bytes of the big part this run received
             try:
-                with os.fdopen(cache.open_partial(folder, name), "ab", buffering=0) as fh, \
-                        _hashing(hasher.update) as hash_update, \
-                        OffloadedSink(dec.update, name="azaion-decrypt") as decrypt:
+                with ExitStack() as stack:
+                    fh = (stack.enter_context(os.fdopen(cache.open_partial(folder, name), "ab", buffering=0))
+                          if stored else None)
+                    hash_update = stack.enter_context(_hashing(hasher.update))
+                    decrypt = stack.enter_context(OffloadedSink(dec.update, name="azaion-decrypt"))
 
                     def feed(view: memoryview, hash_update=hash_update, decrypt=decrypt) -> None:
                         hash_update(view)
                         decrypt(view)
 
-                    def both(view: memoryview, fh=fh, feed=feed) -> None:
-                        fh.write(view)
+                    def both(view: memoryview, fh=fh, feed=feed, received=received) -> None:
+                        if fh is not None:
+                            fh.write(view)
+                        else:
+                            received[0] += len(view)
                         feed(view)
 
                     base = len(small)
-                    if fh.tell():  # bytes left by an earlier process: replay them from disk
+                    if fh is not None and fh.tell():  # bytes left by an earlier process: replay them from disk
                         with os.fdopen(locks.open_nofollow(part, os.O_RDONLY), "rb", buffering=0) as old:
                             def replayed(done: int, of: int | None, base: int = base) -> None:
                                 observer.progress(base + done, of)
 
                             pump(old, feed, total=total, progress=replayed, cancel=cancel)
 
-                    def attempt(fh=fh, both=both, info=info, total=total, base=base, tries=tries) -> None:
-                        offset = fh.tell()
+                    def attempt(fh=fh, info=info, total=total, base=base, tries=tries, received=received) -> None:
+                        offset = fh.tell() if fh is not None else received[0]
                         tries[0] += 1
                         if tries[0] > 1 and offset:
                             observer.on_event(f"resuming the download of {folder}/{name} at {offset} bytes")
                         if offset < info.size:
                             svc.cdn.stream(folder, big_key(name), both, etag=info.etag, start=offset,
-                                              cancel=cancel, progress=lambda d, _t: observer.progress(base + d, total))
+                                           cancel=cancel, progress=lambda d, _t: observer.progress(base + d, total))
 
                     with_retries(attempt, policy=svc.retry_policy, cancel=cancel, on_retry=observer.on_retry,
                                  what=f"download {folder}/{name}")
@@ -889,7 +939,8 @@ def _fetch_big(
                 # Leaving the block above dropped the hashes still queued; the old bytes are worthless now.
                 observer.on_event(f"{folder}/{name} changed on the CDN during the download; starting over")
                 log.warning("%s/%s changed on the CDN during the download; starting over", folder, name)
-                cache.discard_partial(folder, name)
+                if stored:
+                    cache.discard_partial(folder, name)
                 discard_output()
                 small, info = refetch()
                 continue
@@ -907,8 +958,9 @@ def _fetch_big(
                 f"CDN object {folder}/{big_key(name)} does not match its recorded SHA-256: corrupt or tampered"
             )
         dec.finalize()
-        cache.commit(folder, name, part, digest, info.small_sha256)
-        cache.discard_partial(folder, name)
+        if stored:
+            cache.commit(folder, name, part, digest, info.small_sha256)
+            cache.discard_partial(folder, name)
         return digest, small, info
     except CancelledError as exc:
         keep = isinstance(exc, PausedError)
@@ -917,7 +969,7 @@ def _fetch_big(
         keep = is_transient(exc)
         raise
     finally:
-        if not keep:
+        if stored and not keep:
             cache.discard_partial(folder, name)
 
 

@@ -19,6 +19,7 @@ File format (JSON object)::
       "language": "system",
       "theme": "system",
       "cache_dir": null,
+      "cache_downloads": true,
       "token_margin_s": 60,
       "stale_upload_days": 7,
       "bwlimit": "off",
@@ -32,6 +33,10 @@ File format (JSON object)::
 ``bwlimit_schedule``, when not empty, an rclone-style timetable that replaces it (``"08:00,1M 18:00,off"``).
 ``proxy_*`` name an HTTPS proxy for the API and the CDN (core/proxy.py); its password is in the keyring, never
 here. An empty ``proxy_host`` means the system's proxy (environment, Windows settings), if any.
+
+``cache_downloads`` keeps a copy of each downloaded (and uploaded) big part in the cache folder: the next download
+of an unchanged resource needs no CDN, works offline, and an interrupted download resumes after a restart. Off,
+each downloaded byte is written once (the output) instead of twice, and nothing is left in the cache folder.
 
 ``services`` is the list of service images the client offers to unlock; the default is a placeholder that
 a deployment overrides in this setting. Unknown top-level keys are kept (in ``Settings.extra``) so a file
@@ -95,6 +100,7 @@ class Settings:
     language: str = "system"
     theme: str = "system"
     cache_dir: str | None = None
+    cache_downloads: bool = True
     token_margin_s: int = 60
     stale_upload_days: int = 7
     bwlimit: str = "off"

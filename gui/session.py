@@ -132,6 +132,7 @@ class AppContext:
             resource_key_text=self.settings.resource_key,
             token_margin=self.settings.token_margin_s,
             proxy=self.proxy(),
+            cache_downloads=self.settings.cache_downloads,
         )
 
     def proxy(self):  # core.proxy.ProxyConfig | None

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -127,6 +128,13 @@ class SettingsDialog(QDialog):
         srow = QHBoxLayout()
         srow.addWidget(self.cache_size, 1)
         srow.addWidget(clear)
+        self.cache_downloads = QCheckBox(self.tr("Keep downloaded resources in the cache"))
+        self.cache_downloads.setObjectName("cacheDownloads")
+        self.cache_downloads.setChecked(s.cache_downloads)
+        self.cache_downloads.setToolTip(self.tr(
+            "On: an unchanged resource downloads again without the CDN, also offline, and an interrupted download "
+            "resumes after a restart. Off: each download is written once, to its output only, and nothing is kept "
+            "in the cache folder."))
         self.concurrency = QSpinBox()
         self.concurrency.setRange(1, 16)
         self.concurrency.setValue(s.concurrency)
@@ -142,6 +150,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout(general)
         form.addRow(self.tr("Cache folder"), crow)
         form.addRow("", srow)
+        form.addRow("", self.cache_downloads)
         form.addRow(self.tr("Transfers at once"), self.concurrency)
         form.addRow(self.tr("&Language"), self.language)  # Alt+L (the created label's buddy)
         form.addRow(self.tr("Theme"), self.theme)
@@ -431,6 +440,7 @@ class SettingsDialog(QDialog):
                 log.warning("%s", self.ctx.store.last_warning)
         s.profiles = profiles
         s.cache_dir = self.cache_edit.text().strip() or None
+        s.cache_downloads = self.cache_downloads.isChecked()
         s.concurrency = self.concurrency.value()
         s.language = self.language.currentData()
         s.theme = self.theme.currentData()
@@ -444,6 +454,7 @@ class SettingsDialog(QDialog):
         self.ctx.apply_bandwidth()  # live: running transfers follow the new cap at once
         if self.client is not None:
             self.client.set_proxy(self.ctx.proxy())
+            self.client.transfers.keep_cache = s.cache_downloads  # live: from the next transfer on
         app = QApplication.instance()
         if app is not None:
             apply_theme(app, s.theme)

@@ -1236,6 +1236,14 @@
         <translation>Очистити кеш</translation>
     </message>
     <message>
+        <source>Keep downloaded resources in the cache</source>
+        <translation>Зберігати завантажені ресурси в кеші</translation>
+    </message>
+    <message>
+        <source>On: an unchanged resource downloads again without the CDN, also offline, and an interrupted download resumes after a restart. Off: each download is written once, to its output only, and nothing is kept in the cache folder.</source>
+        <translation>Увімкнено: незмінений ресурс завантажується повторно без CDN, також офлайн, а перерване завантаження продовжується після перезапуску. Вимкнено: кожне завантаження записується один раз, лише у вихідний файл, і в теці кешу нічого не зберігається.</translation>
+    </message>
+    <message>
         <source>System</source>
         <translation>Як у системі</translation>
     </message>

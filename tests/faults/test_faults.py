@@ -333,3 +333,29 @@ def test_incomplete_uploads_listed_aborted_and_stale_cleaned(rig, field_client, 
     assert "inc-b.bin.big" not in keys
     assert client.journals.all() == [] and client.cache.staged() == []
     assert_no_leftovers(client.cache.root, client.journals.root)
+
+
+@pytest.mark.parametrize("mode", ["cut", "stall"])
+def test_download_with_the_cache_off_resumes_in_memory_through_a_fault(rig, field_client, source, tmp_path, mode):
+    """The "cache downloads" setting off: no part file to resume from, yet a cut or stalled link mid-download
+    continues from the bytes this run received (one ranged GET, the hash and decryptor carried on), and nothing
+    at all is written into the cache folder."""
+    name = f"nocache-{mode}.bin"
+    field_client(cache=tmp_path / "up-cache").upload_big_small_resource(source, name, "models")
+    client = field_client(cache=tmp_path / "cache")
+    client.transfers.keep_cache = False
+    rig.s3.reset_counters()
+    events = []
+    FAULTS[mode](rig.s3, "down")
+    out = tmp_path / "out.bin"
+    report = client.download_big_small_resource(name, "models", out, on_event=events.append)
+    got = rig.s3.bytes_down
+    assert_fired(rig.s3, mode)
+    rig.s3.clear()
+    assert sha(out) == sha(source) and report.source == "cdn"
+    assert got <= BOUND, f"{got / MiB:.1f} MiB received for {BIG / MiB:.1f} MiB: restarted from zero?"
+    resumed = [e for e in events if e.startswith(f"resuming the download of models/{name} at ")]
+    assert resumed and all(int(e.rsplit(" at ", 1)[1].split()[0]) >= 30 * MiB for e in resumed), events
+    written = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] if (tmp_path / "cache").exists() else []
+    assert written == [], f"the cache is off, yet the download wrote {written}"
+    assert_clean(rig, client, name, out)

@@ -244,3 +244,48 @@ def test_hold_ends_when_the_dialog_runner_drops_its_callbacks(qtbot, logged_in, 
     wait_jobs(qtbot, [new], timeout=60000)
     assert new.state is JobState.DONE, new.message
     assert not queue.held and new.message == ""
+
+
+def test_turning_the_cache_off_keeps_nothing_from_the_next_transfers_on(qtbot, logged_in, new_folder, tmp_path):
+    """Settings → General → "Keep downloaded resources in the cache", unticked: saved, applied to the logged-in
+    client at once (no new login), and the next upload and download through the queue leave no file in the cache
+    folder; ticked again, the next download keeps its copy."""
+    from core.settings import load_settings
+    from gui.dialogs.settings import SettingsDialog
+    from gui.workers.jobs import download_job
+
+    controller, _ = logged_in(RoleEnum.ResourceUploader)
+    window = controller.window
+    dialog = SettingsDialog(window.ctx, window.client, window)
+    qtbot.addWidget(dialog)
+    box = dialog.findChild(type(dialog.cache_downloads), "cacheDownloads")
+    assert box is dialog.cache_downloads and box.isChecked()
+    box.setChecked(False)
+    dialog.accept()
+    assert load_settings().cache_downloads is False
+    assert window.client.transfers.keep_cache is False
+
+    folder = new_folder("nocache")
+    window.upload_panel.set_folder(folder)
+    source = write_random(tmp_path / "kept-out.bin", 3 << 20)
+    (up,) = queue_uploads(qtbot, window, [source])
+    wait_jobs(qtbot, [up])
+    out = tmp_path / "out"
+    out.mkdir()
+    down = window.queue.add(download_job(window.client, folder, "kept-out.bin", out))
+    wait_jobs(qtbot, [down])
+    assert up.state is JobState.DONE and down.state is JobState.DONE, (up.message, down.message)
+    assert (out / "kept-out.bin").read_bytes() == source.read_bytes()
+    root = window.ctx.cache_root()
+    assert [p for p in root.rglob("*.big*") if p.is_file()] == []
+
+    again = SettingsDialog(window.ctx, window.client, window)
+    qtbot.addWidget(again)
+    assert not again.cache_downloads.isChecked()  # as saved
+    again.cache_downloads.setChecked(True)
+    again.accept()
+    (out / "kept-out.bin").unlink()
+    down = window.queue.add(download_job(window.client, folder, "kept-out.bin", out))
+    wait_jobs(qtbot, [down])
+    assert down.state is JobState.DONE, down.message
+    assert window.client.cache.lookup(folder, "kept-out.bin") is not None
