@@ -250,9 +250,12 @@ class Transfers:
             return _matching_pair(self, name, folder, small, info, load_small=load_small, head=head,
                                   observer=observer, cancel=cancel)
 
+        def head_retried() -> ObjectInfo:
+            return with_retries(head, policy=policy, cancel=cancel, on_retry=observer.on_retry,
+                                what=f"reach the CDN for {folder}/{name}")
+
         def refetch() -> tuple[bytes, ObjectInfo]:  # the object changed on the CDN during the download
-            return matched(load_small(), with_retries(head, policy=policy, cancel=cancel, on_retry=observer.on_retry,
-                                                      what=f"reach the CDN for {folder}/{name}"))
+            return matched(load_small(), head_retried())
 
         small = load_small()
         cancel.raise_if_cancelled()
@@ -267,8 +270,8 @@ class Transfers:
         if info is not None:
             small, info = matched(small, info)
         if not self.keep_cache:
-            return self._download_uncached(name, folder, small, info, sink, matched=matched, head=head,
-                                           refetch=refetch, observer=observer, cancel=cancel,
+            return self._download_uncached(name, folder, small, info, sink, matched=matched,
+                                           head_retried=head_retried, refetch=refetch, observer=observer, cancel=cancel,
                                            discard_output=discard_output)
         cache = self.cache
         # One process at a time reads, fetches or commits this cache entry (and its .big.part): the second download
@@ -298,8 +301,7 @@ class Transfers:
                         f"the cached copy of {folder}/{name} is {event} and the CDN cannot be reached: {cdn_error}"
                     )
                 try:
-                    info = with_retries(head, policy=policy, cancel=cancel, on_retry=observer.on_retry,
-                                        what=f"reach the CDN for {folder}/{name}")
+                    info = head_retried()
                 except UnreachableError as exc:
                     raise UnreachableError(f"{exc}; {folder}/{name} is not in the local cache") from None
                 small, info = matched(small, info)
@@ -326,7 +328,7 @@ class Transfers:
         sink: Callable[[memoryview], object],
         *,
         matched: Callable[[bytes, ObjectInfo], tuple[bytes, ObjectInfo]],
-        head: Callable[[], ObjectInfo],
+        head_retried: Callable[[], ObjectInfo],
         refetch: Callable[[], tuple[bytes, ObjectInfo]],
         observer: TransferObserver,
         cancel: CancelToken,
@@ -334,11 +336,9 @@ class Transfers:
     ) -> DownloadReport:
         """The CDN's copy straight into ``sink``, with the cache switched off: no entry lock, no lookup, no part
         file, no commit (a cached copy from before is neither used nor touched)."""
-        policy = self.retry_policy
         if info is None:
             try:
-                info = with_retries(head, policy=policy, cancel=cancel, on_retry=observer.on_retry,
-                                    what=f"reach the CDN for {folder}/{name}")
+                info = head_retried()
             except UnreachableError as exc:
                 raise UnreachableError(f"{exc} (the download cache is off)") from None
             small, info = matched(small, info)

@@ -116,7 +116,9 @@ class SettingsDialog(QDialog):
         self.cache_edit.setPlaceholderText(str(ctx.cache_root()))
         browse = QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self._browse_cache)
-        self.cache_size = StatusLabel()
+        # One line, elided at the right with the whole text as its tooltip: wrapped, the folder's path took three
+        # lines that the form row clipped at the top and bottom. The size comes first, so it always shows.
+        self.cache_size = StatusLabel(single_line=True)
         self.cache_size.setObjectName("cacheSize")
         clear = QPushButton(self.tr("Clear cache"))
         clear.setObjectName("clearCache")

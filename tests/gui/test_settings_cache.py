@@ -289,3 +289,29 @@ def test_turning_the_cache_off_keeps_nothing_from_the_next_transfers_on(qtbot, l
     wait_jobs(qtbot, [down])
     assert down.state is JobState.DONE, down.message
     assert window.client.cache.lookup(folder, "kept-out.bin") is not None
+
+
+def test_the_cache_size_line_is_never_clipped_by_a_long_folder(qtbot, logged_in, tmp_path):
+    """A cache folder with a long path: the size line is drawn whole, not cut at its top and bottom (wrapped, it
+    needed three lines in a one-line form row), and the size itself is what shows first."""
+    from PySide6.QtCore import Qt
+
+    from gui.dialogs.settings import SettingsDialog
+
+    controller, _ = logged_in(RoleEnum.ResourceUploader)
+    window = controller.window
+    deep = tmp_path.joinpath(*(["a-rather-long-folder-name"] * 6))
+    window.ctx.settings.cache_dir = str(deep)
+    dialog = SettingsDialog(window.ctx, window.client, window)
+    qtbot.addWidget(dialog)
+    dialog.tabs.setCurrentIndex(1)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.cache_bytes is not None, timeout=10000)
+    label = dialog.cache_size
+    assert str(deep) in label.text()
+    assert label.heightForWidth(label.width()) <= label.height(), "the text needs more lines than the row gives"
+    drawn = label.fontMetrics().elidedText(label.shown_text(), Qt.TextElideMode.ElideRight,
+                                          label.contentsRect().width())
+    assert drawn.startswith(human_bytes(dialog.cache_bytes))
+    assert label.toolTip() and str(deep) in label.toolTip()
+    dialog.reject()
