@@ -86,8 +86,8 @@ def add_global_options(parser: argparse.ArgumentParser, *, nested: bool) -> None
              "settings' cap)",
     )
     group.add_argument("--no-cache", action="store_true", default=off,
-                       help="this run neither reads nor writes the download cache (default: the settings' "
-                            "cache_downloads)")
+                       help="this run keeps no downloaded copy in the cache and uses none from it (default: the "
+                            "settings' cache_downloads)")
 
 
 def subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:

@@ -12,6 +12,10 @@ ProgressCallback = Callable[[int, int | None], None]
 """``progress(done_bytes, total_bytes_or_None)``; called from the worker thread, must be cheap."""
 
 
+RESUME_HINT = "; run it again to resume"
+"""What a pause's message adds when a reason (SIGTERM, Ctrl+C) stopped the transfer and its state was kept."""
+
+
 class CancelToken:
     """Thread-safe flag that long calls poll between chunks; ``on_cancel`` hooks let blocking waits wake up."""
 
@@ -50,7 +54,7 @@ class CancelToken:
 
     def error(self) -> CancelledError:
         if self.paused:
-            return PausedError(f"{self.reason}; run it again to resume" if self.reason else "paused by the user")
+            return PausedError(f"{self.reason}{RESUME_HINT}" if self.reason else "paused by the user")
         return CancelledError(self.reason or "cancelled by the user")
 
     def wait(self, timeout: float) -> bool:

@@ -87,7 +87,9 @@ def listing_rows(client: ApiClient, folder: str, search: str = "") -> list[Resou
     """A folder's rows: the API's listing and, only when some resource's size or date is still unknown, one
     listing of the folder's bucket on the CDN. A failing CDN listing leaves those sizes unknown (logged)."""
     entries = client.list_files(folder, search)
-    rows = rows_from_listing(entries, client.cache, folder)
+    # The cache off (the cache_downloads setting, --no-cache): a copy there is not used, so not shown as cached.
+    cache = client.cache if client.transfers.keep_cache else None
+    rows = rows_from_listing(entries, cache, folder)
     if not any(not r.plain and (r.size is None or r.modified is None) for r in rows):
         return rows
     try:
@@ -95,4 +97,4 @@ def listing_rows(client: ApiClient, folder: str, search: str = "") -> list[Resou
     except AzaionError as exc:
         log.info("sizes of %s unknown: the CDN listing failed: %s", folder, exc)
         return rows
-    return rows_from_listing(entries, client.cache, folder, objects)
+    return rows_from_listing(entries, cache, folder, objects)

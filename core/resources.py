@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from core import locks, multipart
-from core.cancel import NEVER, CancelToken, ProgressCallback
+from core.cancel import NEVER, RESUME_HINT, CancelToken, ProgressCallback
 from core.cdn import ObjectInfo, crc32_base64
 from core.crypto import BLOCK, StreamDecryptor, StreamEncryptor, ciphertext_size, pump
 from core.errors import (
@@ -269,7 +269,7 @@ class Transfers:
             cdn_error = exc  # a valid cached copy will do; otherwise the CDN is retried below
         if info is not None:
             small, info = matched(small, info)
-        if not self.keep_cache:
+        if not self.keep_cache:  # read once: Settings may change it meanwhile, and _fetch_big is told, not asking
             return self._download_uncached(name, folder, small, info, sink, matched=matched,
                                            head_retried=head_retried, refetch=refetch, observer=observer, cancel=cancel,
                                            discard_output=discard_output)
@@ -343,8 +343,13 @@ class Transfers:
                 raise UnreachableError(f"{exc} (the download cache is off)") from None
             small, info = matched(small, info)
         observer.on_stage("downloading")
-        digest, small, info = _fetch_big(self, name, folder, small, info, sink, refetch=refetch, observer=observer,
-                                         cancel=cancel, discard_output=discard_output)
+        try:
+            digest, small, info = _fetch_big(self, name, folder, small, info, sink, refetch=refetch,
+                                             observer=observer, cancel=cancel, discard_output=discard_output,
+                                             stored=False)
+        except PausedError as exc:  # nothing was kept to resume from: say so instead of "run it again to resume"
+            said = str(exc).removesuffix(RESUME_HINT)
+            raise PausedError(f"{said}; the download cache is off, so running it again starts over") from None
         log.info("downloaded %s from the %s (not cached)", big_key(name), folder)
         return DownloadReport(name, folder, len(small) + info.size, "cdn", big_sha256=digest)
 
@@ -542,7 +547,8 @@ def _upload_locked(
     """``upload`` once it holds the name's lock."""
     store = svc.journals
     staging = svc.cache.staging_dir()
-    if svc.keep_cache:
+    keep_cache = svc.keep_cache  # read once: Settings may change it during the upload
+    if keep_cache:
         svc.cache.folder_dir(folder)  # the uploaded big part becomes its cache entry: refuse a folder not ours now
     jid = JournalStore.upload_id(svc.server, folder, name, path) if path else uuid.uuid4().hex[:24]
     aside = len(store.set_aside)
@@ -660,7 +666,7 @@ def _upload_locked(
         except AzaionError:
             keep_for_resume = path is not None
             raise
-        if outcome != "superseded" and svc.keep_cache:  # else the journal's deletion below removes the staged part
+        if outcome != "superseded" and keep_cache:  # else the journal's deletion below removes the staged part
             _cache_uploaded(svc, folder, name, journal, small_digest)
         log.info("Uploaded %s to %s: %d bytes (small %d, big %d): %s", name, folder, size, len(small), big_total,
                  outcome)
@@ -861,9 +867,12 @@ def _fetch_big(
     observer: TransferObserver,
     cancel: CancelToken,
     discard_output: Callable[[], None],
+    stored: bool = True,
 ) -> tuple[str, bytes, ObjectInfo]:
     """Stream the big part into ``{name}.big.part`` and the decryptor in lockstep, so each retry continues from
-    the bytes on disk; a part left by an earlier process is replayed from disk first. If the object changes on
+    the bytes on disk; a part left by an earlier process is replayed from disk first. ``stored`` False (the cache
+    off, decided once by the caller, which then holds no entry lock): no part file, and a retry continues from
+    the bytes this run received. If the object changes on
     the CDN (a 412 on the pinned ETag), the download starts over with the new object (its ETag, size, SHA-256
     and small part, ``refetch``: checked to belong together). Returns (SHA-256, small part, object) of what was
     actually decrypted.
@@ -876,7 +885,6 @@ def _fetch_big(
     background priority the decrypt thread starved on the busy machine (3-4 s of waits), so it is not lowered;
     the GUI bench's stalls were no worse than with it on the network thread."""
     cache = svc.cache
-    stored = svc.keep_cache  # off: no part file; a retry continues from the bytes this run received
     part, _meta = cache.partial_paths(folder, name)
     if stored:
         previous = cache.load_partial(folder, name)

@@ -10,8 +10,12 @@ import os
 import random
 import subprocess
 import sys
+import threading
 
-from core.errors import UnreachableError
+import pytest
+
+from core.cancel import CancelToken
+from core.errors import PausedError, UnreachableError
 
 FOLDER = "models"
 
@@ -71,6 +75,64 @@ def test_without_the_cdn_the_error_says_the_cache_is_off(make_client, tmp_path):
     assert [p.name for p in tmp_path.glob(".azaion-*")] == []
 
 
+def test_turning_the_cache_on_mid_download_does_not_reach_that_download(make_client, tmp_path):
+    """The setting is read once per transfer: switched on (Settings → OK) while a download with the cache off is
+    under way, that download still takes no entry lock and writes no part or entry. Another process holds the
+    entry's lock here: had the download started using the cache, it would write beside that process unlocked."""
+    data = random.Random(5).randbytes(4 << 20)
+    uploader = make_client()
+    uploader.upload_big_small_resource(data, "race.bin", FOLDER)
+    client = make_client(cache_downloads=False)
+    other = client.cache.entry_lock(FOLDER, "race.bin")  # as a cache-on download in another process holds it
+    try:
+        def on_stage(stage: str) -> None:
+            if stage == "downloading":
+                client.transfers.keep_cache = True
+
+        finished = threading.Event()
+        result = {}
+
+        def run() -> None:
+            try:
+                result["report"] = client.download_big_small_resource(
+                    "race.bin", FOLDER, tmp_path / "out.bin", on_stage=on_stage)
+            finally:
+                finished.set()
+
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        assert finished.wait(60), "the download waited for the entry lock: it switched to the cache mid-way"
+        worker.join()
+        assert (tmp_path / "out.bin").read_bytes() == data and result["report"].source == "cdn"
+        assert client.cache.lookup(FOLDER, "race.bin") is None and client.cache.partials() == []
+    finally:
+        other.release()
+
+
+def test_a_paused_download_with_the_cache_off_says_it_will_start_over(make_client, tmp_path):
+    """Pause (or SIGTERM in the CLI, which pauses with a reason) keeps nothing when the cache is off: the message
+    must not promise a resume, and running it again downloads the whole resource, correctly."""
+    data = random.Random(6).randbytes(8 << 20)
+    make_client().upload_big_small_resource(data, "paused.bin", FOLDER)
+    client = make_client(cache_downloads=False)
+    token = CancelToken()
+
+    def progress(done: int, _total) -> None:
+        if done >= 4 << 20:
+            token.pause("terminated (SIGTERM)")
+
+    with pytest.raises(PausedError) as caught:
+        client.download_big_small_resource("paused.bin", FOLDER, tmp_path / "out.bin", progress=progress,
+                                           cancel=token)
+    said = str(caught.value)
+    assert "run it again to resume" not in said and "starts over" in said and "SIGTERM" in said
+    assert not (tmp_path / "out.bin").exists() and client.cache.partials() == []
+    events = []
+    client.download_big_small_resource("paused.bin", FOLDER, tmp_path / "out.bin", on_event=events.append)
+    assert (tmp_path / "out.bin").read_bytes() == data
+    assert not [e for e in events if "resuming" in e], events
+
+
 def _cli(sandbox, creds, xdg, *args):
     env = {**os.environ, **{k: str(v) for k, v in xdg.items()},
            "AZAION_EMAIL": creds.email, "AZAION_PASSWORD": creds.password}
@@ -103,6 +165,12 @@ def test_cli_no_cache_flag_and_setting(sandbox, make_client, make_account, tmp_p
     run = _cli(sandbox, creds, xdg, "download", "cli-off.bin", "--folder", FOLDER, "-o", str(tmp_path / "c.bin"))
     assert run.returncode == 0, run.stderr
     assert cached_bigs() == ["cli-off.bin.big"]
+    # The listing says what the run would use: cached, unless this run has the cache off.
+    for flag, cached in ((), True), (("--no-cache",), False):
+        run = _cli(sandbox, creds, xdg, "ls", FOLDER, "--json", *flag)
+        assert run.returncode == 0, run.stderr
+        (row,) = [r for r in json.loads(run.stdout)["resources"] if r["name"] == "cli-off.bin"]
+        assert row["cached"] is cached, (flag, row)
     # A wrong type is refused with the key named, and nothing is downloaded.
     settings.write_text(json.dumps({"version": 1, "cache_downloads": "no"}))
     run = _cli(sandbox, creds, xdg, "download", "cli-off.bin", "--folder", FOLDER, "-o", str(tmp_path / "d.bin"))
