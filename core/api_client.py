@@ -77,7 +77,8 @@ class ApiClient:
         cache_downloads: bool = True,
     ) -> None:
         """``proxy``: the Settings' proxy; None uses the system's (environment, Windows settings: core/proxy.py).
-        ``cache_downloads``: the setting of that name (False: transfers neither read nor write the cache)."""
+        ``cache_downloads``: the setting of that name (False: downloads neither read nor write the cache, and an
+        upload's staged part is removed when it is sent instead of becoming a cache entry)."""
         self.proxy = proxy
         self.api_url = normalize_base_url(api_url)
         self.cache = ResourceCache(cache_dir if cache_dir is not None else default_cache_root(self.api_url))
