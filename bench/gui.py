@@ -192,7 +192,7 @@ def child_stall(size_mib: int) -> dict[str, Any]:
         idle = _heartbeat(app, seconds=2.0)
         out = work / "out"
         out.mkdir()
-        job = window.queue.add(download_job(window.client, "models", "stall.bin", out))
+        job = window.queue.add(download_job(window.client, "models", "stall.bin", out, size=size_mib * MiB))
         started = time.monotonic()
         gaps = _heartbeat(app, until=lambda: job.state.finished)
         elapsed = time.monotonic() - started

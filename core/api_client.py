@@ -81,6 +81,15 @@ class ApiClient:
         upload's staged part is removed when it is sent instead of becoming a cache entry)."""
         self.proxy = proxy
         self.api_url = normalize_base_url(api_url)
+        # What a transfer process (core/transfer_process.py) needs to build the same client; None when this one
+        # was given objects that do not cross a process boundary (limits, a retry policy, CDN options).
+        self._process_spec: dict[str, Any] | None = None
+        if timeout is None and limits is None and retries == 3 and not cdn_options and retry_policy is None:
+            self._process_spec = {
+                "api_url": api_url, "cache_dir": None if cache_dir is None else str(cache_dir),
+                "hardware": hardware, "resource_key_text": resource_key_text, "token_margin": token_margin,
+                "journal_dir": None if journal_dir is None else str(journal_dir),
+            }
         self.cache = ResourceCache(cache_dir if cache_dir is not None else default_cache_root(self.api_url))
         self._hardware = hardware
         self.resource_key = resource_key(resource_key_text)
@@ -112,6 +121,20 @@ class ApiClient:
             self.proxy = proxy
             self._session.proxy = proxy
             self._cdn = None
+
+    def process_spec(self) -> dict[str, Any] | None:
+        """What another process needs to act as this client (core/transfer_process.py): its settings, the cache
+        setting as it is now, the proxy, the credentials and the current token. Secrets included: it goes only to
+        a child's stdin. None when this client cannot be rebuilt elsewhere or has no credentials yet."""
+        with self._lock:
+            if self._process_spec is None or self._credentials is None:
+                return None
+            spec = dict(self._process_spec, hardware=self._hardware, cache_downloads=self.transfers.keep_cache)
+            proxy = self.proxy
+            spec["proxy"] = None if proxy is None else {
+                "host": proxy.host, "port": proxy.port, "user": proxy.user, "password": proxy.password}
+            return {"client": spec, "email": self._credentials.email, "password": self._credentials.password,
+                    "token": self._token.raw if self._token is not None else None}
 
     @property
     def hardware(self) -> str:

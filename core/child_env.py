@@ -54,11 +54,16 @@ ALLOWED_PREFIXES = ("LC_", "CONTAINERS_", "PODMAN_")
 _SECRET_NAME = re.compile(r"PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|CREDENTIAL|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY")
 
 
+def looks_secret(name: str) -> bool:
+    """Whether a variable's name says it holds a secret (``AZAION_PASSWORD``, ``GITHUB_TOKEN``, ...)."""
+    return bool(_SECRET_NAME.search(name.upper()))
+
+
 def allowed(name: str) -> bool:
     """Whether a variable called ``name`` may reach a child (names compare in upper case: Windows ignores case,
     and ``http_proxy`` is as common as ``HTTP_PROXY``)."""
     upper = name.upper()
-    if _SECRET_NAME.search(upper):
+    if looks_secret(upper):
         return False
     return upper in ALLOWED_NAMES or upper.startswith(ALLOWED_PREFIXES)
 

@@ -63,6 +63,10 @@ def split_qt_options(args: Sequence[str]) -> tuple[list[str], list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--transfer-worker"]:  # the frozen app as a transfer process (core/transfer_process.py): no Qt
+        from core.transfer_worker import main as worker_main
+
+        return worker_main()
     ours, qt = split_qt_options(args)
     parsed = build_parser().parse_args(ours)  # --version, --help and a wrong option exit here, before any Qt import
     if parsed.smoke_test:

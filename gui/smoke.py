@@ -15,6 +15,8 @@ Offscreen, it checks one thing per line and stops with a non-zero exit status at
 * login       – logging in through that dialog (worker thread, AppContext.login, remember me → keyring)
 * list        – the ``models`` folder lists the seeded sample
 * download    – big/small download + decrypt gives exactly ``sandbox.seed.sample_bytes()``
+* transfer-process – the same download in a transfer process (this executable with ``--transfer-worker``, as the
+                queue runs large transfers: core/transfer_process.py) gives the same bytes
 * files       – logs and settings were written to the platformdirs folders; nothing appeared in the bundle
 
 ``--smoke-test=startup`` only starts the application the normal way and exits as soon as the login dialog is shown
@@ -356,6 +358,26 @@ def _full(qt_args: Sequence[str]) -> int:
                   f"the decrypted {SAMPLE_NAME} differs from the seed ({len(got)} vs {len(expected)} bytes)")
         c.ok("download", f"{SAMPLE_NAME} {len(got)} bytes decrypted, sha256 {hashlib.sha256(got).hexdigest()[:16]}… "
                          f"matches the seed ({time.monotonic() - t0:.1f} s)")
+
+        t0 = time.monotonic()
+        from core.cancel import CancelToken
+        from core.observer import SILENT
+        from core.transfer_process import run_in_process, worker_command
+
+        with tempfile.TemporaryDirectory(prefix="azaion-smoke-") as tmp:
+            out = Path(tmp) / SAMPLE_NAME
+            client.cache.discard(SAMPLE_FOLDER, SAMPLE_NAME)  # from the CDN, not the copy the download above kept
+            try:
+                report = run_in_process(client.process_spec(), "download",
+                                        {"name": SAMPLE_NAME, "folder": SAMPLE_FOLDER, "target": out},
+                                        observer=SILENT, cancel=CancelToken())
+            except Exception as exc:
+                raise SmokeFailure("transfer-process", f"{type(exc).__name__}: {exc}") from exc
+            got = out.read_bytes()
+        c.require("transfer-process", got == expected and report.source == "cdn",
+                  f"the transfer process's {SAMPLE_NAME} differs from the seed ({len(got)} bytes, {report.source})")
+        c.ok("transfer-process", f"{' '.join(Path(a).name for a in worker_command())}: {len(got)} bytes from the "
+                                 f"CDN ({time.monotonic() - t0:.1f} s)")
 
         controller.logout()  # forgets the remembered password again
         controller.shutdown()

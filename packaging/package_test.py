@@ -335,6 +335,9 @@ def main() -> int:
                     raise CheckFailed(f"exit {result.returncode}\n{result.stderr[-3000:]}")
                 if f"frozen, {INTERNAL}" not in result.stdout:
                     raise CheckFailed(f"the smoke test did not run from the frozen bundle in {INTERNAL}")
+                if not any(line.split()[:2] == ["ok", "transfer-process"] and "--transfer-worker" in line
+                           for line in result.stdout.splitlines()):
+                    raise CheckFailed("the frozen app did not run a transfer process as itself (--transfer-worker)")
                 report["smoke_s"] = round(time.monotonic() - t0, 1)
                 return "installed frozen app passed its smoke test"
 

@@ -301,7 +301,7 @@ class ResourcesPanel(Panel):
         for row, output_name, replace in plan_downloads(self, rows, Path(target_dir)):
             job = download_job(
                 self.session.client, folder, row.name, Path(target_dir), plain=row.plain, output_name=output_name,
-                replace=replace,
+                replace=replace, size=row.size,
             )
             job.on_done = lambda _j: QTimer.singleShot(0, self.refresh_if_idle)
             jobs.append(self.session.queue.add(job))

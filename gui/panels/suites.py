@@ -173,7 +173,7 @@ class SuiteBox(QGroupBox):
         for row, output_name, replace in plan_downloads(self, rows, Path(target_dir)):
             job = download_job(
                 self.panel.session.client, self.folder, row.name, Path(target_dir), plain=row.plain,
-                output_name=output_name, replace=replace,
+                output_name=output_name, replace=replace, size=row.size,
             )
             jobs.append(self.panel.session.queue.add(job))
         return jobs

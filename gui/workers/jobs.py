@@ -56,6 +56,20 @@ class JobKind(enum.Enum):
 
 _ids = itertools.count(1)
 
+PROCESS_MIN_BYTES = 64 << 20
+"""Transfers of at least this many bytes run in a transfer process of their own (core/transfer_process.py): their
+Python then never holds the interpreter lock the event loop needs (a 1 GiB upload in a thread stalled it by up to
+101 ms). Smaller ones stay in a thread: a process costs ~1 s to start (Python, the client's imports, the CDN
+client), which a 64 MiB transfer hides and a 1 MiB one would not."""
+
+
+def _process_spec(client, size: int | None) -> dict[str, Any] | None:
+    """The client as a transfer process needs it, when this transfer should run in one (else None)."""
+    if size is None or size < PROCESS_MIN_BYTES:
+        return None
+    spec = getattr(client, "process_spec", None)
+    return spec() if callable(spec) else None
+
 
 class Job:
     def __init__(self, kind: JobKind, title: str, work: Work, *, detail: str = "", target: Path | None = None) -> None:
@@ -180,11 +194,12 @@ class JobWorker(QThread):
 
 def download_job(
     client, folder: str, name: str, target_dir: Path, *, plain: bool = False, output_name: str | None = None,
-    replace: bool = False,
+    replace: bool = False, size: int | None = None,
 ) -> Job:
     """Download ``folder/name`` into ``target_dir`` (big/small resource, or a plain API file if ``plain``) as
     ``output_name`` (default: ``name``). An existing file there is replaced only if ``replace`` (the user said
-    Replace): otherwise the job fails with core's OutputExistsError and the file stays as it was."""
+    Replace): otherwise the job fails with core's OutputExistsError and the file stays as it was. ``size``: the
+    listing's, when known (a large resource downloads in a transfer process, ``PROCESS_MIN_BYTES``)."""
     target = Path(target_dir) / (output_name or name)
 
     def work(cancel: CancelToken, probe: ProgressProbe) -> Any:
@@ -200,6 +215,12 @@ def download_job(
                 fh.write(data)
             probe.progress(len(data), len(data))
             return target
+        spec = _process_spec(client, size)
+        if spec is not None:
+            from core.transfer_process import run_in_process
+
+            return run_in_process(spec, "download", {"name": name, "folder": folder, "target": target,
+                                                     "replace": replace}, observer=probe, cancel=cancel)
         with cancel.active():  # the transfer's token is the thread's current one (as ApiClient's method does)
             return client.transfers.download_to_path(name, folder, target, observer=probe, cancel=cancel,
                                                      replace=replace)
@@ -211,6 +232,8 @@ def download_job(
             job.spec["output_name"] = output_name
         if replace:
             job.spec["replace"] = "yes"
+        if size is not None:
+            job.spec["size"] = str(size)  # a saved transfer's fields are text (gui/workers/queue.py valid_spec)
     return job
 
 
@@ -219,8 +242,16 @@ def upload_job(client, path: Path, folder: str, name: str | None = None) -> Job:
     resource_name = name or path.name
 
     def work(cancel: CancelToken, probe: ProgressProbe) -> Any:
+        size = None
         with contextlib.suppress(OSError):
-            probe.progress(0, path.stat().st_size)
+            size = path.stat().st_size
+            probe.progress(0, size)
+        spec = _process_spec(client, size)
+        if spec is not None:
+            from core.transfer_process import run_in_process
+
+            return run_in_process(spec, "upload", {"path": path, "name": resource_name, "folder": folder},
+                                  observer=probe, cancel=cancel)
         with cancel.active():  # the transfer's token is the thread's current one (as ApiClient's method does)
             return client.transfers.upload(path, resource_name, folder, observer=probe, cancel=cancel)
 
@@ -250,9 +281,13 @@ def job_from_spec(client, spec: dict[str, Any]) -> Job:
     if spec.get("kind") == "download":
         return download_job(
             client, spec["folder"], spec["name"], Path(spec["target_dir"]), output_name=spec.get("output_name"),
-            replace=spec.get("replace") == "yes",
+            replace=spec.get("replace") == "yes", size=_size(spec.get("size")),
         )
     raise ValueError(f"unknown job kind {spec.get('kind')!r}")
+
+
+def _size(text: object) -> int | None:
+    return int(text) if isinstance(text, str) and text.isdigit() and len(text) < 20 else None
 
 
 def discard_resumable_state(client, spec: dict[str, Any]) -> None:

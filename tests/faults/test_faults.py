@@ -359,3 +359,33 @@ def test_download_with_the_cache_off_resumes_in_memory_through_a_fault(rig, fiel
     written = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] if (tmp_path / "cache").exists() else []
     assert written == [], f"the cache is off, yet the download wrote {written}"
     assert_clean(rig, client, name, out)
+
+
+def test_a_download_in_a_transfer_process_resumes_through_a_cut_and_says_so(rig, field_client, source, tmp_path):
+    """The GUI runs large downloads in a transfer process (core/transfer_process.py): through a cut link, the
+    child resumes as a thread would, and its "resuming" report reaches the application's observer."""
+    from core.api_client import ApiClient
+    from core.cancel import CancelToken
+    from core.observer import Callbacks
+    from core.transfer_process import run_in_process
+
+    name = "in-process-cut.bin"
+    uploader = field_client(cache=tmp_path / "up-cache")
+    uploader.upload_big_small_resource(source, name, "models")
+    client = ApiClient(rig.api.url, cache_dir=tmp_path / "cache", journal_dir=tmp_path / "journal",
+                       hardware=uploader.hardware)  # the account is bound to that machine
+    client.set_credentials(uploader.credentials)
+    client.login()
+    rig.s3.reset_counters()
+    events: list[str] = []
+    FAULTS["cut"](rig.s3, "down")
+    out = tmp_path / "out.bin"
+    report = run_in_process(client.process_spec(), "download", {"name": name, "folder": "models", "target": out},
+                            observer=Callbacks(on_event=events.append), cancel=CancelToken())
+    got = rig.s3.bytes_down
+    assert_fired(rig.s3, "cut")
+    rig.s3.clear()
+    assert sha(out) == sha(source) and report.source == "cdn"
+    assert got <= BOUND, f"{got / MiB:.1f} MiB received for {BIG / MiB:.1f} MiB: restarted from zero?"
+    assert any(e.startswith(f"resuming the download of models/{name} at ") for e in events), events
+    assert_clean(rig, client, name, out)

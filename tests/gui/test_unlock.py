@@ -451,6 +451,9 @@ def test_check_images_button_does_not_show_false(qtbot, logged_in, tmp_path):
     window.show_panel("unlock")
     panel = window.unlock_panel
     panel.version_edit.setText("1.0.0")
+    # The button is enabled once the panel's own docker probe has answered (a loaded machine: seconds); a click
+    # before that lands on a disabled button and does nothing.
+    qtbot.waitUntil(panel.check_button.isEnabled, timeout=30000)
     qtbot.mouseClick(panel.check_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "check" in panel.availability.text().lower(), timeout=30000)
     assert "False" not in panel.availability.text(), panel.availability.text()

@@ -50,8 +50,9 @@ def test_smoke_test_passes(keyring_usable):
     lines = result.stdout.splitlines()
     checks = [line.split()[1] for line in lines if line.startswith("ok ")]
     assert checks == ["bundle", "paths", "qt", "resources", "translations", "keyring", "tls", "sandbox",
-                      "login-dialog", "login", "list", "download", "files"]
-    assert lines[-1].startswith("smoke test passed: 13 checks")
+                      "login-dialog", "login", "list", "download", "transfer-process", "files"]
+    assert lines[-1].startswith("smoke test passed: 14 checks")
+    assert "-m core.transfer_worker" in next(line for line in lines if line.split()[:2] == ["ok", "transfer-process"])
     log_file = Path(env["XDG_STATE_HOME"]) / "azaion-admin" / "log" / "azaion-admin.log"
     assert "smoke test passed" in log_file.read_text()
     # the run leaves no settings behind (it restores what was there: nothing)
