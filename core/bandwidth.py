@@ -168,6 +168,9 @@ class Limiter:
         self._tokens = 0.0
         self._stamp = time.monotonic()
         self._generation = 0
+        self._fraction = 1.0
+        self.last_grant = 0.0
+        """When this process last moved bytes under the cap (monotonic; 0: never)."""
 
     # ---- setting -----------------------------------------------------------------------------------------
 
@@ -181,6 +184,17 @@ class Limiter:
             self._limit = limit
             self._generation += 1
             self._cond.notify_all()
+
+    def set_fraction(self, fraction: float) -> None:
+        """Take only ``fraction`` of the cap here: the rest goes to transfer processes this one runs
+        (core/transfer_process.py splits the application's cap between them and this process)."""
+        with self._cond:
+            self._fraction = min(1.0, max(0.01, fraction))
+            self._cond.notify_all()
+
+    def _rate(self) -> float | None:
+        rate = self._limit.rate_now()
+        return None if rate is None else rate * self._fraction
 
     def set_rate(self, rate: float | str | None) -> None:
         """A fixed rate in bytes/s (None: no cap), or any ``--bwlimit`` text (rate or timetable)."""
@@ -215,7 +229,7 @@ class Limiter:
         if nbytes <= 0 or not self.active:
             return
         with self._cond:
-            rate = self._limit.rate_now()
+            rate = self._rate()
             if rate is not None:
                 self._tokens = min(self._tokens + nbytes, _burst(rate))
                 self._cond.notify_all()
@@ -229,7 +243,7 @@ class Limiter:
                 while True:
                     if token.cancelled:
                         raise token.error()
-                    rate = self._limit.rate_now()
+                    rate = self._rate()
                     if rate is None:
                         return want, time.monotonic() - started
                     burst = _burst(rate)
@@ -239,6 +253,7 @@ class Limiter:
                     self._stamp = now
                     if self._tokens >= piece:
                         self._tokens -= piece
+                        self.last_grant = now
                         return piece, now - started
                     if unhook is None and token is not NEVER:
                         self._cond.release()  # the hook takes the lock (at once if already cancelled)

@@ -26,7 +26,8 @@ from typing import Any
 from core.bandwidth import LIMITER
 from core.cancel import CancelToken
 from core.child_env import looks_secret
-from core.errors import AzaionError
+from core.errors import AzaionError, PausedError
+from core.logs import ROOT_LOGGER
 from core.observer import TransferObserver
 from core.worker_messages import MAX_LINE, decode, encode, exception_from_data, report_from_data
 
@@ -41,15 +42,30 @@ POLL = 0.1
 STOP_GRACE = 30.0
 """Seconds a paused or cancelled child has to save its state and answer before it is killed."""
 
+EXIT_GRACE = 5.0
+"""Seconds a child that has answered has to exit before it is killed (its answer stands)."""
+
+ACTIVE_WINDOW = 1.0
+"""This process counts as moving bytes under the cap (a transfer in a thread) if it did within this many seconds."""
+
 _running: set[int] = set()
 _running_lock = threading.Lock()
 
 
 def worker_command() -> list[str]:
-    """This program as a transfer process: the frozen executable with its flag, else this Python with the module."""
+    """This program as a transfer process: the frozen executable with its flag, else this Python with the module
+    (run in ``_code_root()``, so ``-m`` finds our ``core`` before any other in the user's current folder)."""
     if getattr(sys, "frozen", False):
         return [sys.executable, WORKER_FLAG]
     return [sys.executable, "-m", "core.transfer_worker"]
+
+
+def _code_root() -> str | None:
+    if getattr(sys, "frozen", False):
+        return None
+    import core
+
+    return str(Path(core.__file__).resolve().parent.parent)
 
 
 def worker_env() -> dict[str, str]:
@@ -61,13 +77,16 @@ def worker_env() -> dict[str, str]:
 
 
 def _share() -> float | None:
-    """This transfer's share of the application's cap now (the cap split evenly between running children)."""
+    """A child's share of the application's cap now. The cap is split evenly between the running children and,
+    while it moves bytes under the cap (transfers in threads), this process, whose own limiter then takes only its
+    share (``Limiter.set_fraction``)."""
     rate = LIMITER.limit.rate_now()
-    if rate is None:
-        return None
     with _running_lock:
-        count = max(1, len(_running))
-    return rate / count
+        children = len(_running)
+    here = time.monotonic() - LIMITER.last_grant < ACTIVE_WINDOW
+    parties = max(1, children + (1 if here else 0))
+    LIMITER.set_fraction(1 / parties if children and here else 1.0)
+    return None if rate is None else rate / parties
 
 
 def _lines(stream, sink: queue.SimpleQueue) -> None:
@@ -95,10 +114,13 @@ class _Child:
     """One running transfer process: its pipes, what it has said, and how to stop it."""
 
     def __init__(self, request: dict[str, Any]) -> None:
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"cwd": _code_root()}
         if sys.platform == "win32":  # pragma: no cover - Windows only
             kwargs["creationflags"] = (subprocess.CREATE_NO_WINDOW | subprocess.CREATE_NEW_PROCESS_GROUP
                                        | subprocess.BELOW_NORMAL_PRIORITY_CLASS)
+            startup = subprocess.STARTUPINFO()
+            startup.dwFlags |= 0x00000080  # STARTF_FORCEOFFFEEDBACK: no "app starting" cursor for each transfer
+            kwargs["startupinfo"] = startup
         # Not a session of its own on POSIX: Linux's autogroup would then weigh it as much as the whole application
         # and its lowered priority (core/transfer_worker.py) would count for nothing against the GUI.
         self.proc = subprocess.Popen(
@@ -136,12 +158,12 @@ class _Child:
             except ValueError:
                 log.warning("transfer process %d wrote a line that is not a message", self.proc.pid)
 
-    def close(self) -> None:
+    def close(self, grace: float) -> None:
         with contextlib.suppress(OSError, ValueError):
             assert self.proc.stdin is not None
             self.proc.stdin.close()
         try:
-            self.proc.wait(STOP_GRACE)
+            self.proc.wait(grace)
         except subprocess.TimeoutExpired:
             log.warning("transfer process %d did not end; killing it", self.proc.pid)
             self.proc.kill()
@@ -174,8 +196,13 @@ def run_in_process(spec: dict[str, Any], op: str, args: dict[str, Any], *, obser
     Pause and Cancel on ``cancel`` are passed on and the call returns once the child has saved what it keeps
     (its ``PausedError`` or ``CancelledError`` is raised here). If this thread is interrupted, the child is
     killed: the journal or partial download it leaves is what a killed process leaves, resumable."""
-    request = dict(spec, op=op, args={k: str(v) if isinstance(v, Path) else v for k, v in args.items()},
-                   rate=_share(), log_level=logging.getLogger().getEffectiveLevel())
+    client = dict(spec["client"])
+    for key in ("cache_dir", "journal_dir"):  # the child runs in another folder
+        if client.get(key) is not None:
+            client[key] = str(Path(client[key]).absolute())
+    request = dict(spec, client=client, op=op, rate=_share(),
+                   args={k: str(Path(v).absolute()) if isinstance(v, Path) else v for k, v in args.items()},
+                   log_level=logging.getLogger(ROOT_LOGGER).getEffectiveLevel())
     child = _Child(request)
     with _running_lock:
         _running.add(child.proc.pid)
@@ -198,17 +225,21 @@ def run_in_process(spec: dict[str, Any], op: str, args: dict[str, Any], *, obser
                 continue
             if "result" in message or "error" in message:
                 answer = message
-            else:
-                _relay(message, observer)
-        child.close()
+                break  # its last word: what follows is its exit
+            _relay(message, observer)
+        child.close(EXIT_GRACE if answer is not None else STOP_GRACE)
     finally:
         with _running_lock:
             _running.discard(child.proc.pid)
         if child.proc.poll() is None:
             child.proc.kill()
             child.proc.wait()
+        _share()  # this process takes the whole cap again once no child runs
     if answer is None and told is not None:
-        raise cancel.error()  # stopped as asked, if not in time to say so: what it kept is what a kill keeps
+        # Stopped as asked, but too late to say so: it was killed, and what it kept is what a kill keeps (a
+        # journal, a partial download), so the job is paused, not cancelled, and Discard removes that.
+        raise PausedError(f"the transfer did not stop within {STOP_GRACE:.0f} s and was ended; what it had sent "
+                          "is kept (Resume, or Discard to remove it)")
     if answer is None:
         said = " | ".join(line for line in child.stderr if line)[-600:]
         raise AzaionError(f"the transfer process ended without an answer (exit status {child.proc.returncode})"

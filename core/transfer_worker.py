@@ -38,7 +38,11 @@ same machine, 2 runs each): at the application's priority the event loop's large
 p99 9 ms (nice 19 measured the same). Windows: BELOW_NORMAL_PRIORITY_CLASS."""
 
 _TERM = CancelToken()
-"""The transfer's token, reachable from the SIGTERM handler."""
+"""The transfer's token, paused on SIGTERM."""
+
+_TERMINATED = threading.Event()
+"""Set by the SIGTERM handler, which must not take the token's or the limiter's locks itself (the interrupted main
+thread may hold them); a thread of its own turns it into the pause."""
 
 
 class _Out:
@@ -59,26 +63,44 @@ class _Out:
 
 
 class _Reporter(TransferObserver):
-    __slots__ = ("_last", "_out", "_pending")
+    """The transfer's observer: progress at most every ``PROGRESS_INTERVAL`` (the latest one held back is sent
+    before anything else, so the application never keeps a stale count), everything else at once."""
+
+    __slots__ = ("_last", "_lock", "_out", "_pending")
 
     def __init__(self, out: _Out) -> None:
         self._out = out
         self._last = 0.0
+        self._lock = threading.Lock()
+        self._pending: tuple[int, int | None] | None = None
 
     def progress(self, done: int, total: int | None) -> None:
         now = time.monotonic()
-        if now - self._last >= PROGRESS_INTERVAL or (total is not None and done >= total):
-            self._last = now
-            self._out.send({"progress": [done, total]})
+        with self._lock:
+            if now - self._last < PROGRESS_INTERVAL and (total is None or done < total):
+                self._pending = (done, total)
+                return
+            self._last, self._pending = now, None
+        self._out.send({"progress": [done, total]})
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, None
+        if pending is not None:
+            self._out.send({"progress": list(pending)})
 
     def on_stage(self, stage: str) -> None:
-        self._last = 0.0  # the new stage's first progress goes out at once
+        self.flush()
+        with self._lock:
+            self._last = 0.0  # the new stage's first progress goes out at once
         self._out.send({"stage": stage})
 
     def on_retry(self, attempt: int, attempts: int, delay: float, error: Exception) -> None:
+        self.flush()
         self._out.send({"retry": [attempt, attempts, delay, exception_to_data(error)]})
 
     def on_event(self, message: str) -> None:
+        self.flush()
         self._out.send({"event": message})
 
 
@@ -157,24 +179,37 @@ def serve(stdin: BinaryIO, stdout: BinaryIO, cancel: CancelToken | None = None) 
     lines; returns the exit status (0 whenever the answer, a result or an error, was written)."""
     out = _Out(stdout)
     cancel = cancel or CancelToken()
-    root = logging.getLogger()
+    reporter = _Reporter(out)
     try:
         request = decode(stdin.readline(MAX_LINE))
-        root.handlers[:] = [_LogForwarder(out)]
-        root.setLevel(int(request.get("log_level", logging.INFO)))
+        _forward_logs(out, request.get("log_level"))
         from core.bandwidth import LIMITER
 
         rate = request.get("rate")
         LIMITER.set_rate(float(rate) if isinstance(rate, int | float) and rate > 0 else None)
         threading.Thread(target=_follow_controls, args=(stdin, cancel), name="controls", daemon=True).start()
-        result = _run(request, _Reporter(out), cancel)
+        answer = {"result": report_to_data(_run(request, reporter, cancel))}
     except BaseException as exc:  # every failure is an answer the application shows
         if not isinstance(exc, Exception) or type(exc).__module__.split(".")[0] != "core":
             logging.getLogger("azaion.worker").error("transfer process failed", exc_info=exc)
-        out.send({"error": exception_to_data(exc)})
-        return 0
-    out.send({"result": report_to_data(result)})
+        answer = {"error": exception_to_data(exc)}
+    reporter.flush()
+    out.send(answer)
     return 0
+
+
+def _forward_logs(out: _Out, level: object) -> None:
+    """Records go to the application at the levels it logs (core/logs.py): its own from ``level``, libraries'
+    from WARNING; Python's warnings too."""
+    from core.logs import CHATTY_LOGGERS, ROOT_LOGGER
+
+    root = logging.getLogger()
+    root.handlers[:] = [_LogForwarder(out)]
+    root.setLevel(logging.WARNING)
+    logging.getLogger(ROOT_LOGGER).setLevel(level if isinstance(level, int) else logging.INFO)
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.captureWarnings(True)
 
 
 def _background() -> None:
@@ -189,7 +224,13 @@ def _background() -> None:
     except OSError:
         pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda _s, _f: _TERM.pause("terminated (SIGTERM)"))
+    signal.signal(signal.SIGTERM, lambda _s, _f: _TERMINATED.set())
+
+    def pause_when_terminated() -> None:
+        _TERMINATED.wait()
+        _TERM.pause("terminated (SIGTERM)")
+
+    threading.Thread(target=pause_when_terminated, name="sigterm", daemon=True).start()
 
 
 def main() -> int:
@@ -205,6 +246,8 @@ def main() -> int:
     stdin = os.fdopen(0, "rb")  # fd 0 itself: a windowed (frozen) app may have no sys.stdin object
     try:
         return serve(stdin, stdout, _TERM)
+    except BaseException:  # never a traceback dialog in a hidden (windowed, frozen) process
+        return 1
     finally:
         logging.shutdown()
 
