@@ -87,7 +87,7 @@ class ApiClient:
         if timeout is None and limits is None and retries == 3 and not cdn_options and retry_policy is None:
             self._process_spec = {
                 "api_url": api_url, "cache_dir": None if cache_dir is None else str(cache_dir),
-                "hardware": hardware, "resource_key_text": resource_key_text, "token_margin": token_margin,
+                "resource_key_text": resource_key_text, "token_margin": token_margin,
                 "journal_dir": None if journal_dir is None else str(journal_dir),
             }
         self.cache = ResourceCache(cache_dir if cache_dir is not None else default_cache_root(self.api_url))

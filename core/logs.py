@@ -99,7 +99,7 @@ def _pass_on(records: list[logging.LogRecord], handlers: list[logging.Handler]) 
                 handler.handle(record)
 
 
-def _set_levels(level: int) -> None:
+def set_levels(level: int) -> None:
     """Library records reach the handlers from WARNING up; the client's own from ``level``."""
     root = logging.getLogger()
     if root.level == logging.NOTSET or root.level > logging.WARNING:
@@ -118,7 +118,7 @@ def hold_records(level: int = logging.INFO) -> None:
         if any(isinstance(h, _HeldRecords) for h in root.handlers):
             return
         root.addHandler(_HeldRecords())
-        _set_levels(level)
+        set_levels(level)
     import atexit
 
     atexit.register(_release_at_exit, level)
@@ -165,7 +165,7 @@ def setup_logging(level: int = logging.INFO, log_dir: Path | None = None, consol
         root.handlers = [h for h in root.handlers if h not in old] + handlers
         for handler in old:
             handler.close()
-        _set_levels(level)
+        set_levels(level)
         logging.captureWarnings(True)
     return log_file
 

@@ -76,10 +76,10 @@ def worker_env() -> dict[str, str]:
     return env
 
 
-def _share() -> float | None:
-    """A child's share of the application's cap now. The cap is split evenly between the running children and,
-    while it moves bytes under the cap (transfers in threads), this process, whose own limiter then takes only its
-    share (``Limiter.set_fraction``)."""
+def _rebalance() -> float | None:
+    """Split the application's cap evenly between the running children and, while it moves bytes under the cap
+    (transfers in threads), this process, whose own limiter then takes only its share (``Limiter.set_fraction``);
+    returns a child's share."""
     rate = LIMITER.limit.rate_now()
     with _running_lock:
         children = len(_running)
@@ -200,7 +200,7 @@ def run_in_process(spec: dict[str, Any], op: str, args: dict[str, Any], *, obser
     for key in ("cache_dir", "journal_dir"):  # the child runs in another folder
         if client.get(key) is not None:
             client[key] = str(Path(client[key]).absolute())
-    request = dict(spec, client=client, op=op, rate=_share(),
+    request = dict(spec, client=client, op=op, rate=_rebalance(),
                    args={k: str(Path(v).absolute()) if isinstance(v, Path) else v for k, v in args.items()},
                    log_level=logging.getLogger(ROOT_LOGGER).getEffectiveLevel())
     child = _Child(request)
@@ -217,7 +217,7 @@ def run_in_process(spec: dict[str, Any], op: str, args: dict[str, Any], *, obser
             elif told is not None and time.monotonic() - told > STOP_GRACE and child.proc.poll() is None:
                 log.warning("transfer process %d did not stop within %.0f s; killing it", child.proc.pid, STOP_GRACE)
                 child.proc.kill()  # its stdout closes, which ends this loop
-            share = _share()
+            share = _rebalance()
             if share != rate:
                 rate = share
                 child.send({"rate": share or 0})
@@ -234,7 +234,7 @@ def run_in_process(spec: dict[str, Any], op: str, args: dict[str, Any], *, obser
         if child.proc.poll() is None:
             child.proc.kill()
             child.proc.wait()
-        _share()  # this process takes the whole cap again once no child runs
+        _rebalance()  # this process takes the whole cap again once no child runs
     if answer is None and told is not None:
         # Stopped as asked, but too late to say so: it was killed, and what it kept is what a kill keeps (a
         # journal, a partial download), so the job is paused, not cancelled, and Discard removes that.

@@ -122,9 +122,14 @@ class _LogForwarder(logging.Handler):
         self._out.send({"log": [record.levelno, record.name, text]})
 
 
-def _follow_controls(stream: BinaryIO, cancel: CancelToken) -> None:
+def _apply_rate(rate: object) -> None:
+    """The application's share of its cap for this transfer, in bytes/s (0 or anything else: no cap)."""
     from core.bandwidth import LIMITER
 
+    LIMITER.set_rate(float(rate) if isinstance(rate, int | float) and rate > 0 else None)
+
+
+def _follow_controls(stream: BinaryIO, cancel: CancelToken) -> None:
     while True:
         line = stream.readline(MAX_LINE)
         if not line:
@@ -135,8 +140,7 @@ def _follow_controls(stream: BinaryIO, cancel: CancelToken) -> None:
         except ValueError:
             continue
         if "rate" in message:
-            rate = message["rate"]
-            LIMITER.set_rate(float(rate) if isinstance(rate, int | float) and rate > 0 else None)
+            _apply_rate(message["rate"])
         if "pause" in message:
             cancel.pause(message["pause"] or None)
         if "cancel" in message:
@@ -183,10 +187,7 @@ def serve(stdin: BinaryIO, stdout: BinaryIO, cancel: CancelToken | None = None) 
     try:
         request = decode(stdin.readline(MAX_LINE))
         _forward_logs(out, request.get("log_level"))
-        from core.bandwidth import LIMITER
-
-        rate = request.get("rate")
-        LIMITER.set_rate(float(rate) if isinstance(rate, int | float) and rate > 0 else None)
+        _apply_rate(request.get("rate"))
         threading.Thread(target=_follow_controls, args=(stdin, cancel), name="controls", daemon=True).start()
         answer = {"result": report_to_data(_run(request, reporter, cancel))}
     except BaseException as exc:  # every failure is an answer the application shows
@@ -199,16 +200,12 @@ def serve(stdin: BinaryIO, stdout: BinaryIO, cancel: CancelToken | None = None) 
 
 
 def _forward_logs(out: _Out, level: object) -> None:
-    """Records go to the application at the levels it logs (core/logs.py): its own from ``level``, libraries'
-    from WARNING; Python's warnings too."""
-    from core.logs import CHATTY_LOGGERS, ROOT_LOGGER
+    """Records go to the application at the levels it logs (core/logs.py ``set_levels``: its own from
+    ``level``, libraries' from WARNING); Python's warnings too."""
+    from core.logs import set_levels
 
-    root = logging.getLogger()
-    root.handlers[:] = [_LogForwarder(out)]
-    root.setLevel(logging.WARNING)
-    logging.getLogger(ROOT_LOGGER).setLevel(level if isinstance(level, int) else logging.INFO)
-    for name in CHATTY_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger().handlers[:] = [_LogForwarder(out)]
+    set_levels(level if isinstance(level, int) else logging.INFO)
     logging.captureWarnings(True)
 
 

@@ -292,6 +292,14 @@ def new_folder(sandbox):
     return make
 
 
+def upload_until_uploading(qtbot, window, folder: str, source: Path):
+    """One upload of ``source`` into ``folder`` through the Upload panel, returned once it is sending."""
+    window.upload_panel.set_folder(folder)
+    (job,) = queue_uploads(qtbot, window, [source])
+    qtbot.waitUntil(lambda: job.stage == "uploading" and job.done > 0, timeout=60000)
+    return job
+
+
 def queue_uploads(qtbot, window, paths) -> list:
     """Upload ``paths`` through the Upload panel and return the jobs queued: the panel first learns which names
     the target folder holds (one listing, in a worker, unless the Resources panel shows that folder)."""

@@ -8,17 +8,10 @@ import json
 from core.models import RoleEnum
 from gui.workers.jobs import JobState
 from gui.workers.queue import TransferQueue
-from tests.gui.conftest import queue_uploads, wait_jobs, write_random
+from tests.gui.conftest import upload_until_uploading, wait_jobs, write_random
 from tests.waiting import wait_until
 
 MiB = 1 << 20
-
-
-def _upload_until_uploading(qtbot, window, folder, source):
-    window.upload_panel.set_folder(folder)
-    (job,) = queue_uploads(qtbot, window, [source])
-    qtbot.waitUntil(lambda: job.stage == "uploading" and job.done > 0, timeout=60000)
-    return job
 
 
 def test_quit_pauses_and_restart_restores_paused_then_resume_completes(qtbot, logged_in, new_folder, tmp_path,
@@ -30,7 +23,7 @@ def test_quit_pauses_and_restart_restores_paused_then_resume_completes(qtbot, lo
     window.queue.attach(client, store)
     folder = new_folder("resume")
     source = write_random(tmp_path / "resume.bin", 48 * MiB)
-    job = _upload_until_uploading(qtbot, window, folder, source)
+    job = upload_until_uploading(qtbot, window, folder, source)
     assert window.queue.shutdown() is True  # what quitting the app does
     assert job.state is JobState.PAUSED
     saved = json.loads(store.read_text())
@@ -63,7 +56,7 @@ def test_discard_forgets_and_aborts_the_multipart_upload(qtbot, logged_in, new_f
     client = window.client
     window.queue.attach(client, tmp_path / "queue.json")
     folder = new_folder("discard")
-    job = _upload_until_uploading(qtbot, window, folder, write_random(tmp_path / "d.bin", 48 * MiB))
+    job = upload_until_uploading(qtbot, window, folder, write_random(tmp_path / "d.bin", 48 * MiB))
     window.show_panel("transfers")
     panel = window.transfers_panel
     panel.table.selectRow(window.queue.row_of(job))

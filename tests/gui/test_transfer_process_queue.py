@@ -16,7 +16,7 @@ from core.models import RoleEnum
 from gui.workers import jobs as jobs_module
 from gui.workers.jobs import JobState, download_job
 from gui.workers.queue import TransferQueue
-from tests.gui.conftest import queue_uploads, wait_jobs, write_random
+from tests.gui.conftest import upload_until_uploading, wait_jobs, write_random
 from tests.waiting import wait_until
 
 MiB = 1 << 20
@@ -39,9 +39,7 @@ def test_an_upload_runs_in_a_process_pauses_on_quit_and_resumes(qtbot, logged_in
     folder = new_folder("proc")
     source = write_random(tmp_path / "proc.bin", 12 * MiB)
     LIMITER.set_rate(2 * MiB)
-    window.upload_panel.set_folder(folder)
-    (job,) = queue_uploads(qtbot, window, [source])
-    qtbot.waitUntil(lambda: job.stage == "uploading" and job.done > 0, timeout=60000)
+    job = upload_until_uploading(qtbot, window, folder, source)
     (pid,) = transfer_process._running
     assert window.queue.shutdown() is True  # what quitting the app does
     assert job.state is JobState.PAUSED, job.message
