@@ -11,7 +11,7 @@ import sys
 import traceback
 from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication, Qt, QUrl
+from PySide6.QtCore import QCoreApplication, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -47,6 +47,8 @@ def report(kind: type[BaseException], exc: BaseException, tb: TracebackType | No
                       _tr("Something went wrong inside the app. It keeps running, but the last action may not have finished. Please report the details (they are in the log too)."),  # noqa: E501
                       QMessageBox.StandardButton.Close, QApplication.activeWindow())
     box.setObjectName("crashDialog")
+    from PySide6.QtCore import Qt  # here: installing the hook must not build the Qt namespace (~15 ms at start)
+
     box.setTextFormat(Qt.TextFormat.PlainText)
     box.setDetailedText(details)
     copy = box.addButton(_tr("Copy details"), QMessageBox.ButtonRole.ActionRole)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import QSize, Qt
+from PySide6 import QtCore
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QHeaderView, QLabel, QLayout, QMainWindow, QSizePolicy, QWidget
 
@@ -53,10 +54,8 @@ class StatusLabel(QLabel):
         self._own_tip = False
         self._chars = chars
         self._single = single_line
+        self._plain = False
         self.setWordWrap(not single_line)
-        # Run-time texts quote the server (a 409 message, an email): never read as HTML, which would render
-        # <img src=...> or links. The tooltip gets the same treatment (plain_tip).
-        self.setTextFormat(Qt.TextFormat.PlainText)
         policy = self.sizePolicy()
         policy.setHorizontalPolicy(QSizePolicy.Policy.Preferred)
         self.setSizePolicy(policy)
@@ -64,6 +63,13 @@ class StatusLabel(QLabel):
 
     def setText(self, text: str) -> None:  # Qt's name
         self._full = text or ""
+        if self._full and not self._plain:
+            # Run-time texts quote the server (a 409 message, an email): never read as HTML, which would render
+            # <img src=...> or links. The tooltip gets the same treatment (plain_tip). Set with the first text,
+            # not at construction: the first use of the Qt namespace builds all of its enums (~15 ms), which
+            # would delay the login dialog's first appearance.
+            self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+            self._plain = True
         shown = shorten(self._full, max_chars=MAX_CHARS if not self._single else 2 * MAX_CHARS)
         super().setText(shown)
         # The whole text as the tooltip when it is cut (or may be elided); a tooltip the caller set stays.
@@ -98,7 +104,7 @@ class StatusLabel(QLabel):
             super().paintEvent(event)
             return
         rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.shown_text(), Qt.TextElideMode.ElideRight, rect.width())
+        text = self.fontMetrics().elidedText(self.shown_text(), QtCore.Qt.TextElideMode.ElideRight, rect.width())
         painter = QPainter(self)
         self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), text,
                                   self.foregroundRole())

@@ -76,7 +76,9 @@ def test_openssl_interop(tmp_path):
 
 
 def test_wrong_key_is_integrity_error():
-    blob = encrypt_bytes(b"x" * 1000, KEY)
+    # The format has no MAC: a wrong key shows only as bad padding of the last block, and about 1 random IV in
+    # 200 decrypts to valid padding (the test failed that often with a random IV). A fixed IV keeps it exact.
+    blob = encrypt_bytes(b"x" * 1000, KEY, iv=bytes(range(16)))
     with pytest.raises(IntegrityError, match="wrong key|corrupt"):
         decrypt_bytes(blob, text_key("other"))
 
