@@ -13,13 +13,16 @@ the screen and it never shrank. Two rules, used everywhere a text is set at run 
 
 from __future__ import annotations
 
-import html
 import re
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
 from PySide6.QtCore import QSize
-from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QHeaderView, QLabel, QLayout, QMainWindow, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+if TYPE_CHECKING:  # imported where used: each Qt class's first import builds its enums, before the login shows
+    from PySide6.QtGui import QPaintEvent
+    from PySide6.QtWidgets import QHeaderView, QMainWindow
 
 MAX_WORD = 100
 """Longer words (URLs, hashes, paths, a run of one character) are shortened in the middle: no place to wrap."""
@@ -33,6 +36,8 @@ def plain_tip(text: str) -> str:
     escaped inside an explicit rich-text paragraph that keeps its line breaks."""
     if "<" not in text:  # no tag: Qt shows it as plain text already
         return text
+    import html
+
     return "<p style='white-space:pre-wrap'>" + html.escape(text) + "</p>"
 
 
@@ -105,6 +110,8 @@ class StatusLabel(QLabel):
             return
         rect = self.contentsRect()
         text = self.fontMetrics().elidedText(self.shown_text(), QtCore.Qt.TextElideMode.ElideRight, rect.width())
+        from PySide6.QtGui import QPainter
+
         painter = QPainter(self)
         self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), text,
                                   self.foregroundRole())
@@ -114,6 +121,8 @@ class StatusLabel(QLabel):
 def fit_sections(header: QHeaderView, widths: dict[int, int]) -> None:
     """Interactive columns ``{column: average characters}``, each at least as wide as its header's text (in
     Ukrainian "Cached locally" is "В локальному кеші" and was cut)."""
+    from PySide6.QtWidgets import QHeaderView
+
     char = header.fontMetrics().averageCharWidth()
     for col, chars in widths.items():
         header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
@@ -123,6 +132,8 @@ def fit_sections(header: QHeaderView, widths: dict[int, int]) -> None:
 def hold_size(window: QMainWindow, min_chars: int = 90, min_lines: int = 24) -> None:
     """The window's size changes only when the user changes it: its layout stops raising the window's minimum
     size to what the contents ask for (QLayout.SetNoConstraint), and a modest explicit minimum replaces it."""
+    from PySide6.QtWidgets import QLayout
+
     layout = window.layout()
     if layout is not None:
         layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
