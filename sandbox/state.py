@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+import logging
 import os
 import threading
 import uuid
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sandbox.roles import RoleEnum
+
+log = logging.getLogger("sandbox.state")
 
 DEMO_DOMAIN = "sandbox.local"
 DEMO_PASSWORD = "sandbox"  # documented demo password of a loopback-only test server
@@ -249,7 +252,11 @@ class SandboxState:
                 raise KeyError(email)
             if record.hardware is None:
                 record.hardware = hardware
-            return record.hardware == hardware
+            if record.hardware != hardware:
+                # Both strings, so a test that meets "bound to another machine" shows what differed.
+                log.warning("hardware refused for %s: bound to %r, presented %r", email, record.hardware, hardware)
+                return False
+            return True
 
     # ---- files -------------------------------------------------------------------------------------------
 

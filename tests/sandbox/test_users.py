@@ -119,3 +119,18 @@ def test_reset_hardware_unbinds(sb: Sandbox, new_account) -> None:
     sb.state.set_hardware(email, "CPU: old. GPU: Unknown. Memory: 1. DriveSerial: Unknown")
     assert login(sb, "admin@sandbox.local").delete(f"/users/{email}/hardware").json() == {}
     assert sb.state.get_user(email).hardware is None
+
+
+def test_a_refused_hardware_is_logged_with_both_strings(caplog) -> None:
+    """A CLI test once failed with "bound to another machine" and nothing to say which part of the hardware
+    string differed: the refusal names both."""
+    from sandbox.state import SandboxState
+
+    state = SandboxState(demo_users=False)
+    state.add_user("hw@example.com", "pw-for-hw-test", RoleEnum.Operator)
+    assert state.bind_hardware("hw@example.com", "CPU: A. GPU: G. Memory: 1. DriveSerial: S")
+    assert state.bind_hardware("hw@example.com", "CPU: A. GPU: G. Memory: 1. DriveSerial: S")
+    assert not caplog.records
+    assert not state.bind_hardware("hw@example.com", "CPU: A. GPU: G. Memory: 2. DriveSerial: S")
+    [record] = [r for r in caplog.records if r.name == "sandbox.state"]
+    assert "Memory: 1." in record.getMessage() and "Memory: 2." in record.getMessage()
