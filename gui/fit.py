@@ -14,15 +14,12 @@ the screen and it never shrank. Two rules, used everywhere a text is set at run 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-from PySide6 import QtCore
+# Qt classes used only after the login dialog shows are reached through their modules (QtGui.QPainter): a class's
+# first import builds its enums, and the Qt namespace's 93 enums take ~15 ms, which the dialog need not wait for.
+from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
-
-if TYPE_CHECKING:  # imported where used: each Qt class's first import builds its enums, before the login shows
-    from PySide6.QtGui import QPaintEvent
-    from PySide6.QtWidgets import QHeaderView, QMainWindow
 
 MAX_WORD = 100
 """Longer words (URLs, hashes, paths, a run of one character) are shortened in the middle: no place to wrap."""
@@ -59,7 +56,6 @@ class StatusLabel(QLabel):
         self._own_tip = False
         self._chars = chars
         self._single = single_line
-        self._plain = False
         self.setWordWrap(not single_line)
         policy = self.sizePolicy()
         policy.setHorizontalPolicy(QSizePolicy.Policy.Preferred)
@@ -68,13 +64,11 @@ class StatusLabel(QLabel):
 
     def setText(self, text: str) -> None:  # Qt's name
         self._full = text or ""
-        if self._full and not self._plain:
+        if self._full:
             # Run-time texts quote the server (a 409 message, an email): never read as HTML, which would render
-            # <img src=...> or links. The tooltip gets the same treatment (plain_tip). Set with the first text,
-            # not at construction: the first use of the Qt namespace builds all of its enums (~15 ms), which
-            # would delay the login dialog's first appearance.
+            # <img src=...> or links. The tooltip gets the same treatment (plain_tip). Set with the text, not at
+            # construction, so an empty label does not build the Qt namespace; Qt ignores an unchanged format.
             self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-            self._plain = True
         shown = shorten(self._full, max_chars=MAX_CHARS if not self._single else 2 * MAX_CHARS)
         super().setText(shown)
         # The whole text as the tooltip when it is cut (or may be elided); a tooltip the caller set stays.
@@ -104,38 +98,32 @@ class StatusLabel(QLabel):
         hint = super().minimumSizeHint()
         return QSize(min(hint.width(), self.fontMetrics().averageCharWidth() * 4), hint.height())
 
-    def paintEvent(self, event: QPaintEvent) -> None:
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         if not self._single:
             super().paintEvent(event)
             return
         rect = self.contentsRect()
         text = self.fontMetrics().elidedText(self.shown_text(), QtCore.Qt.TextElideMode.ElideRight, rect.width())
-        from PySide6.QtGui import QPainter
-
-        painter = QPainter(self)
+        painter = QtGui.QPainter(self)
         self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), text,
                                   self.foregroundRole())
         painter.end()
 
 
-def fit_sections(header: QHeaderView, widths: dict[int, int]) -> None:
+def fit_sections(header: QtWidgets.QHeaderView, widths: dict[int, int]) -> None:
     """Interactive columns ``{column: average characters}``, each at least as wide as its header's text (in
     Ukrainian "Cached locally" is "В локальному кеші" and was cut)."""
-    from PySide6.QtWidgets import QHeaderView
-
     char = header.fontMetrics().averageCharWidth()
     for col, chars in widths.items():
-        header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(col, QtWidgets.QHeaderView.ResizeMode.Interactive)
         header.resizeSection(col, max(char * chars, header.sectionSizeHint(col)))
 
 
-def hold_size(window: QMainWindow, min_chars: int = 90, min_lines: int = 24) -> None:
+def hold_size(window: QtWidgets.QMainWindow, min_chars: int = 90, min_lines: int = 24) -> None:
     """The window's size changes only when the user changes it: its layout stops raising the window's minimum
     size to what the contents ask for (QLayout.SetNoConstraint), and a modest explicit minimum replaces it."""
-    from PySide6.QtWidgets import QLayout
-
     layout = window.layout()
     if layout is not None:
-        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        layout.setSizeConstraint(QtWidgets.QLayout.SizeConstraint.SetNoConstraint)
     metrics = window.fontMetrics()
     window.setMinimumSize(metrics.averageCharWidth() * min_chars, metrics.height() * min_lines)
