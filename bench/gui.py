@@ -67,6 +67,12 @@ def run(size_mib: int = 1024, start_repeats: int = 5) -> list[dict[str, Any]]:
             rows.append(_row(f"event-loop p99 gap during {mib} MiB {what} (ms; ref: idle)",
                              stall[f"{kind}_p99_ms"], stall["idle_p99_ms"], f"< {STALL_P99_TARGET_MS:.0f} ms",
                              stall[f"{kind}_p99_ms"] < STALL_P99_TARGET_MS))
+        for phase, what in (("sending", "while its parts are sent"),
+                            ("assembling", "after its last part (the sandbox's S3 joins the parts)")):
+            seconds = stall[f"upload_{phase}_seconds"]
+            for stat, name in (("max", "largest stall"), ("p99", "p99 gap")):
+                rows.append(_row(f"  {name} during the upload {what}, {seconds:.1f} s (ms; ref: idle)",
+                                 stall[f"upload_{phase}_{stat}_ms"], stall[f"idle_{stat}_ms"], "", None))
         filt = _child(["filter"], base / "filter")
         rows.append(_row("filter 10,000 resources, worst keystroke (ms; ref: QSortFilterProxyModel fixed string)",
                          filt["ours_ms"], filt["reference_ms"], f"< {FILTER_TARGET_MS:.0f} ms",
@@ -102,7 +108,10 @@ def _cold_start(kind: str, base: Path) -> float:
 # ---- children -----------------------------------------------------------------------------------------------
 
 
-def _heartbeat(app, seconds: float | None = None, until=None, interval_ms: int = 5):
+def _heartbeat(app, seconds: float | None = None, until=None, interval_ms: int = 5, phase=None,
+               phases: list[str] | None = None):
+    """The event loop's gaps between 5 ms timer beats until ``until()`` (or for ``seconds``); with ``phase``, the
+    phase it names at each beat goes into ``phases`` beside the gap."""
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
 
     gaps: list[float] = []
@@ -117,6 +126,8 @@ def _heartbeat(app, seconds: float | None = None, until=None, interval_ms: int =
         now = clock.nsecsElapsed()
         gaps.append((now - last[0]) / 1e6)
         last[0] = now
+        if phases is not None:
+            phases.append(phase())
 
     timer.timeout.connect(beat)
     timer.start()
@@ -202,7 +213,16 @@ def child_stall(size_mib: int) -> dict[str, Any]:
         window.client = uploader
         up = window.queue.add(upload_job(uploader, source, "models", "stall-up.bin"))
         up_started = time.monotonic()
-        up_gaps = _heartbeat(app, until=lambda: up.state.finished)
+        # Where the gaps fall: while parts go out (our process encrypting and sending, the sandbox's S3 receiving)
+        # or after the last part is on the wire, while the sandbox's S3 joins the parts alone (the client waits),
+        # then the small part goes to the API ("finalizing").
+        up_phases: list[str] = []
+
+        def up_phase() -> str:
+            sent = up.stage == "uploading" and up.total and up.done >= up.total
+            return "assembling" if sent or up.stage == "finalizing" else "sending"
+
+        up_gaps = _heartbeat(app, until=lambda: up.state.finished, phases=up_phases, phase=up_phase)
         up_elapsed = time.monotonic() - up_started
         if up.message and not up.state.name == "DONE":
             raise RuntimeError(up.message)
@@ -225,6 +245,10 @@ def child_stall(size_mib: int) -> dict[str, Any]:
         for kind, series in (("idle", idle), ("download", gaps), ("upload", up_gaps), ("sync", sync_gaps),
                              ("unlock", unlock_gaps)):
             result[f"{kind}_max_ms"], result[f"{kind}_p99_ms"] = _stats(series)
+        for phase in ("sending", "assembling"):
+            series = [0.0] + [g for g, p in zip(up_gaps[1:], up_phases[1:], strict=True) if p == phase]
+            result[f"upload_{phase}_max_ms"], result[f"upload_{phase}_p99_ms"] = _stats(series)
+            result[f"upload_{phase}_seconds"] = sum(series) / 1000
         return result
     finally:
         sandbox.terminate()

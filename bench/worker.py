@@ -1,5 +1,7 @@
 """One measured operation per process: ``python -m bench.worker < spec.json`` prints one JSON line
-``{"wall": s, "cpu": s, "sys": s, "rss_mib": MiB}`` (the spec comes on stdin so the bench password is not in ``ps``).
+``{"wall": s, "cpu": s, "sys": s, "rss_mib": MiB, "machine_cpu": s, "faults": n}``, with ``"serial": s`` for the
+pipelines (``_time_serial``); the spec comes on stdin so the bench password is not in ``ps``. ``faults`` (minor page
+faults) tells the process's own fresh memory from the page cache's in the system time.
 
 A fresh process per operation makes the peak RSS (VmHWM, which, unlike ru_maxrss, is not inherited from the
 forking parent) and the CPU seconds its own. Setup (imports, login, cdn.yaml) happens before the clock starts;
@@ -129,30 +131,42 @@ def _client(spec: Spec, cache: str | None = None):  # ApiClient, imported lazily
     return client
 
 
+def _time_serial(client: Any, operation: str) -> None:
+    """Record how long each call of ``operation`` waits for its answer, while the sandbox's S3 (moto) works alone in
+    one thread, one core busy and the other idle for any client: it reads the whole object before a GetObject's
+    first byte, and joins the parts in CompleteMultipartUpload (copying the object about three times)."""
+    start: list[float] = []
+    client.meta.events.register(f"before-call.s3.{operation}", lambda **_: start.append(time.perf_counter()))
+    client.meta.events.register(f"after-call.s3.{operation}",
+                                lambda **_: _SERIAL.append(time.perf_counter() - start[-1]))
+
+
 def _upload(spec: Spec) -> Callable[[], None]:
     client = _client(spec)
+    _time_serial(client.cdn.uploader, "CompleteMultipartUpload")
     return lambda: client.upload_big_small_resource(spec["src"], spec["name"], spec["folder"])
 
 
 def _download(spec: Spec) -> Callable[[], None]:
     client = _client(spec)
+    _time_serial(client.cdn.downloader, "GetObject")
     return lambda: client.download_big_small_resource(spec["name"], spec["folder"], spec["dst"])
 
 
 def _boto_upload(spec: Spec) -> Callable[[], None]:
     """The fastest plain boto3 upload: upload_file with the app's own client and TransferConfig."""
     cdn = _client(spec).cdn
+    _time_serial(cdn.uploader, "CompleteMultipartUpload")
     return lambda: cdn.uploader.upload_file(spec["src"], spec["folder"], spec["key"], Config=cdn.transfer_config)
 
 
 def _boto_download(spec: Spec) -> Callable[[], None]:
     """Plain boto3: one streamed GET with the app's own client, 1 MiB reads written to a file."""
     cdn = _client(spec).cdn
+    _time_serial(cdn.downloader, "GetObject")
 
     def run() -> None:
-        start = time.perf_counter()
         body = cdn.downloader.get_object(Bucket=spec["folder"], Key=spec["key"])["Body"]
-        _FIRST_BYTE.append(time.perf_counter() - start)
         with open(spec["dst"], "wb", buffering=0) as out:
             while data := body.read(MiB):
                 out.write(data)
@@ -160,9 +174,8 @@ def _boto_download(spec: Spec) -> Callable[[], None]:
     return run
 
 
-_FIRST_BYTE: list[float] = []
-"""Seconds from boto3's GET to its answer: the sandbox's S3 (moto) reads the whole object before it sends the
-first byte, one core busy and the other idle for any client."""
+_SERIAL: list[float] = []
+"""Seconds each timed call waited for its answer (``_time_serial``)."""
 
 
 def _setup_only(spec: Spec) -> Callable[[], None]:
@@ -208,9 +221,10 @@ def measure(spec: Spec) -> dict[str, float]:
     user, system = ru1.ru_utime - ru0.ru_utime, ru1.ru_stime - ru0.ru_stime
     # ru_maxrss of the children is in KiB on Linux; the only child is openssl
     rss = ru1.ru_maxrss / 1024 if who == resource.RUSAGE_CHILDREN else peak_rss_mib()
-    result = {"wall": wall, "cpu": user + system, "sys": system, "rss_mib": rss, "machine_cpu": busy}
-    if _FIRST_BYTE:
-        result["first_byte"] = _FIRST_BYTE[0]
+    result = {"wall": wall, "cpu": user + system, "sys": system, "rss_mib": rss, "machine_cpu": busy,
+              "faults": ru1.ru_minflt - ru0.ru_minflt}
+    if _SERIAL:
+        result["serial"] = sum(_SERIAL)
     return result
 
 
