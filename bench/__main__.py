@@ -87,8 +87,9 @@ def run_op(spec: dict[str, Any], cleanup: list[Path], expect: Path | None = None
             raise RuntimeError(f"worker {spec['op']} produced wrong output")
         result = json.loads(proc.stdout.splitlines()[-1])
         result["server_cpu"] = ru1.ru_utime - ru0.ru_utime + ru1.ru_stime - ru0.ru_stime
-        if reported is not None:
-            result["vm_reported_mib"] = (vm_reported_mib() or 0.0) - reported
+        after = vm_reported_mib()
+        if reported is not None and after is not None:
+            result["vm_reported_mib"] = after - reported
         return result
     finally:
         for path in cleanup:
