@@ -68,6 +68,28 @@ def page_reporting() -> dict[str, str]:
             if p.name in ("page_reporting_order", "min_free_ms", "max_waiting_mib")}
 
 
+FRESH_PROBE_MIB = 256
+
+
+def fresh_write_sys_s_per_gib(folder: Path) -> float:
+    """System seconds per GiB to write a new file into the page cache (256 MiB, no flush): what fresh memory costs
+    this machine at this moment. On a VM with free page reporting it moved between 2.8 and 7.4 s/GiB within minutes
+    here (a workstation takes a few tenths); every pipeline writes at least one copy of its data this way."""
+    probe = folder / "fresh-probe"
+    buf = os.urandom(4 * MiB)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_stime
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            for _ in range(FRESH_PROBE_MIB // 4):
+                os.write(fd, buf)
+        finally:
+            os.close(fd)
+        return (resource.getrusage(resource.RUSAGE_SELF).ru_stime - before) * 1024 / FRESH_PROBE_MIB
+    finally:
+        probe.unlink(missing_ok=True)
+
+
 def run_op(spec: dict[str, Any], cleanup: list[Path], expect: Path | None = None) -> dict[str, float]:
     """Measure one operation in a fresh worker, optionally check its output, then delete the outputs.
 
@@ -361,9 +383,13 @@ def main(argv: list[str] | None = None) -> int:
         for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
             os.environ[var] = str(work / "xdg" / var.lower())  # workers leave nothing in the user's folders
         print(f"bench: {size} MiB, {args.repeat} repetitions, in {work}", file=sys.stderr, flush=True)
+        fresh = [fresh_write_sys_s_per_gib(work)]
         plain = make_plain(work / f"plain-{size}", size * MiB)  # bench_pipelines reuses it by this name
         bench_crypto(work, plain, args.repeat, samples)
         bench_pipelines(work, sorted({SMALL_MIB, size}), args.repeat, samples)
+        fresh.append(fresh_write_sys_s_per_gib(work))
+        print(f"bench: writing fresh memory cost {fresh[0]:.2f} s/GiB of system time before the pipelines, "
+              f"{fresh[1]:.2f} after", file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     med = {label: {f: statistics.median(s[f] for s in runs) for f in runs[0]} for label, runs in samples.items()}
@@ -377,7 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "size_mib": size, "small_mib": SMALL_MIB, "repeat": args.repeat, "seconds": time.monotonic() - started,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "openssl": openssl,
-                    "platform": platform.platform(), "page_reporting": page_reporting()},
+                    "platform": platform.platform(), "page_reporting": page_reporting(),
+                    "fresh_write_sys_s_per_gib": [round(f, 3) for f in fresh]},
         "medians": med, "samples": samples, "rows": [asdict(r) for r in rows], "missed": missed,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -69,10 +69,11 @@ def run(size_mib: int = 1024, start_repeats: int = 5) -> list[dict[str, Any]]:
                              stall[f"{kind}_p99_ms"] < STALL_P99_TARGET_MS))
         for phase, what in (("sending", "while its parts are sent"),
                             ("assembling", "after its last part (the sandbox's S3 joins the parts)")):
-            seconds = stall[f"upload_{phase}_seconds"]
+            seconds, ref_seconds = stall[f"upload_{phase}_seconds"], stall[f"boto3_{phase}_seconds"]
             for stat, name in (("max", "largest stall"), ("p99", "p99 gap")):
-                rows.append(_row(f"  {name} during the upload {what}, {seconds:.1f} s (ms; ref: idle)",
-                                 stall[f"upload_{phase}_{stat}_ms"], stall[f"idle_{stat}_ms"], "", None))
+                rows.append(_row(f"  {name} during the upload {what}, {seconds:.1f} s (ms; ref: the same phase of "
+                                 f"plain boto3 in another process at the transfer process's nice, {ref_seconds:.1f} s)",
+                                 stall[f"upload_{phase}_{stat}_ms"], stall[f"boto3_{phase}_{stat}_ms"], "", None))
         filt = _child(["filter"], base / "filter")
         rows.append(_row("filter 10,000 resources, worst keystroke (ms; ref: QSortFilterProxyModel fixed string)",
                          filt["ours_ms"], filt["reference_ms"], f"< {FILTER_TARGET_MS:.0f} ms",
@@ -236,6 +237,8 @@ def child_stall(size_mib: int) -> dict[str, Any]:
         sync_elapsed = time.monotonic() - sync_started
         if round_job.state.name != "DONE":
             raise RuntimeError(round_job.message)
+        ref_phases: list[str] = []
+        ref_gaps = _reference_upload(app, api, source, work, ref_phases)
         unlock_gaps, unlock_elapsed = _stall_unlock(app, window, api, work, min(size_mib, UNLOCK_MAX_MIB))
         window.shutdown()
         runner.shutdown()
@@ -245,10 +248,11 @@ def child_stall(size_mib: int) -> dict[str, Any]:
         for kind, series in (("idle", idle), ("download", gaps), ("upload", up_gaps), ("sync", sync_gaps),
                              ("unlock", unlock_gaps)):
             result[f"{kind}_max_ms"], result[f"{kind}_p99_ms"] = _stats(series)
-        for phase in ("sending", "assembling"):
-            series = [0.0] + [g for g, p in zip(up_gaps[1:], up_phases[1:], strict=True) if p == phase]
-            result[f"upload_{phase}_max_ms"], result[f"upload_{phase}_p99_ms"] = _stats(series)
-            result[f"upload_{phase}_seconds"] = sum(series) / 1000
+        for kind, gaps_, phases_ in (("upload", up_gaps, up_phases), ("boto3", ref_gaps, ref_phases)):
+            for phase in ("sending", "assembling"):
+                series = [0.0] + [g for g, p in zip(gaps_[1:], phases_[1:], strict=True) if p == phase]
+                result[f"{kind}_{phase}_max_ms"], result[f"{kind}_{phase}_p99_ms"] = _stats(series)
+                result[f"{kind}_{phase}_seconds"] = sum(series) / 1000
         return result
     finally:
         sandbox.terminate()
@@ -256,6 +260,38 @@ def child_stall(size_mib: int) -> dict[str, Any]:
         import shutil
 
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _reference_upload(app, api: str, source: Path, work: Path, phases: list[str]) -> list[float]:
+    """The event loop's gaps while plain boto3 uploads the same file to the same sandbox from another process at
+    the transfer process's nice value (core/transfer_worker.py): what this machine does to the GUI during an upload
+    that no client code of ours is part of. ``phases`` gets "setup" (imports, login), "sending" and "assembling"
+    (from CompleteMultipartUpload on) beside each gap, from the marks bench/worker.py leaves."""
+    from core.transfer_worker import NICE
+    from sandbox.state import DEMO_PASSWORD
+
+    marks = work / "ref-marks"
+    marks.mkdir()
+    spec = {"op": "boto-upload", "api_url": api, "email": "uploader@sandbox.local", "password": DEMO_PASSWORD,
+            "hardware": "bench-uploader", "folder": "models", "cache": str(work / "ref-cache"), "src": str(source),
+            "warm": str(source), "key": "stall-ref.bin", "marks": str(marks)}
+    errors = work / "ref-stderr.txt"
+    with open(errors, "wb") as err:  # a file, not a pipe nobody reads while the event loop runs
+        proc = subprocess.Popen([sys.executable, "-m", "bench.worker"], cwd=ROOT, stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=err, text=True,
+                                preexec_fn=lambda: os.nice(NICE))  # the spec (with the password) on stdin, not argv
+
+    def phase() -> str:
+        return ("assembling" if (marks / "serial").exists() else "sending" if (marks / "start").exists()
+                else "setup")
+
+    assert proc.stdin is not None
+    proc.stdin.write(json.dumps(spec))
+    proc.stdin.close()
+    gaps = _heartbeat(app, until=lambda: proc.poll() is not None, phases=phases, phase=phase)
+    if proc.wait():
+        raise RuntimeError(f"the reference upload failed:\n{errors.read_text()[-4000:]}")
+    return gaps
 
 
 def _stall_unlock(app, window, api: str, work: Path, size_mib: int) -> tuple[list[float], float]:

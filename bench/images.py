@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.worker import peak_rss_mib, warm
+
 MiB = 1 << 20
 TIME_TARGET = 1.2  # ours / reference wall time
 RSS_TARGET = 64.0  # MiB, peak RSS of our process
@@ -86,13 +88,6 @@ def _make_archive(work: Path, size_mib: int) -> dict[str, Any]:
             "sha256": hasher.hexdigest(), "size": archive.stat().st_size}
 
 
-def _warm(path: str) -> None:
-    buf = bytearray(4 * MiB)
-    with open(path, "rb", buffering=0) as fh:
-        while fh.readinto(buf):
-            pass
-
-
 def _clear(podman: str, env: dict[str, str]) -> None:
     out = subprocess.run([podman, "images", "-q"], capture_output=True, text=True, env=env, timeout=300, check=True)
     if out.stdout.strip():
@@ -130,14 +125,12 @@ def _child() -> None:
     from core.images import KeyFragment, unlock_archive
 
     kf = KeyFragment(bytes.fromhex(spec["fragment"]), spec["sha256"])
-    _warm(spec["archive"])
+    warm(spec["archive"])
     t0 = time.perf_counter()
     report = unlock_archive(spec["archive"], VERSION, fragment=kf, docker=spec["podman"], services=[SERVICE],
                             prefix=PREFIX)
     wall = time.perf_counter() - t0
-    with open("/proc/self/status") as fh:
-        rss = next(int(line.split()[1]) / 1024 for line in fh if line.startswith("VmHWM:"))
-    print(json.dumps({"wall": wall, "rss_mib": rss, "loaded": report.all_present}))
+    print(json.dumps({"wall": wall, "rss_mib": peak_rss_mib(), "loaded": report.all_present}))
 
 
 # ---- the benchmark -------------------------------------------------------------------------------------------
@@ -160,7 +153,7 @@ def run(size_mib: int = 500, rounds: int = 3) -> list[dict[str, Any]]:
         refs: list[float] = []
         for _ in range(rounds):  # alternate, so drift in the machine's state hits both alike
             _clear(podman, env)
-            _warm(spec["raw"])
+            warm(spec["raw"])
             refs.append(_reference(spec, podman, env))
             _clear(podman, env)
             result = _ours(spec, env)

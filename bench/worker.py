@@ -123,7 +123,7 @@ def _client(spec: Spec, cache: str | None = None):  # ApiClient, imported lazily
     from core.api_client import ApiClient
     from core.models import Credentials
 
-    client = ApiClient(spec["api_url"], cache_dir=cache or spec["cache"], hardware="bench-hw",
+    client = ApiClient(spec["api_url"], cache_dir=cache or spec["cache"], hardware=spec.get("hardware", "bench-hw"),
                        cache_downloads=not spec.get("no_cache"))
     client.set_credentials(Credentials(spec["email"], spec["password"]))
     client.login()
@@ -136,7 +136,12 @@ def _time_serial(client: Any, operation: str) -> None:
     one thread, one core busy and the other idle for any client: it reads the whole object before a GetObject's
     first byte, and joins the parts in CompleteMultipartUpload (copying the object about three times)."""
     start: list[float] = []
-    client.meta.events.register(f"before-call.s3.{operation}", lambda **_: start.append(time.perf_counter()))
+
+    def before(**_: Any) -> None:
+        start.append(time.perf_counter())
+        _mark("serial")
+
+    client.meta.events.register(f"before-call.s3.{operation}", before)
     client.meta.events.register(f"after-call.s3.{operation}",
                                 lambda **_: _SERIAL.append(time.perf_counter() - start[-1]))
 
@@ -177,6 +182,15 @@ def _boto_download(spec: Spec) -> Callable[[], None]:
 _SERIAL: list[float] = []
 """Seconds each timed call waited for its answer (``_time_serial``)."""
 
+_MARKS: list[Path] = []
+"""With a spec's ``marks`` folder: where ``_mark`` leaves a file as the operation enters a phase, so a watcher in
+another process (bench/gui.py's reference upload) can tell the phases apart."""
+
+
+def _mark(name: str) -> None:
+    if _MARKS and not (_MARKS[0] / name).exists():
+        (_MARKS[0] / name).touch()
+
 
 def _setup_only(spec: Spec) -> Callable[[], None]:
     """Login and cdn.yaml only: what the sandbox spends on a worker's setup, subtracted from its transfer CPU."""
@@ -211,9 +225,12 @@ def machine_busy_s() -> float:
 def measure(spec: Spec) -> dict[str, float]:
     """Set up, warm, then time only the operation. CPU is user + system of this process (all its threads);
     for openssl it is that of the child. The system share shows what the kernel (page cache, sockets) cost."""
+    if spec.get("marks"):
+        _MARKS.append(Path(spec["marks"]))
     run = OPS[spec["op"]](spec)
     if spec.get("warm"):
         warm(spec["warm"])
+    _mark("start")
     who = resource.RUSAGE_CHILDREN if spec["op"].startswith("openssl") else resource.RUSAGE_SELF
     busy0, ru0, t0 = machine_busy_s(), resource.getrusage(who), time.perf_counter()
     run()
