@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -23,8 +24,10 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
+from core import oslock
 from core.child_env import child_env
 from core.errors import DockerError, DockerNotFoundError
+from core.fileio import LOCKED_MIN_AGE_S
 from core.images.names import normalize, parse_loaded, validate_image
 
 log = logging.getLogger("azaion.images")
@@ -72,25 +75,119 @@ def private_tmp_parent() -> str:
     return tempfile.gettempdir()
 
 
+TMP_PREFIX = "azaion-docker-"
+
+
 @contextlib.contextmanager
 def private_tmpdir(parent: str | os.PathLike[str] | None = None) -> Iterator[Path]:
-    """A 0700 folder for one docker call, removed with whatever the tool left in it."""
-    path = Path(tempfile.mkdtemp(prefix="azaion-docker-", dir=parent or private_tmp_parent()))
+    """A 0700 folder for one docker call, removed with whatever the tool left in it. Folders that earlier calls
+    could not remove (the process killed, or a tool's helper still writing) are swept first: podman spools the
+    plaintext tar there. The folder itself is locked shared while the call runs (``flock`` on a descriptor of
+    the folder, so no file of ours is written into it), which tells a sweep in another process it is in use."""
+    where = Path(parent or private_tmp_parent())
+    _sweep_stale(where)
+    path = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=where))
+    held = _lock_folder(path, shared=True)
     try:
         yield path
     finally:
+        if held is not None:
+            os.close(held)
         _remove_tree(path)
 
 
 def _remove_tree(path: Path, patience: float = 2.0) -> None:
     """Remove ``path``; a killed tool's descendants may still be dying and write into it meanwhile, so try again
-    for ``patience`` seconds before leaving it to the stale cleanup."""
+    for ``patience`` seconds; what is still there then is said in the log and swept by a later call."""
     deadline = time.monotonic() + patience
     while True:
         shutil.rmtree(path, ignore_errors=True)
-        if not os.path.lexists(path) or time.monotonic() >= deadline:
+        if not os.path.lexists(path):
+            return
+        if time.monotonic() >= deadline:
+            log.warning("could not remove the docker call's temp folder %s yet; a later call removes it", path)
             return
         time.sleep(0.05)
+
+
+def _lock_folder(path: Path, *, shared: bool) -> int | None:
+    """A descriptor of the folder ``path`` (not followed if a link) holding a ``flock`` on it, or None: taken by
+    another (for an exclusive lock), or no ``flock`` here (Windows, a file system without locks)."""
+    if oslock.BACKEND != "flock":
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        if oslock.try_lock(fd, shared=shared):
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def _sweep_stale(parent: Path) -> list[Path]:
+    """Remove the private TMPDIRs in ``parent`` that no live call holds: ours (a real folder owned by this user,
+    0700), at least ``LOCKED_MIN_AGE_S`` old (a new call locks its folder right after making it) and lockable
+    exclusively. Where folders cannot be locked nothing is swept: a long unlock's folder would look stale.
+    Returns what was removed."""
+    removed: list[Path] = []
+    if oslock.BACKEND != "flock":
+        return removed
+    try:
+        candidates = list(parent.glob(TMP_PREFIX + "*"))
+    except OSError:
+        return removed
+    now = time.time()
+    for path in candidates:
+        try:
+            st = path.lstat()
+        except OSError:
+            continue
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o777 != 0o700:
+            continue
+        if now - st.st_mtime < LOCKED_MIN_AGE_S:
+            continue
+        fd = _lock_folder(path, shared=False)
+        if fd is None:
+            continue  # a live call holds it
+        try:
+            shutil.rmtree(path, ignore_errors=True)
+        finally:
+            os.close(fd)
+        if not os.path.lexists(path):
+            log.info("removed %s, left by an earlier docker call", path)
+            removed.append(path)
+    return removed
+
+
+SESSION_PATIENCE = 10.0
+"""How long a stopped call waits for the rest of its tool's session to die after SIGKILL."""
+
+
+def _session_members(sid: int) -> list[int] | None:
+    """The running processes of session ``sid`` (zombies waiting to be reaped do not count), from /proc; None
+    where there is no /proc to read."""
+    if not os.path.isdir("/proc"):
+        return None
+    members = []
+    try:
+        entries = list(os.scandir("/proc"))
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(os.path.join(entry.path, "stat"), "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if len(fields) > 3 and int(fields[3]) == sid and fields[0] != b"Z":
+            members.append(int(entry.name))
+    return members
 
 
 class DockerProcess:
@@ -302,11 +399,36 @@ class DockerProcess:
                     stream.close()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(30)
+        if self._aborted is not None or self.proc.returncode != 0:
+            self._end_session()
         self._join()
         for stream in (self.proc.stdout, self.proc.stderr):
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
+
+    def _end_session(self, patience: float = SESSION_PATIENCE) -> None:
+        """POSIX: after a failed or stopped call, kill what is left of the session the tool led and wait until none
+        of it runs. A podman that exits on bad input by itself leaves its helpers running, spooling into the
+        call's private TMPDIR; ``abort`` kills the session only while the tool itself still runs."""
+        if os.name != "posix":
+            return
+        deadline = time.monotonic() + patience
+        while True:
+            members = _session_members(self.proc.pid)
+            if members == []:
+                return
+            for pid in members or ():  # each, also one that moved to a process group of its own
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            if members is None:  # no /proc: the process group, once
+                with contextlib.suppress(OSError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                return
+            if time.monotonic() >= deadline:
+                log.warning("processes of %s (session %d) still run after SIGKILL", self.what, self.proc.pid)
+                return
+            time.sleep(0.02)
 
     def _join(self) -> None:
         self._done.set()
