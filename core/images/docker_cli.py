@@ -86,14 +86,31 @@ def private_tmpdir(parent: str | os.PathLike[str] | None = None) -> Iterator[Pat
     the folder, so no file of ours is written into it), which tells a sweep in another process it is in use."""
     where = Path(parent or private_tmp_parent())
     _sweep_stale(where)
-    path = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=where))
-    held = _lock_folder(path, shared=True)
+    path: Path | None = None
+    held: int | None = None
     try:
+        for _ in range(3):
+            path = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=where))
+            held = _lock_folder(path, shared=True)
+            if (held is None and os.path.isdir(path)) or (held is not None and _same_folder(held, path)):
+                break
+            if held is not None:  # swept by another process while this one stalled before locking it
+                os.close(held)
+                held = None
+        assert path is not None
         yield path
     finally:
         if held is not None:
             os.close(held)
-        _remove_tree(path)
+        if path is not None:
+            _remove_tree(path)
+
+
+def _same_folder(fd: int, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fd), os.lstat(path))
+    except OSError:
+        return False
 
 
 def _remove_tree(path: Path, patience: float = 2.0) -> None:
@@ -170,8 +187,8 @@ SESSION_PATIENCE = 10.0
 def _session_members(sid: int) -> list[int] | None:
     """The running processes of session ``sid`` (zombies waiting to be reaped do not count), from /proc; None
     where there is no /proc to read."""
-    if not os.path.isdir("/proc"):
-        return None
+    if not os.path.isfile(f"/proc/{os.getpid()}/stat"):
+        return None  # no /proc, or not Linux's
     members = []
     try:
         entries = list(os.scandir("/proc"))
@@ -413,6 +430,8 @@ class DockerProcess:
         call's private TMPDIR; ``abort`` kills the session only while the tool itself still runs."""
         if os.name != "posix":
             return
+        with contextlib.suppress(OSError):
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the group at once; then each member, wherever it moved
         deadline = time.monotonic() + patience
         while True:
             members = _session_members(self.proc.pid)
@@ -421,9 +440,7 @@ class DockerProcess:
             for pid in members or ():  # each, also one that moved to a process group of its own
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
-            if members is None:  # no /proc: the process group, once
-                with contextlib.suppress(OSError):
-                    os.killpg(self.proc.pid, signal.SIGKILL)
+            if members is None:  # no /proc to read: the process group above is all there is
                 return
             if time.monotonic() >= deadline:
                 log.warning("processes of %s (session %d) still run after SIGKILL", self.what, self.proc.pid)

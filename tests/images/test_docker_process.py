@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -118,6 +119,7 @@ def test_temp_folders_left_by_earlier_calls_are_swept_and_a_live_calls_is_kept(t
     try:
         assert live.stdout is not None
         live_dir = Path(live.stdout.readline().strip())
+        assert live_dir.parent == parent, "the live call did not start"
         (live_dir / "spool").write_bytes(b"plaintext tar")
         old = time.time() - 3600
         os.utime(live_dir, (old, old))  # old, but locked by the live call
@@ -138,3 +140,27 @@ def test_temp_folders_left_by_earlier_calls_are_swept_and_a_live_calls_is_kept(t
     finally:
         live.kill()
         live.wait()
+
+
+def test_a_folder_swept_before_its_call_locked_it_is_replaced(tmp_path, monkeypatch):
+    """Another process's sweep may remove a new folder if this process stalls for seconds between making and
+    locking it: the call then makes another instead of handing the tool a folder that is gone. (The stall is
+    simulated: the first folder is removed right after it is made.)"""
+    import core.images.docker_cli as docker_cli
+
+    real = tempfile.mkdtemp
+    made: list[str] = []
+
+    def mkdtemp_then_swept(*args, **kwargs):
+        path = real(*args, **kwargs)
+        made.append(path)
+        if len(made) == 1:
+            os.rmdir(path)
+        return path
+
+    monkeypatch.setattr(docker_cli.tempfile, "mkdtemp", mkdtemp_then_swept)
+    parent = tmp_path / "tmp"
+    parent.mkdir()
+    with private_tmpdir(parent) as tmpdir:
+        assert len(made) == 2 and str(tmpdir) == made[1] and tmpdir.is_dir()
+    assert list(parent.iterdir()) == []
