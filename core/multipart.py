@@ -17,8 +17,10 @@ full-object CRC64 at completion instead; moto does that in pure Python, 4-5 s pe
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
@@ -30,12 +32,13 @@ from s3transfer.utils import ReadFileChunk
 from core.bandwidth import LIMITER
 from core.cancel import NEVER, CancelToken, ProgressCallback, no_progress
 from core.cdn import TRANSPORT_ERRORS, CDNManager, crc32_base64, translate
-from core.errors import CancelledError, LocalIOError, NotFoundError
+from core.errors import CancelledError, LocalIOError, NotFoundError, UnreachableError
 from core.fileio import describe_os_error
 from core.http_limits import streaming, throttle
 from core.journal import JournalStore, UploadJournal
 from core.protocol import SMALL_SHA256_META, big_key
 
+log = logging.getLogger("azaion.cdn")
 MiB = 1 << 20
 BODY_READ = 1 * MiB
 MAX_PARTS = 9000  # S3 allows 10,000; keep headroom
@@ -410,11 +413,43 @@ class StreamingUpload:
         self.pool.close()
 
 
-def abort(cdn: CDNManager, journal: UploadJournal) -> None:
-    if journal.upload_id:
+ABORT_TRIES = 3
+ABORT_BACKOFF_S = 0.3
+
+
+def abort(cdn: CDNManager, journal: UploadJournal, *, tries: int = ABORT_TRIES) -> bool:
+    """Abort the journal's multipart upload and check it is gone (ListParts: NoSuchUpload), trying again a few
+    times when the server answered: S3 says a part still being received may outlive one abort, and an abort
+    that meets such a part can fail (moto answered 500: the part's request was still running after the paused
+    client had dropped it). Not when the CDN cannot be reached: a cancel on a dead link would wait for nothing.
+    Never raises; a failure or an upload still there at the end is logged, and the pending uploads list shows it
+    (core/pending_uploads.py). Returns whether the upload is gone."""
+    if not journal.upload_id:
+        return True
+    bucket, key = journal.folder, big_key(journal.name)
+    problem = ""
+    for attempt in range(tries):
+        if attempt:
+            time.sleep(ABORT_BACKOFF_S * attempt)
         try:
-            cdn.uploader.abort_multipart_upload(
-                Bucket=journal.folder, Key=big_key(journal.name), UploadId=journal.upload_id
-            )
-        except Exception:  # noqa: S110 - already gone is fine
-            pass
+            cdn.uploader.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=journal.upload_id)
+        except Exception as exc:  # any failure: try again
+            error = translate(exc, f"{bucket}/{key}") if isinstance(exc, TRANSPORT_ERRORS) else exc
+            if isinstance(error, NotFoundError):
+                return True  # already gone
+            problem = str(error)
+            if isinstance(error, UnreachableError):
+                break  # the link is down: trying again now would only make a cancel wait longer
+            log.info("aborting the multipart upload of %s/%s failed (%s); trying again", bucket, key, problem)
+            continue
+        try:
+            next(iter_parts(cdn, bucket, key, journal.upload_id), None)
+        except NotFoundError:
+            return True
+        except Exception as exc:  # cannot tell; the abort itself was accepted
+            log.info("could not check that the multipart upload of %s/%s is gone: %s", bucket, key, exc)
+            return True
+        problem = "still listed after the abort"
+    log.warning("the multipart upload of %s/%s could not be aborted (%s); it stays on the CDN until aborted from "
+                "the pending uploads list or by the CDN's own cleanup", bucket, key, problem)
+    return False

@@ -267,6 +267,47 @@ def test_paused_upload_resumes_and_changed_source_restarts(rig, field_client, so
     assert_clean(rig, client, "pause.bin")
 
 
+def test_an_abort_the_cdn_answers_with_an_error_is_tried_again(rig, field_client, source, tmp_path, caplog):
+    """A paused upload whose source then changed starts over and aborts the old multipart upload. The CDN may
+    answer that abort with an error: moto answered 500 when a part of the paused upload was still being received
+    (a CI run left the upload on the CDN that way). The abort is tried again, and nothing is left."""
+    import logging
+
+    from core.cancel import CancelToken
+    from core.errors import PausedError
+
+    src = tmp_path / "abort.bin"
+    src.write_bytes(source.read_bytes())
+    client = field_client(concurrency=2)
+    token = CancelToken()
+    stages: list[str] = []
+
+    def progress(done, total):
+        if stages[-1] == "uploading" and done > 24 * MiB:
+            token.pause()
+
+    with pytest.raises(PausedError):
+        client.upload_big_small_resource(src, "abort.bin", "models", progress=progress, on_stage=stages.append,
+                                         cancel=token)
+    (journal,) = client.journals.all()
+    assert journal.upload_id
+    with open(src, "r+b") as fh:
+        fh.seek(5)
+        fh.write(b"changed")
+    rig.s3.drop_connections()  # so the next S3 request (the abort) opens a connection, which gets the 500
+    rig.s3.reset_counters()
+    rig.s3.http_errors([500])
+    with caplog.at_level(logging.INFO, logger="azaion.cdn"):
+        report = client.upload_big_small_resource(src, "abort.bin", "models")
+    assert rig.s3.fired.get("http 500") == 1
+    assert any("aborting the multipart upload of models/abort.bin.big failed" in r.getMessage()
+               for r in caplog.records)
+    assert not report.resumed
+    pending = rig.sandbox.s3_client().list_multipart_uploads(Bucket="models").get("Uploads", [])
+    assert [u for u in pending if u["UploadId"] == journal.upload_id] == []
+    assert_clean(rig, client, "abort.bin")
+
+
 def test_interrupted_download_resumes_in_a_new_process_state(rig, field_client, source, tmp_path):
     """A .part left by an earlier run (here: a pause) is replayed from disk and continued with one ranged GET."""
     from core.cancel import CancelToken
