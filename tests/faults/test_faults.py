@@ -222,23 +222,28 @@ def test_expired_token_mid_transfer(rig, field_client, source, tmp_path):
     assert_clean(rig, client, "token.bin", out)
 
 
-def test_paused_upload_resumes_and_changed_source_restarts(rig, field_client, source, tmp_path):
+def _upload_until_paused(client, src, name: str, after: int = 24 * MiB) -> None:
+    """Upload ``src`` as ``models/name`` and pause it once more than ``after`` bytes of its parts were sent."""
     from core.cancel import CancelToken
     from core.errors import PausedError
 
-    src = tmp_path / "pause.bin"
-    src.write_bytes(source.read_bytes())
-    client = field_client(concurrency=2)  # parts finish two at a time, so some are done at the pause
     token = CancelToken()
-    stages = []
+    stages: list[str] = []
 
     def progress(done, total):
-        if stages[-1] == "uploading" and done > 24 * MiB:
+        if stages[-1] == "uploading" and done > after:
             token.pause()
 
     with pytest.raises(PausedError):
-        client.upload_big_small_resource(src, "pause.bin", "models", progress=progress, on_stage=stages.append,
+        client.upload_big_small_resource(src, name, "models", progress=progress, on_stage=stages.append,
                                          cancel=token)
+
+
+def test_paused_upload_resumes_and_changed_source_restarts(rig, field_client, source, tmp_path):
+    src = tmp_path / "pause.bin"
+    src.write_bytes(source.read_bytes())
+    client = field_client(concurrency=2)  # parts finish two at a time, so some are done at the pause
+    _upload_until_paused(client, src, "pause.bin")
     journals = client.journals.all()
     assert len(journals) == 1 and journals[0].upload_id and journals[0].parts
     pending = rig.sandbox.s3_client().list_multipart_uploads(Bucket="models").get("Uploads", [])
@@ -250,11 +255,7 @@ def test_paused_upload_resumes_and_changed_source_restarts(rig, field_client, so
     assert rig.s3.bytes_up < BIG - len(journals[0].parts) * PART + PART
     assert_clean(rig, client, "pause.bin")
     # A paused upload whose source then changes starts over, and says so.
-    token = CancelToken()
-    stages.clear()
-    with pytest.raises(PausedError):
-        client.upload_big_small_resource(src, "pause.bin", "models", progress=progress, on_stage=stages.append,
-                                         cancel=token)
+    _upload_until_paused(client, src, "pause.bin")
     with open(src, "r+b") as fh:
         fh.seek(5)
         fh.write(b"changed")
@@ -273,22 +274,10 @@ def test_an_abort_the_cdn_answers_with_an_error_is_tried_again(rig, field_client
     (a CI run left the upload on the CDN that way). The abort is tried again, and nothing is left."""
     import logging
 
-    from core.cancel import CancelToken
-    from core.errors import PausedError
-
     src = tmp_path / "abort.bin"
     src.write_bytes(source.read_bytes())
     client = field_client(concurrency=2)
-    token = CancelToken()
-    stages: list[str] = []
-
-    def progress(done, total):
-        if stages[-1] == "uploading" and done > 24 * MiB:
-            token.pause()
-
-    with pytest.raises(PausedError):
-        client.upload_big_small_resource(src, "abort.bin", "models", progress=progress, on_stage=stages.append,
-                                         cancel=token)
+    _upload_until_paused(client, src, "abort.bin")
     (journal,) = client.journals.all()
     assert journal.upload_id
     with open(src, "r+b") as fh:
@@ -335,24 +324,13 @@ def test_incomplete_uploads_listed_aborted_and_stale_cleaned(rig, field_client, 
     import time
 
     from core import transfers
-    from core.cancel import CancelToken
-    from core.errors import PausedError
 
     client = field_client(concurrency=2)
     ids = []
     for name in ("inc-a.bin", "inc-b.bin"):
         src = tmp_path / name
         src.write_bytes(source.read_bytes()[: 40 * MiB])
-        token = CancelToken()
-        stages = []
-
-        def progress(done, total, token=token, stages=stages):  # parts 1-2 surely confirmed by 28 MiB
-            if stages[-1] == "uploading" and done > 28 * MiB:
-                token.pause()
-
-        with pytest.raises(PausedError):
-            client.upload_big_small_resource(src, name, "models", progress=progress, on_stage=stages.append,
-                                             cancel=token)
+        _upload_until_paused(client, src, name, after=28 * MiB)  # parts 1-2 surely confirmed by 28 MiB
     listed = transfers.incomplete_uploads(client)
     assert sorted(u.name for u in listed) == ["inc-a.bin", "inc-b.bin"]
     assert all(u.parts_done >= 2 and u.parts_total == 5 for u in listed)
