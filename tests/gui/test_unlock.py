@@ -156,6 +156,9 @@ def test_unlock_wrong_archive_shows_crosses_and_message(qtbot, logged_in, store,
     assert panel.unlock_button.isEnabled()  # may try again
     assert store.images() == set()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([wrong.name, "containers", "tmp"])
+    # The panel's own background docker calls (the docker version check after the settings changed) have private
+    # TMPDIRs of their own while they run: a CI run under load saw one of those, gone a moment later.
+    qtbot.waitUntil(lambda: panel.session.runner.busy == 0, timeout=30000)
     assert list((tmp_path / "tmp").iterdir()) == []  # podman's private TMPDIR is gone
 
     # Retry from Transfers once the file is the real archive: the same job, its output and table updated.
